@@ -1,0 +1,34 @@
+import { getFunction, invokerMembers } from "./graph";
+import type { Topology } from "./model";
+import { functionUrl, type GcpTarget } from "./names";
+
+/**
+ * Environment variable names the deployed code reads. `functions/shared/env.ts` declares the same names on
+ * the receiving side (it may not import this folder); a test keeps the two lists equal.
+ */
+export const ENV = {
+  /** The function's own name. */
+  function: "CALLGRAPH_FUNCTION",
+  /** The function's own URL: the audience its callers' tokens must carry. */
+  selfUrl: "CALLGRAPH_SELF_URL",
+  /** JSON object, declared callee name -> URL. The only URLs a function is told (invariant 4). */
+  callees: "CALLGRAPH_CALLEES",
+  /** JSON array of the IAM members that may invoke the function: its invoker binding, mirrored for in-code checks. */
+  invokers: "CALLGRAPH_INVOKERS",
+} as const;
+
+/**
+ * The environment a function is deployed with. It names the function's own URL and its declared callees'
+ * URLs, and no other function's (invariant 4), plus its invoker members so its code can refuse a caller that
+ * IAM would refuse. Keys are sorted, so the same graph always gives byte-identical values (no spurious diffs).
+ */
+export function functionEnvironment(topology: Topology, name: string, target: GcpTarget): Record<string, string> {
+  const spec = getFunction(topology, name);
+  const callees = Object.fromEntries(spec.calls.map((callee) => [callee, functionUrl(callee, target)]));
+  return {
+    [ENV.function]: name,
+    [ENV.selfUrl]: functionUrl(name, target),
+    [ENV.callees]: JSON.stringify(callees),
+    [ENV.invokers]: JSON.stringify(invokerMembers(topology, name, target.project)),
+  };
+}

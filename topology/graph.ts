@@ -1,0 +1,39 @@
+import { isPublicMember } from "./members";
+import type { Edge, FunctionSpec, Topology } from "./model";
+import { functionUrl, serviceAccountMember, type GcpTarget } from "./names";
+
+/** The declared function called `name`; throws if there is none (a programming error after validation). */
+export function getFunction(topology: Topology, name: string): FunctionSpec {
+  const spec = topology.functions.find((f) => f.name === name);
+  if (!spec) throw new Error(`no function named "${name}" in the topology`);
+  return spec;
+}
+
+/** Every declared edge, sorted by caller then callee. */
+export function edges(topology: Topology): Edge[] {
+  return topology.functions.flatMap((f) => f.calls.map((to) => ({ from: f.name, to })));
+}
+
+/** The functions that declare `name` among their calls, sorted. */
+export function callersOf(topology: Topology, name: string): string[] {
+  return topology.functions.filter((f) => f.calls.includes(name)).map((f) => f.name);
+}
+
+/** True when `allUsers` or `allAuthenticatedUsers` may invoke the function. */
+export function isPublic(spec: FunctionSpec): boolean {
+  return spec.invokers.some(isPublicMember);
+}
+
+/**
+ * Exactly who may invoke `name` (DESIGN.md invariant 2): the service account of every declared caller, plus
+ * the members declared as its invokers. Sorted and without duplicates, so it is stable across runs.
+ */
+export function invokerMembers(topology: Topology, name: string, project: string): string[] {
+  const callers = callersOf(topology, name).map((caller) => serviceAccountMember(caller, project));
+  return [...new Set([...callers, ...getFunction(topology, name).invokers])].sort();
+}
+
+/** The URL of every function, keyed by name. */
+export function functionUrls(topology: Topology, target: GcpTarget): Record<string, string> {
+  return Object.fromEntries(topology.functions.map((f) => [f.name, functionUrl(f.name, target)]));
+}

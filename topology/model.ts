@@ -1,0 +1,30 @@
+import type { Ingress } from "./schema";
+
+/** One function of the call graph, with every default applied. */
+export interface FunctionSpec {
+  /** The function's name; also its deployed name and the last segment of its URL. */
+  readonly name: string;
+  /** Functions this one may invoke (the edges out of it), sorted. */
+  readonly calls: readonly string[];
+  /** IAM members, other than callers, that may invoke it (e.g. a developers group), sorted. */
+  readonly invokers: readonly string[];
+  /** Folder holding the function's code, relative to the project root. */
+  readonly source: string;
+  /** Exported handler name the platform calls. */
+  readonly entryPoint: string;
+  readonly memoryMb: number;
+  readonly timeoutSeconds: number;
+  readonly maxInstances: number;
+  readonly ingress: Ingress;
+}
+
+/** A validated call graph. Functions are sorted by name, so everything derived from it is deterministic. */
+export interface Topology {
+  readonly functions: readonly FunctionSpec[];
+}
+
+/** A declared edge: `from` may invoke `to`. */
+export interface Edge {
+  readonly from: string;
+  readonly to: string;
+}

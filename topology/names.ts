@@ -1,0 +1,59 @@
+import { createHash } from "node:crypto";
+
+/** Where the graph is deployed. */
+export interface GcpTarget {
+  readonly project: string;
+  readonly region: string;
+}
+
+/**
+ * Function names: lowercase letters, digits and hyphens, starting with a letter, not ending with a hyphen,
+ * at most 49 characters. That is the intersection of gen1 function names and Cloud Run service names (gen2
+ * functions are Cloud Run services), so a function can move between generations without a rename.
+ */
+export const FUNCTION_NAME_PATTERN = /^[a-z](?:[-a-z0-9]{0,47}[a-z0-9])?$/;
+export const MAX_FUNCTION_NAME_LENGTH = 49;
+
+/** GCP's rule for service-account ids: https://cloud.google.com/iam/docs/service-accounts-create */
+export const SERVICE_ACCOUNT_ID_PATTERN = /^[a-z](?:[-a-z0-9]*[a-z0-9])$/;
+export const SERVICE_ACCOUNT_ID_MIN = 6;
+export const SERVICE_ACCOUNT_ID_MAX = 30;
+
+const PREFIX = "fn-";
+const HASHED_LENGTH = SERVICE_ACCOUNT_ID_MAX;
+
+/**
+ * The service-account id of a function: `fn-<name>` when that fits GCP's 6–30 characters; otherwise the
+ * name cut short plus a hash of the whole name, padded to exactly 30 characters. Plain ids are at most 29
+ * characters and hashed ones exactly 30, so the two forms never collide, and two long names that share a
+ * prefix still differ by their hash.
+ */
+export function serviceAccountId(functionName: string): string {
+  const plain = `${PREFIX}${functionName}`;
+  if (plain.length >= SERVICE_ACCOUNT_ID_MIN && plain.length < HASHED_LENGTH) return plain;
+  const hash = createHash("sha256").update(functionName).digest("hex");
+  // Keep at least 8 hash characters; the rest of the budget goes to a readable prefix of the name.
+  const stem = functionName.slice(0, HASHED_LENGTH - PREFIX.length - 1 - 8).replace(/-+$/, "");
+  const head = `${PREFIX}${stem}-`;
+  return head + hash.slice(0, HASHED_LENGTH - head.length);
+}
+
+/** The email GCP gives a service account: `ID@PROJECT.iam.gserviceaccount.com`. Known before deployment. */
+export function serviceAccountEmail(functionName: string, project: string): string {
+  return `${serviceAccountId(functionName)}@${project}.iam.gserviceaccount.com`;
+}
+
+/** The IAM member of a function's service account. */
+export function serviceAccountMember(functionName: string, project: string): string {
+  return `serviceAccount:${serviceAccountEmail(functionName, project)}`;
+}
+
+/**
+ * A gen1 HTTP function's URL, which is also the audience of ID tokens sent to it:
+ * https://cloud.google.com/functions/docs/calling/http ("https://REGION-PROJECT_ID.cloudfunctions.net/FUNCTION_NAME").
+ * Computing it, rather than reading the function's output, is what keeps functions independent of each
+ * other in the resource graph (DESIGN.md invariant 5).
+ */
+export function functionUrl(functionName: string, target: GcpTarget): string {
+  return `https://${target.region}-${target.project}.cloudfunctions.net/${functionName}`;
+}

@@ -1,0 +1,207 @@
+import { closest, distance } from "fastest-levenshtein";
+import type { $ZodIssue } from "zod/v4/core";
+import { describeValue, formatPath, TopologyError, type TopologyIssue } from "./errors";
+import { memberProblem } from "./members";
+import type { FunctionSpec, Topology } from "./model";
+import { FUNCTION_NAME_PATTERN, MAX_FUNCTION_NAME_LENGTH, serviceAccountId } from "./names";
+import { DECLARATION_KEYS, DEFAULTS, functionDeclarationSchema, type FunctionDeclaration } from "./schema";
+
+/** The config key the declaration lives under, as written in `Pulumi.<stack>.yaml`. */
+export const CONFIG_KEY = "callgraph:functions";
+
+export interface ParseOptions {
+  /**
+   * Whether a function's source folder exists (relative to the project root). Injected so the model stays
+   * free of I/O; omit it to skip the check.
+   */
+  readonly sourceExists?: (folder: string) => boolean;
+}
+
+const JS_IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+
+/**
+ * Parses and validates the `callgraph:functions` config value. Every problem is collected and thrown
+ * together as one `TopologyError`, before the caller has registered anything.
+ */
+export function parseTopology(raw: unknown, options: ParseOptions = {}): Topology {
+  if (raw === undefined || raw === null) {
+    throw new TopologyError([
+      {
+        path: CONFIG_KEY,
+        message: "missing: declare the functions, e.g. `pulumi config set --path 'callgraph:functions.login.calls[0]' profiles`",
+      },
+    ]);
+  }
+  if (typeof raw !== "object" || Array.isArray(raw)) {
+    throw new TopologyError([
+      { path: CONFIG_KEY, message: `expected a map of function name -> settings, got ${describeValue(raw)}` },
+    ]);
+  }
+  if (Object.keys(raw).length === 0) {
+    throw new TopologyError([{ path: CONFIG_KEY, message: "declares no function: declare at least one" }]);
+  }
+
+  const issues: TopologyIssue[] = [];
+  const declarations = raw as Record<string, unknown>;
+  const names = Object.keys(declarations);
+  const specs: FunctionSpec[] = [];
+  for (const name of names) {
+    const at = (...rest: PropertyKey[]) => formatPath(["functions", name, ...rest]);
+    if (!FUNCTION_NAME_PATTERN.test(name)) {
+      issues.push({ path: at(), message: `invalid function name ${JSON.stringify(name)}: ${nameRule(name)}` });
+    }
+    // Each function is checked on its own, so one malformed function does not hide the others' problems.
+    const parsed = functionDeclarationSchema.safeParse(declarations[name], { reportInput: true });
+    // Cross-references are checked even when the shape is wrong elsewhere, so all problems show at once.
+    const lists = parsed.success ? parsed.data : wellTypedParts(declarations[name]);
+    issues.push(...referenceIssues(name, lists, names, at));
+    issues.push(...memberIssues(lists, at));
+    issues.push(...sourceIssues(name, declarations[name], options, at));
+    if (!parsed.success) {
+      issues.push(...parsed.error.issues.flatMap((issue) => schemaIssue(name, issue)));
+      continue;
+    }
+    const result = parsed.data;
+    specs.push(toSpec(name, result));
+  }
+  issues.push(...serviceAccountCollisions(specs));
+
+  if (issues.length > 0) throw new TopologyError(issues);
+  specs.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return { functions: specs };
+}
+
+function sourceIssues(
+  name: string,
+  declaration: unknown,
+  options: ParseOptions,
+  at: (...rest: PropertyKey[]) => string,
+): TopologyIssue[] {
+  const declared = (declaration as { source?: unknown } | null)?.source;
+  if (!options.sourceExists || (declared !== undefined && typeof declared !== "string")) return [];
+  const folder = declared ?? defaultSource(name);
+  if (options.sourceExists(folder)) return [];
+  const hint = declared === undefined ? " (the default is functions/<name>; set `source` to use another folder)" : "";
+  return [{ path: at("source"), message: `source folder ${JSON.stringify(folder)} does not exist${hint}` }];
+}
+
+/** The parts of a malformed declaration that are well typed, for the cross-reference checks. */
+function wellTypedParts(value: unknown): FunctionDeclaration {
+  if (typeof value !== "object" || value === null) return {};
+  const record = value as Record<string, unknown>;
+  const strings = (v: unknown) => (Array.isArray(v) && v.every((x) => typeof x === "string") ? (v as string[]) : undefined);
+  const entryPoint = typeof record.entryPoint === "string" ? record.entryPoint : undefined;
+  return { calls: strings(record.calls), invokers: strings(record.invokers), entryPoint };
+}
+
+function nameRule(name: string): string {
+  if (name.length > MAX_FUNCTION_NAME_LENGTH) return `at most ${MAX_FUNCTION_NAME_LENGTH} characters (it has ${name.length})`;
+  return "use lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen";
+}
+
+function referenceIssues(
+  name: string,
+  decl: Pick<FunctionDeclaration, "calls" | "entryPoint">,
+  names: readonly string[],
+  at: (...rest: PropertyKey[]) => string,
+): TopologyIssue[] {
+  const issues: TopologyIssue[] = [];
+  const seen = new Set<string>();
+  (decl.calls ?? []).forEach((callee, i) => {
+    if (callee === name) {
+      issues.push({ path: at("calls", i), message: `${JSON.stringify(callee)} calls itself: a function needs no grant to run its own code` });
+    } else if (!names.includes(callee)) {
+      issues.push({ path: at("calls", i), message: `unknown function ${JSON.stringify(callee)}${suggestion(callee, names)}` });
+    } else if (seen.has(callee)) {
+      issues.push({ path: at("calls", i), message: `${JSON.stringify(callee)} is listed twice` });
+    }
+    seen.add(callee);
+  });
+  if (decl.entryPoint !== undefined && !JS_IDENTIFIER.test(decl.entryPoint)) {
+    issues.push({ path: at("entryPoint"), message: `${JSON.stringify(decl.entryPoint)} is not a JavaScript export name` });
+  }
+  return issues;
+}
+
+function memberIssues(decl: Pick<FunctionDeclaration, "invokers">, at: (...rest: PropertyKey[]) => string): TopologyIssue[] {
+  const issues: TopologyIssue[] = [];
+  const seen = new Set<string>();
+  (decl.invokers ?? []).forEach((member, i) => {
+    const problem = memberProblem(member);
+    if (problem) issues.push({ path: at("invokers", i), message: `invalid member ${JSON.stringify(member)}: ${problem}` });
+    else if (seen.has(member)) issues.push({ path: at("invokers", i), message: `${JSON.stringify(member)} is listed twice` });
+    seen.add(member);
+  });
+  return issues;
+}
+
+/** Derived ids must be unique too: two functions sharing a service account would break invariant 1. */
+function serviceAccountCollisions(specs: readonly FunctionSpec[]): TopologyIssue[] {
+  const owner = new Map<string, string>();
+  const issues: TopologyIssue[] = [];
+  for (const spec of specs) {
+    if (!FUNCTION_NAME_PATTERN.test(spec.name)) continue;
+    const id = serviceAccountId(spec.name);
+    const other = owner.get(id);
+    if (other) {
+      issues.push({
+        path: formatPath(["functions", spec.name]),
+        message: `service-account id "${id}" is also derived from "${other}": rename one of them`,
+      });
+    } else owner.set(id, spec.name);
+  }
+  return issues;
+}
+
+/** Where a function's code lives unless it says otherwise. */
+export function defaultSource(name: string): string {
+  return `functions/${name}`;
+}
+
+function toSpec(name: string, decl: FunctionDeclaration): FunctionSpec {
+  return {
+    name,
+    calls: [...new Set(decl.calls ?? [])].sort(),
+    invokers: [...new Set(decl.invokers ?? [])].sort(),
+    source: decl.source ?? defaultSource(name),
+    entryPoint: decl.entryPoint ?? name,
+    memoryMb: decl.memory ?? DEFAULTS.memoryMb,
+    timeoutSeconds: decl.timeout ?? DEFAULTS.timeoutSeconds,
+    maxInstances: decl.maxInstances ?? DEFAULTS.maxInstances,
+    ingress: decl.ingress ?? DEFAULTS.ingress,
+  };
+}
+
+function suggestion(word: string, candidates: readonly string[]): string {
+  if (candidates.length === 0) return "";
+  const best = closest(word, candidates as string[]);
+  // Only suggest near misses; a far-off name is more likely a missing declaration than a typo.
+  return distance(word, best) <= Math.max(2, Math.floor(word.length / 3)) ? ` (did you mean ${JSON.stringify(best)}?)` : "";
+}
+
+/** Turns one zod issue into ours: config path, the offending value, and what was expected, in plain words. */
+function schemaIssue(name: string, issue: $ZodIssue): TopologyIssue[] {
+  const path = ["functions", name, ...issue.path];
+  switch (issue.code) {
+    case "unrecognized_keys":
+      return issue.keys.map((key) => ({
+        path: formatPath([...path, key]),
+        message: `unknown key ${JSON.stringify(key)}${suggestion(key, DECLARATION_KEYS)} (allowed: ${DECLARATION_KEYS.join(", ")})`,
+      }));
+    case "invalid_type":
+      return [{ path: formatPath(path), message: `expected ${expectedWords(issue.path, issue.expected)}, got ${describeValue(issue.input)}` }];
+    case "invalid_value":
+      return [{ path: formatPath(path), message: `${describeValue(issue.input)} is not one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}` }];
+    default:
+      return [{ path: formatPath(path), message: `${issue.message}, got ${describeValue(issue.input)}` }];
+  }
+}
+
+function expectedWords(path: readonly PropertyKey[], expected: string): string {
+  const key = path[0];
+  if (path.length === 0) return "an object of settings (use {} for none)";
+  if ((key === "calls" || key === "invokers") && path.length === 1) {
+    return key === "calls" ? "a list of function names, e.g. [profiles]" : "a list of IAM members";
+  }
+  return expected === "int" ? "a whole number" : `a ${expected}`;
+}

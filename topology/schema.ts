@@ -1,0 +1,48 @@
+import { z } from "zod";
+
+/**
+ * Cloud Functions (1st gen) memory sizes in MB.
+ * https://cloud.google.com/functions/docs/configuring/memory
+ */
+export const MEMORY_SIZES_MB = [128, 256, 512, 1024, 2048, 4096, 8192] as const;
+
+/** gen1 ingress settings, as the Cloud Functions API spells them. */
+export const INGRESS_SETTINGS = ["ALLOW_ALL", "ALLOW_INTERNAL_ONLY", "ALLOW_INTERNAL_AND_GCLB"] as const;
+export type Ingress = (typeof INGRESS_SETTINGS)[number];
+
+/** Defaults for the optional runtime settings, applied by `parseTopology`. */
+export const DEFAULTS = {
+  memoryMb: 256,
+  timeoutSeconds: 60,
+  // A ceiling on instances keeps a runaway caller (or a cycle) from scaling the bill without bound.
+  maxInstances: 10,
+  ingress: "ALLOW_ALL" as Ingress,
+} as const;
+
+/**
+ * One function's declaration. Strict: any other key is an error (a typo such as `call:` must not be
+ * silently ignored, or an edge would quietly go missing). Cross-references (does a callee exist, is a member
+ * well formed, does the source folder exist) are checked in `parse.ts`, where all functions are known.
+ */
+export const functionDeclarationSchema = z.strictObject({
+  calls: z.array(z.string()).optional(),
+  invokers: z.array(z.string()).optional(),
+  source: z.string().min(1).optional(),
+  entryPoint: z.string().optional(),
+  memory: z
+    .number()
+    .int()
+    .refine((v) => (MEMORY_SIZES_MB as readonly number[]).includes(v), {
+      message: `must be one of ${MEMORY_SIZES_MB.join(", ")} (MB)`,
+    })
+    .optional(),
+  // Cloud Functions gen1 allows at most 540 seconds.
+  timeout: z.number().int().min(1).max(540).optional(),
+  maxInstances: z.number().int().min(1).max(3000).optional(),
+  ingress: z.enum(INGRESS_SETTINGS).optional(),
+});
+
+export type FunctionDeclaration = z.infer<typeof functionDeclarationSchema>;
+
+/** Keys a function declaration may have, for the "unknown key" message. */
+export const DECLARATION_KEYS = Object.keys(functionDeclarationSchema.shape);
