@@ -1,0 +1,168 @@
+import * as gcp from "@pulumi/gcp";
+import * as pulumi from "@pulumi/pulumi";
+import {
+  edges,
+  functionEnvironment,
+  functionUrl,
+  invokerMembers,
+  serviceAccountEmail,
+  serviceAccountId,
+  type Edge,
+  type Topology,
+} from "../topology";
+import { buildFunctionArchive } from "./function-archive";
+import { ServiceFunction } from "./service-function";
+
+/** The role that lets a member invoke a 1st-gen function. */
+export const INVOKER_ROLE = "roles/cloudfunctions.invoker";
+
+/**
+ * APIs a fresh project needs: functions, their builds (Cloud Build into Artifact Registry), service accounts
+ * and the source bucket. https://cloud.google.com/functions/docs/1stgen/deploy#before_you_begin
+ */
+export const REQUIRED_APIS = [
+  "artifactregistry.googleapis.com",
+  "cloudbuild.googleapis.com",
+  "cloudfunctions.googleapis.com",
+  "iam.googleapis.com",
+  "storage.googleapis.com",
+] as const;
+
+/** Arguments of a {@link CallGraph}. */
+export interface CallGraphArgs {
+  /** The validated call graph (`parseTopology`); every function, edge and invoker comes from it. */
+  readonly topology: Topology;
+  /** GCP project to deploy into. */
+  readonly project: string;
+  /** Region of every function and of the source bucket. */
+  readonly region: string;
+  /** Folder that function `source` paths are relative to: the project root. */
+  readonly projectRoot: string;
+  /**
+   * Whether to enable the APIs a fresh project needs (never disabled on destroy, since other workloads may
+   * use them). Defaults to true.
+   */
+  readonly enableApis?: boolean;
+}
+
+/**
+ * A whole declared call graph: a private source bucket, one {@link ServiceFunction} per function, and one
+ * authoritative invoker binding per function that has invokers, granting `roles/cloudfunctions.invoker` to
+ * exactly its callers' service accounts and its declared invokers.
+ */
+export class CallGraph extends pulumi.ComponentResource {
+  /** Every function, by name. */
+  public readonly functions: Readonly<Record<string, ServiceFunction>>;
+  /** The invoker binding of every function that has invokers, by function name. */
+  public readonly invokerBindings: Readonly<Record<string, gcp.cloudfunctions.FunctionIamBinding>>;
+  /** The private bucket that holds the source archives. */
+  public readonly sourceBucket: gcp.storage.Bucket;
+  /** Function name -> URL. */
+  public readonly urls: pulumi.Output<Record<string, string>>;
+  /** Function name -> service-account email. */
+  public readonly serviceAccounts: pulumi.Output<Record<string, string>>;
+  /** The declared edges, sorted. */
+  public readonly edges: readonly Edge[];
+
+  /**
+   * @param name Logical name; children are named `${name}-<role>` and `${name}-<function>`.
+   * @param args The call graph and where to deploy it.
+   * @param opts Resource options.
+   */
+  constructor(name: string, args: CallGraphArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("callgraph:index:CallGraph", name, {}, opts);
+    const { topology, project, region } = args;
+    const target = { project, region };
+
+    const apis =
+      args.enableApis === false
+        ? []
+        : REQUIRED_APIS.map(
+            (service) =>
+              new gcp.projects.Service(
+                `${name}-api-${service.split(".")[0]}`,
+                { project, service, disableOnDestroy: false, disableDependentServices: false },
+                { parent: this },
+              ),
+          );
+
+    this.sourceBucket = new gcp.storage.Bucket(
+      `${name}-source`,
+      {
+        project,
+        location: region.toUpperCase(),
+        uniformBucketLevelAccess: true,
+        publicAccessPrevention: "enforced",
+        // The bucket only holds archives this program uploads; let `pulumi destroy` remove them with it.
+        forceDestroy: true,
+        labels: { "managed-by": "callgraph" },
+      },
+      { parent: this, dependsOn: apis },
+    );
+
+    const functions: Record<string, ServiceFunction> = {};
+    for (const spec of topology.functions) {
+      const archive = buildFunctionArchive({ projectRoot: args.projectRoot, source: spec.source });
+      functions[spec.name] = new ServiceFunction(
+        `${name}-${spec.name}`,
+        {
+          functionName: spec.name,
+          project,
+          region,
+          url: functionUrl(spec.name, target),
+          serviceAccountId: serviceAccountId(spec.name),
+          serviceAccountEmail: serviceAccountEmail(spec.name, project),
+          bucket: this.sourceBucket.name,
+          archivePath: archive.path,
+          archiveSha256: archive.sha256,
+          entryPoint: spec.entryPoint,
+          environment: functionEnvironment(topology, spec.name, target),
+          memoryMb: spec.memoryMb,
+          timeoutSeconds: spec.timeoutSeconds,
+          maxInstances: spec.maxInstances,
+          ingress: spec.ingress,
+          apis,
+        },
+        { parent: this },
+      );
+    }
+
+    const bindings: Record<string, gcp.cloudfunctions.FunctionIamBinding> = {};
+    for (const spec of topology.functions) {
+      const members = invokerMembers(topology, spec.name, project);
+      if (members.length === 0) continue; // IAM rejects a binding with no members
+      const callee = functions[spec.name];
+      const callerAccounts = topology.functions
+        .filter((caller) => caller.calls.includes(spec.name))
+        .map((caller) => functions[caller.name].serviceAccount);
+      bindings[spec.name] = new gcp.cloudfunctions.FunctionIamBinding(
+        `${name}-${spec.name}-invokers`,
+        {
+          project,
+          region,
+          cloudFunction: callee.function.name,
+          role: INVOKER_ROLE,
+          // Authoritative for this role on this function: a member added by hand is removed by the next `up`.
+          members,
+        },
+        {
+          parent: this,
+          // Members name accounts by computed email; IAM refuses accounts that do not exist yet.
+          dependsOn: callerAccounts,
+          // A replaced function comes back with an empty IAM policy, and an unchanged binding would not be
+          // re-applied (terraform-provider-google #18308): replace the binding whenever its function is.
+          replaceWith: [callee.function],
+        },
+      );
+    }
+
+    this.functions = functions;
+    this.invokerBindings = bindings;
+    this.edges = edges(topology);
+    this.urls = pulumi.output(Object.fromEntries(topology.functions.map((f) => [f.name, functions[f.name].url])));
+    this.serviceAccounts = pulumi.output(
+      Object.fromEntries(topology.functions.map((f) => [f.name, functions[f.name].serviceAccountEmail])),
+    );
+    this.registerOutputs({ urls: this.urls, serviceAccounts: this.serviceAccounts, edges: this.edges });
+  }
+}

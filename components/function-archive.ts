@@ -1,0 +1,143 @@
+import { createHash } from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as esbuild from "esbuild";
+import { zipSync } from "fflate";
+
+/** A function's deployable archive: one bundled file and a dependency-free package.json, zipped. */
+export interface FunctionArchive {
+  /** Absolute path of the zip on disk (under `.callgraph/build/`). */
+  readonly path: string;
+  /** sha256 of the zip, hex. Same code -> same bytes -> same hash -> no diff on the next `pulumi up`. */
+  readonly sha256: string;
+  /** Size of the zip in bytes. */
+  readonly size: number;
+}
+
+export interface FunctionArchiveOptions {
+  /** Project root: `source` is relative to it, and bundles name files relative to it (so clones agree). */
+  readonly projectRoot: string;
+  /** The function's source folder, relative to `projectRoot`; its entry is `index.ts` or `index.js`. */
+  readonly source: string;
+  /** Where archives are written; defaults to `<projectRoot>/.callgraph/build`. */
+  readonly outDir?: string;
+}
+
+// Fixed zip timestamps: the archive's bytes must depend on the code only, never on when it was built.
+const ZIP_MTIME = new Date("1980-01-01T00:00:00Z");
+const ENTRY_FILES = ["index.ts", "index.js"];
+// Cloud Functions runs the bundle on Node.js 22; the local stack runs it on this machine's Node.js 20.
+const TARGET = "node20";
+
+const built = new Map<string, FunctionArchive>();
+
+/**
+ * Bundles a function's code with esbuild into a single `index.js` (every dependency inlined, so the platform
+ * runs no `npm install`) and zips it with a `package.json` that has no dependencies. Deterministic, and cached
+ * per source folder: in this process by folder, on disk by the content of every file the bundle read, so
+ * evaluating the program again with unchanged code does not rebuild.
+ */
+export function buildFunctionArchive(options: FunctionArchiveOptions): FunctionArchive {
+  const root = path.resolve(options.projectRoot);
+  const outDir = path.resolve(options.outDir ?? path.join(root, ".callgraph", "build"));
+  const key = `${outDir}\0${path.resolve(root, options.source)}`;
+  const cached = built.get(key);
+  if (cached) return cached;
+  const archive = fromDiskCache(root, options.source, outDir) ?? bundle(root, options.source, outDir);
+  built.set(key, archive);
+  return archive;
+}
+
+function entryOf(root: string, source: string): string {
+  const folder = path.resolve(root, source);
+  const entry = ENTRY_FILES.map((f) => path.join(folder, f)).find((f) => fs.existsSync(f));
+  if (!entry) throw new Error(`${source}: no ${ENTRY_FILES.join(" or ")} to bundle in ${folder}`);
+  return entry;
+}
+
+function bundle(root: string, source: string, outDir: string): FunctionArchive {
+  const result = esbuild.buildSync({
+    entryPoints: [entryOf(root, source)],
+    absWorkingDir: root,
+    bundle: true,
+    platform: "node",
+    target: TARGET,
+    format: "cjs",
+    minify: true,
+    keepNames: true,
+    legalComments: "eof",
+    metafile: true,
+    write: false,
+    logLevel: "silent",
+  });
+  const code = result.outputFiles[0].contents;
+  const zip = zipSync(
+    {
+      "index.js": [code, { mtime: ZIP_MTIME }],
+      "package.json": [Buffer.from(packageJson(source)), { mtime: ZIP_MTIME }],
+    },
+    { level: 9 },
+  );
+  const sha256 = createHash("sha256").update(zip).digest("hex");
+  fs.mkdirSync(outDir, { recursive: true });
+  const zipPath = path.join(outDir, `${sha256}.zip`);
+  if (!fs.existsSync(zipPath)) writeAtomically(zipPath, zip);
+  const inputs = Object.keys(result.metafile.inputs).sort();
+  const manifest: Manifest = { sha256, size: zip.length, inputs, inputsHash: hashFiles(root, inputs) ?? "" };
+  writeAtomically(manifestPath(outDir, root, source), Buffer.from(JSON.stringify(manifest)));
+  return { path: zipPath, sha256, size: zip.length };
+}
+
+/** What the last build of a source folder read, so an unchanged folder is not bundled again. */
+interface Manifest {
+  readonly sha256: string;
+  readonly size: number;
+  readonly inputs: readonly string[];
+  readonly inputsHash: string;
+}
+
+function fromDiskCache(root: string, source: string, outDir: string): FunctionArchive | undefined {
+  let manifest: Manifest;
+  try {
+    manifest = JSON.parse(fs.readFileSync(manifestPath(outDir, root, source), "utf8")) as Manifest;
+  } catch {
+    return undefined;
+  }
+  const zipPath = path.join(outDir, `${manifest.sha256}.zip`);
+  if (!fs.existsSync(zipPath)) return undefined;
+  // A new file in the folder that no old input imports cannot change the bundle, except a new entry file.
+  if (!manifest.inputs.includes(path.relative(root, entryOf(root, source)).split(path.sep).join("/"))) return undefined;
+  const inputsHash = hashFiles(root, manifest.inputs);
+  if (inputsHash !== manifest.inputsHash) return undefined;
+  return { path: zipPath, sha256: manifest.sha256, size: manifest.size };
+}
+
+function hashFiles(root: string, files: readonly string[]): string | undefined {
+  const hash = createHash("sha256").update(`${esbuild.version}\0${TARGET}\0`);
+  for (const file of files) {
+    try {
+      hash.update(file).update("\0").update(fs.readFileSync(path.resolve(root, file)));
+    } catch {
+      return undefined; // an input is gone: rebuild
+    }
+  }
+  return hash.digest("hex");
+}
+
+function manifestPath(outDir: string, root: string, source: string): string {
+  const id = createHash("sha256").update(path.resolve(root, source)).digest("hex").slice(0, 16);
+  return path.join(outDir, `${id}.manifest.json`);
+}
+
+function packageJson(source: string): string {
+  // No dependencies: everything is in index.js, so the build step installs nothing.
+  const name = path.basename(source).toLowerCase().replace(/[^a-z0-9-]/g, "-") || "function";
+  return `${JSON.stringify({ name, version: "1.0.0", private: true, main: "index.js", engines: { node: ">=20" } }, null, 2)}\n`;
+}
+
+// Concurrent evaluations (tests, bench) may build the same archive: write to a temp name, then rename.
+function writeAtomically(file: string, data: Uint8Array): void {
+  const temp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  fs.writeFileSync(temp, data);
+  fs.renameSync(temp, file);
+}

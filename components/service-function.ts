@@ -1,0 +1,124 @@
+import * as gcp from "@pulumi/gcp";
+import * as pulumi from "@pulumi/pulumi";
+import type { Ingress } from "../topology";
+
+/** Arguments of one {@link ServiceFunction}. Everything it needs is computed before it is created. */
+export interface ServiceFunctionArgs {
+  /** The function's name: its deployed name and the last segment of its URL. */
+  readonly functionName: string;
+  /** GCP project to deploy into. */
+  readonly project: string;
+  /** Region to deploy into, e.g. `us-central1`. */
+  readonly region: string;
+  /** The function's URL, computed from its name (never read from another resource's outputs). */
+  readonly url: string;
+  /** Service-account id to create for the function (6–30 characters, derived from the name). */
+  readonly serviceAccountId: string;
+  /**
+   * The email GCP gives that account (`ID@PROJECT.iam.gserviceaccount.com`). Passed in, rather than read from
+   * the account's outputs, so that the function and the grants that name it are known at preview time.
+   */
+  readonly serviceAccountEmail: string;
+  /** Private bucket the source archive is uploaded to. */
+  readonly bucket: pulumi.Input<string>;
+  /** Local path of the function's zip archive (one bundled file; see `function-archive.ts`). */
+  readonly archivePath: string;
+  /** sha256 of the archive; it names the uploaded object, so new code is a new object and the function updates. */
+  readonly archiveSha256: string;
+  /** Exported handler the platform calls. */
+  readonly entryPoint: string;
+  /** Environment variables: the function's own URL, its callees' URLs and its invokers. */
+  readonly environment: Readonly<Record<string, string>>;
+  /** Memory in MB. */
+  readonly memoryMb: number;
+  /** Request timeout in seconds. */
+  readonly timeoutSeconds: number;
+  /** Upper bound on instances. */
+  readonly maxInstances: number;
+  /** Which networks may reach the function. */
+  readonly ingress: Ingress;
+  /** Node.js runtime of the function; defaults to `nodejs22`. */
+  readonly runtime?: string;
+  /** Enabled APIs that the function's resources must wait for; defaults to none. */
+  readonly apis?: readonly pulumi.Resource[];
+}
+
+/**
+ * One Cloud Function (1st gen, HTTP, HTTPS only) that runs as its own, dedicated service account, with its
+ * code uploaded as a content-addressed object to the private source bucket.
+ */
+export class ServiceFunction extends pulumi.ComponentResource {
+  /** The function's dedicated runtime identity. */
+  public readonly serviceAccount: gcp.serviceaccount.Account;
+  /** The uploaded source archive. */
+  public readonly archive: gcp.storage.BucketObject;
+  /** The function itself. */
+  public readonly function: gcp.cloudfunctions.Function;
+  /** The function's URL (also the audience of tokens sent to it). */
+  public readonly url: pulumi.Output<string>;
+  /** The email of the function's service account. */
+  public readonly serviceAccountEmail: pulumi.Output<string>;
+
+  /**
+   * @param name Logical name; children are named `${name}-sa`, `${name}-source` and `${name}-function`.
+   * @param args The function's settings.
+   * @param opts Resource options; `dependsOn` is typically the project's enabled APIs.
+   */
+  constructor(name: string, args: ServiceFunctionArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("callgraph:index:ServiceFunction", name, {}, opts);
+    const apis = [...(args.apis ?? [])];
+
+    this.serviceAccount = new gcp.serviceaccount.Account(
+      `${name}-sa`,
+      {
+        project: args.project,
+        accountId: args.serviceAccountId,
+        displayName: `Cloud Function ${args.functionName}`,
+        description: `Runtime identity of the ${args.functionName} function (managed by callgraph).`,
+      },
+      { parent: this, dependsOn: apis },
+    );
+
+    this.archive = new gcp.storage.BucketObject(
+      `${name}-source`,
+      {
+        bucket: args.bucket,
+        name: `${args.functionName}/${args.archiveSha256}.zip`,
+        source: new pulumi.asset.FileAsset(args.archivePath),
+        contentType: "application/zip",
+      },
+      { parent: this, dependsOn: apis },
+    );
+
+    this.function = new gcp.cloudfunctions.Function(
+      `${name}-function`,
+      {
+        project: args.project,
+        region: args.region,
+        name: args.functionName,
+        description: `callgraph function ${args.functionName}`,
+        runtime: args.runtime ?? "nodejs22",
+        entryPoint: args.entryPoint,
+        sourceArchiveBucket: args.bucket,
+        sourceArchiveObject: this.archive.name,
+        triggerHttp: true,
+        httpsTriggerSecurityLevel: "SECURE_ALWAYS",
+        // Runs as its own account; without this, gen1 uses PROJECT@appspot.gserviceaccount.com (Editor).
+        serviceAccountEmail: args.serviceAccountEmail,
+        environmentVariables: { ...args.environment },
+        availableMemoryMb: args.memoryMb,
+        timeout: args.timeoutSeconds,
+        maxInstances: args.maxInstances,
+        ingressSettings: args.ingress,
+        dockerRegistry: "ARTIFACT_REGISTRY",
+        labels: { "managed-by": "callgraph" },
+      },
+      // The email is passed as a plain string, so the dependency on the account is made explicit.
+      { parent: this, dependsOn: [...apis, this.serviceAccount] },
+    );
+
+    this.url = pulumi.output(args.url);
+    this.serviceAccountEmail = pulumi.output(args.serviceAccountEmail);
+    this.registerOutputs({ url: this.url, serviceAccountEmail: this.serviceAccountEmail, function: this.function });
+  }
+}

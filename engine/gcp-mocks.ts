@@ -1,0 +1,94 @@
+import { createHash } from "node:crypto";
+import type * as pulumi from "@pulumi/pulumi";
+
+type Mocks = pulumi.runtime.Mocks;
+type State = Record<string, unknown>;
+
+export interface GcpMocksOptions {
+  /** Default project (`gcp:project`) for resources that do not name one. */
+  readonly project: string;
+  /** Default region (`gcp:region`). */
+  readonly region: string;
+  /** Preview: computed outputs are left out, so the SDK treats them as unknown, as in a real preview. */
+  readonly preview: boolean;
+}
+
+/** A short deterministic suffix, standing in for the random suffix of Pulumi auto-naming. */
+function suffix(seed: string): string {
+  return createHash("sha256").update(seed).digest("hex").slice(0, 7);
+}
+
+/** Answers for the types whose computed outputs matter; the rest echo their inputs. */
+const ANSWERS: Record<string, (args: pulumi.runtime.MockResourceArgs, o: GcpMocksOptions) => { id: string; computed: State }> = {
+  // https://cloud.google.com/iam/docs/service-accounts: email is ACCOUNT_ID@PROJECT.iam.gserviceaccount.com
+  "gcp:serviceaccount/account:Account": ({ inputs }, o) => {
+    const project = (inputs.project as string) ?? o.project;
+    const email = `${inputs.accountId}@${project}.iam.gserviceaccount.com`;
+    const name = `projects/${project}/serviceAccounts/${email}`;
+    const uniqueId = BigInt(`0x${createHash("sha256").update(email).digest("hex").slice(0, 15)}`).toString();
+    return { id: name, computed: { email, name, uniqueId, member: `serviceAccount:${email}`, project } };
+  },
+  "gcp:storage/bucket:Bucket": ({ inputs, name: logical }) => {
+    const name = (inputs.name as string) ?? `${logical}-${suffix(logical)}`;
+    return { id: name, computed: { name, url: `gs://${name}`, selfLink: `https://www.googleapis.com/storage/v1/b/${name}` } };
+  },
+  "gcp:storage/bucketObject:BucketObject": ({ inputs }) => {
+    const bucket = inputs.bucket as string;
+    const object = inputs.name as string;
+    const path = `${bucket}/o/${encodeURIComponent(object)}`;
+    return {
+      id: `${bucket}-${object}`,
+      computed: {
+        mediaLink: `https://storage.googleapis.com/download/storage/v1/b/${path}?alt=media`,
+        selfLink: `https://www.googleapis.com/storage/v1/b/${path}`,
+        outputName: object,
+      },
+    };
+  },
+  // https://cloud.google.com/functions/docs/calling/http: https://REGION-PROJECT.cloudfunctions.net/NAME
+  "gcp:cloudfunctions/function:Function": ({ inputs }, o) => {
+    const project = (inputs.project as string) ?? o.project;
+    const region = (inputs.region as string) ?? o.region;
+    const name = inputs.name as string;
+    return {
+      id: `projects/${project}/locations/${region}/functions/${name}`,
+      computed: { httpsTriggerUrl: `https://${region}-${project}.cloudfunctions.net/${name}`, project, region, status: "ACTIVE" },
+    };
+  },
+  "gcp:cloudfunctions/functionIamBinding:FunctionIamBinding": ({ inputs }, o) => ({
+    id: `projects/${inputs.project ?? o.project}/locations/${inputs.region ?? o.region}/functions/${inputs.cloudFunction}/${inputs.role}`,
+    computed: { etag: `BwY${suffix(JSON.stringify(inputs))}=` },
+  }),
+  "gcp:cloudfunctions/functionIamMember:FunctionIamMember": ({ inputs }, o) => ({
+    id: `projects/${inputs.project ?? o.project}/locations/${inputs.region ?? o.region}/functions/${inputs.cloudFunction}/${inputs.role}/${inputs.member}`,
+    computed: { etag: `BwY${suffix(JSON.stringify(inputs))}=` },
+  }),
+  "gcp:projects/service:Service": ({ inputs }, o) => ({ id: `${inputs.project ?? o.project}/${inputs.service}`, computed: {} }),
+  "gcp:serviceaccount/key:Key": ({ name }) => ({ id: `key-${suffix(name)}`, computed: { privateKey: "<mock key: never real>" } }),
+};
+
+/**
+ * Pulumi mocks that answer as GCP would: service-account emails, function URLs, bucket names, ids. In
+ * preview, computed outputs are withheld so the program sees unknowns exactly where a real preview would.
+ * Invokes (data sources) are answered only where implemented: anything else throws, so a program that
+ * starts depending on one fails loudly instead of getting made-up data.
+ */
+export function gcpMocks(options: GcpMocksOptions): Mocks {
+  return {
+    newResource(args) {
+      const answer = ANSWERS[args.type];
+      const { id, computed } = answer ? answer(args, options) : { id: `${args.name}-id`, computed: {} };
+      if (!args.custom) return { id: undefined, state: args.inputs };
+      if (options.preview) return { id: undefined, state: { ...args.inputs } };
+      return { id, state: { ...args.inputs, ...computed } };
+    },
+    call(args) {
+      if (args.token === "gcp:organizations/getProject:getProject") {
+        const projectId = (args.inputs.projectId as string) ?? options.project;
+        const number = BigInt(`0x${createHash("sha256").update(projectId).digest("hex").slice(0, 10)}`).toString();
+        return { projectId, number, name: projectId, id: `projects/${projectId}` };
+      }
+      throw new Error(`callgraph engine: no mock for invoke ${args.token}; add one to engine/gcp-mocks.ts`);
+    },
+  };
+}

@@ -1,0 +1,105 @@
+/** Stands for a value that is not known until the resource is created (a preview's computed output). */
+export const UNKNOWN = "<computed>";
+
+/** One resource the program registered, as the engine would have received it. */
+export interface RegisteredResource {
+  readonly urn: string;
+  /** Type token, e.g. `gcp:cloudfunctions/function:Function`. */
+  readonly type: string;
+  /** Logical name. */
+  readonly name: string;
+  /** True for provider-managed resources, false for components. */
+  readonly custom: boolean;
+  /** URN of the parent resource, if any. */
+  readonly parent?: string;
+  /** Inputs as sent to the engine; computed values are {@link UNKNOWN}, assets are `{ asset: path }`. */
+  readonly inputs: Readonly<Record<string, unknown>>;
+  /** State the (mock) provider answered with; in preview only what is known before creation. */
+  readonly outputs: Readonly<Record<string, unknown>>;
+  /** Provider id; {@link UNKNOWN} in preview. */
+  readonly id: string;
+  /** URNs this resource depends on (explicit `dependsOn` and implicit through inputs). */
+  readonly dependencies: readonly string[];
+  /** Input property -> URNs it depends on. */
+  readonly propertyDependencies: Readonly<Record<string, readonly string[]>>;
+  /** Resource options that matter to a reviewer. */
+  readonly options: {
+    /** URNs whose replacement also replaces this resource. */
+    readonly replaceWith: readonly string[];
+    readonly deleteBeforeReplace: boolean;
+    readonly protect: boolean;
+    readonly ignoreChanges: readonly string[];
+    readonly replaceOnChanges: readonly string[];
+  };
+}
+
+/** A function of the deployment, as the registered resources describe it. */
+export interface GraphFunction {
+  readonly name: string;
+  readonly urn: string;
+  readonly project: string;
+  readonly region: string;
+  /** Cloud Functions generation. */
+  readonly generation: 1;
+  /** Email of the account it runs as ({@link UNKNOWN} if that is not known before deployment). */
+  readonly serviceAccount: string;
+  /** Its URL, as GCP gives it. */
+  readonly url: string;
+  /** Entry point, runtime and archive, for the local stack. */
+  readonly entryPoint: string;
+  readonly runtime: string;
+  /** Local path of the uploaded archive, if the program uploads one. */
+  readonly archivePath?: string;
+  /** The environment it is deployed with. */
+  readonly environment: Readonly<Record<string, string>>;
+}
+
+/** Where a grant of an invoker role applies. */
+export type GrantScope = "function" | "project";
+
+/** One member granted an invoker role by one resource. */
+export interface Grant {
+  /** Function name for a function-level grant; `*` for a project-level one (every function of the project). */
+  readonly target: string;
+  readonly scope: GrantScope;
+  readonly role: string;
+  readonly member: string;
+  /** The function whose service account `member` is, if any. */
+  readonly callerFunction?: string;
+  /** The resource that grants it. */
+  readonly resource: { readonly urn: string; readonly type: string; readonly name: string };
+  /** True when the callgraph components made it (from the declaration); false for any other resource. */
+  readonly managed: boolean;
+}
+
+/** An effective edge: `from`'s service account may invoke `to`. */
+export interface GraphEdge {
+  readonly from: string;
+  readonly to: string;
+  readonly managed: boolean;
+}
+
+/** Who can invoke what, derived from the registered IAM resources (not from the config). */
+export interface EffectiveGraph {
+  readonly functions: readonly GraphFunction[];
+  /** Every grant of an invoker role, function- or project-level, sorted. */
+  readonly grants: readonly Grant[];
+  /** Function-to-function edges, sorted. */
+  readonly edges: readonly GraphEdge[];
+  /** Grants to members that are not a function's service account (groups, users, allUsers…), sorted. */
+  readonly externalInvokers: readonly { readonly function: string; readonly member: string; readonly managed: boolean }[];
+}
+
+/** The result of evaluating the program once. */
+export interface Evaluation {
+  readonly project: string;
+  readonly stack: string;
+  readonly preview: boolean;
+  /** Every registered resource, in registration order. */
+  readonly resources: readonly RegisteredResource[];
+  /** The program's exports, with unknown values as {@link UNKNOWN}. */
+  readonly outputs: Readonly<Record<string, unknown>>;
+  readonly graph: EffectiveGraph;
+  /** The config the program ran with (keys like `callgraph:functions`, values as parsed YAML). */
+  readonly config: Readonly<Record<string, unknown>>;
+}
