@@ -79,6 +79,7 @@ function toFunction(r: RegisteredResource, all: readonly RegisteredResource[], d
     url,
     entryPoint: String(inputs.entryPoint ?? name),
     runtime: String(inputs.runtime ?? ""),
+    timeoutSeconds: Number(inputs.timeout ?? 60),
     archivePath: typeof asset?.asset === "string" ? asset.asset : undefined,
     environment: (inputs.environmentVariables ?? {}) as Record<string, string>,
   };

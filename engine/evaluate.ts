@@ -61,8 +61,7 @@ async function evaluateNow(options: EvaluateOptions): Promise<Evaluation> {
   const onRejection = (reason: unknown) => failures.push(reason);
   process.on("unhandledRejection", onRejection);
   try {
-    // A fresh run of the program each time; its imports (topology, components) are pure and may stay cached.
-    delete programRequire.cache[programRequire.resolve(entry)];
+    forgetProgramModules(programRequire);
     let exports: Record<string, unknown>;
     try {
       exports = programRequire(entry) as Record<string, unknown>;
@@ -81,6 +80,18 @@ async function evaluateNow(options: EvaluateOptions): Promise<Evaluation> {
   } finally {
     process.off("unhandledRejection", onRejection);
     recorder.stop();
+  }
+}
+
+/**
+ * Drops every module outside node_modules from Node's cache (but this engine's own), so the next `require`
+ * runs the program afresh, including a program that imports another one (tests wrap the real program to
+ * add rogue resources). Dependencies stay loaded: the program must share @pulumi/pulumi with the engine.
+ */
+function forgetProgramModules(programRequire: NodeJS.Require): void {
+  for (const file of Object.keys(programRequire.cache)) {
+    if (file.includes(`${path.sep}node_modules${path.sep}`) || file.startsWith(`${__dirname}${path.sep}`)) continue;
+    delete programRequire.cache[file];
   }
 }
 

@@ -11,6 +11,7 @@ export const TYPES = {
   serviceAccountKey: "gcp:serviceaccount/key:Key",
   bucket: "gcp:storage/bucket:Bucket",
   bucketObject: "gcp:storage/bucketObject:BucketObject",
+  projectService: "gcp:projects/service:Service",
   callGraph: "callgraph:index:CallGraph",
   serviceFunction: "callgraph:index:ServiceFunction",
 } as const;

@@ -48,6 +48,8 @@ export interface GraphFunction {
   /** Entry point, runtime and archive, for the local stack. */
   readonly entryPoint: string;
   readonly runtime: string;
+  /** Request timeout in seconds. */
+  readonly timeoutSeconds: number;
   /** Local path of the uploaded archive, if the program uploads one. */
   readonly archivePath?: string;
   /** The environment it is deployed with. */

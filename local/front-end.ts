@@ -1,0 +1,100 @@
+import * as http from "node:http";
+import { createRemoteJWKSet, errors, jwtVerify } from "jose";
+import { close, listen, LOOPBACK, sendJson } from "./listen";
+import { isInvoker, isOpenToAll } from "./iam-members";
+import { GOOGLE_ISSUER } from "./token-service";
+
+/** What one front end enforces and where it forwards. */
+export interface FrontEndOptions {
+  /** The function's name: the first path segment of its URL, as on cloudfunctions.net. */
+  readonly name: string;
+  /** IAM members granted an invoking role on the function, read from the registered IAM resources. */
+  readonly invokers: readonly string[];
+  /** JWKS of the token service. */
+  readonly jwksUrl: string;
+  /** Port of the function's process on loopback. */
+  readonly targetPort: () => number;
+  /** Give up on the function after this long (its configured timeout). */
+  readonly timeoutMs: number;
+}
+
+/** A running front end. */
+export interface FrontEnd {
+  readonly port: number;
+  /** `http://127.0.0.1:<port>/<name>`: the function's local URL, also the audience its tokens must carry. */
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+const jwksCache = new Map<string, ReturnType<typeof createRemoteJWKSet>>();
+
+/**
+ * What Google's front end does for a private function: 401 without a valid ID token for this function's URL,
+ * 403 for a valid token of a member without an invoking role, otherwise the request goes to the function,
+ * Authorization header included (gen1 passes it on).
+ */
+export async function startFrontEnd(options: FrontEndOptions, port = 0): Promise<FrontEnd> {
+  const jwks = jwksCache.get(options.jwksUrl) ?? createRemoteJWKSet(new URL(options.jwksUrl));
+  jwksCache.set(options.jwksUrl, jwks);
+  let url = "";
+  const server = http.createServer((req, res) => {
+    void handle(req, res).catch((error: unknown) => sendJson(res, 500, { error: `front end failed: ${String(error)}` }));
+  });
+
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const prefix = `/${options.name}`;
+    const path = req.url ?? "/";
+    if (path !== prefix && !path.startsWith(`${prefix}/`) && !path.startsWith(`${prefix}?`)) {
+      sendJson(res, 404, { error: `no function at ${path.split("?")[0]}; this is ${url}` });
+      return;
+    }
+    if (!isOpenToAll(options.invokers)) {
+      const email = await verifiedEmail(req.headers.authorization, url);
+      if (typeof email !== "string") {
+        sendJson(res, 401, { error: `Unauthorized: ${email.reason}` }, { "www-authenticate": `Bearer error="invalid_token"` });
+        return;
+      }
+      if (!isInvoker(email, options.invokers)) {
+        sendJson(res, 403, { error: `Forbidden: ${email} may not invoke ${options.name} (no roles/cloudfunctions.invoker grant)` });
+        return;
+      }
+    }
+    forward(req, res, path.slice(prefix.length) || "/");
+  }
+
+  async function verifiedEmail(header: string | undefined, audience: string): Promise<string | { reason: string }> {
+    const match = /^Bearer\s+(\S+)$/i.exec(header ?? "");
+    if (!match) return { reason: "no bearer token" };
+    try {
+      const { payload } = await jwtVerify(match[1], jwks, { issuer: GOOGLE_ISSUER, audience, algorithms: ["RS256"], clockTolerance: 30 });
+      if (typeof payload.email !== "string" || (payload.email_verified !== true && payload.email_verified !== "true")) {
+        return { reason: "token has no verified email" };
+      }
+      return payload.email;
+    } catch (error) {
+      // Say which check failed, never echo the token.
+      return { reason: error instanceof errors.JOSEError ? error.code : "malformed token" };
+    }
+  }
+
+  function forward(req: http.IncomingMessage, res: http.ServerResponse, path: string): void {
+    const upstream = http.request(
+      { host: LOOPBACK, port: options.targetPort(), method: req.method, path: path.startsWith("?") ? `/${path}` : path, headers: req.headers, timeout: options.timeoutMs },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
+    upstream.on("timeout", () => upstream.destroy(new Error("timeout")));
+    upstream.on("error", (error: NodeJS.ErrnoException) => {
+      if (res.headersSent) return void res.destroy();
+      if (error.message === "timeout") sendJson(res, 504, { error: `function ${options.name} did not answer within ${options.timeoutMs} ms` });
+      else sendJson(res, 503, { error: `function ${options.name} is not running (${error.code ?? error.message}); the local stack restarts it` });
+    });
+    req.pipe(upstream);
+  }
+
+  const bound = await listen(server, port);
+  url = `http://${LOOPBACK}:${bound}/${options.name}`;
+  return { port: bound, url, stop: () => close(server) };
+}

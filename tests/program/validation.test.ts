@@ -1,0 +1,50 @@
+import { evaluate, EvaluationError } from "../../engine";
+
+const project = { "gcp:project": "callgraph-dev", "gcp:region": "us-central1" };
+
+/** Runs the program with `functions` as `callgraph:functions` and returns the error it must fail with. */
+async function failure(functions: unknown): Promise<EvaluationError> {
+  const config = functions === undefined ? { ...project } : { ...project, "callgraph:functions": functions };
+  const error = await evaluate({ stack: "no-such-stack", config }).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(EvaluationError);
+  return error as EvaluationError;
+}
+
+// A bad topology stops the program before any resource is registered, naming the field and the value,
+// with every problem at once. (The model's rules are tested one by one in tests/topology.)
+describe("a bad topology registers nothing", () => {
+  test.each([
+    ["unknown callee", { login: { calls: ["profile"] }, profiles: {} }, ['functions.login.calls[0]: unknown function "profile" (did you mean "profiles"?)']],
+    ["self-call", { profiles: { calls: ["profiles"] } }, ['functions.profiles.calls[0]: "profiles" calls itself: a function needs no grant to run its own code']],
+    ["calls as a string", { login: { calls: "profiles" }, profiles: {} }, ['functions.login.calls: expected a list of function names, e.g. [profiles], got "profiles"']],
+    ["missing source folder", { login: {}, nowhere: {} }, ['functions.nowhere.source: source folder "functions/nowhere" does not exist (the default is functions/<name>; set `source` to use another folder)']],
+    ["invalid member", { profiles: { invokers: ["developers@example.com"] } }, ['functions.profiles.invokers[0]: invalid member "developers@example.com": expected "user:", "group:", "serviceAccount:" or "domain:" followed by an email or domain, or "allUsers" / "allAuthenticatedUsers"']],
+    ["missing callgraph:functions", undefined, ["callgraph:functions: missing: declare the functions, e.g. `pulumi config set --path 'callgraph:functions.login.calls[0]' profiles`"]],
+    ["non-object callgraph:functions", ["login"], ['callgraph:functions: expected a map of function name -> settings, got ["login"]']],
+  ])("%s", async (_label, functions, lines) => {
+    const error = await failure(functions);
+    expect(error.resources).toEqual([]);
+    for (const line of lines) expect(error.message).toContain(`  ${line}`);
+  });
+
+  test("every problem is reported at once", async () => {
+    const error = await failure({ login: { calls: ["profile", "login"], invokers: ["allusers"], memroy: 512 }, profiles: {}, Search: {} });
+    expect(error.resources).toEqual([]);
+    expect(error.message.split("\n").slice(1)).toEqual([
+      '  functions.login.calls[0]: unknown function "profile" (did you mean "profiles"?)',
+      '  functions.login.calls[1]: "login" calls itself: a function needs no grant to run its own code',
+      '  functions.login.invokers[0]: invalid member "allusers": public members must be written exactly "allUsers"',
+      '  functions.login.memroy: unknown key "memroy" (did you mean "memory"?) (allowed: calls, invokers, source, entryPoint, memory, timeout, maxInstances, ingress)',
+      '  functions.Search: invalid function name "Search": use lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen',
+      '  functions.Search.source: source folder "functions/Search" does not exist (the default is functions/<name>; set `source` to use another folder)',
+    ]);
+  });
+
+  test("a missing gcp:project is named", async () => {
+    const error = await evaluate({ stack: "no-such-stack", config: { "gcp:region": "us-central1", "callgraph:functions": { profiles: {} } } }).catch((e: Error) => e);
+    expect(String(error)).toMatch(/gcp:project/);
+  });
+});
