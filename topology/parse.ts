@@ -111,7 +111,7 @@ function referenceIssues(
     if (callee === name) {
       issues.push({ path: at("calls", i), message: `${JSON.stringify(callee)} calls itself: a function needs no grant to run its own code` });
     } else if (!names.includes(callee)) {
-      issues.push({ path: at("calls", i), message: `unknown function ${JSON.stringify(callee)}${suggestion(callee, names)}` });
+      issues.push({ path: at("calls", i), message: `unknown function ${JSON.stringify(callee)}${suggestion(callee, names.filter((n) => n !== name))}` });
     } else if (seen.has(callee)) {
       issues.push({ path: at("calls", i), message: `${JSON.stringify(callee)} is listed twice` });
     }
@@ -175,8 +175,10 @@ function toSpec(name: string, decl: FunctionDeclaration): FunctionSpec {
 function suggestion(word: string, candidates: readonly string[]): string {
   if (candidates.length === 0) return "";
   const best = closest(word, candidates as string[]);
-  // Only suggest near misses; a far-off name is more likely a missing declaration than a typo.
-  return distance(word, best) <= Math.max(2, Math.floor(word.length / 3)) ? ` (did you mean ${JSON.stringify(best)}?)` : "";
+  // Only suggest near misses; a far-off name is more likely a missing declaration than a typo. A short word is
+  // within 2 edits of any short name ("cd" vs "ab"), so the distance must also stay below the word's length.
+  const d = distance(word, best);
+  return d <= Math.max(2, Math.floor(word.length / 3)) && d < word.length ? ` (did you mean ${JSON.stringify(best)}?)` : "";
 }
 
 /** Turns one zod issue into ours: config path, the offending value, and what was expected, in plain words. */
