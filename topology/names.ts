@@ -21,6 +21,7 @@ export const SERVICE_ACCOUNT_ID_MAX = 30;
 
 const PREFIX = "fn-";
 const HASHED_LENGTH = SERVICE_ACCOUNT_ID_MAX;
+const MIN_HASH_CHARS = 14;
 
 /**
  * The service-account id of a function: `fn-<name>` when that fits GCP's 6–30 characters; otherwise the
@@ -32,8 +33,9 @@ export function serviceAccountId(functionName: string): string {
   const plain = `${PREFIX}${functionName}`;
   if (plain.length >= SERVICE_ACCOUNT_ID_MIN && plain.length < HASHED_LENGTH) return plain;
   const hash = createHash("sha256").update(functionName).digest("hex");
-  // Keep at least 8 hash characters; the rest of the budget goes to a readable prefix of the name.
-  const stem = functionName.slice(0, HASHED_LENGTH - PREFIX.length - 1 - 8).replace(/-+$/, "");
+  // At least 14 hash characters (56 bits), so distinct names practically never collide (a collision would
+  // still be refused by `parseTopology`); the rest of the budget is a readable stem of the name.
+  const stem = functionName.slice(0, HASHED_LENGTH - PREFIX.length - 1 - MIN_HASH_CHARS).replace(/-+$/, "");
   const head = `${PREFIX}${stem}-`;
   return head + hash.slice(0, HASHED_LENGTH - head.length);
 }

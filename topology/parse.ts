@@ -64,7 +64,7 @@ export function parseTopology(raw: unknown, options: ParseOptions = {}): Topolog
     const result = parsed.data;
     specs.push(toSpec(name, result));
   }
-  issues.push(...serviceAccountCollisions(specs));
+  issues.push(...serviceAccountCollisions(specs.map((s) => s.name)));
 
   if (issues.length > 0) throw new TopologyError(issues);
   specs.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -135,20 +135,21 @@ function memberIssues(decl: Pick<FunctionDeclaration, "invokers">, at: (...rest:
   return issues;
 }
 
-/** Derived ids must be unique too: two functions sharing a service account would break invariant 1. */
-function serviceAccountCollisions(specs: readonly FunctionSpec[]): TopologyIssue[] {
+/**
+ * Derived ids must be unique too: two functions sharing a service account would break invariant 1. With 56
+ * bits of hash in long ids this should never fire, but a collision must be refused, not deployed. `idOf` is
+ * injectable so that the refusal itself can be tested.
+ */
+export function serviceAccountCollisions(names: readonly string[], idOf: (name: string) => string = serviceAccountId): TopologyIssue[] {
   const owner = new Map<string, string>();
   const issues: TopologyIssue[] = [];
-  for (const spec of specs) {
-    if (!FUNCTION_NAME_PATTERN.test(spec.name)) continue;
-    const id = serviceAccountId(spec.name);
+  for (const name of names) {
+    if (!FUNCTION_NAME_PATTERN.test(name)) continue;
+    const id = idOf(name);
     const other = owner.get(id);
     if (other) {
-      issues.push({
-        path: formatPath(["functions", spec.name]),
-        message: `service-account id "${id}" is also derived from "${other}": rename one of them`,
-      });
-    } else owner.set(id, spec.name);
+      issues.push({ path: formatPath(["functions", name]), message: `service-account id "${id}" is also derived from "${other}": rename one of them` });
+    } else owner.set(id, name);
   }
   return issues;
 }

@@ -35,20 +35,20 @@ describe("serviceAccountId", () => {
     [
       "the shortest hashed long name (27 characters)",
       "abcdefghijklmnopqrstuvwxyz0",
-      "fn-abcdefghijklmnopqr-a11dcad3",
+      "fn-abcdefghijkl-a11dcad316665c",
     ],
-    ["a long name", "reporting-pipeline-aggregation-service-stage-one", "fn-reporting-pipeline-e4a233b3"],
+    ["a long name", "reporting-pipeline-aggregation-service-stage-one", "fn-reporting-pi-e4a233b376715b"],
     [
       "a long name sharing that prefix",
       "reporting-pipeline-aggregation-service-stage-two",
-      "fn-reporting-pipeline-dbdd7eb5",
+      "fn-reporting-pi-dbdd7eb55f826b",
     ],
     [
       "a stem ending with a hyphen (dropped)",
-      "abcdefghijklmnopq-rest-of-the-long-name",
-      "fn-abcdefghijklmnopq-b399158ac",
+      "abcdefghijk-rest-of-the-long-name",
+      "fn-abcdefghijk-98e9dbb8b9b6b71",
     ],
-    ["a 49-character name", "a".repeat(49), "fn-aaaaaaaaaaaaaaaaaa-8f9bec6a"],
+    ["a 49-character name", "a".repeat(49), "fn-aaaaaaaaaaaa-8f9bec6a62dd28"],
   ])("%s: %s -> %s", (_label, name, id) => {
     expect(serviceAccountId(name)).toBe(id);
     expectValidId(id);
@@ -96,7 +96,7 @@ describe("serviceAccountId", () => {
   test("keeps a readable prefix of a long name", () => {
     fc.assert(
       fc.property(longSharedPrefixName, (name) => {
-        expect(serviceAccountId(name).startsWith("fn-reporting-pipeline-")).toBe(true);
+        expect(serviceAccountId(name).startsWith("fn-reporting-pi-")).toBe(true);
       }),
       { numRuns: 200 },
     );
