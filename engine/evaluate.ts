@@ -29,8 +29,9 @@ let queue: Promise<unknown> = Promise.resolve();
  * registered, its exports, and the effective invocation graph. This is the one place that reads what would
  * be deployed; the local stack, `callgraph graph|diff|check`, the policy checks and the tests all use it.
  *
- * The program and this function share the program's own copy of @pulumi/pulumi, loaded with Node's
- * require (not a test runner's), so a base revision checked out elsewhere evaluates with its own code.
+ * The mocks are set on the program's own copy of @pulumi/pulumi (resolved from the program's folder), so a
+ * base revision checked out elsewhere evaluates with its own code. The CLI runs under tsx and the tests under
+ * jest, both of which load TypeScript.
  */
 export function evaluate(options: EvaluateOptions = {}): Promise<Evaluation> {
   const run = queue.then(() => evaluateNow(options));
@@ -48,8 +49,8 @@ async function evaluateNow(options: EvaluateOptions): Promise<Evaluation> {
   const region = String(config["gcp:region"] ?? "");
 
   const entry = path.join(programDir, "index.ts");
+  // The program's own copy of @pulumi/pulumi: the mocks must be set on the instance the program registers with.
   const programRequire = createRequire(entry);
-  registerTypeScript();
   const pulumi = programRequire("@pulumi/pulumi") as typeof pulumiType;
   const runtime = pulumi.runtime as typeof pulumi.runtime & { waitForRPCs(): Promise<void> };
 
@@ -61,22 +62,21 @@ async function evaluateNow(options: EvaluateOptions): Promise<Evaluation> {
   const onRejection = (reason: unknown) => failures.push(reason);
   process.on("unhandledRejection", onRejection);
   try {
-    forgetProgramModules(programRequire);
-    let exports: Record<string, unknown>;
+    let outputs: unknown;
     try {
-      exports = programRequire(entry) as Record<string, unknown>;
+      outputs = await runProgram(programRequire, entry);
     } catch (error) {
       throw new EvaluationError(error instanceof Error ? error.message : String(error), recorder.resources(), error);
     }
     await runtime.waitForRPCs();
-    const outputs = await resolveExports(pulumi, exports);
+    const resolved = await resolveExports(pulumi, (outputs ?? {}) as Record<string, unknown>);
     await runtime.waitForRPCs();
     // Let rejections raised while draining reach the listener before deciding the run succeeded.
     await new Promise((resolve) => setImmediate(resolve));
     failures.push(...recorder.failures);
     if (failures.length > 0) throw programFailure(failures, recorder.resources());
     const resources = recorder.resources();
-    return { project, stack, preview, resources, outputs, graph: effectiveGraph(resources, { project, region }), config };
+    return { project, stack, preview, resources, outputs: resolved, graph: effectiveGraph(resources, { project, region }), config };
   } finally {
     process.off("unhandledRejection", onRejection);
     recorder.stop();
@@ -84,22 +84,17 @@ async function evaluateNow(options: EvaluateOptions): Promise<Evaluation> {
 }
 
 /**
- * Drops every module outside node_modules from Node's cache (but this engine's own), so the next `require`
- * runs the program afresh, including a program that imports another one (tests wrap the real program to
- * add rogue resources). Dependencies stay loaded: the program must share @pulumi/pulumi with the engine.
+ * Loads the program (once per process; Node caches it) and runs it. A Pulumi program may export a function,
+ * which Pulumi calls and whose result becomes the stack outputs: ours does, so that each evaluation runs it
+ * afresh without reloading any module, in Node and under a test runner's module registry alike.
  */
-function forgetProgramModules(programRequire: NodeJS.Require): void {
-  for (const file of Object.keys(programRequire.cache)) {
-    if (file.includes(`${path.sep}node_modules${path.sep}`) || file.startsWith(`${__dirname}${path.sep}`)) continue;
-    delete programRequire.cache[file];
+async function runProgram(programRequire: NodeJS.Require, entry: string): Promise<unknown> {
+  const loaded = programRequire(entry) as unknown;
+  const program = typeof loaded === "function" ? loaded : (loaded as { default?: unknown } | null)?.default;
+  if (typeof program !== "function") {
+    throw new Error(`${entry} must export the program as a function (\`export = async () => { ... }\`), so it can be evaluated more than once`);
   }
-}
-
-function registerTypeScript(): void {
-  const nativeRequire = createRequire(__filename);
-  // Already registered: under `tsx`, or by an earlier evaluation.
-  if (".ts" in (nativeRequire("node:module") as { _extensions: object })._extensions) return;
-  (nativeRequire("tsx/cjs/api") as { register(): unknown }).register();
+  return (program as () => unknown)();
 }
 
 async function resolveExports(pulumi: typeof pulumiType, exports: Record<string, unknown>): Promise<Record<string, unknown>> {

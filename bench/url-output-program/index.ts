@@ -1,0 +1,56 @@
+import * as path from "node:path";
+import * as gcp from "@pulumi/gcp";
+import * as pulumi from "@pulumi/pulumi";
+import { buildFunctionArchive } from "../../components";
+import { parseTopology, serviceAccountId, type FunctionSpec } from "../../topology";
+
+/**
+ * Benchmark baseline: the pattern most examples use, where a caller's environment is built from its callees'
+ * `httpsTriggerUrl` outputs. Every caller then waits for its callees to deploy (and a cycle cannot deploy at
+ * all), which is what invariant 5 avoids by computing URLs. Functions are created callees first.
+ */
+const project = new pulumi.Config("gcp").require("project");
+const region = new pulumi.Config("gcp").require("region");
+const topology = parseTopology(new pulumi.Config("callgraph").getObject("functions"));
+const root = path.resolve(__dirname, "../..");
+const bucket = new gcp.storage.Bucket("source", { location: region.toUpperCase(), uniformBucketLevelAccess: true, publicAccessPrevention: "enforced" });
+
+const deployed = new Map<string, gcp.cloudfunctions.Function>();
+const visiting = new Set<string>();
+function deploy(spec: FunctionSpec): gcp.cloudfunctions.Function {
+  const existing = deployed.get(spec.name);
+  if (existing) return existing;
+  if (visiting.has(spec.name)) throw new Error(`cycle through ${spec.name}: this pattern cannot deploy it`);
+  visiting.add(spec.name);
+  const callees = spec.calls.map((c) => [c, deploy(topology.functions.find((f) => f.name === c)!)] as const);
+  const account = new gcp.serviceaccount.Account(`${spec.name}-sa`, { project, accountId: serviceAccountId(spec.name) });
+  const archive = buildFunctionArchive({ projectRoot: root, source: spec.source });
+  const object = new gcp.storage.BucketObject(`${spec.name}-source`, { bucket: bucket.name, name: `${spec.name}/${archive.sha256}.zip`, source: new pulumi.asset.FileAsset(archive.path) });
+  const fn = new gcp.cloudfunctions.Function(`${spec.name}-function`, {
+    project,
+    region,
+    name: spec.name,
+    runtime: "nodejs22",
+    entryPoint: spec.entryPoint,
+    sourceArchiveBucket: bucket.name,
+    sourceArchiveObject: object.name,
+    triggerHttp: true,
+    serviceAccountEmail: account.email,
+    environmentVariables: {
+      CALLGRAPH_CALLEES: pulumi.all(callees.map(([name, callee]) => callee.httpsTriggerUrl.apply((url) => [name, url] as const))).apply((pairs) => JSON.stringify(Object.fromEntries(pairs))),
+    },
+  });
+  for (const [, callee] of callees) {
+    new gcp.cloudfunctions.FunctionIamMember(`${spec.name}-invokes-${callee.name}`.replace(/[^a-z0-9-]/g, "-"), {
+      project,
+      region,
+      cloudFunction: callee.name,
+      role: "roles/cloudfunctions.invoker",
+      member: pulumi.interpolate`serviceAccount:${account.email}`,
+    });
+  }
+  deployed.set(spec.name, fn);
+  visiting.delete(spec.name);
+  return fn;
+}
+for (const spec of topology.functions) deploy(spec);
