@@ -24,7 +24,8 @@ export interface FunctionProcessOptions {
   readonly log: (line: string) => void;
 }
 
-const FRAMEWORK_MAIN = require.resolve("@google-cloud/functions-framework/build/src/main.js");
+// The framework's CLI (its package `bin`), next to its main module; its exports map hides the path itself.
+const FRAMEWORK_MAIN = path.join(path.dirname(require.resolve("@google-cloud/functions-framework")), "main.js");
 const PRELOAD = path.join(__dirname, "exit-with-parent.cjs");
 const START_TIMEOUT_MS = 15_000;
 
