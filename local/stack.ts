@@ -17,6 +17,8 @@ export interface LocalStackOptions extends EvaluateOptions {
   readonly stateFile?: string | false;
   /** Receives the functions' log lines; defaults to dropping them. */
   readonly log?: (line: string) => void;
+  /** Extra environment variables per function name, on top of the deployment's (benchmarks, experiments). */
+  readonly environmentOverrides?: Readonly<Record<string, Readonly<Record<string, string>>>>;
 }
 
 /** One function of the local stack. */
@@ -108,7 +110,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           name: fn.name,
           archivePath: fn.archivePath!,
           entryPoint: fn.entryPoint,
-          env: localEnvironment(fn, localUrls, tokens, evaluation),
+          env: { ...localEnvironment(fn, localUrls, tokens, evaluation), ...options.environmentOverrides?.[fn.name] },
           port: ports.get(fn.name)!,
           workDir: path.join(programDir, ".callgraph", "local", evaluation.stack, fn.name),
           restartDelayMs: options.restartDelayMs ?? 500,

@@ -30,5 +30,7 @@ export async function attackTokens(stack: LocalStack, member: string, audience: 
     "nbf in the future": await stack.tokens.signClaims({ ...claims, nbf: now + 3600 }),
     "signed by an unknown key": await new SignJWT(claims).setProtectedHeader({ alg: "RS256", kid: stack.tokens.publicJwk.kid }).sign(stranger.privateKey),
     "tampered payload": `${header}.${b64({ ...claims, email: "fn-admin@callgraph-dev.iam.gserviceaccount.com" })}.${signature}`,
+    // What Cloud Run hands the code after verifying; forged here, where no platform verified anything.
+    "signature removed": `${header}.${b64(claims)}.SIGNATURE_REMOVED_BY_GOOGLE`,
   };
 }

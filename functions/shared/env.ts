@@ -1,0 +1,183 @@
+/**
+ * The environment contract between the Pulumi program and the function code. `topology/environment.ts` writes
+ * the four required variables (this folder may not import it; a test keeps the names equal).
+ */
+export const ENV = {
+  /** The function's own name, e.g. `login`. */
+  function: "CALLGRAPH_FUNCTION",
+  /** The function's own URL: the audience its callers' tokens must carry. */
+  selfUrl: "CALLGRAPH_SELF_URL",
+  /** JSON object, declared callee name -> URL. The only URLs the function is told. */
+  callees: "CALLGRAPH_CALLEES",
+  /** JSON array of the IAM members that may invoke the function (its invoker binding). */
+  invokers: "CALLGRAPH_INVOKERS",
+} as const;
+
+/** Optional overrides: unset in production, set by the local stack and the tests. */
+export const OPTIONAL_ENV = {
+  /** Where the signing keys of ID tokens are published. */
+  jwksUrl: "CALLGRAPH_JWKS_URL",
+  /** Comma-separated accepted `iss` values. */
+  tokenIssuers: "CALLGRAPH_TOKEN_ISSUERS",
+  /** Comma-separated extra audiences accepted for user (not service-account) callers. */
+  userAudiences: "CALLGRAPH_USER_AUDIENCES",
+  /** Per-attempt timeout of calls to callees, in milliseconds. */
+  callTimeoutMs: "CALLGRAPH_CALL_TIMEOUT_MS",
+  /** Retries of an idempotent call to a callee after the first attempt. */
+  callRetries: "CALLGRAPH_CALL_RETRIES",
+  /**
+   * "true" only where the platform checks every token and hands the code a copy with its signature replaced
+   * by SIGNATURE_REMOVED_BY_GOOGLE (Cloud Run, so gen2). Unset (gen1, the local stack), such a token is refused:
+   * nothing verified it, and anyone who reaches the code could forge one.
+   */
+  platformVerifiesTokens: "CALLGRAPH_PLATFORM_VERIFIES_TOKENS",
+} as const;
+
+// https://developers.google.com/identity/openid-connect/openid-connect#discovery (jwks_uri, issuer)
+export const DEFAULT_JWKS_URL = "https://www.googleapis.com/oauth2/v3/certs";
+export const DEFAULT_TOKEN_ISSUERS: readonly string[] = [
+  "https://accounts.google.com",
+  "accounts.google.com",
+];
+/** The gcloud CLI's OAuth client id: the audience of `gcloud auth print-identity-token` for a user. */
+export const DEFAULT_USER_AUDIENCES: readonly string[] = ["32555940559.apps.googleusercontent.com"];
+export const DEFAULT_CALL_TIMEOUT_MS = 10_000;
+export const DEFAULT_CALL_RETRIES = 2;
+const MAX_CALL_RETRIES = 10;
+
+/** The validated environment of a function. */
+export interface FunctionEnv {
+  readonly functionName: string;
+  readonly selfUrl: string;
+  /** Declared callee name -> URL. */
+  readonly callees: Readonly<Record<string, string>>;
+  /** IAM members of the function's invoker binding. */
+  readonly invokers: readonly string[];
+  readonly jwksUrl: string;
+  readonly tokenIssuers: readonly string[];
+  readonly userAudiences: readonly string[];
+  readonly callTimeoutMs: number;
+  readonly callRetries: number;
+  /** Whether a token whose signature the platform removed may be checked on its claims only. */
+  readonly platformVerifiesTokens: boolean;
+}
+
+/** The environment is missing a variable or has a malformed one: a deployment problem, not a caller's. */
+export class FunctionEnvError extends Error {
+  constructor(
+    readonly variable: string,
+    problem: string,
+  ) {
+    super(
+      `${variable} ${problem}. The Pulumi program sets it on every function (topology/environment.ts); redeploy, or set it when running the function by hand.`,
+    );
+    this.name = "FunctionEnvError";
+  }
+}
+
+const MEMBER = /^(user|group|serviceAccount|domain):[^\s:]+$|^(allUsers|allAuthenticatedUsers)$/;
+
+/** Reads and validates the function's environment; throws `FunctionEnvError` naming the first bad variable. */
+export function readFunctionEnv(env: NodeJS.ProcessEnv = process.env): FunctionEnv {
+  const functionName = required(env, ENV.function);
+  const selfUrl = url(required(env, ENV.selfUrl), ENV.selfUrl);
+  return {
+    functionName,
+    selfUrl,
+    callees: callees(required(env, ENV.callees)),
+    invokers: invokers(required(env, ENV.invokers)),
+    jwksUrl: url(env[OPTIONAL_ENV.jwksUrl] || DEFAULT_JWKS_URL, OPTIONAL_ENV.jwksUrl),
+    tokenIssuers: list(env, OPTIONAL_ENV.tokenIssuers, DEFAULT_TOKEN_ISSUERS),
+    userAudiences: list(env, OPTIONAL_ENV.userAudiences, DEFAULT_USER_AUDIENCES),
+    callTimeoutMs: integer(env, OPTIONAL_ENV.callTimeoutMs, DEFAULT_CALL_TIMEOUT_MS, 1, 600_000),
+    callRetries: integer(env, OPTIONAL_ENV.callRetries, DEFAULT_CALL_RETRIES, 0, MAX_CALL_RETRIES),
+    platformVerifiesTokens: flag(env, OPTIONAL_ENV.platformVerifiesTokens),
+  };
+}
+
+function required(env: NodeJS.ProcessEnv, name: string): string {
+  const value = env[name];
+  if (value === undefined || value.trim() === "") throw new FunctionEnvError(name, "is not set");
+  return value.trim();
+}
+
+function url(value: string, name: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(value);
+  } catch {
+    throw new FunctionEnvError(name, `must be an absolute http(s) URL, got ${JSON.stringify(value)}`);
+  }
+  if (parsed.protocol !== "https:" && parsed.protocol !== "http:") {
+    throw new FunctionEnvError(name, `must be an absolute http(s) URL, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+function parseJson(value: string, name: string, expected: string): unknown {
+  try {
+    return JSON.parse(value);
+  } catch {
+    throw new FunctionEnvError(name, `must be ${expected}, got invalid JSON`);
+  }
+}
+
+function callees(value: string): Record<string, string> {
+  const expected = 'a JSON object of callee name -> URL, e.g. {"profiles":"https://…/profiles"}';
+  const parsed = parseJson(value, ENV.callees, expected);
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
+    throw new FunctionEnvError(ENV.callees, `must be ${expected}`);
+  const result: Record<string, string> = {};
+  for (const [name, target] of Object.entries(parsed)) {
+    if (typeof target !== "string")
+      throw new FunctionEnvError(ENV.callees, `must be ${expected}; the value of "${name}" is not a string`);
+    result[name] = url(target, `${ENV.callees} (callee "${name}")`);
+  }
+  return result;
+}
+
+function invokers(value: string): string[] {
+  const expected = 'a JSON array of IAM members, e.g. ["serviceAccount:fn-login@p.iam.gserviceaccount.com"]';
+  const parsed = parseJson(value, ENV.invokers, expected);
+  if (!Array.isArray(parsed)) throw new FunctionEnvError(ENV.invokers, `must be ${expected}`);
+  for (const member of parsed) {
+    if (typeof member !== "string" || !MEMBER.test(member)) {
+      throw new FunctionEnvError(
+        ENV.invokers,
+        `must be ${expected}; ${JSON.stringify(member)} is not an IAM member`,
+      );
+    }
+  }
+  return parsed as string[];
+}
+
+function list(env: NodeJS.ProcessEnv, name: string, fallback: readonly string[]): readonly string[] {
+  const value = env[name];
+  if (value === undefined || value.trim() === "") return fallback;
+  const items = value.split(",").map((s) => s.trim());
+  if (items.some((s) => s === ""))
+    throw new FunctionEnvError(
+      name,
+      `must be a comma-separated list without empty items, got ${JSON.stringify(value)}`,
+    );
+  return items;
+}
+
+function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const value = env[name];
+  if (value === undefined || value.trim() === "") return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new FunctionEnvError(
+      name,
+      `must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`,
+    );
+  return n;
+}
+
+function flag(env: NodeJS.ProcessEnv, name: string): boolean {
+  const value = env[name]?.trim();
+  if (value === undefined || value === "" || value === "false") return false;
+  if (value === "true") return true;
+  throw new FunctionEnvError(name, `must be "true" or "false", got ${JSON.stringify(value)}`);
+}

@@ -1,0 +1,55 @@
+export { backoffDelay, DEFAULT_BACKOFF, retryAfterDelay, type BackoffPolicy } from "./backoff";
+export {
+  DownstreamClient,
+  type CallRequest,
+  type CallResponse,
+  type DownstreamClientOptions,
+  type HttpMethod,
+} from "./downstream-client";
+export {
+  DEFAULT_CALL_RETRIES,
+  DEFAULT_CALL_TIMEOUT_MS,
+  DEFAULT_JWKS_URL,
+  DEFAULT_TOKEN_ISSUERS,
+  DEFAULT_USER_AUDIENCES,
+  ENV,
+  FunctionEnvError,
+  OPTIONAL_ENV,
+  readFunctionEnv,
+  type FunctionEnv,
+} from "./env";
+export {
+  CalleeError,
+  CalleeRejectedError,
+  CalleeTimeoutError,
+  CalleeTokenError,
+  CalleeUnavailableError,
+  CallerVerificationError,
+  UndeclaredCalleeError,
+} from "./errors";
+export { HttpError, queryString, requireMethod, sendJson } from "./http";
+export { MetadataIdTokenSource, type IdTokenSource } from "./id-token-source";
+export { log, type Severity } from "./log";
+export { isAllowedInvoker, isPublic, isServiceAccountEmail } from "./members";
+export {
+  createFunctionRuntime,
+  functionRuntime,
+  resetFunctionRuntime,
+  type FunctionRuntime,
+} from "./runtime";
+export {
+  errorAnswer,
+  secured,
+  type ErrorAnswer,
+  type HandlerContext,
+  type SecuredHandler,
+  type SecuredOptions,
+} from "./secured";
+export {
+  CLOCK_SKEW_SECONDS,
+  SIGNATURE_REMOVED,
+  verifyCaller,
+  verifyRequest,
+  type Caller,
+  type VerifyCallerOptions,
+} from "./verify-caller";

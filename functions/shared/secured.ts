@@ -1,0 +1,95 @@
+import type { HttpFunction, Request, Response } from "@google-cloud/functions-framework";
+import type { DownstreamClient } from "./downstream-client";
+import { FunctionEnvError, type FunctionEnv } from "./env";
+import {
+  CalleeError,
+  CalleeTimeoutError,
+  CalleeTokenError,
+  CalleeUnavailableError,
+  CallerVerificationError,
+  UndeclaredCalleeError,
+} from "./errors";
+import { HttpError, sendJson } from "./http";
+import { log } from "./log";
+import { functionRuntime, type FunctionRuntime } from "./runtime";
+import { verifyCaller, type Caller } from "./verify-caller";
+
+/** What a secured handler gets besides the request: the verified caller and the process's runtime. */
+export interface HandlerContext {
+  readonly caller: Caller;
+  readonly env: FunctionEnv;
+  readonly downstream: DownstreamClient;
+}
+
+export type SecuredHandler = (req: Request, res: Response, context: HandlerContext) => Promise<void> | void;
+
+export interface SecuredOptions {
+  /** Defaults to the process's runtime (`functionRuntime`). */
+  readonly runtime?: () => FunctionRuntime;
+  /** Defaults to `verifyCaller`; tests may stub it. */
+  readonly verify?: (authorization: string | undefined, env: FunctionEnv) => Promise<Caller>;
+}
+
+/** A JSON error answer. */
+export interface ErrorAnswer {
+  readonly status: number;
+  readonly body: { readonly error: string; readonly callee?: string };
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/**
+ * Wraps a handler: verifies the caller first, then runs it, and turns every error into a JSON answer that
+ * names what failed without leaking internals.
+ */
+export function secured(handler: SecuredHandler, options: SecuredOptions = {}): HttpFunction {
+  const runtimeOf = options.runtime ?? functionRuntime;
+  const verify = options.verify ?? verifyCaller;
+  return async (req: Request, res: Response): Promise<void> => {
+    try {
+      const { env, downstream } = runtimeOf();
+      const caller = await verify(req.get("authorization"), env);
+      await handler(req, res, { caller, env, downstream });
+    } catch (error) {
+      const answer = errorAnswer(error);
+      if (res.headersSent) {
+        res.end(); // too late to change the status; the log says what happened
+        return;
+      }
+      sendJson(res, answer.status, answer.body, answer.headers);
+    }
+  };
+}
+
+/** The answer for an error thrown by verification or a handler, logged at the right severity. */
+export function errorAnswer(error: unknown): ErrorAnswer {
+  if (error instanceof HttpError)
+    return { status: error.status, body: { error: error.message }, headers: error.headers };
+  if (error instanceof CallerVerificationError) {
+    log("WARNING", `caller refused: ${error.message}`, { status: error.status });
+    const headers: Record<string, string> =
+      error.status === 401 ? { "www-authenticate": 'Bearer error="invalid_token"' } : {};
+    return { status: error.status, body: { error: error.message }, headers };
+  }
+  if (error instanceof CalleeError) {
+    log("ERROR", error.message, { callee: error.callee, calleeStatus: error.status });
+    return { status: calleeStatus(error), body: { error: error.message, callee: error.callee } };
+  }
+  if (error instanceof FunctionEnvError) {
+    log("ERROR", `function misconfigured: ${error.message}`);
+    return { status: 500, body: { error: "the function is misconfigured; see its logs" } };
+  }
+  // Anything else is a bug: the log has it, the caller gets no internals.
+  log(
+    "ERROR",
+    `unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+  );
+  return { status: 500, body: { error: "internal error; see the function's logs" } };
+}
+
+function calleeStatus(error: CalleeError): number {
+  if (error instanceof CalleeTimeoutError) return 504;
+  if (error instanceof CalleeUnavailableError || error instanceof CalleeTokenError) return 503;
+  if (error instanceof UndeclaredCalleeError) return 500;
+  // CalleeRejectedError (the graph and the code disagree) or an unusable answer: a bad gateway, not a bad request.
+  return 502;
+}

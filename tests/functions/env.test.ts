@@ -1,0 +1,159 @@
+import { ENV as TOPOLOGY_ENV } from "../../topology/environment";
+import {
+  DEFAULT_CALL_RETRIES,
+  DEFAULT_CALL_TIMEOUT_MS,
+  DEFAULT_JWKS_URL,
+  ENV,
+  FunctionEnvError,
+  readFunctionEnv,
+} from "../../functions/shared";
+
+const VALID = {
+  CALLGRAPH_FUNCTION: "login",
+  CALLGRAPH_SELF_URL: "https://us-central1-proj.cloudfunctions.net/login",
+  CALLGRAPH_CALLEES: '{"profiles":"https://us-central1-proj.cloudfunctions.net/profiles"}',
+  CALLGRAPH_INVOKERS:
+    '["serviceAccount:fn-search@proj.iam.gserviceaccount.com","group:developers@example.com","allUsers"]',
+};
+
+describe("readFunctionEnv", () => {
+  test("the names are the ones the Pulumi program writes (topology/environment.ts)", () => {
+    expect(ENV).toEqual(TOPOLOGY_ENV);
+  });
+
+  test("reads the deployed variables, with production defaults for the overrides", () => {
+    expect(readFunctionEnv(VALID)).toEqual({
+      functionName: "login",
+      selfUrl: "https://us-central1-proj.cloudfunctions.net/login",
+      callees: { profiles: "https://us-central1-proj.cloudfunctions.net/profiles" },
+      invokers: [
+        "serviceAccount:fn-search@proj.iam.gserviceaccount.com",
+        "group:developers@example.com",
+        "allUsers",
+      ],
+      jwksUrl: DEFAULT_JWKS_URL,
+      tokenIssuers: ["https://accounts.google.com", "accounts.google.com"],
+      userAudiences: ["32555940559.apps.googleusercontent.com"],
+      callTimeoutMs: DEFAULT_CALL_TIMEOUT_MS,
+      callRetries: DEFAULT_CALL_RETRIES,
+      platformVerifiesTokens: false,
+    });
+  });
+
+  test("reads the overrides", () => {
+    const env = readFunctionEnv({
+      ...VALID,
+      CALLGRAPH_JWKS_URL: "http://127.0.0.1:9000/certs",
+      CALLGRAPH_TOKEN_ISSUERS: "https://a.example, b.example",
+      CALLGRAPH_USER_AUDIENCES: "aud-1",
+      CALLGRAPH_CALL_TIMEOUT_MS: "250",
+      CALLGRAPH_CALL_RETRIES: "0",
+      CALLGRAPH_PLATFORM_VERIFIES_TOKENS: "true",
+    });
+    expect(env).toMatchObject({
+      platformVerifiesTokens: true,
+      jwksUrl: "http://127.0.0.1:9000/certs",
+      tokenIssuers: ["https://a.example", "b.example"],
+      userAudiences: ["aud-1"],
+      callTimeoutMs: 250,
+      callRetries: 0,
+    });
+  });
+
+  test("an empty callee map and invoker list are valid (a leaf function nobody calls)", () => {
+    expect(readFunctionEnv({ ...VALID, CALLGRAPH_CALLEES: "{}", CALLGRAPH_INVOKERS: "[]" })).toMatchObject({
+      callees: {},
+      invokers: [],
+    });
+  });
+
+  test.each<[string, Record<string, string | undefined>, string]>([
+    ["no function name", { CALLGRAPH_FUNCTION: undefined }, "CALLGRAPH_FUNCTION is not set"],
+    ["no self URL", { CALLGRAPH_SELF_URL: "" }, "CALLGRAPH_SELF_URL is not set"],
+    [
+      "a relative self URL",
+      { CALLGRAPH_SELF_URL: "/login" },
+      'CALLGRAPH_SELF_URL must be an absolute http(s) URL, got "/login"',
+    ],
+    [
+      "an ftp self URL",
+      { CALLGRAPH_SELF_URL: "ftp://x/login" },
+      "CALLGRAPH_SELF_URL must be an absolute http(s) URL",
+    ],
+    ["no callees", { CALLGRAPH_CALLEES: undefined }, "CALLGRAPH_CALLEES is not set"],
+    [
+      "callees not JSON",
+      { CALLGRAPH_CALLEES: "{profiles" },
+      "CALLGRAPH_CALLEES must be a JSON object of callee name -> URL",
+    ],
+    ["callees as a list", { CALLGRAPH_CALLEES: '["profiles"]' }, "CALLGRAPH_CALLEES must be a JSON object"],
+    [
+      "a callee URL that is not a string",
+      { CALLGRAPH_CALLEES: '{"profiles":1}' },
+      'the value of "profiles" is not a string',
+    ],
+    [
+      "a callee URL that is not a URL",
+      { CALLGRAPH_CALLEES: '{"profiles":"profiles"}' },
+      'CALLGRAPH_CALLEES (callee "profiles") must be an absolute http(s) URL',
+    ],
+    ["no invokers", { CALLGRAPH_INVOKERS: undefined }, "CALLGRAPH_INVOKERS is not set"],
+    [
+      "invokers as an object",
+      { CALLGRAPH_INVOKERS: "{}" },
+      "CALLGRAPH_INVOKERS must be a JSON array of IAM members",
+    ],
+    [
+      "an invoker that is not a member",
+      { CALLGRAPH_INVOKERS: '["developers@example.com"]' },
+      '"developers@example.com" is not an IAM member',
+    ],
+    [
+      "a JWKS URL that is not a URL",
+      { CALLGRAPH_JWKS_URL: "certs" },
+      "CALLGRAPH_JWKS_URL must be an absolute http(s) URL",
+    ],
+    [
+      "an empty issuer",
+      { CALLGRAPH_TOKEN_ISSUERS: "a,,b" },
+      "CALLGRAPH_TOKEN_ISSUERS must be a comma-separated list without empty items",
+    ],
+    [
+      "a zero timeout",
+      { CALLGRAPH_CALL_TIMEOUT_MS: "0" },
+      "CALLGRAPH_CALL_TIMEOUT_MS must be an integer from 1 to 600000",
+    ],
+    [
+      "a fractional timeout",
+      { CALLGRAPH_CALL_TIMEOUT_MS: "1.5" },
+      "CALLGRAPH_CALL_TIMEOUT_MS must be an integer",
+    ],
+    [
+      "negative retries",
+      { CALLGRAPH_CALL_RETRIES: "-1" },
+      "CALLGRAPH_CALL_RETRIES must be an integer from 0 to 10",
+    ],
+    [
+      "too many retries",
+      { CALLGRAPH_CALL_RETRIES: "11" },
+      "CALLGRAPH_CALL_RETRIES must be an integer from 0 to 10",
+    ],
+    [
+      "a platform flag that is not a boolean",
+      { CALLGRAPH_PLATFORM_VERIFIES_TOKENS: "yes" },
+      'CALLGRAPH_PLATFORM_VERIFIES_TOKENS must be "true" or "false", got "yes"',
+    ],
+  ])("%s: FunctionEnvError naming the variable", (_name, change, message) => {
+    const env = { ...VALID, ...change };
+    for (const [k, v] of Object.entries(change)) if (v === undefined) delete env[k as keyof typeof env];
+    let error: unknown;
+    try {
+      readFunctionEnv(env);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(FunctionEnvError);
+    expect((error as FunctionEnvError).message).toContain(message);
+    expect((error as FunctionEnvError).message).toContain("The Pulumi program sets it");
+  });
+});

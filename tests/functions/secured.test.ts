@@ -1,0 +1,134 @@
+import * as functions from "@google-cloud/functions-framework";
+import { getTestServer } from "@google-cloud/functions-framework/testing";
+import request from "supertest";
+import {
+  CalleeError,
+  CalleeRejectedError,
+  CalleeTimeoutError,
+  CalleeTokenError,
+  CalleeUnavailableError,
+  CallerVerificationError,
+  createFunctionRuntime,
+  errorAnswer,
+  FunctionEnvError,
+  HttpError,
+  readFunctionEnv,
+  secured,
+  UndeclaredCalleeError,
+  type Caller,
+} from "../../functions/shared";
+import { captureLogs } from "./support/function-env";
+
+let logs: ReturnType<typeof captureLogs>;
+beforeAll(() => {
+  logs = captureLogs();
+});
+afterAll(() => logs.restore());
+
+describe("errorAnswer", () => {
+  test.each<[string, unknown, number, object]>([
+    ["HttpError", new HttpError(404, "no such profile"), 404, { error: "no such profile" }],
+    ["401", new CallerVerificationError(401, "invalid ID token: x"), 401, { error: "invalid ID token: x" }],
+    ["403", new CallerVerificationError(403, "a may not invoke b"), 403, { error: "a may not invoke b" }],
+    ["timeout", new CalleeTimeoutError("profiles", 100, 3), 504, { callee: "profiles" }],
+    [
+      "unavailable",
+      new CalleeUnavailableError("profiles", "it answered HTTP 503", 503, 3),
+      503,
+      { callee: "profiles" },
+    ],
+    [
+      "no token",
+      new CalleeTokenError("profiles", "https://p", new Error("metadata down")),
+      503,
+      { callee: "profiles" },
+    ],
+    ["rejected", new CalleeRejectedError("profiles", "login", 403), 502, { callee: "profiles" }],
+    [
+      "bad answer",
+      new CalleeError("profiles answered garbage", "profiles", 200),
+      502,
+      { callee: "profiles" },
+    ],
+    ["undeclared", new UndeclaredCalleeError("billing", ["profiles"]), 500, { callee: "billing" }],
+    [
+      "bad environment",
+      new FunctionEnvError("CALLGRAPH_CALLEES", "is not set"),
+      500,
+      { error: "the function is misconfigured; see its logs" },
+    ],
+    ["a bug", new Error("db password is hunter2"), 500, { error: "internal error; see the function's logs" }],
+    ["a thrown string", "boom", 500, { error: "internal error; see the function's logs" }],
+  ])("%s -> %i", (_name, error, status, body) => {
+    const answer = errorAnswer(error);
+    expect(answer.status).toBe(status);
+    expect(answer.body).toMatchObject(body);
+    expect(JSON.stringify(answer.body)).not.toContain("hunter2");
+  });
+
+  test("a 401 tells the client which scheme to use", () => {
+    expect(errorAnswer(new CallerVerificationError(401, "x")).headers).toEqual({
+      "www-authenticate": 'Bearer error="invalid_token"',
+    });
+  });
+
+  test("callee errors name the callee and say how to fix", () => {
+    expect(errorAnswer(new UndeclaredCalleeError("billing", ["profiles"])).body.error).toBe(
+      '"billing" is not a declared callee of this function (declared: "profiles"). ' +
+        "Add it to this function's `calls` in the stack config (callgraph:functions) and run `pulumi up`.",
+    );
+  });
+});
+
+describe("secured", () => {
+  const env = readFunctionEnv({
+    CALLGRAPH_FUNCTION: "probe",
+    CALLGRAPH_SELF_URL: "https://us-central1-proj.cloudfunctions.net/probe",
+    CALLGRAPH_CALLEES: "{}",
+    CALLGRAPH_INVOKERS: "[]",
+  });
+  const runtime = createFunctionRuntime(env, { fetchIdToken: () => Promise.reject(new Error("unused")) });
+  const seen: Caller[] = [];
+  const caller: Caller = { email: "dev@example.com", kind: "user", platformVerified: false };
+
+  beforeAll(() => {
+    // A stubbed verification: the handler gets what it returns, and refusals stop before the handler.
+    const verify = async (authorization: string | undefined) => {
+      if (authorization !== "Bearer good") throw new CallerVerificationError(401, "no");
+      return caller;
+    };
+    const handler = secured(
+      (req, res, context) => {
+        seen.push(context.caller);
+        if (req.query.fail === "late") {
+          res.status(200).write("partial");
+          throw new Error("after the headers");
+        }
+        res.json({ who: context.caller.email, fn: context.env.functionName });
+      },
+      { runtime: () => runtime, verify },
+    );
+    functions.http("secured-probe", handler);
+  });
+
+  test("the handler runs with the verified caller and the runtime", async () => {
+    const res = await request(getTestServer("secured-probe")).get("/").set("authorization", "Bearer good");
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ who: "dev@example.com", fn: "probe" });
+    expect(seen).toEqual([caller]);
+  });
+
+  test("a refused caller never reaches the handler", async () => {
+    const res = await request(getTestServer("secured-probe")).get("/");
+    expect(res.status).toBe(401);
+    expect(seen).toHaveLength(1);
+  });
+
+  test("an error after the answer started ends it instead of crashing", async () => {
+    const res = await request(getTestServer("secured-probe"))
+      .get("/?fail=late")
+      .set("authorization", "Bearer good");
+    expect(res.status).toBe(200);
+    expect(res.text).toBe("partial");
+  });
+});

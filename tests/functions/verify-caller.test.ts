@@ -1,0 +1,293 @@
+import { createHmac, createPublicKey } from "node:crypto";
+import { generateKeyPair, SignJWT, type JWTPayload } from "jose";
+import {
+  CallerVerificationError,
+  DEFAULT_TOKEN_ISSUERS,
+  DEFAULT_USER_AUDIENCES,
+  SIGNATURE_REMOVED,
+  verifyCaller,
+  type FunctionEnv,
+} from "../../functions/shared";
+import { refusedOrigin } from "./support/loopback";
+import { googleClaims, startTokenAuthority, type TokenAuthority } from "./support/token-authority";
+
+const SELF = "https://us-central1-proj.cloudfunctions.net/profiles";
+const LOGIN_SA = "fn-login@proj.iam.gserviceaccount.com";
+const SEARCH_SA = "fn-search@proj.iam.gserviceaccount.com";
+const GCLOUD = DEFAULT_USER_AUDIENCES[0];
+const b64 = (value: unknown) =>
+  Buffer.from(typeof value === "string" ? value : JSON.stringify(value)).toString("base64url");
+
+let authority: TokenAuthority;
+let env: FunctionEnv;
+
+beforeAll(async () => {
+  authority = await startTokenAuthority();
+  env = {
+    functionName: "profiles",
+    selfUrl: SELF,
+    callees: {},
+    invokers: [`serviceAccount:${LOGIN_SA}`, "group:developers@example.com"],
+    jwksUrl: authority.jwksUrl,
+    tokenIssuers: DEFAULT_TOKEN_ISSUERS,
+    userAudiences: DEFAULT_USER_AUDIENCES,
+    callTimeoutMs: 1000,
+    callRetries: 0,
+    platformVerifiesTokens: false,
+  };
+});
+
+afterAll(() => authority.close());
+
+const bearer = (token: string) => `Bearer ${token}`;
+const withInvokers = (invokers: string[]): FunctionEnv => ({ ...env, invokers });
+/** The token as Cloud Run hands it to the code after checking it. */
+const signatureRemoved = (token: string) => `${token.split(".").slice(0, 2).join(".")}.${SIGNATURE_REMOVED}`;
+
+/** The error `verifyCaller` must throw. */
+async function rejection(header: string | undefined, e: FunctionEnv = env): Promise<CallerVerificationError> {
+  const outcome = await verifyCaller(header, e).catch((error: unknown) => error);
+  if (outcome instanceof CallerVerificationError) return outcome;
+  throw new Error(`expected a CallerVerificationError, got ${JSON.stringify(outcome)}`);
+}
+
+async function status(header: string | undefined, e: FunctionEnv = env): Promise<number | "ok"> {
+  try {
+    await verifyCaller(header, e);
+    return "ok";
+  } catch (error) {
+    if (error instanceof CallerVerificationError) return error.status;
+    throw error;
+  }
+}
+
+describe("verifyCaller accepts", () => {
+  test("a declared service account's token for this function's URL", async () => {
+    expect(await verifyCaller(bearer(await authority.mint(LOGIN_SA, SELF)), env)).toEqual({
+      email: LOGIN_SA,
+      kind: "serviceAccount",
+      platformVerified: false,
+    });
+  });
+
+  test.each<[string, () => Promise<string>]>([
+    ["a user's token for this URL (a group is an invoker)", () => authority.mint("dev@example.com", SELF)],
+    ["a user's token for gcloud's audience", () => authority.mint("dev@example.com", GCLOUD)],
+    [
+      "issuer accounts.google.com without scheme",
+      () => authority.mint("dev@example.com", SELF, { iss: "accounts.google.com" }),
+    ],
+    [
+      'email_verified as the string "true"',
+      () => authority.mint("dev@example.com", SELF, { email_verified: "true" }),
+    ],
+    [
+      "expired 10 s ago (within the skew)",
+      () => authority.mint("dev@example.com", SELF, { exp: Math.floor(Date.now() / 1000) - 10 }),
+    ],
+    [
+      "nbf 10 s ahead (within the skew)",
+      () => authority.mint("dev@example.com", SELF, { nbf: Math.floor(Date.now() / 1000) + 10 }),
+    ],
+  ])("%s", async (_name, token) => {
+    // Lower-case scheme, as in `curl -H "Authorization: bearer $(gcloud auth print-identity-token)"`.
+    const caller = await verifyCaller(`bearer ${await token()}`, env);
+    expect(caller).toEqual({ email: "dev@example.com", kind: "user", platformVerified: false });
+  });
+
+  test("many verifications fetch the JWKS once (one remote key set per URL)", async () => {
+    const before = authority.jwksRequests();
+    for (let i = 0; i < 20; i++) await verifyCaller(bearer(await authority.mint(LOGIN_SA, SELF)), env);
+    expect(authority.jwksRequests() - before).toBeLessThanOrEqual(1);
+  });
+});
+
+describe("verifyCaller refuses with 401", () => {
+  const now = () => Math.floor(Date.now() / 1000);
+  const claims = (extra: JWTPayload = {}) => googleClaims(LOGIN_SA, SELF, extra);
+
+  const attacks: [string, () => Promise<string | undefined>][] = [
+    ["no Authorization header", async () => undefined],
+    ["an empty header", async () => ""],
+    ["a Basic header", async () => "Basic dXNlcjpwYXNz"],
+    ["a bearer that is not a JWT", async () => "Bearer not-a-jwt"],
+    ["alg none", async () => bearer(`${b64({ alg: "none", typ: "JWT" })}.${b64(claims())}.`)],
+    [
+      "HS256 signed with the public key as secret",
+      async () => {
+        const pem = createPublicKey({ key: authority.publicJwk as never, format: "jwk" }).export({
+          type: "spki",
+          format: "pem",
+        });
+        const head = `${b64({ alg: "HS256", typ: "JWT", kid: authority.kid })}.${b64(claims())}`;
+        return bearer(`${head}.${createHmac("sha256", pem).update(head).digest("base64url")}`);
+      },
+    ],
+    ["wrong audience", async () => bearer(await authority.mint(LOGIN_SA, `${SELF}-other`))],
+    [
+      "another function's audience",
+      async () =>
+        bearer(await authority.mint(LOGIN_SA, "https://us-central1-proj.cloudfunctions.net/search")),
+    ],
+    [
+      "a service account presenting gcloud's user audience",
+      async () => bearer(await authority.mint(LOGIN_SA, GCLOUD)),
+    ],
+    ["wrong issuer", async () => bearer(await authority.sign(claims({ iss: "https://evil.example.com" })))],
+    ["expired", async () => bearer(await authority.sign(claims({ iat: now() - 7200, exp: now() - 3600 })))],
+    ["nbf in the future", async () => bearer(await authority.sign(claims({ nbf: now() + 3600 })))],
+    ["no exp", async () => bearer(await authority.sign(claims({ exp: undefined })))],
+    ["no email", async () => bearer(await authority.sign(claims({ email: undefined })))],
+    ["email not verified", async () => bearer(await authority.sign(claims({ email_verified: false })))],
+    [
+      "signed by an unknown key with the known kid",
+      async () => {
+        const stranger = await generateKeyPair("RS256");
+        return bearer(
+          await new SignJWT(claims())
+            .setProtectedHeader({ alg: "RS256", kid: authority.kid })
+            .sign(stranger.privateKey),
+        );
+      },
+    ],
+    [
+      "signed by an unknown key with an unknown kid",
+      async () => {
+        const stranger = await generateKeyPair("RS256");
+        return bearer(
+          await new SignJWT(claims())
+            .setProtectedHeader({ alg: "RS256", kid: "other" })
+            .sign(stranger.privateKey),
+        );
+      },
+    ],
+    [
+      "tampered payload",
+      async () => {
+        const [head, , signature] = (await authority.mint(SEARCH_SA, SELF)).split(".");
+        return bearer(`${head}.${b64(claims())}.${signature}`);
+      },
+    ],
+  ];
+
+  test.each(attacks)("%s", async (_name, header) => {
+    expect(await status(await header())).toBe(401);
+  });
+
+  test("the 401 message says what failed without echoing the token", async () => {
+    const token = await authority.sign(claims({ iat: now() - 7200, exp: now() - 3600 }));
+    const error = await rejection(bearer(token));
+    expect(error.message).toBe('invalid ID token: "exp" claim timestamp check failed');
+    expect(error.message).not.toContain(token.split(".")[1]);
+  });
+});
+
+describe("verifyCaller refuses with 403", () => {
+  test("a valid token of a service account that is not a declared caller", async () => {
+    const error = await rejection(bearer(await authority.mint(SEARCH_SA, SELF)));
+    expect(error.status).toBe(403);
+    expect(error.message).toBe(
+      `${SEARCH_SA} is not a declared caller of profiles: add profiles to its function's \`calls\` in the stack config and run \`pulumi up\``,
+    );
+  });
+
+  test.each<[string, string[], number | "ok"]>([
+    ["listed user", ["user:auditor@example.com"], "ok"],
+    ["other user", ["user:someone@example.com"], 403],
+    ["domain member", ["domain:example.com"], "ok"],
+    ["other domain", ["domain:example.org"], 403],
+    ["any group (IAM checked membership)", ["group:auditors@example.com"], "ok"],
+    ["service accounts only", [`serviceAccount:${LOGIN_SA}`], 403],
+  ])("user auditor@example.com, invokers with %s", async (_name, invokers, expected) => {
+    expect(
+      await status(bearer(await authority.mint("auditor@example.com", SELF)), withInvokers(invokers)),
+    ).toBe(expected);
+  });
+
+  test("a service account is not admitted by a group or its domain", async () => {
+    const invokers = [
+      "group:developers@example.com",
+      "domain:proj.iam.gserviceaccount.com",
+      `user:${SEARCH_SA}`,
+    ];
+    expect(await status(bearer(await authority.mint(SEARCH_SA, SELF)), withInvokers(invokers))).toBe(403);
+  });
+});
+
+describe("verifyCaller, signature removed by the platform (Cloud Run / gen2)", () => {
+  // Set only where the platform really verifies and strips (gen2); the default refuses such tokens.
+  let stripped: FunctionEnv;
+  beforeAll(() => {
+    stripped = { ...env, platformVerifiesTokens: true };
+  });
+
+  test("refused where the platform does not verify tokens (gen1, the local stack): anyone could forge it", async () => {
+    const header = bearer(signatureRemoved(await authority.mint(LOGIN_SA, SELF)));
+    expect(await status(header, env)).toBe(401);
+    const forged = `${b64({ alg: "RS256", typ: "JWT" })}.${b64(googleClaims(LOGIN_SA, SELF, {}))}.${SIGNATURE_REMOVED}`;
+    expect(await status(bearer(forged), env)).toBe(401);
+  });
+
+  test("private function: claims only, the caller is marked platform-verified", async () => {
+    const header = bearer(signatureRemoved(await authority.mint(LOGIN_SA, SELF)));
+    expect(await verifyCaller(header, stripped)).toEqual({
+      email: LOGIN_SA,
+      kind: "serviceAccount",
+      platformVerified: true,
+    });
+  });
+
+  test.each<[string, JWTPayload, string, number]>([
+    ["expired: 401", { exp: Math.floor(Date.now() / 1000) - 3600 }, LOGIN_SA, 401],
+    ["nbf in the future: 401", { nbf: Math.floor(Date.now() / 1000) + 3600 }, LOGIN_SA, 401],
+    ["wrong issuer: 401", { iss: "https://evil.example.com" }, LOGIN_SA, 401],
+    ["no exp: 401", { exp: undefined }, LOGIN_SA, 401],
+    ["undeclared service account: 403", {}, SEARCH_SA, 403],
+  ])("private function, %s", async (_name, extra, email, expected) => {
+    expect(
+      await status(bearer(signatureRemoved(await authority.sign(googleClaims(email, SELF, extra)))), stripped),
+    ).toBe(expected);
+  });
+
+  test("private function, wrong audience: 401", async () => {
+    expect(await status(bearer(signatureRemoved(await authority.mint(LOGIN_SA, `${SELF}-other`))), stripped)).toBe(401);
+  });
+
+  test.each(["allUsers", "allAuthenticatedUsers"])(
+    "public function (%s): refused, nobody verified the signature",
+    async (member) => {
+      expect(
+        await status(bearer(signatureRemoved(await authority.mint(LOGIN_SA, SELF))), { ...stripped, invokers: [member] }),
+      ).toBe(401);
+    },
+  );
+});
+
+describe("verifyCaller on a public function", () => {
+  test.each(["allUsers", "allAuthenticatedUsers"])("%s: no token is an anonymous caller", async (member) => {
+    expect(await verifyCaller(undefined, withInvokers([member]))).toEqual({
+      kind: "anonymous",
+      platformVerified: false,
+    });
+  });
+
+  test("a valid token of any service account identifies the caller", async () => {
+    expect(
+      await verifyCaller(bearer(await authority.mint(SEARCH_SA, SELF)), withInvokers(["allUsers"])),
+    ).toMatchObject({ email: SEARCH_SA, kind: "serviceAccount" });
+  });
+
+  test("a token that is present must still verify", async () => {
+    expect(
+      await status(bearer(await authority.mint(SEARCH_SA, `${SELF}-other`)), withInvokers(["allUsers"])),
+    ).toBe(401);
+    expect(await status("Bearer not-a-jwt", withInvokers(["allUsers"]))).toBe(401);
+  });
+});
+
+test("signing keys that cannot be fetched give 503, not 401", async () => {
+  const down = { ...env, jwksUrl: `${await refusedOrigin()}/certs` };
+  const error = await rejection(bearer(await authority.mint(LOGIN_SA, SELF)), down);
+  expect(error.status).toBe(503);
+  expect(error.message).toContain(down.jwksUrl);
+});
