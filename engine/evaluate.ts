@@ -61,6 +61,10 @@ async function evaluateNow(options: EvaluateOptions): Promise<Evaluation> {
   const failures: unknown[] = [];
   const onRejection = (reason: unknown) => failures.push(reason);
   process.on("unhandledRejection", onRejection);
+  // The SDK captures a stack trace for every promise it tracks (runtime/debuggable.ts), and with source maps on
+  // (tsx, jest) formatting those dominates evaluation time; errors thrown here are reported by message.
+  const stackTraceLimit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
   try {
     let outputs: unknown;
     try {
@@ -78,6 +82,7 @@ async function evaluateNow(options: EvaluateOptions): Promise<Evaluation> {
     const resources = recorder.resources();
     return { project, stack, preview, resources, outputs: resolved, graph: effectiveGraph(resources, { project, region }), config };
   } finally {
+    Error.stackTraceLimit = stackTraceLimit;
     process.off("unhandledRejection", onRejection);
     recorder.stop();
   }
