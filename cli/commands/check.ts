@@ -1,0 +1,164 @@
+import type { Command } from "commander";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { evaluate } from "../../engine";
+import { PolicyConfigError } from "../../policy/config";
+import { fromEngine } from "../../policy/from-engine";
+import { parsePackConfig, type PackSettings } from "../../policy/pack-config";
+import { RULES } from "../../policy/rules";
+import { runRules, type PolicyReport } from "../../policy/run-rules";
+import { describeResource } from "../../policy/values";
+import { CheckFailed, UsageError } from "../errors";
+import { programOptions, withProgramOptions } from "../program-options";
+
+/** Stack config key holding the policy config, in `--policy-pack-config` format (see docs/policy.md). */
+export const POLICY_CONFIG_KEY = "callgraph:policy";
+
+const FORMATS = ["text", "json"] as const;
+type Format = (typeof FORMATS)[number];
+
+export interface CheckFlags {
+  readonly stack?: string;
+  readonly dir?: string;
+  readonly format?: string;
+  readonly preview?: boolean;
+  readonly policyConfig?: string;
+}
+
+/** What one check found, as `--format json` prints it. */
+export interface CheckResult {
+  readonly stack: string;
+  readonly preview: boolean;
+  readonly resources: number;
+  readonly policyConfig: string;
+  readonly passed: boolean;
+  readonly policies: PolicyReport["policies"];
+  readonly violations: PolicyReport["violations"];
+  readonly undecided: PolicyReport["undecided"];
+}
+
+export function registerCheck(program: Command): void {
+  withProgramOptions(
+    program
+      .command("check")
+      .description(
+        "run the policy pack's rules over the resources the program registers, without the Pulumi CLI or credentials; exit 1 on a mandatory violation",
+      )
+      .option("--format <format>", `output format: ${FORMATS.join(" or ")}`, "text")
+      .option("--preview", "evaluate as `pulumi preview` would: values computed at deployment are unknown")
+      .option(
+        "--policy-config <file>",
+        `policy config JSON, as for \`pulumi preview --policy-pack-config\` (default: the stack's ${POLICY_CONFIG_KEY})`,
+      ),
+  ).action(async (flags: CheckFlags) => {
+    await runCheck(flags, (text) => process.stdout.write(text));
+  });
+}
+
+/**
+ * Evaluates the program under the engine, runs every rule over what it registered, writes the report and throws
+ * {@link CheckFailed} if a mandatory policy is violated. Values still unknown (`--preview`) are listed as not
+ * decided, and do not fail the check.
+ */
+export async function runCheck(flags: CheckFlags, write: (text: string) => void): Promise<CheckResult> {
+  const format = (flags.format ?? "text") as Format;
+  if (!FORMATS.includes(format))
+    throw new UsageError(`--format must be ${FORMATS.join(" or ")}, not "${flags.format}"`);
+  const options = programOptions(flags);
+  const fromFile = flags.policyConfig === undefined ? undefined : readPolicyConfigFile(flags.policyConfig);
+  const preview = flags.preview ?? false;
+  const evaluation = await evaluate({ programDir: options.dir, stack: options.stack, preview });
+  const { settings, source } =
+    fromFile ??
+    settingsFrom(evaluation.config[POLICY_CONFIG_KEY], `Pulumi.${options.stack}.yaml ${POLICY_CONFIG_KEY}`);
+  const report = runRules(fromEngine(evaluation.resources), settings);
+  const mandatory = report.violations.filter((v) => v.enforcementLevel === "mandatory").length;
+  const result: CheckResult = {
+    stack: options.stack,
+    preview,
+    resources: evaluation.resources.filter((r) => r.custom).length,
+    policyConfig: source,
+    passed: mandatory === 0,
+    ...report,
+  };
+  write(format === "json" ? `${JSON.stringify(result, null, 2)}\n` : renderText(result));
+  if (mandatory > 0) {
+    throw new CheckFailed(`${plural(mandatory, "mandatory policy violation")} in stack ${options.stack}`);
+  }
+  return result;
+}
+
+function readPolicyConfigFile(file: string): { settings: PackSettings; source: string } {
+  const resolved = path.resolve(file);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(fs.readFileSync(resolved, "utf8"));
+  } catch (error) {
+    throw new UsageError(`--policy-config ${file}: ${messageOf(error)}`, { cause: error });
+  }
+  return settingsFrom(raw, file);
+}
+
+function settingsFrom(raw: unknown, source: string): { settings: PackSettings; source: string } {
+  try {
+    return {
+      settings: parsePackConfig(raw, RULES, source),
+      source: raw === undefined ? "defaults (every policy mandatory)" : source,
+    };
+  } catch (error) {
+    if (error instanceof PolicyConfigError) throw new UsageError(error.message, { cause: error });
+    throw error;
+  }
+}
+
+function renderText(result: CheckResult): string {
+  const lines: string[] = [];
+  const active = result.policies.filter((p) => p.enforcementLevel !== "disabled");
+  const disabled = result.policies.filter((p) => p.enforcementLevel === "disabled").map((p) => p.name);
+  lines.push(
+    `callgraph check: stack ${result.stack} (${result.preview ? "preview" : "update"}), ${plural(result.resources, "resource")}, ` +
+      `${plural(active.length, "policy", "policies")}; policy config: ${result.policyConfig}` +
+      (disabled.length > 0 ? `; disabled: ${disabled.join(", ")}` : ""),
+    "",
+  );
+  for (const v of result.violations) {
+    lines.push(
+      `${v.enforcementLevel === "mandatory" ? "FAIL" : "WARN"} ${v.policy} [${v.enforcementLevel}]`,
+      `  resource: ${v.resourceType ? describeResource({ type: v.resourceType, name: v.resourceName }) : v.urn}`,
+      `  urn:      ${v.urn}`,
+      `  why:      ${v.why}`,
+      `  fix:      ${v.fix}`,
+      "",
+    );
+  }
+  if (result.undecided.length > 0) {
+    lines.push(
+      "Not decided until deployment (values unknown in preview; `pulumi up` runs these checks on known values):",
+    );
+    for (const u of result.undecided)
+      lines.push(`  ${u.policy}: ${u.why} (unknown: ${u.unknownPath || "the whole value"})`);
+    lines.push("");
+  }
+  const mandatory = result.violations.filter((v) => v.enforcementLevel === "mandatory").length;
+  const advisory = result.violations.length - mandatory;
+  if (result.violations.length === 0) {
+    lines.push(
+      `No policy violations: the ${plural(result.resources, "resource")} of stack ${result.stack} pass all ${plural(active.length, "policy", "policies")}.`,
+    );
+  } else {
+    lines.push(
+      `${plural(result.violations.length, "violation")}: ${mandatory} mandatory, ${advisory} advisory.`,
+    );
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+/** The message of an error from fs or JSON.parse (which may come from another realm, e.g. under jest). */
+function messageOf(error: unknown): string {
+  const message = (error as { message?: unknown } | null)?.message;
+  return typeof message === "string" ? message : String(error);
+}
+
+function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}

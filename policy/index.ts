@@ -1,0 +1,13 @@
+import { PolicyPack } from "@pulumi/policy";
+import { POLICIES } from "./policies";
+
+// The entry point the Pulumi CLI runs for `--policy-pack policy`. Constructing the pack starts its gRPC
+// server, so nothing else (tests, `callgraph check`) imports this file: they use ./policies and ./rules.
+new PolicyPack("callgraph", {
+  policies: [...POLICIES],
+  enforcementLevel: "mandatory",
+  description:
+    "Least-privilege Cloud Functions: dedicated accounts, invoker grants equal to each function's declared callers, no public or project-wide access, no keys, private source buckets.",
+  provider: "gcp",
+  tags: ["gcp", "cloud-functions", "iam"],
+});

@@ -1,0 +1,73 @@
+import { PolicyConfigError, readSettings, type RawConfig } from "./config";
+import type { Rule } from "./rule";
+
+/** CrossGuard's enforcement levels. `remediate` is reported as `mandatory`: these rules remediate nothing. */
+export type EnforcementLevel = "advisory" | "mandatory" | "remediate" | "disabled";
+
+const LEVELS: readonly EnforcementLevel[] = ["advisory", "mandatory", "remediate", "disabled"];
+
+/** Every policy of the pack is mandatory unless configured otherwise. */
+export const DEFAULT_ENFORCEMENT: EnforcementLevel = "mandatory";
+
+/** Enforcement level and settings of each policy, resolved from a pack config. */
+export interface PackSettings {
+  readonly levels: ReadonlyMap<string, EnforcementLevel>;
+  readonly configs: ReadonlyMap<string, RawConfig>;
+}
+
+/**
+ * Reads a policy pack config in the format of `pulumi preview --policy-pack-config FILE`: an object whose `all`
+ * key sets every policy's enforcement level, and whose other keys are policy names, each mapped to a level or to
+ * `{ enforcementLevel?, ...settings }`. The same rules as the Pulumi CLI apply (a policy's own level beats `all`),
+ * but stricter: unknown policies and settings, and values of the wrong type, are errors, not ignored.
+ * https://www.pulumi.com/docs/iac/using-pulumi/crossguard/configuration/
+ */
+export function parsePackConfig(raw: unknown, rules: readonly Rule[], source: string): PackSettings {
+  const fail = (message: string): never => {
+    throw new PolicyConfigError(`${source}: ${message}`);
+  };
+  if (raw === undefined || raw === null)
+    return { levels: levelsOf(rules, undefined, new Map()), configs: new Map() };
+  if (typeof raw !== "object" || Array.isArray(raw))
+    fail('must be an object mapping policy names (or "all") to settings');
+  const entries = Object.entries(raw as Record<string, unknown>);
+  const names = new Set(rules.map((r) => r.name));
+  const own = new Map<string, EnforcementLevel>();
+  const configs = new Map<string, RawConfig>();
+  let all: EnforcementLevel | undefined;
+  for (const [key, value] of entries) {
+    if (key !== "all" && !names.has(key))
+      fail(`unknown policy "${key}" (policies: ${[...names].join(", ")})`);
+    let level: unknown;
+    let settings: Record<string, unknown> = {};
+    if (typeof value === "string") level = value;
+    else if (value && typeof value === "object" && !Array.isArray(value)) {
+      ({ enforcementLevel: level, ...settings } = value as Record<string, unknown>);
+    } else fail(`"${key}" must be an enforcement level or an object, not ${JSON.stringify(value)}`);
+    if (level !== undefined && !LEVELS.includes(level as EnforcementLevel)) {
+      fail(`"${key}": enforcementLevel must be one of ${LEVELS.join(", ")}, not ${JSON.stringify(level)}`);
+    }
+    if (key === "all") {
+      if (Object.keys(settings).length > 0) fail('"all" takes only an enforcement level');
+      all = level as EnforcementLevel | undefined;
+      continue;
+    }
+    if (level !== undefined) own.set(key, level as EnforcementLevel);
+    const rule = rules.find((r) => r.name === key)!;
+    try {
+      readSettings(rule.name, rule.fields, settings); // fail now, with the file's name, not mid-check
+    } catch (error) {
+      fail(error instanceof Error ? error.message : String(error));
+    }
+    configs.set(key, settings);
+  }
+  return { levels: levelsOf(rules, all, own), configs };
+}
+
+function levelsOf(
+  rules: readonly Rule[],
+  all: EnforcementLevel | undefined,
+  own: ReadonlyMap<string, EnforcementLevel>,
+): Map<string, EnforcementLevel> {
+  return new Map(rules.map((r) => [r.name, own.get(r.name) ?? all ?? DEFAULT_ENFORCEMENT]));
+}

@@ -1,0 +1,77 @@
+import * as gcp from "@pulumi/gcp";
+import {
+  validateResourceOfType,
+  type ResourceValidationPolicy,
+  type StackValidationPolicy,
+} from "@pulumi/policy";
+import { policyInfo, stackPolicy, validateWith } from "./crossguard";
+import * as rules from "./rules";
+
+/**
+ * The pack's policies: one constant per rule, each the CrossGuard face of the rule of the same name in
+ * `rules/`. The rule holds the logic and the settings; this file says which resources CrossGuard hands it.
+ * A test checks that each resource policy covers exactly its rule's types.
+ */
+
+export const functionExplicitServiceAccount: ResourceValidationPolicy = {
+  ...policyInfo(rules.functionExplicitServiceAccount),
+  validateResource: [
+    validateResourceOfType(gcp.cloudfunctions.Function, validateWith(rules.functionExplicitServiceAccount)),
+    validateResourceOfType(gcp.cloudfunctionsv2.Function, validateWith(rules.functionExplicitServiceAccount)),
+  ],
+};
+
+export const functionDedicatedServiceAccount: StackValidationPolicy = stackPolicy(
+  rules.functionDedicatedServiceAccount,
+);
+
+export const functionInvokersMatchDeclaration: StackValidationPolicy = stackPolicy(
+  rules.functionInvokersMatchDeclaration,
+);
+
+export const functionNoPublicInvoker: StackValidationPolicy = stackPolicy(rules.functionNoPublicInvoker);
+
+export const noProjectLevelFunctionRoles: StackValidationPolicy = stackPolicy(
+  rules.noProjectLevelFunctionRoles,
+);
+
+export const noServiceAccountKeys: ResourceValidationPolicy = {
+  ...policyInfo(rules.noServiceAccountKeys),
+  validateResource: [
+    validateResourceOfType(gcp.serviceaccount.Key, validateWith(rules.noServiceAccountKeys)),
+    validateResourceOfType(gcp.storage.HmacKey, validateWith(rules.noServiceAccountKeys)),
+  ],
+};
+
+export const storageBucketPrivate: ResourceValidationPolicy = {
+  ...policyInfo(rules.storageBucketPrivate),
+  validateResource: validateResourceOfType(gcp.storage.Bucket, validateWith(rules.storageBucketPrivate)),
+};
+
+const bucketAccess = validateWith(rules.storageBucketNoPublicAccess);
+export const storageBucketNoPublicAccess: ResourceValidationPolicy = {
+  ...policyInfo(rules.storageBucketNoPublicAccess),
+  validateResource: [
+    validateResourceOfType(gcp.storage.BucketIAMBinding, bucketAccess),
+    validateResourceOfType(gcp.storage.BucketIAMMember, bucketAccess),
+    validateResourceOfType(gcp.storage.BucketIAMPolicy, bucketAccess),
+    validateResourceOfType(gcp.storage.BucketACL, bucketAccess),
+    validateResourceOfType(gcp.storage.BucketAccessControl, bucketAccess),
+    validateResourceOfType(gcp.storage.DefaultObjectACL, bucketAccess),
+    validateResourceOfType(gcp.storage.DefaultObjectAccessControl, bucketAccess),
+    validateResourceOfType(gcp.storage.ObjectACL, bucketAccess),
+    validateResourceOfType(gcp.storage.ObjectAccessControl, bucketAccess),
+  ],
+};
+
+/** Every policy, in the order of `rules.RULES`. */
+export const POLICIES: readonly (ResourceValidationPolicy | StackValidationPolicy)[] = [
+  functionExplicitServiceAccount,
+  functionDedicatedServiceAccount,
+  functionInvokersMatchDeclaration,
+  functionNoPublicInvoker,
+  noProjectLevelFunctionRoles,
+  noServiceAccountKeys,
+  storageBucketPrivate,
+  storageBucketNoPublicAccess,
+];

@@ -1,0 +1,64 @@
+import { parseRuleConfig, type ConfigFields, type FieldMap, type RawConfig } from "./config";
+import type { Finding, PolicyResource } from "./model";
+
+interface RuleInfo {
+  /** Kebab-case policy name, the same in CrossGuard, `callgraph check` and the config. */
+  readonly name: string;
+  /** One sentence: what the policy requires. */
+  readonly description: string;
+  /** How to fix a violation, in general (each violation also says how to fix itself). */
+  readonly remediation: string;
+  readonly fields: FieldMap;
+}
+
+/** A rule that judges each resource of some types on its own. */
+export interface ResourceRule extends RuleInfo {
+  readonly kind: "resource";
+  /** Type tokens it applies to. */
+  readonly types: readonly string[];
+  check(resource: PolicyResource, config: RawConfig): Finding[];
+}
+
+/** A rule that needs the whole stack (a grant and the function it is on, all functions' accounts). */
+export interface StackRule extends RuleInfo {
+  readonly kind: "stack";
+  check(resources: readonly PolicyResource[], config: RawConfig): Finding[];
+}
+
+export type Rule = ResourceRule | StackRule;
+
+interface Spec<C> extends Omit<RuleInfo, "fields"> {
+  readonly fields: ConfigFields<C>;
+}
+
+/** Defines a per-resource rule; its settings are parsed (defaults filled in, types checked) before `check`. */
+export function resourceRule<C>(
+  spec: Spec<C> & {
+    readonly types: readonly string[];
+    check(resource: PolicyResource, config: C): Finding[];
+  },
+): ResourceRule {
+  return {
+    kind: "resource",
+    name: spec.name,
+    description: spec.description,
+    remediation: spec.remediation,
+    fields: spec.fields as FieldMap,
+    types: spec.types,
+    check: (resource, raw) => spec.check(resource, parseRuleConfig(spec.name, spec.fields, raw)),
+  };
+}
+
+/** Defines a stack rule; its settings are parsed before `check`. */
+export function stackRule<C>(
+  spec: Spec<C> & { check(resources: readonly PolicyResource[], config: C): Finding[] },
+): StackRule {
+  return {
+    kind: "stack",
+    name: spec.name,
+    description: spec.description,
+    remediation: spec.remediation,
+    fields: spec.fields as FieldMap,
+    check: (resources, raw) => spec.check(resources, parseRuleConfig(spec.name, spec.fields, raw)),
+  };
+}

@@ -1,0 +1,206 @@
+/**
+ * A happy-path stack in the shape the CallGraph component deploys (plus a gen2 function), written as plain
+ * resources, for the policy tests to change one field at a time (pulumi-policy-aws `src/tests/util.ts` style).
+ * `COMPUTED` marks a value that is unknown until deployment; the harness turns it into each source's own marker.
+ */
+
+export const COMPUTED = Symbol("computed");
+
+export interface TestResource {
+  readonly type: string;
+  readonly name: string;
+  readonly props: Record<string, unknown>;
+}
+
+export const T = {
+  fn1: "gcp:cloudfunctions/function:Function",
+  fn2: "gcp:cloudfunctionsv2/function:Function",
+  fn1Binding: "gcp:cloudfunctions/functionIamBinding:FunctionIamBinding",
+  fn1Member: "gcp:cloudfunctions/functionIamMember:FunctionIamMember",
+  fn1Policy: "gcp:cloudfunctions/functionIamPolicy:FunctionIamPolicy",
+  fn2Member: "gcp:cloudfunctionsv2/functionIamMember:FunctionIamMember",
+  runMember: "gcp:cloudrunv2/serviceIamMember:ServiceIamMember",
+  runV1Binding: "gcp:cloudrun/iamBinding:IamBinding",
+  projectMember: "gcp:projects/iAMMember:IAMMember",
+  projectBinding: "gcp:projects/iAMBinding:IAMBinding",
+  projectPolicy: "gcp:projects/iAMPolicy:IAMPolicy",
+  folderMember: "gcp:folder/iAMMember:IAMMember",
+  orgBinding: "gcp:organizations/iAMBinding:IAMBinding",
+  account: "gcp:serviceaccount/account:Account",
+  key: "gcp:serviceaccount/key:Key",
+  hmacKey: "gcp:storage/hmacKey:HmacKey",
+  bucket: "gcp:storage/bucket:Bucket",
+  bucketMember: "gcp:storage/bucketIAMMember:BucketIAMMember",
+  bucketBinding: "gcp:storage/bucketIAMBinding:BucketIAMBinding",
+  bucketAcl: "gcp:storage/bucketACL:BucketACL",
+  objectAccessControl: "gcp:storage/objectAccessControl:ObjectAccessControl",
+} as const;
+
+export const PROJECT = "callgraph-test";
+export const REGION = "europe-west1";
+export const email = (fn: string) => `fn-${fn}@${PROJECT}.iam.gserviceaccount.com`;
+export const sa = (fn: string) => `serviceAccount:${email(fn)}`;
+export const DEVELOPERS = "group:developers@example.com";
+
+export function urnOf(r: { type: string; name: string }): string {
+  return `urn:pulumi:test::callgraph::${r.type}::${r.name}`;
+}
+
+export function gen1Function(
+  name: string,
+  invokers: readonly string[],
+  account: unknown = email(name),
+): TestResource {
+  return {
+    type: T.fn1,
+    name: `callgraph-${name}-function`,
+    props: {
+      name,
+      project: PROJECT,
+      region: REGION,
+      runtime: "nodejs22",
+      entryPoint: name,
+      triggerHttp: true,
+      serviceAccountEmail: account,
+      environmentVariables: {
+        CALLGRAPH_FUNCTION: name,
+        CALLGRAPH_SELF_URL: `https://${REGION}-${PROJECT}.cloudfunctions.net/${name}`,
+        CALLGRAPH_CALLEES: "{}",
+        CALLGRAPH_INVOKERS: JSON.stringify(invokers),
+      },
+    },
+  };
+}
+
+export function gen2Function(
+  name: string,
+  invokers: readonly string[],
+  account: unknown = email(name),
+): TestResource {
+  return {
+    type: T.fn2,
+    name: `${name}-v2`,
+    props: {
+      name,
+      project: PROJECT,
+      location: REGION,
+      buildConfig: { runtime: "nodejs22", entryPoint: name },
+      serviceConfig: {
+        serviceAccountEmail: account,
+        environmentVariables: { CALLGRAPH_INVOKERS: JSON.stringify(invokers) },
+      },
+    },
+  };
+}
+
+export function invokerBinding(fn: string, members: readonly unknown[]): TestResource {
+  return {
+    type: T.fn1Binding,
+    name: `callgraph-${fn}-invokers`,
+    props: {
+      project: PROJECT,
+      region: REGION,
+      cloudFunction: fn,
+      role: "roles/cloudfunctions.invoker",
+      members,
+    },
+  };
+}
+
+export function invokerMember(
+  name: string,
+  fn: string,
+  member: unknown,
+  role: unknown = "roles/cloudfunctions.invoker",
+): TestResource {
+  return {
+    type: T.fn1Member,
+    name,
+    props: { project: PROJECT, region: REGION, cloudFunction: fn, role, member },
+  };
+}
+
+export function projectMember(name: string, role: unknown, member: unknown): TestResource {
+  return { type: T.projectMember, name, props: { project: PROJECT, role, member } };
+}
+
+export function privateBucket(name = "callgraph-source"): TestResource {
+  return {
+    type: T.bucket,
+    name,
+    props: {
+      name: `${name}-1a2b3c4`,
+      project: PROJECT,
+      location: "EUROPE-WEST1",
+      uniformBucketLevelAccess: true,
+      publicAccessPrevention: "enforced",
+    },
+  };
+}
+
+/**
+ * login (gen1, callable by developers) calls profiles (gen1) and reports (gen2, through its Cloud Run
+ * service); every function has its own account and exactly the grants it declares.
+ */
+export function happyStack(): TestResource[] {
+  return [
+    privateBucket(),
+    { type: T.account, name: "callgraph-login-sa", props: { project: PROJECT, accountId: "fn-login" } },
+    { type: T.account, name: "callgraph-profiles-sa", props: { project: PROJECT, accountId: "fn-profiles" } },
+    gen1Function("login", [DEVELOPERS]),
+    gen1Function("profiles", [sa("login")]),
+    gen2Function("reports", [sa("login")]),
+    invokerBinding("login", [DEVELOPERS]),
+    invokerBinding("profiles", [sa("login")]),
+    {
+      type: T.runMember,
+      name: "reports-invoker-login",
+      props: {
+        project: PROJECT,
+        location: REGION,
+        name: "reports",
+        role: "roles/run.invoker",
+        member: sa("login"),
+      },
+    },
+  ];
+}
+
+/** The happy stack with the resource named `name` changed (or removed, when `change` returns undefined). */
+export function changed(
+  stack: readonly TestResource[],
+  name: string,
+  change: (r: TestResource) => TestResource | undefined,
+): TestResource[] {
+  if (!stack.some((r) => r.name === name)) throw new Error(`no resource ${name} in the fixture`);
+  return stack.flatMap((r) => (r.name === name ? (change(r) ?? []) : [r]));
+}
+
+/** `props` with `path` (dotted) set to `value`. */
+export function withProp(r: TestResource, path: string, value: unknown): TestResource {
+  const props = clone(r.props) as Record<string, unknown>;
+  const keys = path.split(".");
+  let target: Record<string, unknown> = props;
+  for (const key of keys.slice(0, -1)) target = (target[key] ??= {}) as Record<string, unknown>;
+  if (value === undefined) delete target[keys[keys.length - 1]];
+  else target[keys[keys.length - 1]] = value;
+  return { ...r, props };
+}
+
+/** A deep copy that keeps `COMPUTED` (structuredClone cannot copy symbols). */
+function clone(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(clone);
+  if (value && typeof value === "object")
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, clone(v)]));
+  return value;
+}
+
+/** `value` with every `COMPUTED` replaced by `marker`: the way a given source writes an unknown value. */
+export function withUnknownsAs(value: unknown, marker: string): unknown {
+  if (value === COMPUTED) return marker;
+  if (Array.isArray(value)) return value.map((v) => withUnknownsAs(v, marker));
+  if (value && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withUnknownsAs(v, marker)]));
+  }
+  return value;
+}

@@ -1,0 +1,101 @@
+import { evaluate, UNKNOWN, type Evaluation } from "../../engine";
+import { fromEngine } from "../../policy/from-engine";
+import { POLICIES } from "../../policy/policies";
+import { runRules } from "../../policy/run-rules";
+import { COMPUTED, urnOf, type TestResource } from "./fixtures";
+import { runPolicy } from "./harness";
+import { ROGUES, writeRogueProgram, type RogueProgram } from "./rogue-program";
+
+/** The violations as [policy, resource name] pairs, sorted. */
+function caught(e: Evaluation): string[][] {
+  const byUrn = new Map(e.resources.map((r) => [r.urn, r.name]));
+  return runRules(fromEngine(e.resources))
+    .violations.map((v) => [v.policy, byUrn.get(v.urn) ?? v.urn])
+    .sort();
+}
+
+const EXPECTED = Object.values(ROGUES)
+  .flatMap(({ policy, resources }) => resources.map((name) => [policy, name]))
+  .sort();
+
+describe.each([false, true])("the real program under mocks (preview: %s)", (preview) => {
+  let rogue: RogueProgram;
+  let clean: Evaluation;
+  let injected: Evaluation;
+  beforeAll(async () => {
+    rogue = writeRogueProgram();
+    clean = await evaluate({ preview });
+    injected = await evaluate({ programDir: rogue.dir, preview });
+  });
+  afterAll(() => rogue.remove());
+
+  test("the default stack passes every policy, with nothing left undecided", () => {
+    const report = runRules(fromEngine(clean.resources));
+    expect(report.violations).toEqual([]);
+    expect(report.undecided).toEqual([]);
+  });
+
+  test("each injected resource is caught by the right policy, and nothing else is flagged", () => {
+    expect(caught(injected)).toEqual(EXPECTED);
+  });
+
+  test("the messages name the resource, the offending member or account, and the fix", () => {
+    const messages = Object.fromEntries(
+      runRules(fromEngine(injected.resources)).violations.map((v) => [
+        `${v.policy} ${v.urn.split("::").pop()}`,
+        v.message,
+      ]),
+    );
+    expect(messages["function-invokers-match-declaration rogue-member"]).toMatch(
+      /^gcp\.cloudfunctions\.FunctionIamMember "rogue-member" grants roles\/cloudfunctions\.invoker on Cloud Function "profiles" to user:mallory@example\.com, which "profiles" does not declare in CALLGRAPH_INVOKERS \(it declares "serviceAccount:fn-login@callgraph-dev\.iam\.gserviceaccount\.com", "serviceAccount:fn-search@callgraph-dev\.iam\.gserviceaccount\.com"\)[\s\S]*\nTo fix: remove this grant, or declare the caller/,
+    );
+    expect(messages["function-no-public-invoker public-grant"]).toMatch(
+      /on Cloud Function "search" to allUsers: anyone on the internet[\s\S]*does not declare "allUsers"/,
+    );
+    expect(messages["function-dedicated-service-account shared-account"]).toMatch(
+      /Cloud Function "reports"\) runs as fn-login@callgraph-dev\.iam\.gserviceaccount\.com, as do "login"/,
+    );
+    expect(messages["no-project-level-function-roles project-invoker"]).toMatch(
+      /on project "callgraph-dev" to serviceAccount:fn-login@.*, the account Cloud Functions "reports" and "login" run as: that lets it invoke every function in the project/,
+    );
+    expect(messages["no-service-account-keys login-key"]).toMatch(
+      /creates a long-lived private key for fn-login@callgraph-dev\.iam\.gserviceaccount\.com/,
+    );
+  });
+
+  test(`the computed member is ${preview ? "left undecided, not flagged" : "known, and harmless"}`, () => {
+    const undecided = runRules(fromEngine(injected.resources)).undecided;
+    expect(undecided.map((u) => [u.policy, u.urn.split("::").pop(), u.unknownPath])).toEqual(
+      preview ? [["no-project-level-function-roles", "reporting-viewer", "member"]] : [],
+    );
+  });
+
+  test("the CrossGuard policies catch exactly the same on the same resources", async () => {
+    const resources: TestResource[] = injected.resources
+      .filter((r) => r.custom)
+      .map((r) => ({
+        type: r.type,
+        name: r.name,
+        props: replaceUnknowns(r.inputs) as Record<string, unknown>,
+      }));
+    const names = new Map(resources.map((r) => [urnOf(r), r.name]));
+    const found: string[][] = [];
+    let unknowns = 0;
+    for (const policy of POLICIES) {
+      const run = await runPolicy(policy, resources);
+      found.push(...run.violations.map((v) => [policy.name, names.get(v.urn) ?? v.urn]));
+      if (run.unknownError) unknowns++;
+    }
+    expect(found.sort()).toEqual(EXPECTED);
+    expect(unknowns).toBe(preview ? 1 : 0);
+  });
+});
+
+/** The engine's `<computed>` as the fixtures' COMPUTED, for the CrossGuard harness. */
+function replaceUnknowns(value: unknown): unknown {
+  if (value === UNKNOWN) return COMPUTED;
+  if (Array.isArray(value)) return value.map(replaceUnknowns);
+  if (value && typeof value === "object")
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, replaceUnknowns(v)]));
+  return value;
+}

@@ -1,0 +1,102 @@
+import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { POLICIES } from "../../policy/policies";
+import { GCP } from "../../policy/resource-types";
+import { RULES } from "../../policy/rules";
+import { resourceArgs } from "./harness";
+
+// The pack's shape: what `pulumi preview --policy-pack policy` loads (policy/index.ts passes POLICIES as they are).
+describe("the policy pack", () => {
+  test("has one policy per rule, same name and order, kebab-case, mandatory, with the rule's settings as its schema", () => {
+    expect(POLICIES.map((p) => p.name)).toEqual(RULES.map((r) => r.name));
+    expect(new Set(POLICIES.map((p) => p.name)).size).toBe(POLICIES.length);
+    for (const [i, policy] of POLICIES.entries()) {
+      const rule = RULES[i];
+      expect(policy.name).toMatch(/^[a-z]+(-[a-z]+)+$/);
+      expect(policy.enforcementLevel).toBe("mandatory");
+      expect(policy.description).toBe(rule.description);
+      expect(policy.remediationSteps).toBe(rule.remediation);
+      expect("validateStack" in policy).toBe(rule.kind === "stack");
+      const properties = policy.configSchema?.properties ?? {};
+      expect(Object.keys(properties)).toEqual(Object.keys(rule.fields));
+      for (const [key, field] of Object.entries(rule.fields)) {
+        expect(properties[key]).toEqual(
+          field.type === "boolean"
+            ? { type: "boolean", default: field.default, description: field.description }
+            : {
+                type: "array",
+                items: { type: "string" },
+                default: field.default,
+                description: field.description,
+              },
+        );
+      }
+    }
+  });
+
+  // validateResourceOfType(gcp.X, ...) decides by type token; a class missing from a policy would silently skip
+  // those resources. A validation that runs asks for its config, so counting getConfig calls shows which ran.
+  test.each(RULES.filter((r) => r.kind === "resource").map((r) => [r.name, r] as const))(
+    "%s runs on exactly its rule's resource types",
+    async (name, rule) => {
+      const policy = POLICIES.find((p) => p.name === name) as ResourceValidationPolicy;
+      const candidates = [...Object.values(GCP), "gcp:compute/instance:Instance"];
+      const ran: string[] = [];
+      for (const type of candidates) {
+        const args = {
+          ...resourceArgs({ type, name: "r", props: {} }),
+          getConfig: <T extends object>() => (ran.push(type), {} as T),
+        };
+        for (const validation of [policy.validateResource ?? []].flat()) {
+          try {
+            await validation(args, () => undefined);
+          } catch {
+            // notApplicable for other types; the count is what matters
+          }
+        }
+      }
+      expect(ran.sort()).toEqual(rule.kind === "resource" ? [...rule.types].sort() : []);
+    },
+  );
+
+  test("stack policies are StackValidationPolicies", () => {
+    const stackPolicies = POLICIES.filter((p): p is StackValidationPolicy => "validateStack" in p).map(
+      (p) => p.name,
+    );
+    expect(stackPolicies).toEqual(RULES.filter((r) => r.kind === "stack").map((r) => r.name));
+  });
+});
+
+test("docs/policy.md documents every policy and every setting with its type and default", () => {
+  const doc = fs.readFileSync(path.join(__dirname, "../../docs/policy.md"), "utf8");
+  const rows = doc
+    .split("\n")
+    .filter((line) => line.startsWith("|"))
+    .map((line) =>
+      line
+        .split("|")
+        .slice(1, -1)
+        .map((cell) => cell.trim()),
+    );
+  const kinds = new Map(rows.filter((r) => r.length === 3).map(([name, kind]) => [name, kind]));
+  // Settings rows: policy (blank: the one above), setting, type, default, meaning.
+  const settings = new Set<string>();
+  let policy = "";
+  for (const row of rows.filter((r) => r.length === 5)) {
+    policy = row[0] || policy;
+    settings.add(
+      row
+        .slice(0, 4)
+        .map((cell, i) => (i === 0 ? policy : cell))
+        .join(" "),
+    );
+  }
+  for (const rule of RULES) {
+    expect(kinds.get(`\`${rule.name}\``)).toBe(rule.kind);
+    for (const [key, field] of Object.entries(rule.fields)) {
+      const type = field.type === "boolean" ? "boolean" : "string[]";
+      expect(settings).toContain(`\`${rule.name}\` \`${key}\` ${type} \`${JSON.stringify(field.default)}\``);
+    }
+  }
+});

@@ -1,0 +1,81 @@
+import { randomBytes } from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+
+export const REPO_ROOT = path.resolve(__dirname, "../..");
+
+/** Each rogue resource the program gets, the policy that must catch it, and the resources it names. */
+export const ROGUES = {
+  rogueMember: { policy: "function-invokers-match-declaration", resources: ["rogue-member"] },
+  publicGrant: { policy: "function-no-public-invoker", resources: ["public-grant"] },
+  // Both functions that share login's account are at fault.
+  sharedAccount: {
+    policy: "function-dedicated-service-account",
+    resources: ["callgraph-login-function", "shared-account"],
+  },
+  projectInvoker: { policy: "no-project-level-function-roles", resources: ["project-invoker"] },
+  key: { policy: "no-service-account-keys", resources: ["login-key"] },
+} as const;
+
+/**
+ * The real program (the repository's index.ts, default stack) with rogue resources added the way a teammate might
+ * add them to the same program: a hand-written FunctionIamMember, a public grant, a second function running as
+ * login's account, a project-level invoker grant for login's account and a key. Plus one grant whose member is
+ * computed (unknown in preview) and harmless once known, to show that unknowns produce no false violation.
+ */
+const ROGUE_INDEX = `import * as gcp from "@pulumi/gcp";
+import * as pulumi from "@pulumi/pulumi";
+import { serviceAccountEmail } from "../../topology";
+import program = require("../../index");
+
+export = async () => {
+  const outputs = await program();
+  const gcpConfig = new pulumi.Config("gcp");
+  const project = gcpConfig.require("project");
+  const region = gcpConfig.require("region");
+  const login = serviceAccountEmail("login", project);
+
+  new gcp.cloudfunctions.FunctionIamMember("rogue-member", {
+    project, region, cloudFunction: "profiles", role: "roles/cloudfunctions.invoker", member: "user:mallory@example.com",
+  });
+  new gcp.cloudfunctions.FunctionIamMember("public-grant", {
+    project, region, cloudFunction: "search", role: "roles/cloudfunctions.invoker", member: "allUsers",
+  });
+  new gcp.cloudfunctionsv2.Function("shared-account", {
+    project, location: region, name: "reports",
+    buildConfig: { runtime: "nodejs22", entryPoint: "reports" },
+    serviceConfig: { serviceAccountEmail: login },
+  });
+  new gcp.projects.IAMMember("project-invoker", {
+    project, role: "roles/cloudfunctions.invoker", member: \`serviceAccount:\${login}\`,
+  });
+  new gcp.serviceaccount.Key("login-key", { serviceAccountId: login });
+
+  const reporting = new gcp.serviceaccount.Account("reporting", { project, accountId: "reporting-job" });
+  new gcp.projects.IAMMember("reporting-viewer", {
+    project, role: "roles/editor", member: pulumi.interpolate\`serviceAccount:\${reporting.email}\`,
+  });
+  return outputs;
+};
+`;
+
+export interface RogueProgram {
+  readonly dir: string;
+  remove(): void;
+}
+
+/**
+ * Writes the rogue program to a fresh folder inside the repository (so it resolves the repository's
+ * node_modules, and the real program finds its function sources), with the default stack's config.
+ * `extraStacks` adds `Pulumi.<stack>.yaml` files (YAML text).
+ */
+export function writeRogueProgram(extraStacks: Readonly<Record<string, string>> = {}): RogueProgram {
+  const dir = path.join(REPO_ROOT, ".callgraph", `tmp-policy-${randomBytes(6).toString("hex")}`);
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, "Pulumi.yaml"), "name: callgraph\nruntime: nodejs\n");
+  fs.copyFileSync(path.join(REPO_ROOT, "Pulumi.dev.yaml"), path.join(dir, "Pulumi.dev.yaml"));
+  for (const [stack, yaml] of Object.entries(extraStacks))
+    fs.writeFileSync(path.join(dir, `Pulumi.${stack}.yaml`), yaml);
+  fs.writeFileSync(path.join(dir, "index.ts"), ROGUE_INDEX);
+  return { dir, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
+}
