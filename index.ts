@@ -1,8 +1,9 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
+import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { CallGraph } from "./components";
-import { parseTopology } from "./topology";
+import { hasSecondGen, parseTopology } from "./topology";
 
 /**
  * The program: read the stack config, validate the declared graph, deploy it. Exported as a function (which
@@ -14,11 +15,17 @@ export = async () => {
   const gcpConfig = new pulumi.Config("gcp");
   const project = gcpConfig.require("project");
   const region = gcpConfig.require("region");
-  const topology = parseTopology(new pulumi.Config("callgraph").getObject<unknown>("functions"), {
+  const config = new pulumi.Config("callgraph");
+  const topology = parseTopology(config.getObject<unknown>("functions"), {
+    defaultGeneration: config.getObject<unknown>("generation"),
     sourceExists: (folder) => fs.statSync(path.resolve(__dirname, folder), { throwIfNoEntry: false })?.isDirectory() ?? false,
   });
+  // 2nd-gen URLs carry the project number: from config, or looked up (a read, known at preview time too).
+  const projectNumber = hasSecondGen(topology)
+    ? (config.get("projectNumber", { pattern: /^[0-9]+$/ }) ?? (await gcp.organizations.getProject({ projectId: project })).number)
+    : undefined;
 
-  const graph = new CallGraph("callgraph", { topology, project, region, projectRoot: __dirname });
+  const graph = new CallGraph("callgraph", { topology, project, region, projectNumber, projectRoot: __dirname });
 
   return {
     /** Every function's URL and runtime service account. */

@@ -3,11 +3,13 @@ import * as pulumi from "@pulumi/pulumi";
 import {
   edges,
   functionEnvironment,
-  functionUrl,
+  hasSecondGen,
   invokerMembers,
   serviceAccountEmail,
   serviceAccountId,
+  urlOf,
   type Edge,
+  type FunctionSpec,
   type Topology,
 } from "../topology";
 import { buildFunctionArchive } from "./function-archive";
@@ -15,6 +17,15 @@ import { ServiceFunction } from "./service-function";
 
 /** The role that lets a member invoke a 1st-gen function. */
 export const INVOKER_ROLE = "roles/cloudfunctions.invoker";
+
+/**
+ * The role that lets a member invoke a 2nd-gen function: it must be granted on the underlying Cloud Run
+ * service, not on the function (terraform-provider-google #21674, #20320).
+ */
+export const RUN_INVOKER_ROLE = "roles/run.invoker";
+
+/** 2nd-gen functions also need Cloud Run. */
+export const SECOND_GEN_APIS = ["run.googleapis.com"] as const;
 
 /**
  * APIs a fresh project needs: functions, their builds (Cloud Build into Artifact Registry), service accounts
@@ -36,6 +47,8 @@ export interface CallGraphArgs {
   readonly project: string;
   /** Region of every function and of the source bucket. */
   readonly region: string;
+  /** The project's number, needed for 2nd-gen URLs (`https://NAME-NUMBER.REGION.run.app`); required only then. */
+  readonly projectNumber?: string;
   /** Folder that function `source` paths are relative to: the project root. */
   readonly projectRoot: string;
   /**
@@ -53,8 +66,11 @@ export interface CallGraphArgs {
 export class CallGraph extends pulumi.ComponentResource {
   /** Every function, by name. */
   public readonly functions: Readonly<Record<string, ServiceFunction>>;
-  /** The invoker binding of every function that has invokers, by function name. */
-  public readonly invokerBindings: Readonly<Record<string, gcp.cloudfunctions.FunctionIamBinding>>;
+  /**
+   * The invoker binding of every function that has invokers, by function name: on the function (1st gen), or
+   * on its Cloud Run service (2nd gen).
+   */
+  public readonly invokerBindings: Readonly<Record<string, gcp.cloudfunctions.FunctionIamBinding | gcp.cloudrunv2.ServiceIamBinding>>;
   /** The private bucket that holds the source archives. */
   public readonly sourceBucket: gcp.storage.Bucket;
   /** Function name -> URL. */
@@ -72,12 +88,12 @@ export class CallGraph extends pulumi.ComponentResource {
   constructor(name: string, args: CallGraphArgs, opts?: pulumi.ComponentResourceOptions) {
     super("callgraph:index:CallGraph", name, {}, opts);
     const { topology, project, region } = args;
-    const target = { project, region };
+    const target = { project, region, projectNumber: args.projectNumber };
 
     const apis =
       args.enableApis === false
         ? []
-        : REQUIRED_APIS.map(
+        : [...REQUIRED_APIS, ...(hasSecondGen(topology) ? SECOND_GEN_APIS : [])].map(
             (service) =>
               new gcp.projects.Service(
                 `${name}-api-${service.split(".")[0]}`,
@@ -109,7 +125,7 @@ export class CallGraph extends pulumi.ComponentResource {
           functionName: spec.name,
           project,
           region,
-          url: functionUrl(spec.name, target),
+          url: urlOf(spec, target),
           serviceAccountId: serviceAccountId(spec.name),
           serviceAccountEmail: serviceAccountEmail(spec.name, project),
           bucket: this.sourceBucket.name,
@@ -121,39 +137,41 @@ export class CallGraph extends pulumi.ComponentResource {
           timeoutSeconds: spec.timeoutSeconds,
           maxInstances: spec.maxInstances,
           ingress: spec.ingress,
+          generation: spec.generation,
           apis,
         },
         { parent: this },
       );
     }
 
-    const bindings: Record<string, gcp.cloudfunctions.FunctionIamBinding> = {};
+    const bindings: Record<string, gcp.cloudfunctions.FunctionIamBinding | gcp.cloudrunv2.ServiceIamBinding> = {};
     for (const spec of topology.functions) {
       const members = invokerMembers(topology, spec.name, project);
       if (members.length === 0) continue; // IAM rejects a binding with no members
       const callee = functions[spec.name];
-      const callerAccounts = topology.functions
-        .filter((caller) => caller.calls.includes(spec.name))
-        .map((caller) => functions[caller.name].serviceAccount);
-      bindings[spec.name] = new gcp.cloudfunctions.FunctionIamBinding(
-        `${name}-${spec.name}-invokers`,
-        {
-          project,
-          region,
-          cloudFunction: callee.function.name,
-          role: INVOKER_ROLE,
-          // Authoritative for this role on this function: a member added by hand is removed by the next `up`.
-          members,
-        },
-        {
-          parent: this,
-          // Members name accounts by computed email; IAM refuses accounts that do not exist yet.
-          dependsOn: callerAccounts,
-          // A replaced function comes back with an empty IAM policy, and an unchanged binding would not be
-          // re-applied (terraform-provider-google #18308): replace the binding whenever its function is.
-          replaceWith: [callee.function],
-        },
-      );
+      const opts: pulumi.CustomResourceOptions = {
+        parent: this,
+        // Members name accounts by computed email; IAM refuses accounts that do not exist yet.
+        dependsOn: [callee.function, ...callerAccounts(topology, spec, functions)],
+        // A replaced function comes back with an empty IAM policy, and an unchanged binding would not be
+        // re-applied (terraform-provider-google #18308): replace the binding whenever its function is.
+        replaceWith: [callee.function],
+      };
+      // Authoritative for the role on the function (or service): a member added by hand is removed by the next `up`.
+      bindings[spec.name] =
+        spec.generation === 2
+          ? new gcp.cloudrunv2.ServiceIamBinding(
+              `${name}-${spec.name}-invokers`,
+              // A 2nd-gen function's service has the function's name; naming it directly keeps the grant known at
+              // preview time (the function's `serviceConfig.service` output is not).
+              { project, location: region, name: spec.name, role: RUN_INVOKER_ROLE, members },
+              opts,
+            )
+          : new gcp.cloudfunctions.FunctionIamBinding(
+              `${name}-${spec.name}-invokers`,
+              { project, region, cloudFunction: callee.function.name, role: INVOKER_ROLE, members },
+              opts,
+            );
     }
 
     this.functions = functions;
@@ -165,4 +183,9 @@ export class CallGraph extends pulumi.ComponentResource {
     );
     this.registerOutputs({ urls: this.urls, serviceAccounts: this.serviceAccounts, edges: this.edges });
   }
+}
+
+/** The service accounts of the functions that call `spec`. */
+function callerAccounts(topology: Topology, spec: FunctionSpec, functions: Readonly<Record<string, ServiceFunction>>): gcp.serviceaccount.Account[] {
+  return topology.functions.filter((caller) => caller.calls.includes(spec.name)).map((caller) => functions[caller.name].serviceAccount);
 }

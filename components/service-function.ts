@@ -1,6 +1,6 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import type { Ingress } from "../topology";
+import type { Generation, Ingress } from "../topology";
 
 /** Arguments of one {@link ServiceFunction}. Everything it needs is computed before it is created. */
 export interface ServiceFunctionArgs {
@@ -37,6 +37,8 @@ export interface ServiceFunctionArgs {
   readonly maxInstances: number;
   /** Which networks may reach the function. */
   readonly ingress: Ingress;
+  /** 1: Cloud Functions (1st gen); 2: Cloud Run functions. Defaults to 1. */
+  readonly generation?: Generation;
   /** Node.js runtime of the function; defaults to `nodejs22`. */
   readonly runtime?: string;
   /** Enabled APIs that the function's resources must wait for; defaults to none. */
@@ -44,16 +46,16 @@ export interface ServiceFunctionArgs {
 }
 
 /**
- * One Cloud Function (1st gen, HTTP, HTTPS only) that runs as its own, dedicated service account, with its
- * code uploaded as a content-addressed object to the private source bucket.
+ * One HTTP Cloud Function (1st gen, HTTPS only; or 2nd gen) that runs as its own, dedicated service account,
+ * with its code uploaded as a content-addressed object to the private source bucket.
  */
 export class ServiceFunction extends pulumi.ComponentResource {
   /** The function's dedicated runtime identity. */
   public readonly serviceAccount: gcp.serviceaccount.Account;
   /** The uploaded source archive. */
   public readonly archive: gcp.storage.BucketObject;
-  /** The function itself. */
-  public readonly function: gcp.cloudfunctions.Function;
+  /** The function itself: a 1st-gen function, or a 2nd-gen one (served by a Cloud Run service of the same name). */
+  public readonly function: gcp.cloudfunctions.Function | gcp.cloudfunctionsv2.Function;
   /** The function's URL (also the audience of tokens sent to it). */
   public readonly url: pulumi.Output<string>;
   /** The email of the function's service account. */
@@ -90,32 +92,63 @@ export class ServiceFunction extends pulumi.ComponentResource {
       { parent: this, dependsOn: apis },
     );
 
-    this.function = new gcp.cloudfunctions.Function(
-      `${name}-function`,
-      {
-        project: args.project,
-        region: args.region,
-        name: args.functionName,
-        description: `callgraph function ${args.functionName}`,
-        runtime: args.runtime ?? "nodejs22",
-        entryPoint: args.entryPoint,
-        sourceArchiveBucket: args.bucket,
-        sourceArchiveObject: this.archive.name,
-        triggerHttp: true,
-        httpsTriggerSecurityLevel: "SECURE_ALWAYS",
-        // Runs as its own account; without this, gen1 uses PROJECT@appspot.gserviceaccount.com (Editor).
-        serviceAccountEmail: args.serviceAccountEmail,
-        environmentVariables: { ...args.environment },
-        availableMemoryMb: args.memoryMb,
-        timeout: args.timeoutSeconds,
-        maxInstances: args.maxInstances,
-        ingressSettings: args.ingress,
-        dockerRegistry: "ARTIFACT_REGISTRY",
-        labels: { "managed-by": "callgraph" },
-      },
-      // The email is passed as a plain string, so the dependency on the account is made explicit.
-      { parent: this, dependsOn: [...apis, this.serviceAccount] },
-    );
+    // The email is passed as a plain string, so the dependency on the account is made explicit.
+    const functionOptions = { parent: this, dependsOn: [...apis, this.serviceAccount] };
+    const labels = { "managed-by": "callgraph" };
+    const runtime = args.runtime ?? "nodejs22";
+    this.function =
+      args.generation === 2
+        ? new gcp.cloudfunctionsv2.Function(
+            `${name}-function`,
+            {
+              project: args.project,
+              location: args.region,
+              name: args.functionName,
+              description: `callgraph function ${args.functionName}`,
+              buildConfig: {
+                runtime,
+                entryPoint: args.entryPoint,
+                source: { storageSource: { bucket: args.bucket, object: this.archive.name } },
+              },
+              serviceConfig: {
+                // Without this, gen2 runs as PROJECT_NUMBER-compute@developer.gserviceaccount.com (Editor).
+                serviceAccountEmail: args.serviceAccountEmail,
+                environmentVariables: { ...args.environment },
+                availableMemory: `${args.memoryMb}M`,
+                timeoutSeconds: args.timeoutSeconds,
+                maxInstanceCount: args.maxInstances,
+                ingressSettings: args.ingress,
+                allTrafficOnLatestRevision: true,
+              },
+              labels,
+            },
+            functionOptions,
+          )
+        : new gcp.cloudfunctions.Function(
+            `${name}-function`,
+            {
+              project: args.project,
+              region: args.region,
+              name: args.functionName,
+              description: `callgraph function ${args.functionName}`,
+              runtime,
+              entryPoint: args.entryPoint,
+              sourceArchiveBucket: args.bucket,
+              sourceArchiveObject: this.archive.name,
+              triggerHttp: true,
+              httpsTriggerSecurityLevel: "SECURE_ALWAYS",
+              // Without this, gen1 runs as PROJECT@appspot.gserviceaccount.com (Editor).
+              serviceAccountEmail: args.serviceAccountEmail,
+              environmentVariables: { ...args.environment },
+              availableMemoryMb: args.memoryMb,
+              timeout: args.timeoutSeconds,
+              maxInstances: args.maxInstances,
+              ingressSettings: args.ingress,
+              dockerRegistry: "ARTIFACT_REGISTRY",
+              labels,
+            },
+            functionOptions,
+          );
 
     this.url = pulumi.output(args.url);
     this.serviceAccountEmail = pulumi.output(args.serviceAccountEmail);

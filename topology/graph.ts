@@ -33,7 +33,17 @@ export function invokerMembers(topology: Topology, name: string, project: string
   return [...new Set([...callers, ...getFunction(topology, name).invokers])].sort();
 }
 
+/** A declared function's URL, for its generation. */
+export function urlOf(spec: FunctionSpec, target: GcpTarget): string {
+  return functionUrl(spec.name, target, spec.generation);
+}
+
 /** The URL of every function, keyed by name. */
 export function functionUrls(topology: Topology, target: GcpTarget): Record<string, string> {
-  return Object.fromEntries(topology.functions.map((f) => [f.name, functionUrl(f.name, target)]));
+  return Object.fromEntries(topology.functions.map((f) => [f.name, urlOf(f, target)]));
+}
+
+/** True when any function is 2nd gen (so the project number is needed for URLs). */
+export function hasSecondGen(topology: Topology): boolean {
+  return topology.functions.some((f) => f.generation === 2);
 }

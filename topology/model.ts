@@ -1,4 +1,4 @@
-import type { Ingress } from "./schema";
+import type { Generation, Ingress } from "./schema";
 
 /** One function of the call graph, with every default applied. */
 export interface FunctionSpec {
@@ -16,6 +16,8 @@ export interface FunctionSpec {
   readonly timeoutSeconds: number;
   readonly maxInstances: number;
   readonly ingress: Ingress;
+  /** 1: Cloud Functions (1st gen); 2: Cloud Run functions, invoked through their Cloud Run service. */
+  readonly generation: Generation;
 }
 
 /** A validated call graph. Functions are sorted by name, so everything derived from it is deterministic. */

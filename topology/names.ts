@@ -4,6 +4,8 @@ import { createHash } from "node:crypto";
 export interface GcpTarget {
   readonly project: string;
   readonly region: string;
+  /** The project's number: part of 2nd-gen URLs. Needed only when a function is 2nd gen. */
+  readonly projectNumber?: string;
 }
 
 /**
@@ -51,11 +53,17 @@ export function serviceAccountMember(functionName: string, project: string): str
 }
 
 /**
- * A gen1 HTTP function's URL, which is also the audience of ID tokens sent to it:
- * https://cloud.google.com/functions/docs/calling/http ("https://REGION-PROJECT_ID.cloudfunctions.net/FUNCTION_NAME").
- * Computing it, rather than reading the function's output, is what keeps functions independent of each
- * other in the resource graph (DESIGN.md invariant 5).
+ * A function's URL, which is also the audience of ID tokens sent to it. Computing it, rather than reading the
+ * function's output, keeps functions independent of each other in the resource graph (invariant 5).
+ * - 1st gen: `https://REGION-PROJECT_ID.cloudfunctions.net/NAME` (https://cloud.google.com/functions/docs/calling/http).
+ * - 2nd gen: the deterministic Cloud Run URL `https://NAME-PROJECT_NUMBER.REGION.run.app`
+ *   (https://cloud.google.com/run/docs/triggering/https-request#deterministic); the audience is its origin,
+ *   which is the whole URL.
  */
-export function functionUrl(functionName: string, target: GcpTarget): string {
-  return `https://${target.region}-${target.project}.cloudfunctions.net/${functionName}`;
+export function functionUrl(functionName: string, target: GcpTarget, generation: 1 | 2 = 1): string {
+  if (generation === 1) return `https://${target.region}-${target.project}.cloudfunctions.net/${functionName}`;
+  if (!target.projectNumber) {
+    throw new Error(`the URL of 2nd-gen function ${functionName} needs the project number of ${target.project}`);
+  }
+  return `https://${functionName}-${target.projectNumber}.${target.region}.run.app`;
 }

@@ -4,12 +4,24 @@ import { describeValue, formatPath, TopologyError, type TopologyIssue } from "./
 import { memberProblem } from "./members";
 import type { FunctionSpec, Topology } from "./model";
 import { FUNCTION_NAME_PATTERN, MAX_FUNCTION_NAME_LENGTH, serviceAccountId } from "./names";
-import { DECLARATION_KEYS, DEFAULTS, functionDeclarationSchema, type FunctionDeclaration } from "./schema";
+import {
+  DECLARATION_KEYS,
+  DEFAULTS,
+  functionDeclarationSchema,
+  generationSchema,
+  type FunctionDeclaration,
+  type Generation,
+} from "./schema";
 
 /** The config key the declaration lives under, as written in `Pulumi.<stack>.yaml`. */
 export const CONFIG_KEY = "callgraph:functions";
 
 export interface ParseOptions {
+  /**
+   * The stack-wide `callgraph:generation` as configured (1 or 2; validated here with the rest). A function's
+   * own `generation` overrides it. Defaults to 1.
+   */
+  readonly defaultGeneration?: unknown;
   /**
    * Whether a function's source folder exists (relative to the project root). Injected so the model stays
    * free of I/O; omit it to skip the check.
@@ -42,6 +54,11 @@ export function parseTopology(raw: unknown, options: ParseOptions = {}): Topolog
   }
 
   const issues: TopologyIssue[] = [];
+  const generation = generationSchema.safeParse(options.defaultGeneration ?? DEFAULTS.generation);
+  if (!generation.success) {
+    issues.push({ path: "callgraph:generation", message: `must be 1 or 2, got ${describeValue(options.defaultGeneration)}` });
+  }
+  const defaultGeneration = generation.success ? generation.data : DEFAULTS.generation;
   const declarations = raw as Record<string, unknown>;
   const names = Object.keys(declarations);
   const specs: FunctionSpec[] = [];
@@ -62,7 +79,7 @@ export function parseTopology(raw: unknown, options: ParseOptions = {}): Topolog
       continue;
     }
     const result = parsed.data;
-    specs.push(toSpec(name, result));
+    specs.push(toSpec(name, result, defaultGeneration));
   }
   issues.push(...serviceAccountCollisions(specs.map((s) => s.name)));
 
@@ -159,7 +176,7 @@ export function defaultSource(name: string): string {
   return `functions/${name}`;
 }
 
-function toSpec(name: string, decl: FunctionDeclaration): FunctionSpec {
+function toSpec(name: string, decl: FunctionDeclaration, defaultGeneration: Generation): FunctionSpec {
   return {
     name,
     calls: [...new Set(decl.calls ?? [])].sort(),
@@ -170,6 +187,7 @@ function toSpec(name: string, decl: FunctionDeclaration): FunctionSpec {
     timeoutSeconds: decl.timeout ?? DEFAULTS.timeoutSeconds,
     maxInstances: decl.maxInstances ?? DEFAULTS.maxInstances,
     ingress: decl.ingress ?? DEFAULTS.ingress,
+    generation: decl.generation ?? defaultGeneration,
   };
 }
 

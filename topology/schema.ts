@@ -10,6 +10,10 @@ export const MEMORY_SIZES_MB = [128, 256, 512, 1024, 2048, 4096, 8192] as const;
 export const INGRESS_SETTINGS = ["ALLOW_ALL", "ALLOW_INTERNAL_ONLY", "ALLOW_INTERNAL_AND_GCLB"] as const;
 export type Ingress = (typeof INGRESS_SETTINGS)[number];
 
+/** Cloud Functions generations: 1st gen, or Cloud Run functions (2nd gen). */
+export const GENERATIONS = [1, 2] as const;
+export type Generation = (typeof GENERATIONS)[number];
+
 /** Defaults for the optional runtime settings, applied by `parseTopology`. */
 export const DEFAULTS = {
   memoryMb: 256,
@@ -17,6 +21,7 @@ export const DEFAULTS = {
   // A ceiling on instances keeps a runaway caller (or a cycle) from scaling the bill without bound.
   maxInstances: 10,
   ingress: "ALLOW_ALL" as Ingress,
+  generation: 1 as Generation,
 } as const;
 
 /**
@@ -40,7 +45,12 @@ export const functionDeclarationSchema = z.strictObject({
   timeout: z.number().int().min(1).max(540).optional(),
   maxInstances: z.number().int().min(1).max(3000).optional(),
   ingress: z.enum(INGRESS_SETTINGS).optional(),
+  // Overrides the stack-wide `callgraph:generation` for this function.
+  generation: z.union([z.literal(1), z.literal(2)]).optional(),
 });
+
+/** The stack-wide `callgraph:generation`. */
+export const generationSchema = z.union([z.literal(1), z.literal(2)]);
 
 export type FunctionDeclaration = z.infer<typeof functionDeclarationSchema>;
 

@@ -37,7 +37,7 @@ describe("a bad topology registers nothing", () => {
       '  functions.login.calls[0]: unknown function "profile" (did you mean "profiles"?)',
       '  functions.login.calls[1]: "login" calls itself: a function needs no grant to run its own code',
       '  functions.login.invokers[0]: invalid member "allusers": public members must be written exactly "allUsers"',
-      '  functions.login.memroy: unknown key "memroy" (did you mean "memory"?) (allowed: calls, invokers, source, entryPoint, memory, timeout, maxInstances, ingress)',
+      '  functions.login.memroy: unknown key "memroy" (did you mean "memory"?) (allowed: calls, invokers, source, entryPoint, memory, timeout, maxInstances, ingress, generation)',
       '  functions.Search: invalid function name "Search": use lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen',
       '  functions.Search.source: source folder "functions/Search" does not exist (the default is functions/<name>; set `source` to use another folder)',
     ]);

@@ -164,6 +164,17 @@ describe("serviceAccountEmail and serviceAccountMember", () => {
       { numRuns: 200 },
     );
   });
+
+  test("2nd gen: the deterministic Cloud Run URL https://NAME-PROJECT_NUMBER.REGION.run.app", () => {
+    const target = { project: "acme-prod-42", region: "europe-west1", projectNumber: "123456789012" };
+    expect(functionUrl("profiles", target, 2)).toBe("https://profiles-123456789012.europe-west1.run.app");
+  });
+
+  test("2nd gen without a project number is a programming error that says what is missing", () => {
+    expect(() => functionUrl("profiles", { project: "acme", region: "us-central1" }, 2)).toThrow(
+      "the URL of 2nd-gen function profiles needs the project number of acme",
+    );
+  });
 });
 
 describe("functionUrl", () => {
@@ -192,6 +203,17 @@ describe("functionUrl", () => {
         expect(url.search + url.hash).toBe("");
       }),
       { numRuns: 200 },
+    );
+  });
+
+  test("2nd gen: the deterministic Cloud Run URL https://NAME-PROJECT_NUMBER.REGION.run.app", () => {
+    const target = { project: "acme-prod-42", region: "europe-west1", projectNumber: "123456789012" };
+    expect(functionUrl("profiles", target, 2)).toBe("https://profiles-123456789012.europe-west1.run.app");
+  });
+
+  test("2nd gen without a project number is a programming error that says what is missing", () => {
+    expect(() => functionUrl("profiles", { project: "acme", region: "us-central1" }, 2)).toThrow(
+      "the URL of 2nd-gen function profiles needs the project number of acme",
     );
   });
 });

@@ -16,11 +16,12 @@ describe("defaults", () => {
       timeoutSeconds: 60,
       maxInstances: 10,
       ingress: "ALLOW_ALL",
+      generation: 1,
     });
   });
 
   test("DEFAULTS states the same values", () => {
-    expect(DEFAULTS).toEqual({ memoryMb: 256, timeoutSeconds: 60, maxInstances: 10, ingress: "ALLOW_ALL" });
+    expect(DEFAULTS).toEqual({ memoryMb: 256, timeoutSeconds: 60, maxInstances: 10, ingress: "ALLOW_ALL", generation: 1 });
   });
 
   test("the entry point defaults to the function's own name, hyphens and all", () => {
@@ -39,6 +40,7 @@ describe("defaults", () => {
         timeout: 120,
         maxInstances: 3,
         ingress: "ALLOW_INTERNAL_ONLY",
+        generation: 2,
       }),
     );
     expect(topology.functions.find((f) => f.name === "profiles")).toEqual<FunctionSpec>({
@@ -51,7 +53,16 @@ describe("defaults", () => {
       timeoutSeconds: 120,
       maxInstances: 3,
       ingress: "ALLOW_INTERNAL_ONLY",
+      generation: 2,
     });
+  });
+
+  test("the stack-wide generation applies to every function that does not set its own", () => {
+    const topology = parseTopology({ profiles: {}, login: { calls: ["profiles"], generation: 1 } }, { defaultGeneration: 2 });
+    expect(topology.functions.map((f) => [f.name, f.generation])).toEqual([
+      ["login", 1],
+      ["profiles", 2],
+    ]);
   });
 
   test("empty lists are the same as absent ones", () => {
@@ -94,6 +105,7 @@ describe("output order", () => {
       timeoutSeconds: 60,
       maxInstances: 10,
       ingress: "ALLOW_ALL",
+      generation: 1,
     });
     expect(parseTopology(happyPath())).toEqual({
       functions: [

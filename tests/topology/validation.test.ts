@@ -476,9 +476,23 @@ describe("runtime settings", () => {
     ["maxInstances 3000", { maxInstances: 3000 }],
     ["internal ingress", { ingress: "ALLOW_INTERNAL_ONLY" }],
     ["load-balancer ingress", { ingress: "ALLOW_INTERNAL_AND_GCLB" }],
+    ["2nd gen", { generation: 2 }],
     ["an entryPoint with $ and _", { entryPoint: "$get_Profile2" }],
   ])("accepts %s", (_label, settings) => {
     expect(parseTopology(withFunction("profiles", settings)).functions).toHaveLength(3);
+  });
+});
+
+describe("generation", () => {
+  test("a function's generation must be 1 or 2", () => {
+    expect(() => parseTopology(withFunction("profiles", { generation: 3 }))).toThrow(
+      "functions.profiles.generation: Invalid input, got 3",
+    );
+  });
+
+  test.each([["2"], [3], [0]])("the stack-wide callgraph:generation %j is refused", (value) => {
+    const error = rejection(happyPath(), { defaultGeneration: value });
+    expect(error.issues[0]).toEqual(issue("callgraph:generation", `must be 1 or 2, got ${JSON.stringify(value)}`));
   });
 });
 
