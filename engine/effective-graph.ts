@@ -1,3 +1,6 @@
+import { grantsOf } from "../policy/iam";
+import { fromEngine } from "../policy/from-engine";
+import { isUnknown } from "../policy/model";
 import { isInvokingRole, TYPES } from "./resource-types";
 import { UNKNOWN, type EffectiveGraph, type Grant, type GraphEdge, type GraphFunction, type RegisteredResource } from "./types";
 
@@ -7,31 +10,37 @@ interface Defaults {
 }
 
 /**
- * Derives who may invoke what from the registered resources: functions from the function resources, grants
- * from every IAM resource that gives an invoking role on a function or on the whole project, whoever wrote
- * it. It does not read the config, so a grant added outside the components shows up (as unmanaged).
+ * Derives who may invoke what from the registered resources: functions (both generations) from the function
+ * resources, grants from every IAM resource that gives an invoking role on a function, on a 2nd-gen
+ * function's Cloud Run service, or on the whole project (or folder, or organization), whoever wrote it. It does
+ * not read the config, so a grant added outside the components shows up (as unmanaged). IAM resources are read
+ * by the policy pack's reader (`policy/iam.ts`), so the graph and the policies cannot disagree on a grant.
  */
 export function effectiveGraph(resources: readonly RegisteredResource[], defaults: Defaults): EffectiveGraph {
   const byUrn = new Map(resources.map((r) => [r.urn, r]));
-  const functions = resources.filter((r) => r.type === TYPES.function).map((r) => toFunction(r, resources, defaults));
-  const functionByAccount = new Map(functions.map((f) => [f.serviceAccount, f.name]));
-  const managed = (r: RegisteredResource) => hasAncestor(r, TYPES.callGraph, byUrn);
+  const functions = resources
+    .filter((r) => r.type === TYPES.function || r.type === TYPES.functionV2)
+    .map((r) => toFunction(r, resources, defaults));
+  const functionByAccount = new Map(functions.map((f) => [f.serviceAccount.toLowerCase(), f.name]));
 
   const grants: Grant[] = [];
-  for (const r of resources) {
-    for (const { target, scope, role, member } of grantsOf(r)) {
-      if (!isInvokingRole(role)) continue;
-      const email = member.startsWith("serviceAccount:") ? member.slice("serviceAccount:".length) : undefined;
-      grants.push({
-        target,
-        scope,
-        role,
-        member,
-        callerFunction: email ? functionByAccount.get(email) : undefined,
-        resource: { urn: r.urn, type: r.type, name: r.name },
-        managed: managed(r),
-      });
-    }
+  for (const grant of fromEngine(resources).flatMap(grantsOf)) {
+    if (grant.scope === "bucket") continue;
+    const role = isUnknown(grant.role) ? UNKNOWN : grant.role;
+    if (role !== UNKNOWN && !isInvokingRole(role)) continue;
+    const member = isUnknown(grant.member) ? UNKNOWN : grant.member;
+    const email = member.startsWith("serviceAccount:") ? member.slice("serviceAccount:".length).toLowerCase() : undefined;
+    const wide = grant.scope === "project" || grant.scope === "folder" || grant.scope === "organization";
+    const r = byUrn.get(grant.resource.urn)!;
+    grants.push({
+      target: wide ? "*" : isUnknown(grant.target) || grant.target === undefined ? UNKNOWN : grant.target,
+      scope: wide ? "project" : "function",
+      role,
+      member,
+      callerFunction: email ? functionByAccount.get(email) : undefined,
+      resource: { urn: r.urn, type: r.type, name: r.name },
+      managed: hasAncestor(r, TYPES.callGraph, byUrn),
+    });
   }
   grants.sort((a, b) => compare(`${a.target}\0${a.member}\0${a.role}\0${a.resource.urn}`, `${b.target}\0${b.member}\0${b.role}\0${b.resource.urn}`));
 
@@ -41,8 +50,7 @@ export function effectiveGraph(resources: readonly RegisteredResource[], default
     const targets = grant.scope === "project" ? functions.map((f) => f.name) : [grant.target];
     for (const to of targets) {
       if (grant.callerFunction) {
-        const key = `${grant.callerFunction}\0${to}\0${grant.managed}`;
-        edges.set(key, { from: grant.callerFunction, to, managed: grant.managed });
+        edges.set(`${grant.callerFunction}\0${to}\0${grant.managed}`, { from: grant.callerFunction, to, managed: grant.managed });
       } else {
         external.set(`${to}\0${grant.member}\0${grant.managed}`, { function: to, member: grant.member, managed: grant.managed });
       }
@@ -56,76 +64,50 @@ export function effectiveGraph(resources: readonly RegisteredResource[], default
   };
 }
 
+/** A function resource of either generation, as the graph describes it. */
 function toFunction(r: RegisteredResource, all: readonly RegisteredResource[], defaults: Defaults): GraphFunction {
-  const inputs = r.inputs;
-  const name = String(inputs.name ?? r.name);
-  const project = String(inputs.project ?? defaults.project);
-  const region = String(inputs.region ?? defaults.region);
-  const url = typeof r.outputs.httpsTriggerUrl === "string" && r.outputs.httpsTriggerUrl !== UNKNOWN
-    ? r.outputs.httpsTriggerUrl
-    : `https://${region}-${project}.cloudfunctions.net/${name}`; // the URL GCP will give it
-  const archive = all.find(
-    (o) => o.type === TYPES.bucketObject && o.inputs.name === inputs.sourceArchiveObject && o.inputs.bucket === inputs.sourceArchiveBucket,
-  );
+  const i = r.inputs;
+  const generation = r.type === TYPES.functionV2 ? 2 : 1;
+  // gen2 keeps runtime settings under serviceConfig and build settings under buildConfig; gen1 at the top.
+  const service = generation === 2 ? record(i.serviceConfig) : i;
+  const build = generation === 2 ? record(i.buildConfig) : i;
+  const name = String(i.name ?? r.name);
+  const project = String(i.project ?? defaults.project);
+  const region = String((generation === 2 ? i.location : i.region) ?? defaults.region);
+  const environment = record(service.environmentVariables) as Record<string, string>;
+  const storage = record(record(build.source).storageSource);
+  const [bucket, object] = generation === 2 ? [storage.bucket, storage.object] : [i.sourceArchiveBucket, i.sourceArchiveObject];
+  const archive = all.find((o) => o.type === TYPES.bucketObject && o.inputs.name === object && o.inputs.bucket === bucket);
   const asset = archive?.inputs.source as { asset?: unknown } | undefined;
+  const output = generation === 2 ? r.outputs.url : r.outputs.httpsTriggerUrl;
   return {
     name,
     urn: r.urn,
     project,
     region,
-    generation: 1,
-    // No account named means the default one (PROJECT@appspot.gserviceaccount.com): reported as empty.
-    serviceAccount: typeof inputs.serviceAccountEmail === "string" ? inputs.serviceAccountEmail : "",
-    url,
-    entryPoint: String(inputs.entryPoint ?? name),
-    runtime: String(inputs.runtime ?? ""),
-    timeoutSeconds: Number(inputs.timeout ?? 60),
+    generation,
+    // No account named means the default one (PROJECT@appspot / PROJECT_NUMBER-compute): reported as empty.
+    serviceAccount: typeof service.serviceAccountEmail === "string" ? service.serviceAccountEmail : "",
+    url: typeof output === "string" && output !== UNKNOWN ? output : expectedUrl(generation, name, project, region, environment),
+    entryPoint: String(build.entryPoint ?? name),
+    runtime: String(build.runtime ?? ""),
+    timeoutSeconds: Number((generation === 2 ? service.timeoutSeconds : i.timeout) ?? 60),
     archivePath: typeof asset?.asset === "string" ? asset.asset : undefined,
-    environment: (inputs.environmentVariables ?? {}) as Record<string, string>,
+    environment,
   };
 }
 
-interface RawGrant {
-  readonly target: string;
-  readonly scope: Grant["scope"];
-  readonly role: string;
-  readonly member: string;
+/**
+ * The URL GCP will give a function before it exists: gen1's is fixed by region, project and name; gen2's needs
+ * the project number, so it is taken from the function's own environment when the program set it.
+ */
+function expectedUrl(generation: 1 | 2, name: string, project: string, region: string, env: Readonly<Record<string, string>>): string {
+  if (generation === 1) return `https://${region}-${project}.cloudfunctions.net/${name}`;
+  return env.CALLGRAPH_SELF_URL ?? UNKNOWN;
 }
 
-/** The (target, role, member) triples one IAM resource grants; none for other resources. */
-function grantsOf(r: RegisteredResource): RawGrant[] {
-  const i = r.inputs;
-  const fn = String(i.cloudFunction ?? "");
-  switch (r.type) {
-    case TYPES.functionIamBinding:
-      return strings(i.members).map((member) => ({ target: fn, scope: "function", role: String(i.role), member }));
-    case TYPES.functionIamMember:
-      return [{ target: fn, scope: "function", role: String(i.role), member: String(i.member) }];
-    case TYPES.functionIamPolicy:
-      return policyBindings(i.policyData).flatMap(({ role, members }) => members.map((member) => ({ target: fn, scope: "function" as const, role, member })));
-    case TYPES.projectIamBinding:
-      return strings(i.members).map((member) => ({ target: "*", scope: "project", role: String(i.role), member }));
-    case TYPES.projectIamMember:
-      return [{ target: "*", scope: "project", role: String(i.role), member: String(i.member) }];
-    case TYPES.projectIamPolicy:
-      return policyBindings(i.policyData).flatMap(({ role, members }) => members.map((member) => ({ target: "*", scope: "project" as const, role, member })));
-    default:
-      return [];
-  }
-}
-
-function policyBindings(policyData: unknown): { role: string; members: string[] }[] {
-  if (typeof policyData !== "string" || policyData === UNKNOWN) return [];
-  try {
-    const policy = JSON.parse(policyData) as { bindings?: { role?: unknown; members?: unknown }[] };
-    return (policy.bindings ?? []).map((b) => ({ role: String(b.role), members: strings(b.members) }));
-  } catch {
-    return [];
-  }
-}
-
-function strings(value: unknown): string[] {
-  return Array.isArray(value) ? value.map(String) : [];
+function record(value: unknown): Readonly<Record<string, unknown>> {
+  return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
 }
 
 function hasAncestor(r: RegisteredResource, type: string, byUrn: ReadonlyMap<string, RegisteredResource>): boolean {

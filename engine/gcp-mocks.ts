@@ -18,6 +18,11 @@ function suffix(seed: string): string {
   return createHash("sha256").update(seed).digest("hex").slice(0, 7);
 }
 
+/** A stable stand-in for a project's number, the same for every answer that needs it. */
+export function mockProjectNumber(projectId: string): string {
+  return BigInt(`0x${createHash("sha256").update(projectId).digest("hex").slice(0, 10)}`).toString();
+}
+
 /** Answers for the types whose computed outputs matter; the rest echo their inputs. */
 const ANSWERS: Record<string, (args: pulumi.runtime.MockResourceArgs, o: GcpMocksOptions) => { id: string; computed: State }> = {
   // https://cloud.google.com/iam/docs/service-accounts: email is ACCOUNT_ID@PROJECT.iam.gserviceaccount.com
@@ -55,6 +60,20 @@ const ANSWERS: Record<string, (args: pulumi.runtime.MockResourceArgs, o: GcpMock
       computed: { httpsTriggerUrl: `https://${region}-${project}.cloudfunctions.net/${name}`, project, region, status: "ACTIVE" },
     };
   },
+  // https://cloud.google.com/run/docs/triggering/https-request#deterministic: https://NAME-NUMBER.REGION.run.app,
+  // served by a Cloud Run service named after the function.
+  "gcp:cloudfunctionsv2/function:Function": ({ inputs }, o) => {
+    const project = (inputs.project as string) ?? o.project;
+    const location = (inputs.location as string) ?? o.region;
+    const name = inputs.name as string;
+    const url = `https://${name}-${mockProjectNumber(project)}.${location}.run.app`;
+    const serviceConfig = { ...((inputs.serviceConfig as Record<string, unknown>) ?? {}), service: `projects/${project}/locations/${location}/services/${name}`, uri: url };
+    return { id: `projects/${project}/locations/${location}/functions/${name}`, computed: { url, serviceConfig, project, location, state: "ACTIVE", environment: "GEN_2" } };
+  },
+  "gcp:cloudrunv2/serviceIamBinding:ServiceIamBinding": ({ inputs }, o) => ({
+    id: `projects/${inputs.project ?? o.project}/locations/${inputs.location ?? o.region}/services/${inputs.name}/${inputs.role}`,
+    computed: { etag: `BwY${suffix(JSON.stringify(inputs))}=` },
+  }),
   "gcp:cloudfunctions/functionIamBinding:FunctionIamBinding": ({ inputs }, o) => ({
     id: `projects/${inputs.project ?? o.project}/locations/${inputs.region ?? o.region}/functions/${inputs.cloudFunction}/${inputs.role}`,
     computed: { etag: `BwY${suffix(JSON.stringify(inputs))}=` },
@@ -85,8 +104,7 @@ export function gcpMocks(options: GcpMocksOptions): Mocks {
     call(args) {
       if (args.token === "gcp:organizations/getProject:getProject") {
         const projectId = (args.inputs.projectId as string) ?? options.project;
-        const number = BigInt(`0x${createHash("sha256").update(projectId).digest("hex").slice(0, 10)}`).toString();
-        return { projectId, number, name: projectId, id: `projects/${projectId}` };
+        return { projectId, number: mockProjectNumber(projectId), name: projectId, id: `projects/${projectId}` };
       }
       throw new Error(`callgraph engine: no mock for invoke ${args.token}; add one to engine/gcp-mocks.ts`);
     },

@@ -1,37 +1,32 @@
-/** Type tokens of the GCP resources the engine reads. One list, shared by the graph extractor and the checks. */
+import { INVOKING_ROLES } from "../policy/iam";
+import { GCP } from "../policy/resource-types";
+
+/**
+ * Type tokens the engine and its users look resources up by. GCP's come from the policy pack's list, the one
+ * place they are spelled out.
+ */
 export const TYPES = {
-  function: "gcp:cloudfunctions/function:Function",
-  functionIamBinding: "gcp:cloudfunctions/functionIamBinding:FunctionIamBinding",
-  functionIamMember: "gcp:cloudfunctions/functionIamMember:FunctionIamMember",
-  functionIamPolicy: "gcp:cloudfunctions/functionIamPolicy:FunctionIamPolicy",
-  projectIamBinding: "gcp:projects/iAMBinding:IAMBinding",
-  projectIamMember: "gcp:projects/iAMMember:IAMMember",
-  projectIamPolicy: "gcp:projects/iAMPolicy:IAMPolicy",
+  function: GCP.functionV1,
+  functionV2: GCP.functionV2,
+  functionIamBinding: GCP.functionV1IamBinding,
+  functionIamMember: GCP.functionV1IamMember,
+  functionIamPolicy: GCP.functionV1IamPolicy,
+  runServiceIamBinding: GCP.runServiceIamBinding,
+  projectIamBinding: GCP.projectIamBinding,
+  projectIamMember: GCP.projectIamMember,
+  projectIamPolicy: GCP.projectIamPolicy,
+  serviceAccountKey: GCP.serviceAccountKey,
+  bucket: GCP.bucket,
   serviceAccount: "gcp:serviceaccount/account:Account",
-  serviceAccountKey: "gcp:serviceaccount/key:Key",
-  bucket: "gcp:storage/bucket:Bucket",
   bucketObject: "gcp:storage/bucketObject:BucketObject",
   projectService: "gcp:projects/service:Service",
   callGraph: "callgraph:index:CallGraph",
   serviceFunction: "callgraph:index:ServiceFunction",
 } as const;
 
-/**
- * Roles that let a member invoke a function: the invoker roles themselves, and the broader roles that contain
- * `cloudfunctions.functions.invoke` / `run.routes.invoke`.
- * https://cloud.google.com/functions/docs/reference/iam/roles
- */
-export const INVOKING_ROLES = [
-  "roles/cloudfunctions.invoker",
-  "roles/cloudfunctions.developer",
-  "roles/cloudfunctions.admin",
-  "roles/run.invoker",
-  "roles/run.developer",
-  "roles/run.admin",
-  "roles/editor",
-  "roles/owner",
-] as const;
+export { INVOKING_ROLES };
 
+/** Whether `role` lets its members invoke functions (the invoker roles and the broader ones containing it). */
 export function isInvokingRole(role: string): boolean {
-  return (INVOKING_ROLES as readonly string[]).includes(role);
+  return INVOKING_ROLES.includes(role);
 }

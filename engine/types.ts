@@ -39,8 +39,8 @@ export interface GraphFunction {
   readonly urn: string;
   readonly project: string;
   readonly region: string;
-  /** Cloud Functions generation. */
-  readonly generation: 1;
+  /** Cloud Functions generation: 1, or 2 (Cloud Run functions, invoked through their Cloud Run service). */
+  readonly generation: 1 | 2;
   /** Email of the account it runs as ({@link UNKNOWN} if that is not known before deployment). */
   readonly serviceAccount: string;
   /** Its URL, as GCP gives it. */
@@ -56,7 +56,10 @@ export interface GraphFunction {
   readonly environment: Readonly<Record<string, string>>;
 }
 
-/** Where a grant of an invoker role applies. */
+/**
+ * Where a grant of an invoker role applies: one function (for 2nd gen, its Cloud Run service), or every
+ * function of the project ("project" also stands for folder- and organization-level grants).
+ */
 export type GrantScope = "function" | "project";
 
 /** One member granted an invoker role by one resource. */

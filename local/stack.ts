@@ -164,6 +164,9 @@ function localEnvironment(fn: GraphFunction, localUrls: ReadonlyMap<string, stri
     GCE_METADATA_HOST: tokens.metadataHosts[`serviceAccount:${fn.serviceAccount}`],
     METADATA_SERVER_DETECTION: "assume-present",
     CALLGRAPH_JWKS_URL: tokens.jwksUrl,
+    // Cloud Run (gen2) verifies tokens and strips their signature; the local front ends pass them whole, so no
+    // function here may trust a stripped one (functions/shared/env.ts).
+    CALLGRAPH_PLATFORM_VERIFIES_TOKENS: "false",
     GOOGLE_CLOUD_PROJECT: fn.project || e.project,
     FUNCTION_TARGET: fn.entryPoint,
     NODE_ENV: "production",
