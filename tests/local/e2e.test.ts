@@ -157,3 +157,42 @@ describe("a larger topology with a cycle, a diamond and a public function", () =
     }
   });
 });
+
+describe("mixed generations: gen1 login calling gen2 profiles, gen2 search calling it too", () => {
+  const config = {
+    "gcp:project": "callgraph-mixed",
+    "gcp:region": "us-central1",
+    "callgraph:generation": 2,
+    "callgraph:functions": {
+      login: { calls: ["profiles"], invokers: ["group:developers@example.com"], generation: 1 },
+      profiles: {},
+      search: { calls: ["profiles"], invokers: ["group:developers@example.com"] },
+    },
+  };
+  let stack: LocalStack;
+  beforeAll(async () => {
+    stack = await startLocalStack({ config, stack: "mixed", stateFile: tempState(), extraIdentities: [OUTSIDER] });
+  }, 60_000);
+  afterAll(async () => stack?.stop());
+
+  test("the developer's login reaches the gen2 profiles with login's own token", async () => {
+    expect(stack.evaluation.graph.functions.map((f) => [f.name, f.generation])).toEqual([
+      ["login", 1],
+      ["profiles", 2],
+      ["search", 2],
+    ]);
+    const { status, body } = await callAs(stack, "group:developers@example.com", "login");
+    expect([status, (body as { profile?: { username?: string } }).profile?.username]).toEqual([200, "alice"]);
+  });
+
+  test("every declared edge and invoker gets 2xx, every other pair 403", async () => {
+    await expectExactlyTheGrants(stack);
+  });
+
+  test("a gen2 process refuses a stripped-signature token here, where no platform verified it", async () => {
+    const profiles = stack.functions.profiles;
+    const tokens = await attackTokens(stack, "serviceAccount:fn-login@callgraph-mixed.iam.gserviceaccount.com", profiles.url);
+    const direct = `http://127.0.0.1:${profiles.process.port}`;
+    expect((await callFunction(direct, DEMO_REQUESTS.profiles, tokens["signature removed"])).status).toBe(401);
+  });
+});
