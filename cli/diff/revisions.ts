@@ -1,0 +1,137 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { evaluate, EvaluationError, type Evaluation } from "../../engine";
+import { UsageError } from "../errors";
+import { addWorktree, filesAt, repositoryRoot, resolveCommit, type Worktree } from "../git";
+
+export interface RevisionsOptions {
+  /** The program's folder in the current checkout (holds Pulumi.yaml). */
+  readonly programDir: string;
+  readonly stack: string;
+  /** The revision to compare against, e.g. `origin/main`. */
+  readonly base: string;
+  /** The revision to compare; the working tree (uncommitted changes included) when absent. */
+  readonly head?: string;
+  /** Evaluate as a preview (computed outputs unknown). */
+  readonly preview?: boolean;
+}
+
+/** One side of the comparison: what it was called, its commit (none for the working tree), the evaluation. */
+export interface EvaluatedRevision {
+  readonly ref: string;
+  readonly commit?: string;
+  readonly evaluation: Evaluation;
+}
+
+/**
+ * Evaluates the program at two revisions with the in-process engine. A committed revision is checked out in a
+ * temporary git worktree whose `node_modules` is a link to the current checkout's: nothing is installed, and
+ * the program resolves @pulumi/pulumi to the same files as the engine, as it must. Worktrees are removed
+ * afterwards, on failure and on Ctrl-C too. Either side failing fails the whole: a diff is never computed from
+ * half the data.
+ */
+export async function evaluateRevisions(
+  options: RevisionsOptions,
+): Promise<{ base: EvaluatedRevision; head: EvaluatedRevision }> {
+  const programDir = fs.realpathSync(options.programDir);
+  const repo = repositoryRoot(programDir);
+  const programPath = path.relative(repo, programDir);
+  const nodeModules = findNodeModules(programDir, repo);
+  const baseCommit = resolveCommit(repo, options.base);
+  const headCommit = options.head === undefined ? undefined : resolveCommit(repo, options.head);
+
+  const worktrees: Worktree[] = [];
+  const cleanUp = () => worktrees.forEach((w) => w.remove());
+  const onSignal = (signal: NodeJS.Signals) => {
+    cleanUp();
+    process.kill(process.pid, signal);
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+
+  const checkout = (side: Side, ref: string, commit: string): string => {
+    const what = describe(side, ref, commit);
+    const inRepo = (file: string) => [programPath, file].filter(Boolean).join("/");
+    const stackFile = `Pulumi.${options.stack}.yaml`;
+    const present = filesAt(repo, commit, ["Pulumi.yaml", "index.ts", stackFile].map(inRepo));
+    const missing = ["Pulumi.yaml", "index.ts"].map(inRepo).find((file) => !present.has(file));
+    if (missing) {
+      throw new UsageError(
+        `${what} has no Pulumi program in ${programPath || "the repository root"}: ${missing} is missing`,
+      );
+    }
+    if (!present.has(inRepo(stackFile))) {
+      throw new UsageError(
+        `${what} has no ${inRepo(stackFile)}: stack ${options.stack} does not exist there`,
+      );
+    }
+    const worktree = addWorktree(repo, commit);
+    const link = path.join(worktree.dir, nodeModules.relative);
+    const linked = !fs.existsSync(link);
+    // Unlinked first: removing the worktree must never reach into the checkout's installed packages.
+    worktrees.push({
+      dir: worktree.dir,
+      remove: () => {
+        if (linked) fs.rmSync(link, { force: true });
+        worktree.remove();
+      },
+    });
+    if (linked) fs.symlinkSync(nodeModules.absolute, link, "dir");
+    return path.join(worktree.dir, programPath);
+  };
+
+  const run = async (
+    side: Side,
+    ref: string,
+    commit: string | undefined,
+    dir: string,
+  ): Promise<EvaluatedRevision> => {
+    try {
+      return {
+        ref,
+        commit,
+        evaluation: await evaluate({ programDir: dir, stack: options.stack, preview: options.preview }),
+      };
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      throw new EvaluationError(
+        `${describe(side, ref, commit)}: ${message}`,
+        error instanceof EvaluationError ? error.resources : [],
+        error,
+      );
+    }
+  };
+
+  try {
+    const base = await run("base", options.base, baseCommit, checkout("base", options.base, baseCommit));
+    const head =
+      options.head === undefined || headCommit === undefined
+        ? await run("head", "working tree", undefined, programDir)
+        : await run("head", options.head, headCommit, checkout("head", options.head, headCommit));
+    return { base, head };
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    cleanUp();
+  }
+}
+
+type Side = "base" | "head";
+
+/** `base revision "main" (abc1234)`, or `head: the working tree`: how errors name a side. */
+function describe(side: Side, ref: string, commit: string | undefined): string {
+  return commit ? `${side} revision "${ref}" (${commit.slice(0, 7)})` : `${side}: the working tree`;
+}
+
+/** The `node_modules` the current checkout resolves packages from: in the program's folder or above it in the repository. */
+function findNodeModules(programDir: string, repo: string): { absolute: string; relative: string } {
+  for (let dir = programDir; ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, "node_modules");
+    if (fs.existsSync(candidate))
+      return { absolute: fs.realpathSync(candidate), relative: path.relative(repo, candidate) };
+    if (dir === repo || path.dirname(dir) === dir) break;
+  }
+  throw new UsageError(
+    `no node_modules in ${programDir} or above it in the repository: install dependencies first (npm ci)`,
+  );
+}

@@ -1,0 +1,63 @@
+import type { Change, GraphDiff, Revisions } from "../diff/types";
+
+/** What kind of change a row is, in a reviewer's words. */
+export function changeTitle(c: Change): string {
+  switch (c.kind) {
+    case "function-added":
+      return "function added";
+    case "function-removed":
+      return "function removed";
+    case "function-renamed":
+      return "function renamed";
+    case "service-account-changed":
+      return "service account changed";
+    case "grant-added":
+      return { function: "edge added", public: "public invoker added", external: "invoker added" }[
+        c.invokerKind
+      ];
+    case "grant-removed":
+      return c.invokerKind === "function" ? "edge removed" : "invoker removed";
+    case "grant-undeclared":
+      return "grant now undeclared";
+  }
+}
+
+/** "adds 1 public invoker and 2 edges; removes 1 function": the change in one line, biggest news first. */
+export function summaryPhrase(diff: GraphDiff): string {
+  const n = (predicate: (c: Change) => boolean) => diff.changes.filter(predicate).length;
+  const added = (kind: string) => (c: Change) => c.kind === "grant-added" && c.invokerKind === kind;
+  const undeclared = n(
+    (c) => (c.kind === "grant-added" && c.undeclared.length > 0) || c.kind === "grant-undeclared",
+  );
+  const parts = [
+    verb("adds", [
+      [n(added("public")), "public invoker"],
+      [n(added("external")), "external invoker"],
+      [n(added("function")), "edge"],
+      [n((c) => c.kind === "function-added"), "function"],
+    ]),
+    verb("has", [[undeclared, "undeclared grant"]]),
+    verb("removes", [
+      [n((c) => c.kind === "function-removed"), "function"],
+      [n((c) => c.kind === "grant-removed" && c.invokerKind === "function"), "edge"],
+      [n((c) => c.kind === "grant-removed" && c.invokerKind !== "function"), "invoker"],
+    ]),
+    verb("renames", [[n((c) => c.kind === "function-renamed"), "function"]]),
+    verb("changes", [[n((c) => c.kind === "service-account-changed"), "service account"]]),
+  ].filter((p) => p !== "");
+  return parts.length > 0 ? parts.join("; ") : "changes nothing about who may invoke whom";
+}
+
+function verb(word: string, counts: readonly [number, string][]): string {
+  const items = counts
+    .filter(([count]) => count > 0)
+    .map(([count, noun]) => `${count} ${noun}${count === 1 ? "" : "s"}`);
+  if (items.length === 0) return "";
+  return `${word} ${items.length === 1 ? items[0] : `${items.slice(0, -1).join(", ")} and ${items[items.length - 1]}`}`;
+}
+
+/** `main` (abc1234) → working tree. */
+export function revisionsPhrase(r: Revisions): string {
+  const side = (ref: string, commit?: string) => (commit ? `\`${ref}\` (${commit.slice(0, 7)})` : ref);
+  return `${side(r.base.ref, r.base.commit)} → ${side(r.head.ref, r.head.commit)}, stack \`${r.stack}\``;
+}

@@ -1,0 +1,132 @@
+import type { Change, GrantFacts, GraphDiff, Revisions, Risk } from "../diff/types";
+import { RISKS } from "../diff/types";
+import { resourceLabel } from "../review/review-graph";
+import { changeTitle, revisionsPhrase, summaryPhrase } from "./change-labels";
+import { renderDiffMermaid } from "./diff-mermaid";
+
+/** The first line of every comment: the workflow finds its own comment by it and edits it in place. */
+export const COMMENT_MARKER = "<!-- callgraph-diff -->";
+
+/** Past this many rows a table (and past this many functions the diagram) starts collapsed. */
+const OPEN_ROWS = 15;
+const OPEN_DIAGRAM_NODES = 25;
+/** GitHub refuses comments over 65,536 characters; stay well below with room for the workflow's footer. */
+const MAX_CHARS = 60_000;
+
+const BADGE: Record<Risk, string> = { high: "🔴 high", medium: "🟡 medium", low: "⚪ low" };
+
+/**
+ * The pull-request comment: a heading with the counts, one summary line, the changes most worrying first, a
+ * Mermaid diagram of the changed part of the graph, and undeclared grants that were already there. Small
+ * changes read at a glance; past a size each risk level gets its own collapsed section (high stays open while
+ * short), and rows past a cap are counted rather than listed, so a 50-function change stays readable and any
+ * change fits in one comment.
+ */
+export function renderDiffMarkdown(diff: GraphDiff, revisions: Revisions): string {
+  for (const rowCap of [200, 100, 50, 20]) {
+    const text = render(diff, revisions, rowCap, rowCap);
+    if (text.length <= MAX_CHARS) return text;
+  }
+  return render(diff, revisions, 10, 30);
+}
+
+function render(diff: GraphDiff, revisions: Revisions, rowCap: number, linkCap: number): string {
+  const out = [COMMENT_MARKER];
+  if (diff.changes.length === 0) {
+    out.push(
+      "### Call graph: no change",
+      "",
+      `${revisionsPhrase(revisions)}: no function, edge, invoker or service-account change.`,
+    );
+    out.push(...standing(diff.standingUndeclared));
+    return `${out.join("\n")}\n`;
+  }
+  const { high, medium, low } = diff.counts;
+  out.push(
+    `### Call graph: ${high} high · ${medium} medium · ${low} low`,
+    "",
+    `${revisionsPhrase(revisions)}: this change ${summaryPhrase(diff)}.`,
+    "",
+  );
+
+  if (diff.changes.length <= OPEN_ROWS) out.push(...table(diff.changes, rowCap));
+  else {
+    for (const risk of RISKS) {
+      const rows = diff.changes.filter((c) => c.risk === risk);
+      if (rows.length === 0) continue;
+      const open = risk === "high" && rows.length <= OPEN_ROWS ? " open" : "";
+      out.push(
+        `<details${open}><summary><b>${BADGE[risk]}</b>: ${rows.length} change${rows.length === 1 ? "" : "s"}</summary>`,
+        "",
+        ...table(rows, rowCap),
+        "</details>",
+        "",
+      );
+    }
+  }
+
+  const diagram = renderDiffMermaid(diff, linkCap);
+  if (diagram) {
+    const block = ["```mermaid", diagram.text, "```", legend(diagram.omitted)];
+    if (diagram.nodes <= OPEN_DIAGRAM_NODES) out.push("", ...block);
+    else
+      out.push(
+        "",
+        `<details><summary>Diagram of the ${diagram.nodes} functions this change touches</summary>`,
+        "",
+        ...block,
+        "</details>",
+      );
+  }
+  out.push(...standing(diff.standingUndeclared));
+  out.push(
+    "",
+    "<sub>Risk labels and how to run this locally: docs/review.md (`callgraph diff --base REF`).</sub>",
+  );
+  return `${out.join("\n")}\n`;
+}
+
+function table(rows: readonly Change[], cap: number): string[] {
+  const lines = ["| risk | change | what | why |", "|---|---|---|---|"];
+  for (const c of rows.slice(0, cap))
+    lines.push(
+      `| ${BADGE[c.risk]} | ${changeTitle(c)} | ${code(c.subject)} | ${cell(c.reasons.join("; "))} |`,
+    );
+  if (rows.length > cap)
+    lines.push(`| | | … and ${rows.length - cap} more | run \`callgraph diff --format json\` for all |`);
+  return lines;
+}
+
+function standing(grants: readonly GrantFacts[]): string[] {
+  if (grants.length === 0) return [];
+  const rows = grants.map(
+    (g) =>
+      `| ${code(`${g.member} → ${g.function === "*" ? "every function" : g.function}`)} | ${code(g.role)} | ${cell(g.resources.map(resourceLabel).join(", "))} | ${cell(g.undeclared.join("; "))} |`,
+  );
+  return [
+    "",
+    `<details><summary>${grants.length} undeclared grant${grants.length === 1 ? "" : "s"} already at base (not changed here)</summary>`,
+    "",
+    "| grant | role | made by | why undeclared |",
+    "|---|---|---|---|",
+    ...rows,
+    "</details>",
+  ];
+}
+
+function legend(omitted: number): string {
+  const more =
+    omitted > 0
+      ? ` ${omitted} more changed link${omitted === 1 ? " is" : "s are"} not drawn (see the table).`
+      : "";
+  return `<sub>Green: access added · red dotted: access removed · orange: added by an undeclared grant · grey: unchanged.${more}</sub>`;
+}
+
+/** Inline code that survives any text: backticks cannot end it, pipes cannot split the table. */
+function code(text: string): string {
+  return `\`${text.replace(/`/g, "'").replace(/\|/g, "\\|")}\``;
+}
+
+function cell(text: string): string {
+  return text.replace(/\|/g, "\\|").replace(/[\r\n]+/g, " ");
+}

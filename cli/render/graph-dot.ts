@@ -1,0 +1,33 @@
+import type { ReviewGraph } from "../review/review-graph";
+import { COLOURS } from "./graph-mermaid";
+
+/**
+ * The graph in Graphviz DOT (`callgraph graph --format dot | dot -Tsvg`): functions as boxes labelled with their
+ * service account, other invokers as ellipses (public ones red), undeclared edges dashed orange.
+ * https://graphviz.org/doc/info/lang.html
+ */
+export function renderGraphDot(graph: ReviewGraph): string {
+  const lines = ["digraph callgraph {", "  rankdir=LR;", '  node [shape=box, fontname="Helvetica"];'];
+  for (const f of graph.functions)
+    lines.push(
+      `  ${dotId(f.name)} [label=${dotId(`${f.name}\n${f.serviceAccount || "(default account)"}`)}];`,
+    );
+  const members = new Set<string>();
+  for (const i of graph.invocations) {
+    if (i.kind === "function" || members.has(i.invoker)) continue;
+    members.add(i.invoker);
+    const colour = i.kind === "public" ? `, color="${COLOURS.public}", fontcolor="${COLOURS.public}"` : "";
+    lines.push(`  ${dotId(i.invoker)} [shape=ellipse${colour}];`);
+  }
+  for (const i of graph.invocations) {
+    const style = i.undeclared ? ` [style=dashed, color="${COLOURS.undeclared}", label="undeclared"]` : "";
+    lines.push(`  ${dotId(i.invoker)} -> ${dotId(i.function)}${style};`);
+  }
+  lines.push("}");
+  return lines.join("\n");
+}
+
+/** A DOT quoted id: any text, with quotes and backslashes escaped and newlines as DOT's centred line break. */
+export function dotId(text: string): string {
+  return `"${text.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")}"`;
+}

@@ -1,0 +1,36 @@
+import type { ReviewGraph } from "../review/review-graph";
+import type { GraphHeading } from "./graph-table";
+
+/**
+ * The graph for machines: each function with who may invoke it, and every grant with the resource behind it
+ * and why it is undeclared (an empty list when it is declared). Stable key order, sorted lists.
+ */
+export function renderGraphJson(graph: ReviewGraph, heading: GraphHeading): string {
+  const document = {
+    stack: heading.stack,
+    project: heading.project,
+    functions: graph.functions.map((f) => ({
+      name: f.name,
+      serviceAccount: f.serviceAccount,
+      url: f.url,
+      region: f.region,
+      entryPoint: f.entryPoint,
+      runtime: f.runtime,
+      invokedBy: graph.invocations
+        .filter((i) => i.function === f.name)
+        .map((i) => ({ invoker: i.invoker, kind: i.kind, roles: i.roles, undeclared: i.undeclared })),
+    })),
+    grants: graph.grants.map((g) => ({
+      function: g.target,
+      scope: g.scope,
+      role: g.role,
+      member: g.member,
+      invoker: g.invoker,
+      kind: g.kind,
+      managed: g.managed,
+      undeclared: g.undeclared,
+      resource: g.resource,
+    })),
+  };
+  return JSON.stringify(document, null, 2);
+}

@@ -1,0 +1,60 @@
+import { INVOKE_ONLY_ROLES } from "../review/members";
+import { resourceLabel, type Invocation, type ReviewGrant, type ReviewGraph } from "../review/review-graph";
+
+/** The stack a graph belongs to, for headings. */
+export interface GraphHeading {
+  readonly stack: string;
+  readonly project: string;
+}
+
+/**
+ * The graph for a terminal: one row per function (what it runs as, who may invoke it), then every undeclared
+ * grant with the resource that makes it and why it is undeclared. Marks say what needs a second look.
+ */
+export function renderGraphTable(graph: ReviewGraph, heading: GraphHeading): string {
+  const undeclared = graph.grants.filter((g) => g.undeclared.length > 0);
+  const edges = graph.invocations.filter((i) => i.kind === "function").length;
+  const external = new Set(graph.invocations.filter((i) => i.kind !== "function").map((i) => i.invoker)).size;
+  const lines = [
+    `Stack ${heading.stack} (project ${heading.project}): ${count(graph.functions.length, "function")}, ${count(edges, "edge")}, ` +
+      `${count(external, "other invoker")}, ${count(undeclared.length, "undeclared grant")}`,
+    "",
+  ];
+  const rows = graph.functions.map((f) => {
+    const invokers = graph.invocations.filter((i) => i.function === f.name).map(invokerCell);
+    return [f.name, f.serviceAccount || "(default account)", invokers.join(", ") || "(nobody)"];
+  });
+  lines.push(...columns([["FUNCTION", "RUNS AS", "MAY BE INVOKED BY"], ...rows]));
+  if (undeclared.length > 0) {
+    lines.push("", "Undeclared grants (not accounted for by the declaration):");
+    for (const g of undeclared) lines.push(`  ! ${grantLine(g)}`, `      ${g.undeclared.join("; ")}`);
+  }
+  lines.push(
+    "",
+    "Marks: [PUBLIC] anyone may invoke; [UNDECLARED] a grant the declaration does not account for; [role] beyond invoking.",
+  );
+  return lines.join("\n");
+}
+
+function invokerCell(i: Invocation): string {
+  const marks = [
+    ...(i.kind === "public" ? ["PUBLIC"] : []),
+    ...(i.undeclared ? ["UNDECLARED"] : []),
+    ...i.roles.filter((r) => !INVOKE_ONLY_ROLES.includes(r)),
+  ];
+  return marks.length > 0 ? `${i.invoker} [${marks.join(", ")}]` : i.invoker;
+}
+
+function grantLine(g: ReviewGrant): string {
+  const target = g.scope === "project" ? "every function (project-level)" : g.target;
+  return `${resourceLabel(g.resource)}: ${g.member} -> ${target} (${g.role})`;
+}
+
+function columns(rows: readonly (readonly string[])[]): string[] {
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  return rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]))).join("  "));
+}
+
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
+}

@@ -1,0 +1,306 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { Command } from "commander";
+import { EvaluationError } from "../../engine";
+import { diffCommand, registerDiff } from "../../cli/commands/diff";
+import { graphCommand, registerGraph } from "../../cli/commands/graph";
+import type { GraphDiff } from "../../cli/diff/types";
+import { CheckFailed, UsageError } from "../../cli/errors";
+import { fn, PROJECT, ProgramRepo } from "./support/program-repo";
+
+const BASE = {
+  login: fn({ calls: ["profiles"], invokers: ["group:dev@example.com"] }),
+  profiles: fn({ code: "hello" }),
+  search: fn({ calls: ["profiles"] }),
+};
+
+/** index.ts that runs the declared program and then adds a grant by hand, as someone might in a hurry. */
+const ROGUE_INDEX = `import * as gcp from "@pulumi/gcp";
+import program = require("./program");
+
+export = async () => {
+  const outputs = await program();
+  new gcp.cloudfunctions.FunctionIamMember("rogue", {
+    project: "${PROJECT}",
+    region: "europe-west1",
+    cloudFunction: "profiles",
+    role: "roles/cloudfunctions.invoker",
+    member: "user:mallory@example.com",
+  });
+  return outputs;
+};
+`;
+
+let repo: ProgramRepo;
+
+beforeAll(() => {
+  repo = ProgramRepo.create();
+  repo
+    .write("README.md", "a repository before it had a Pulumi program\n")
+    .commit("no-program", ["README.md"]);
+  repo.topology(BASE).commit("base");
+  repo.topology({ ...BASE, search: fn({ calls: ["profiles", "login"] }) }).commit("edge-added");
+  repo.topology({ ...BASE, search: fn() }).commit("edge-removed");
+  repo.topology({ ...BASE, status: fn({ invokers: ["allUsers"], code: "hello" }) }).commit("public");
+  const { search, ...others } = BASE;
+  repo
+    .topology({
+      ...others,
+      finder: search,
+      login: fn({ calls: ["profiles"], invokers: ["group:dev@example.com"] }),
+    })
+    .commit("renamed");
+  repo.topology(BASE).write("README.md", "only the README changed\n").commit("unrelated");
+  repo.topology({ ...BASE, search: fn({ calls: ["nowhere"] }) }).commit("broken");
+  repo
+    .topology(BASE)
+    .write("program.ts", repo.read("index.ts"))
+    .write("index.ts", ROGUE_INDEX)
+    .commit("rogue");
+});
+
+afterAll(() => repo.dispose());
+
+const diff = async (base: string, head?: string): Promise<GraphDiff> =>
+  (await diffCommand({ base, head, dir: repo.dir })).diff;
+const rows = (d: GraphDiff) => d.changes.map((c) => `${c.kind} ${c.risk} ${c.subject}`);
+
+describe("callgraph diff between two commits", () => {
+  test("a new edge", async () => {
+    expect(rows(await diff("base", "edge-added"))).toEqual(["grant-added medium search → login"]);
+  });
+
+  test("a removed edge", async () => {
+    expect(rows(await diff("base", "edge-removed"))).toEqual(["grant-removed low search → profiles"]);
+  });
+
+  test("a new public function", async () => {
+    expect(rows(await diff("base", "public"))).toEqual([
+      "grant-added high allUsers → status",
+      "function-added low status",
+    ]);
+  });
+
+  test("a renamed function", async () => {
+    expect(rows(await diff("base", "renamed"))).toEqual(["function-renamed medium search → finder"]);
+  });
+
+  test("an undeclared grant added in index.ts", async () => {
+    const d = await diff("base", "rogue");
+    expect(rows(d)).toEqual(["grant-added high user:mallory@example.com → profiles"]);
+    expect(d.changes[0]).toMatchObject({
+      managed: false,
+      resources: [{ type: "gcp:cloudfunctions/functionIamMember:FunctionIamMember", name: "rogue" }],
+    });
+    expect(d.changes[0].reasons[1]).toBe(
+      'undeclared grant: made outside the callgraph components (FunctionIamMember "rogue"); not among profiles\'s declared invokers',
+    );
+  });
+
+  test("no change at all: an empty diff that says so", async () => {
+    const result = await diffCommand({ base: "base", head: "unrelated", dir: repo.dir });
+    expect(result.diff.changes).toEqual([]);
+    expect(result.output).toContain("### Call graph: no change");
+    expect(
+      JSON.parse(
+        (await diffCommand({ base: "base", head: "unrelated", dir: repo.dir, format: "json" })).output,
+      ),
+    ).toMatchObject({ empty: true, changes: [] });
+  });
+
+  test("JSON names both commits", async () => {
+    const json = JSON.parse(
+      (await diffCommand({ base: "base", head: "edge-added", dir: repo.dir, format: "json" })).output,
+    ) as { base: { commit: string }; head: { commit: string } };
+    expect(json.base.commit).toBe(repo.git("rev-parse", "base"));
+    expect(json.head.commit).toBe(repo.git("rev-parse", "edge-added"));
+  });
+});
+
+describe("revisions that cannot be compared fail with the revision named, never half a diff", () => {
+  test("a bad ref", async () => {
+    await expect(diffCommand({ base: "no-such-branch", dir: repo.dir })).rejects.toThrow(UsageError);
+    await expect(diffCommand({ base: "no-such-branch", dir: repo.dir })).rejects.toThrow(
+      /^unknown revision "no-such-branch": no branch, tag or commit of that name/,
+    );
+    await expect(diffCommand({ base: "base", head: "--output=x", dir: repo.dir })).rejects.toThrow(
+      /unknown revision "--output=x"/,
+    );
+  });
+
+  test("a base revision with no Pulumi program", async () => {
+    await expect(diffCommand({ base: "no-program", head: "base", dir: repo.dir })).rejects.toThrow(
+      /^base revision "no-program" \([0-9a-f]{7}\) has no Pulumi program in the repository root: Pulumi\.yaml is missing$/,
+    );
+  });
+
+  test("a base revision without the stack", async () => {
+    await expect(
+      diffCommand({ base: "base", head: "edge-added", dir: repo.dir, stack: "prod" }),
+    ).rejects.toThrow(
+      /^base revision "base" \([0-9a-f]{7}\) has no Pulumi\.prod\.yaml: stack prod does not exist there$/,
+    );
+  });
+
+  test("a base revision whose program fails", async () => {
+    const failure = diffCommand({ base: "broken", head: "base", dir: repo.dir });
+    await expect(failure).rejects.toThrow(EvaluationError);
+    await expect(diffCommand({ base: "broken", head: "base", dir: repo.dir })).rejects.toThrow(
+      /^base revision "broken" \([0-9a-f]{7}\): Invalid call graph[\s\S]*unknown function "nowhere"/,
+    );
+  });
+
+  test("a head revision whose program fails", async () => {
+    await expect(diffCommand({ base: "base", head: "broken", dir: repo.dir })).rejects.toThrow(
+      /^head revision "broken" \([0-9a-f]{7}\): Invalid call graph/,
+    );
+  });
+
+  test("no worktree is left behind, after successes and failures alike", async () => {
+    await diffCommand({ base: "base", head: "public", dir: repo.dir });
+    await expect(diffCommand({ base: "broken", head: "base", dir: repo.dir })).rejects.toThrow();
+    expect(
+      repo
+        .git("worktree", "list", "--porcelain")
+        .split("\n")
+        .filter((l) => l.startsWith("worktree ")),
+    ).toEqual([`worktree ${repo.dir}`]);
+    const ours = fs.readdirSync(os.tmpdir()).filter((f) => f.startsWith("callgraph-diff-"));
+    expect(
+      ours.filter((f) =>
+        fs.existsSync(path.join(os.tmpdir(), f, repo.git("rev-parse", "broken").slice(0, 12))),
+      ),
+    ).toEqual([]);
+  });
+});
+
+/** Runs one command line through commander as `main` would, capturing what it prints. */
+async function run(
+  register: (program: Command) => void,
+  args: string[],
+): Promise<{ stdout: string; error?: unknown }> {
+  const program = new Command("callgraph").exitOverride();
+  register(program);
+  let stdout = "";
+  const write = jest.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
+    stdout += String(chunk);
+    return true;
+  });
+  try {
+    await program.parseAsync(["node", "callgraph", ...args]);
+    return { stdout };
+  } catch (error) {
+    return { stdout, error };
+  } finally {
+    write.mockRestore();
+  }
+}
+
+describe("--fail-on", () => {
+  test("public: prints the diff, then fails naming the public invoker", async () => {
+    const { stdout, error } = await run(registerDiff, [
+      "diff",
+      "--dir",
+      repo.dir,
+      "--base",
+      "base",
+      "--head",
+      "public",
+      "--fail-on",
+      "public",
+    ]);
+    expect(stdout).toContain("public invoker added");
+    expect(error).toBeInstanceOf(CheckFailed);
+    expect((error as Error).message).toBe("--fail-on: adds a public invoker (allUsers → status)");
+  });
+
+  test("public: passes a change that adds only an edge", async () => {
+    const { error } = await run(registerDiff, [
+      "diff",
+      "--dir",
+      repo.dir,
+      "--base",
+      "base",
+      "--head",
+      "edge-added",
+      "--fail-on",
+      "public",
+    ]);
+    expect(error).toBeUndefined();
+  });
+
+  test("new-grant: fails on any added grant, passes a removal", async () => {
+    const added = await run(registerDiff, [
+      "diff",
+      "--dir",
+      repo.dir,
+      "--base",
+      "base",
+      "--head",
+      "edge-added",
+      "--fail-on",
+      "new-grant",
+    ]);
+    expect((added.error as Error).message).toBe("--fail-on: adds 1 grant (search → login)");
+    const removed = await run(registerDiff, [
+      "diff",
+      "--dir",
+      repo.dir,
+      "--base",
+      "base",
+      "--head",
+      "edge-removed",
+      "--fail-on",
+      "public,new-grant",
+    ]);
+    expect(removed.error).toBeUndefined();
+  });
+
+  test("an unknown class is a user error, before anything is evaluated", async () => {
+    const { error } = await run(registerDiff, [
+      "diff",
+      "--dir",
+      repo.dir,
+      "--base",
+      "no-such-branch",
+      "--fail-on",
+      "everything",
+    ]);
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as Error).message).toBe(
+      '--fail-on: unknown class "everything" (expected public or new-grant)',
+    );
+  });
+});
+
+describe("callgraph graph on a program with a hand-written grant", () => {
+  // The working tree is at the last commit, "rogue".
+  test("the table marks the undeclared grant and names its resource", async () => {
+    const table = await graphCommand({ dir: repo.dir });
+    expect(table).toMatch(
+      /^profiles +fn-profiles@callgraph-diff-test\.iam\.gserviceaccount\.com +login, search, user:mallory@example\.com \[UNDECLARED\]$/m,
+    );
+    expect(table).toContain(
+      '  ! FunctionIamMember "rogue": user:mallory@example.com -> profiles (roles/cloudfunctions.invoker)',
+    );
+  });
+
+  test("through commander, with --format", async () => {
+    const { stdout, error } = await run(registerGraph, ["graph", "--dir", repo.dir, "--format", "dot"]);
+    expect(error).toBeUndefined();
+    expect(stdout).toContain('"user:mallory@example.com" -> "profiles" [style=dashed');
+  });
+});
+
+describe("callgraph diff against the working tree", () => {
+  test("uncommitted changes are the head", async () => {
+    repo.topology({ ...BASE, profiles: fn({ code: "hello", invokers: ["domain:example.com"] }) });
+    const result = await diffCommand({ base: "base", dir: repo.dir });
+    expect(result.revisions.head).toEqual({ ref: "working tree", commit: undefined });
+    expect(rows(result.diff)).toEqual([
+      "grant-added high domain:example.com → profiles",
+      "grant-added high user:mallory@example.com → profiles",
+    ]);
+  });
+});

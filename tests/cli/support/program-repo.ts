@@ -1,0 +1,105 @@
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { stringify } from "yaml";
+
+const REPO_ROOT = path.resolve(__dirname, "../../..");
+
+/** What the temp repositories copy from this one: the program itself, nothing of its functions' code. */
+const PROGRAM_FILES = ["index.ts", "Pulumi.yaml", "tsconfig.json", "package.json", "topology", "components"];
+
+/** Two tiny function folders: different code, so rename detection has something to tell apart. */
+const FUNCTION_SOURCES: Record<string, string> = {
+  "fn/echo/index.js": "exports.echo = (req, res) => res.send(req.body);\n",
+  "fn/hello/index.js": "exports.hello = (_req, res) => res.send('hello');\n",
+};
+
+export const PROJECT = "callgraph-diff-test";
+
+/** A topology entry whose code is one of the tiny folders. */
+export function fn(
+  spec: { calls?: string[]; invokers?: string[]; code?: "echo" | "hello" } = {},
+): Record<string, unknown> {
+  const code = spec.code ?? "echo";
+  return {
+    source: `fn/${code}`,
+    entryPoint: code,
+    ...(spec.calls ? { calls: spec.calls } : {}),
+    ...(spec.invokers ? { invokers: spec.invokers } : {}),
+  };
+}
+
+/**
+ * A git repository in a temp folder holding a copy of this repository's program (index.ts, components,
+ * topology), tiny function folders, and `node_modules` linked to this checkout's, as a developer's clone
+ * would have installed. Tests commit topologies to it and diff between the commits.
+ */
+export class ProgramRepo {
+  readonly dir: string;
+
+  private constructor(dir: string) {
+    this.dir = dir;
+  }
+
+  static create(): ProgramRepo {
+    const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "callgraph-repo-")));
+    const repo = new ProgramRepo(dir);
+    for (const file of PROGRAM_FILES)
+      fs.cpSync(path.join(REPO_ROOT, file), path.join(dir, file), { recursive: true });
+    for (const [file, text] of Object.entries(FUNCTION_SOURCES)) repo.write(file, text);
+    repo.write(".gitignore", "node_modules\n.callgraph/\n"); // no slash: node_modules is a link here
+    fs.symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(dir, "node_modules"), "dir");
+    repo.git("init", "--quiet", "--initial-branch=main");
+    return repo;
+  }
+
+  /** Writes `Pulumi.dev.yaml` with these functions. */
+  topology(functions: Record<string, unknown>): this {
+    return this.write(
+      "Pulumi.dev.yaml",
+      stringify({
+        config: { "gcp:project": PROJECT, "gcp:region": "europe-west1", "callgraph:functions": functions },
+      }),
+    );
+  }
+
+  write(file: string, text: string): this {
+    fs.mkdirSync(path.dirname(path.join(this.dir, file)), { recursive: true });
+    fs.writeFileSync(path.join(this.dir, file), text);
+    return this;
+  }
+
+  read(file: string): string {
+    return fs.readFileSync(path.join(this.dir, file), "utf8");
+  }
+
+  remove(file: string): this {
+    fs.rmSync(path.join(this.dir, file), { recursive: true, force: true });
+    return this;
+  }
+
+  /** Commits everything (or only `files`) and tags the commit, so tests name revisions by what they hold. */
+  commit(tag: string, files: readonly string[] = ["--all"]): string {
+    this.git("add", ...files);
+    this.git("commit", "--quiet", "--allow-empty", "-m", tag);
+    this.git("tag", tag);
+    return this.git("rev-parse", "HEAD");
+  }
+
+  git(...args: string[]): string {
+    return execFileSync(
+      "git",
+      ["-c", "user.name=test", "-c", "user.email=test@example.com", "-c", "commit.gpgsign=false", ...args],
+      {
+        cwd: this.dir,
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    ).trim();
+  }
+
+  dispose(): void {
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}
