@@ -62,7 +62,18 @@ export function computeDiff(baseGraph: EffectiveGraph, headGraph: EffectiveGraph
         subject: f.name,
         ...rules.functionAdded(f.serviceAccount, sharing(f.name, f.serviceAccount)),
       });
-    } else if (!previousName && before.serviceAccount !== f.serviceAccount) {
+    }
+    if (before && before.generation !== f.generation) {
+      changes.push({
+        kind: "generation-changed",
+        function: f.name,
+        before: before.generation,
+        after: f.generation,
+        subject: f.name,
+        ...rules.generationChanged(before.generation, f.generation),
+      });
+    }
+    if (before && !previousName && before.serviceAccount !== f.serviceAccount) {
       changes.push({
         kind: "service-account-changed",
         function: f.name,
@@ -123,7 +134,7 @@ function grantsByKey(graph: ReviewGraph, asHead: (name: string) => string): Map<
       facts.function,
       facts.invokerKind,
       facts.invoker,
-      facts.role,
+      roleKey(facts),
       facts.managed,
     ].join("\0");
     const seen = byKey.get(key);
@@ -139,6 +150,17 @@ function grantsByKey(graph: ReviewGraph, asHead: (name: string) => string): Map<
     );
   }
   return byKey;
+}
+
+/**
+ * Each generation has its own invoker role (roles/cloudfunctions.invoker on a 1st-gen function,
+ * roles/run.invoker on a 2nd-gen function's service): the same grant, so a function that changes generation
+ * keeps its grants instead of losing them all and gaining new ones.
+ */
+const GENERATION_INVOKER_ROLES = ["roles/cloudfunctions.invoker", "roles/run.invoker"];
+
+function roleKey(facts: GrantFacts): string {
+  return facts.scope === "function" && GENERATION_INVOKER_ROLES.includes(facts.role) ? "<invoker>" : facts.role;
 }
 
 function toFacts(g: ReviewGrant, asHead: (name: string) => string): GrantFacts {
@@ -195,10 +217,11 @@ const KIND_ORDER: Record<Change["kind"], number> = {
   "function-renamed": 0,
   "function-added": 1,
   "function-removed": 2,
-  "service-account-changed": 3,
-  "grant-added": 4,
-  "grant-undeclared": 5,
-  "grant-removed": 6,
+  "generation-changed": 3,
+  "service-account-changed": 4,
+  "grant-added": 5,
+  "grant-undeclared": 6,
+  "grant-removed": 7,
 };
 
 function byRiskThenKind(a: Change, b: Change): number {

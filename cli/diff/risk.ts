@@ -52,6 +52,16 @@ export function grantUndeclared(g: GrantFacts): Assessment {
   return assess([["high", `undeclared grant: ${g.undeclared.join("; ")}`]]);
 }
 
+/** A move between generations: same account and grants, but a new function, URL and invoker role. */
+export function generationChanged(before: 1 | 2, after: 1 | 2): Assessment {
+  return assess([
+    [
+      "medium",
+      `generation ${before} → ${after}: the function is replaced and gets a new URL; its account and grants carry over (the invoker role becomes ${after === 2 ? "roles/run.invoker on its Cloud Run service" : "roles/cloudfunctions.invoker on the function"})`,
+    ],
+  ]);
+}
+
 export function functionAdded(serviceAccount: string, sharedWith: readonly string[]): Assessment {
   return assess([
     ["low", "new function: nobody may invoke it but the grants listed for it"],

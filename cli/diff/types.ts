@@ -36,6 +36,14 @@ export interface RenameChange extends ChangeBase {
   readonly to: string;
 }
 
+/** The same function moved between Cloud Functions generations (1st gen <-> Cloud Run functions). */
+export interface GenerationChange extends ChangeBase {
+  readonly kind: "generation-changed";
+  readonly function: string;
+  readonly before: 1 | 2;
+  readonly after: 1 | 2;
+}
+
 export interface ServiceAccountChange extends ChangeBase {
   readonly kind: "service-account-changed";
   readonly function: string;
@@ -70,7 +78,7 @@ export interface GrantChange extends ChangeBase, GrantFacts {
   readonly kind: "grant-added" | "grant-removed" | "grant-undeclared";
 }
 
-export type Change = FunctionChange | RenameChange | ServiceAccountChange | GrantChange;
+export type Change = FunctionChange | RenameChange | GenerationChange | ServiceAccountChange | GrantChange;
 
 export type Status = "added" | "removed" | "kept";
 

@@ -9,6 +9,8 @@ export function changeTitle(c: Change): string {
       return "function removed";
     case "function-renamed":
       return "function renamed";
+    case "generation-changed":
+      return `generation ${c.before} → ${c.after}`;
     case "service-account-changed":
       return "service account changed";
     case "grant-added":
@@ -43,7 +45,10 @@ export function summaryPhrase(diff: GraphDiff): string {
       [n((c) => c.kind === "grant-removed" && c.invokerKind !== "function"), "invoker"],
     ]),
     verb("renames", [[n((c) => c.kind === "function-renamed"), "function"]]),
-    verb("changes", [[n((c) => c.kind === "service-account-changed"), "service account"]]),
+    verb("changes", [
+      [n((c) => c.kind === "generation-changed"), "generation"],
+      [n((c) => c.kind === "service-account-changed"), "service account"],
+    ]),
   ].filter((p) => p !== "");
   return parts.length > 0 ? parts.join("; ") : "changes nothing about who may invoke whom";
 }

@@ -279,7 +279,7 @@ describe("callgraph graph on a program with a hand-written grant", () => {
   test("the table marks the undeclared grant and names its resource", async () => {
     const table = await graphCommand({ dir: repo.dir });
     expect(table).toMatch(
-      /^profiles +fn-profiles@callgraph-diff-test\.iam\.gserviceaccount\.com +login, search, user:mallory@example\.com \[UNDECLARED\]$/m,
+      /^profiles +gen1 +fn-profiles@callgraph-diff-test\.iam\.gserviceaccount\.com +login, search, user:mallory@example\.com \[UNDECLARED\]$/m,
     );
     expect(table).toContain(
       '  ! FunctionIamMember "rogue": user:mallory@example.com -> profiles (roles/cloudfunctions.invoker)',

@@ -65,9 +65,9 @@ describe("graph formatters", () => {
     expect(table[0]).toBe(
       "Stack dev (project p): 4 functions, 2 edges, 4 other invokers, 2 undeclared grants",
     );
-    expect(table[2]).toMatch(/^FUNCTION +RUNS AS +MAY BE INVOKED BY$/);
+    expect(table[2]).toMatch(/^FUNCTION +GEN +RUNS AS +MAY BE INVOKED BY$/);
     expect(table.find((l) => l.startsWith("profiles"))).toBe(
-      `profiles  ${account("profiles")}  login, search, serviceAccount:ci@other.iam.gserviceaccount.com [UNDECLARED, roles/editor], user:mallory@example.com [UNDECLARED]`,
+      `profiles  gen1  ${account("profiles")}  login, search, serviceAccount:ci@other.iam.gserviceaccount.com [UNDECLARED, roles/editor], user:mallory@example.com [UNDECLARED]`,
     );
     expect(table.find((l) => l.startsWith("status"))).toContain("allUsers [PUBLIC]");
     expect(table).toContain(
@@ -80,7 +80,7 @@ describe("graph formatters", () => {
 
   test("table: a function nobody may invoke says so", () => {
     expect(renderGraphTable(reviewGraph(graphOf({ lonely: {} })), HEADING)).toMatch(
-      new RegExp(`^lonely +${account("lonely")} +\\(nobody\\)$`, "m"),
+      new RegExp(`^lonely +gen1 +${account("lonely")} +\\(nobody\\)$`, "m"),
     );
   });
 
