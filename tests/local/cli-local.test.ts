@@ -1,0 +1,87 @@
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import * as fs from "node:fs";
+import * as net from "node:net";
+import * as path from "node:path";
+
+const root = path.resolve(__dirname, "../..");
+const tsx = path.join(root, "node_modules", ".bin", "tsx");
+
+function run(args: string[]): ChildProcess {
+  return spawn(tsx, ["cli/main.ts", "local", "--quiet", ...args], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+}
+
+function output(child: ChildProcess): { text: () => string } {
+  let text = "";
+  child.stdout?.on("data", (d) => (text += String(d)));
+  child.stderr?.on("data", (d) => (text += String(d)));
+  return { text: () => text };
+}
+
+function exited(child: ChildProcess): Promise<number | null> {
+  return new Promise((resolve) => child.once("exit", (code) => resolve(code)));
+}
+
+function refused(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, "127.0.0.1");
+    socket.once("connect", () => (socket.destroy(), resolve(false)));
+    socket.once("error", () => resolve(true));
+  });
+}
+
+/** Function processes under `ancestor` (tsx runs the CLI in a child; the CLI starts the Functions Framework). */
+function functionProcesses(ancestor: number): number[] {
+  const rows = spawnSync("ps", ["-eo", "pid=,ppid=,args="], { encoding: "utf8" })
+    .stdout.split("\n")
+    .map((line) => line.trim().split(/\s+/))
+    .filter((row) => row.length > 2)
+    .map(([pid, ppid, ...args]) => ({ pid: Number(pid), ppid: Number(ppid), args }));
+  const below = new Set([ancestor]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const row of rows) if (below.has(row.ppid) && !below.has(row.pid)) (below.add(row.pid), (grew = true));
+  }
+  return rows.filter((r) => below.has(r.pid) && r.args.some((a) => a.startsWith("--target="))).map((r) => r.pid);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// `npm start` is `callgraph local`: run as a newcomer would, in its own process.
+test("--once runs the scenario and exits 0 when every expectation held", async () => {
+  const child = run(["--once"]);
+  const out = output(child);
+  expect(await exited(child)).toBe(0);
+  expect(out.text()).toMatch(/All \d+ expectations held\./);
+  expect(out.text()).toContain("login's identity calling search is refused: expected 403, got 403");
+}, 60_000);
+
+test("serves until Ctrl-C, then stops every function process and frees every port", async () => {
+  const child = run([]);
+  const out = output(child);
+  for (let i = 0; i < 300 && !out.text().includes("Serving until Ctrl-C"); i++) await new Promise((r) => setTimeout(r, 100));
+  expect(out.text()).toContain("Serving until Ctrl-C");
+  const state = JSON.parse(fs.readFileSync(path.join(root, ".callgraph", "local.json"), "utf8")) as { functions: Record<string, { url: string }> };
+  const ports = Object.values(state.functions).map((f) => Number(new URL(f.url).port));
+  const pids = functionProcesses(child.pid!);
+  expect(pids).toHaveLength(3);
+
+  // `callgraph invoke --local` answers "can X call Y?" against the running stack.
+  const invoke = (...args: string[]) => spawnSync(tsx, ["cli/main.ts", "invoke", ...args, "--local"], { cwd: root, encoding: "utf8" });
+  const refusedCall = invoke("search", "--as", "login", "--path", "?q=a");
+  expect([refusedCall.status, refusedCall.stdout.split("\n")[0]]).toEqual([1, "HTTP 403"]);
+  const login = invoke("login", "--as", "group:developers@example.com", "--data", '{"username":"alice","password":"wonderland"}');
+  expect([login.status, login.stdout.split("\n")[0]]).toEqual([0, "HTTP 200"]);
+  expect(JSON.parse(login.stdout.slice(login.stdout.indexOf("\n") + 1))).toMatchObject({ profile: { username: "alice" } });
+
+  child.kill("SIGINT");
+  expect(await exited(child)).toBe(0);
+  for (const port of ports) expect(await refused(port)).toBe(true);
+  expect(pids.filter(alive)).toEqual([]);
+}, 60_000);
