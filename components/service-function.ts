@@ -152,6 +152,6 @@ export class ServiceFunction extends pulumi.ComponentResource {
 
     this.url = pulumi.output(args.url);
     this.serviceAccountEmail = pulumi.output(args.serviceAccountEmail);
-    this.registerOutputs({ url: this.url, serviceAccountEmail: this.serviceAccountEmail, function: this.function });
+    this.registerOutputs({ url: this.url, serviceAccountEmail: this.serviceAccountEmail });
   }
 }
