@@ -1,59 +1,216 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { evaluate } from "../engine";
-import { median, peakHeapMb, time } from "./measure";
+import { effectiveGraph, evaluate, type Evaluation, type RegisteredResource } from "../engine";
+import { functionEnvironment, invokerMembers, parseTopology } from "../topology";
+import { withEnv } from "./env";
+import { median, pairedRatio, sample, time, type Sample } from "./measure";
+import { peakMemoryMb, type PeakMemory } from "./peak-memory";
 import { benchConfig, ringTopology } from "./topologies";
 
 const ROOT = path.resolve(__dirname, "..");
 const FLAT = path.join(__dirname, "flat-program");
 
+export interface PlanCostOptions {
+  /** Timed evaluations per side. */
+  readonly runs: number;
+  /** Fresh processes per side for peak memory. */
+  readonly memoryRuns: number;
+  /** Also time the flat baseline with our components replayed, to tell the SDK's part from our code's. */
+  readonly componentsReplay?: boolean;
+}
+
 export interface PlanCost {
   readonly functions: number;
+  /** Resources our program registers (components included). */
   readonly resources: number;
+  readonly runs: number;
+  /** Medians of wall time. */
   readonly programMs: number;
   readonly flatMs: number;
-  readonly programHeapMb: number;
-  readonly flatHeapMb: number;
+  /** Median of the ratios of runs made back to back, in wall time. */
+  readonly timeRatio: number;
+  /** The same in CPU time, steadier on a shared machine. */
+  readonly cpuRatio: number;
+  readonly memoryRuns: number;
+  /** Medians of fresh processes (see `peakMemoryMb`). */
+  readonly programMemory: PeakMemory;
+  readonly flatMemory: PeakMemory;
+  /** Median of the per-pair ratios of memory growth. */
+  readonly memoryRatio: number;
+  /** Paired CPU-time ratio of the flat baseline with our components replayed, over the plain one. */
+  readonly componentsReplayCpuRatio?: number;
+  /** Parts of our time that grow faster than linearly (see {@link Breakdown}). */
+  readonly breakdown: Breakdown;
 }
 
 /**
- * Evaluation time of the real program for `n` functions (each calling three others) against the baseline:
- * the same custom resources registered flat with the same @pulumi/gcp classes (bench/flat-program). Runs are
- * interleaved, medians compared, so machine noise hits both sides alike.
+ * Two parts of an evaluation, timed apart (medians of 3): the engine's extraction of the effective graph from
+ * each side's registrations (in both evaluations, but more work on ours), and the topology's derivation of every
+ * function's environment and invoker members (ours only).
  */
-export async function measurePlanCost(n: number, runs = 5): Promise<PlanCost> {
+export interface Breakdown {
+  readonly programGraphMs: number;
+  readonly flatGraphMs: number;
+  readonly derivationMs: number;
+}
+
+/**
+ * Evaluation time and peak memory of the real program for `n` functions (each calling three others) against the
+ * baseline: the same custom resources registered flat with the same @pulumi/gcp classes (bench/flat-program),
+ * which must come out with the same dependency graph. Each timed run is a full evaluation by the engine (the
+ * mocks, the recording and the effective graph included, alike for both) after a full GC; the sides take turns
+ * going first, and ratios are taken per pair of runs, so machine noise hits both alike. Memory is measured apart, in
+ * fresh processes (`peakMemoryMb`).
+ */
+export async function measurePlanCost(n: number, options: PlanCostOptions): Promise<PlanCost> {
   const config = benchConfig(ringTopology(n));
   const reference = await evaluate({ config }); // also warms module loading and the archive cache
-  const custom = reference.resources.filter((r) => r.custom);
-  const file = path.join(ROOT, ".callgraph", `flat-${n}.json`);
+  const file = path.join(ROOT, ".callgraph", "bench", `flat-${n}.json`);
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, JSON.stringify(custom));
-  process.env.CALLGRAPH_FLAT_RESOURCES = file;
-  await evaluate({ programDir: FLAT, config }); // warm
+  fs.writeFileSync(file, JSON.stringify(reference.resources));
+  const flatEnv = { CALLGRAPH_FLAT_RESOURCES: file, CALLGRAPH_FLAT_COMPONENTS: "0" };
+  return withEnv(flatEnv, async () => {
+    const flat = await evaluate({ programDir: FLAT, config }); // warms, and proves the baseline is the same graph
+    const mismatch = graphMismatch(reference.resources, flat.resources);
+    if (mismatch)
+      throw new Error(`the flat baseline does not register the same graph for ${n} functions: ${mismatch}`);
 
-  const program: number[] = [];
-  const flat: number[] = [];
+    const flatRun = (components: boolean) => () => {
+      process.env.CALLGRAPH_FLAT_COMPONENTS = components ? "1" : "0";
+      return evaluate({ programDir: FLAT, config });
+    };
+    const ms = (s: Sample) => s.ms;
+    const cpu = (s: Sample) => s.cpuMs;
+    const [program, baseline] = await alternate(options.runs, () => evaluate({ config }), flatRun(false));
+    // Apart from the comparison above: a third side in the same rotation was seen to shift the baseline's figures.
+    const replay = options.componentsReplay
+      ? await alternate(options.runs, flatRun(true), flatRun(false))
+      : undefined;
+
+    const programMemory: PeakMemory[] = [];
+    const flatMemory: PeakMemory[] = [];
+    for (let i = 0; i < options.memoryRuns; i++) {
+      programMemory.push(await peakMemoryMb(ROOT, config, path.dirname(file)));
+      flatMemory.push(await peakMemoryMb(FLAT, config, path.dirname(file), flatEnv));
+    }
+    return {
+      functions: n,
+      resources: reference.resources.length,
+      runs: options.runs,
+      programMs: median(program.map(ms)),
+      flatMs: median(baseline.map(ms)),
+      timeRatio: pairedRatio(program.map(ms), baseline.map(ms)),
+      cpuRatio: pairedRatio(program.map(cpu), baseline.map(cpu)),
+      memoryRuns: options.memoryRuns,
+      programMemory: medianMemory(programMemory),
+      flatMemory: medianMemory(flatMemory),
+      memoryRatio: pairedRatio(
+        programMemory.map((m) => m.growthMb),
+        flatMemory.map((m) => m.growthMb),
+      ),
+      componentsReplayCpuRatio: replay ? pairedRatio(replay[0].map(cpu), replay[1].map(cpu)) : undefined,
+      breakdown: await breakdown(reference, flat, config),
+    };
+  });
+}
+
+/** `runs` timed runs of each of `a` and `b`, back to back, taking turns going first. */
+async function alternate(
+  runs: number,
+  a: () => Promise<unknown>,
+  b: () => Promise<unknown>,
+): Promise<[Sample[], Sample[]]> {
+  const as: Sample[] = [];
+  const bs: Sample[] = [];
   for (let i = 0; i < runs; i++) {
-    program.push(await time(() => evaluate({ config })));
-    flat.push(await time(() => evaluate({ programDir: FLAT, config })));
+    if (i % 2 === 0) {
+      as.push(await sample(a));
+      bs.push(await sample(b));
+    } else {
+      bs.push(await sample(b));
+      as.push(await sample(a));
+    }
   }
-  const flatCount = (await evaluate({ programDir: FLAT, config })).resources.length;
-  if (flatCount !== custom.length) throw new Error(`baseline registered ${flatCount} resources, expected ${custom.length}`);
-  return {
-    functions: n,
-    resources: reference.resources.length,
-    programMs: median(program),
-    flatMs: median(flat),
-    programHeapMb: await peakHeapMb(() => evaluate({ config })),
-    flatHeapMb: await peakHeapMb(() => evaluate({ programDir: FLAT, config })),
+  return [as, bs];
+}
+
+function medianMemory(samples: readonly PeakMemory[]): PeakMemory {
+  return { growthMb: median(samples.map((m) => m.growthMb)), peakMb: median(samples.map((m) => m.peakMb)) };
+}
+
+async function breakdown(
+  ours: Evaluation,
+  flat: Evaluation,
+  config: Record<string, unknown>,
+): Promise<Breakdown> {
+  const thrice = async (fn: () => unknown) => {
+    const runs: number[] = [];
+    for (let i = 0; i < 3; i++) runs.push(await time(async () => fn()));
+    return median(runs);
   };
+  const target = { project: String(config["gcp:project"]), region: String(config["gcp:region"]) };
+  const graph = (e: Evaluation) => () => effectiveGraph(e.resources, target);
+  return {
+    programGraphMs: await thrice(graph(ours)),
+    flatGraphMs: await thrice(graph(flat)),
+    derivationMs: await thrice(() => {
+      // What the program asks the topology for, per function (index.ts, components/call-graph.ts).
+      const topology = parseTopology(config["callgraph:functions"]);
+      for (const f of topology.functions) {
+        functionEnvironment(topology, f.name, target);
+        invokerMembers(topology, f.name, target.project);
+      }
+    }),
+  };
+}
+
+/**
+ * Where two registrations differ, as a message, or undefined when they register the same custom resources
+ * (by type and name) with the same dependencies among them. URNs differ (no parents in the flat one), and
+ * components are left out: the flat baseline has none.
+ */
+export function graphMismatch(
+  ours: readonly RegisteredResource[],
+  theirs: readonly RegisteredResource[],
+): string | undefined {
+  const describe = (resources: readonly RegisteredResource[]) => {
+    const custom = resources.filter((r) => r.custom);
+    const key = new Map(custom.map((r) => [r.urn, `${r.type}::${r.name}`]));
+    return new Map(
+      custom.map((r) => [
+        key.get(r.urn)!,
+        r.dependencies
+          .map((u) => key.get(u))
+          .filter((k): k is string => k !== undefined)
+          .sort()
+          .join(","),
+      ]),
+    );
+  };
+  const a = describe(ours);
+  const b = describe(theirs);
+  if (a.size !== b.size) return `${a.size} custom resources vs ${b.size}`;
+  for (const [key, deps] of a) {
+    if (!b.has(key)) return `${key} is missing`;
+    if (b.get(key) !== deps) return `${key} depends on [${b.get(key)}], not [${deps}]`;
+  }
+  return undefined;
 }
 
 if (require.main === module) {
   void (async () => {
     for (const n of (process.argv[2] ?? "300").split(",").map(Number)) {
-      const r = await measurePlanCost(n);
-      console.log(`${n} functions (${r.resources} resources): program ${r.programMs.toFixed(0)} ms, flat ${r.flatMs.toFixed(0)} ms, ratio ${(r.programMs / r.flatMs).toFixed(2)}x; heap ${r.programHeapMb.toFixed(1)} MB vs ${r.flatHeapMb.toFixed(1)} MB`);
+      const r = await measurePlanCost(n, {
+        runs: Number(process.argv[3] ?? 5),
+        memoryRuns: 1,
+        componentsReplay: !process.argv.includes("--no-replay"),
+      });
+      console.log(
+        `${n} functions (${r.resources} resources): program ${r.programMs.toFixed(0)} ms, flat ${r.flatMs.toFixed(0)} ms, ` +
+          `ratio ${r.timeRatio.toFixed(2)}x (CPU ${r.cpuRatio.toFixed(2)}x; flat with our components ` +
+          `${r.componentsReplayCpuRatio?.toFixed(2)}x); memory ${r.programMemory.growthMb.toFixed(1)} MB ` +
+          `vs ${r.flatMemory.growthMb.toFixed(1)} MB (${r.memoryRatio.toFixed(2)}x)`,
+      );
     }
   })();
 }

@@ -12,7 +12,11 @@ export function ringTopology(n: number, fanOut = 3): Record<string, unknown> {
   for (let i = 0; i < n; i++) {
     const calls = [];
     for (let k = 1; k <= Math.min(fanOut, n - 1); k++) calls.push(name((i + k) % n));
-    functions[name(i)] = { calls, ...SOURCES[i % SOURCES.length], ...(i % 10 === 0 ? { invokers: ["group:developers@example.com"] } : {}) };
+    functions[name(i)] = {
+      calls,
+      ...SOURCES[i % SOURCES.length],
+      ...(i % 10 === 0 ? { invokers: ["group:developers@example.com"] } : {}),
+    };
   }
   return functions;
 }

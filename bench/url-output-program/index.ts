@@ -8,49 +8,69 @@ import { parseTopology, serviceAccountId, type FunctionSpec } from "../../topolo
  * Benchmark baseline: the pattern most examples use, where a caller's environment is built from its callees'
  * `httpsTriggerUrl` outputs. Every caller then waits for its callees to deploy (and a cycle cannot deploy at
  * all), which is what invariant 5 avoids by computing URLs. Functions are created callees first.
+ *
+ * Exported as a function, like the real program, so the engine can evaluate it repeatedly in one process.
  */
-const project = new pulumi.Config("gcp").require("project");
-const region = new pulumi.Config("gcp").require("region");
-const topology = parseTopology(new pulumi.Config("callgraph").getObject("functions"));
-const root = path.resolve(__dirname, "../..");
-const bucket = new gcp.storage.Bucket("source", { location: region.toUpperCase(), uniformBucketLevelAccess: true, publicAccessPrevention: "enforced" });
-
-const deployed = new Map<string, gcp.cloudfunctions.Function>();
-const visiting = new Set<string>();
-function deploy(spec: FunctionSpec): gcp.cloudfunctions.Function {
-  const existing = deployed.get(spec.name);
-  if (existing) return existing;
-  if (visiting.has(spec.name)) throw new Error(`cycle through ${spec.name}: this pattern cannot deploy it`);
-  visiting.add(spec.name);
-  const callees = spec.calls.map((c) => [c, deploy(topology.functions.find((f) => f.name === c)!)] as const);
-  const account = new gcp.serviceaccount.Account(`${spec.name}-sa`, { project, accountId: serviceAccountId(spec.name) });
-  const archive = buildFunctionArchive({ projectRoot: root, source: spec.source });
-  const object = new gcp.storage.BucketObject(`${spec.name}-source`, { bucket: bucket.name, name: `${spec.name}/${archive.sha256}.zip`, source: new pulumi.asset.FileAsset(archive.path) });
-  const fn = new gcp.cloudfunctions.Function(`${spec.name}-function`, {
-    project,
-    region,
-    name: spec.name,
-    runtime: "nodejs22",
-    entryPoint: spec.entryPoint,
-    sourceArchiveBucket: bucket.name,
-    sourceArchiveObject: object.name,
-    triggerHttp: true,
-    serviceAccountEmail: account.email,
-    environmentVariables: {
-      CALLGRAPH_CALLEES: pulumi.all(callees.map(([name, callee]) => callee.httpsTriggerUrl.apply((url) => [name, url] as const))).apply((pairs) => JSON.stringify(Object.fromEntries(pairs))),
-    },
+export = async () => {
+  const project = new pulumi.Config("gcp").require("project");
+  const region = new pulumi.Config("gcp").require("region");
+  const topology = parseTopology(new pulumi.Config("callgraph").getObject("functions"));
+  const byName = new Map(topology.functions.map((f) => [f.name, f]));
+  const root = path.resolve(__dirname, "../..");
+  const bucket = new gcp.storage.Bucket("source", {
+    location: region.toUpperCase(),
+    uniformBucketLevelAccess: true,
+    publicAccessPrevention: "enforced",
   });
-  for (const [, callee] of callees) {
-    new gcp.cloudfunctions.FunctionIamMember(`${spec.name}-invokes-${callee.name}`.replace(/[^a-z0-9-]/g, "-"), {
+
+  const deployed = new Map<string, gcp.cloudfunctions.Function>();
+  const visiting = new Set<string>();
+  const deploy = (spec: FunctionSpec): gcp.cloudfunctions.Function => {
+    const existing = deployed.get(spec.name);
+    if (existing) return existing;
+    if (visiting.has(spec.name)) throw new Error(`cycle through ${spec.name}: this pattern cannot deploy it`);
+    visiting.add(spec.name);
+    const callees = spec.calls.map((name) => ({ name, fn: deploy(byName.get(name)!) }));
+    const account = new gcp.serviceaccount.Account(`${spec.name}-sa`, {
+      project,
+      accountId: serviceAccountId(spec.name),
+    });
+    const archive = buildFunctionArchive({ projectRoot: root, source: spec.source });
+    const object = new gcp.storage.BucketObject(`${spec.name}-source`, {
+      bucket: bucket.name,
+      name: `${spec.name}/${archive.sha256}.zip`,
+      source: new pulumi.asset.FileAsset(archive.path),
+    });
+    const fn = new gcp.cloudfunctions.Function(`${spec.name}-function`, {
       project,
       region,
-      cloudFunction: callee.name,
-      role: "roles/cloudfunctions.invoker",
-      member: pulumi.interpolate`serviceAccount:${account.email}`,
+      name: spec.name,
+      runtime: "nodejs22",
+      entryPoint: spec.entryPoint,
+      sourceArchiveBucket: bucket.name,
+      sourceArchiveObject: object.name,
+      triggerHttp: true,
+      serviceAccountEmail: account.email,
+      environmentVariables: {
+        // The pattern under test: the caller's environment waits for each callee's deployed URL.
+        CALLGRAPH_CALLEES: pulumi
+          .all(callees.map(({ name, fn: callee }) => callee.httpsTriggerUrl.apply((url) => [name, url] as const)))
+          .apply((pairs) => JSON.stringify(Object.fromEntries(pairs))),
+      },
     });
-  }
-  deployed.set(spec.name, fn);
-  visiting.delete(spec.name);
-  return fn;
-}
-for (const spec of topology.functions) deploy(spec);
+    for (const { name, fn: callee } of callees) {
+      new gcp.cloudfunctions.FunctionIamMember(`${spec.name}-invokes-${name}`, {
+        project,
+        region,
+        cloudFunction: callee.name,
+        role: "roles/cloudfunctions.invoker",
+        member: pulumi.interpolate`serviceAccount:${account.email}`,
+      });
+    }
+    deployed.set(spec.name, fn);
+    visiting.delete(spec.name);
+    return fn;
+  };
+  for (const spec of topology.functions) deploy(spec);
+  return {};
+};

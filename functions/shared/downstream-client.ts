@@ -37,6 +37,12 @@ export interface DownstreamClientOptions {
   /** Declared callee name -> URL (`CALLGRAPH_CALLEES`); the URL is also the token's audience. */
   readonly callees: Readonly<Record<string, string>>;
   readonly tokens: IdTokenSource;
+  /**
+   * Whether requests carry an ID token from `tokens`; defaults to true. False (`CALLGRAPH_ATTACH_TOKENS=false`,
+   * for benchmarks against public callees): no Authorization header, and `tokens` is never asked. Fail-closed:
+   * a private callee then answers 401, which is final (a refreshed token cannot help when none is sent).
+   */
+  readonly attachTokens?: boolean;
   /** Per-attempt timeout, ms. */
   readonly timeoutMs: number;
   /** Retries of idempotent requests after the first attempt. */
@@ -75,12 +81,14 @@ export class DownstreamClient {
   private readonly backoff: BackoffPolicy;
   private readonly random: () => number;
   private readonly caller: string;
+  private readonly attachTokens: boolean;
 
   constructor(private readonly options: DownstreamClientOptions) {
     this.fetch = options.fetch ?? globalThis.fetch;
     this.backoff = options.backoff ?? DEFAULT_BACKOFF;
     this.random = options.random ?? Math.random;
     this.caller = options.caller ?? "this function";
+    this.attachTokens = options.attachTokens ?? true;
   }
 
   /** The declared callees' names. */
@@ -98,7 +106,7 @@ export class DownstreamClient {
     let refreshed = false;
     let forceRefresh = false;
     for (;;) {
-      const token = await this.token(callee, audience, forceRefresh);
+      const token = this.attachTokens ? await this.token(callee, audience, forceRefresh) : undefined;
       forceRefresh = false;
       attempts += 1;
       const outcome = await this.attempt(url, request, token);
@@ -107,11 +115,12 @@ export class DownstreamClient {
       if (outcome.kind === "answer") {
         const { status } = outcome;
         // The callee refused the token before doing anything, so any method may be sent again, once.
-        if (status === 401 && !refreshed) {
+        if (status === 401 && !refreshed && this.attachTokens) {
           refreshed = forceRefresh = true;
           continue;
         }
-        if (status === 401 || status === 403) throw new CalleeRejectedError(callee, this.caller, status);
+        if (status === 401 || status === 403)
+          throw new CalleeRejectedError(callee, this.caller, status, this.attachTokens);
         if (status < 500 && status !== 429) return answer(callee, outcome);
         if (!canRetry || !RETRYABLE_STATUS.has(status)) {
           throw new CalleeUnavailableError(callee, `it answered HTTP ${status}`, status, attempts);
@@ -145,7 +154,8 @@ export class DownstreamClient {
     }
   }
 
-  private async attempt(url: URL, request: CallRequest, token: string): Promise<Attempt> {
+  /** One request; `token` undefined sends none (attachTokens false). */
+  private async attempt(url: URL, request: CallRequest, token: string | undefined): Promise<Attempt> {
     const headers = new Headers(request.headers);
     let body: string | undefined;
     if (request.body !== undefined) {
@@ -153,7 +163,9 @@ export class DownstreamClient {
       if (typeof request.body !== "string" && !headers.has("content-type"))
         headers.set("content-type", "application/json");
     }
-    headers.set("authorization", `Bearer ${token}`);
+    // Always the client's own: a caller-supplied Authorization header is never forwarded, token or not.
+    if (token === undefined) headers.delete("authorization");
+    else headers.set("authorization", `Bearer ${token}`);
     const controller = new AbortController();
     let timedOut = false;
     const timer = setTimeout(() => {

@@ -31,6 +31,14 @@ export const OPTIONAL_ENV = {
    * nothing verified it, and anyone who reaches the code could forge one.
    */
   platformVerifiesTokens: "CALLGRAPH_PLATFORM_VERIFIES_TOKENS",
+  /**
+   * "false": calls to callees carry no Authorization header and the metadata server is never asked for a token.
+   * Unset or "true" (the default, and production): every call carries the function's ID token. It exists so the
+   * benchmark can measure what authentication costs (bench/auth-cost.ts, against public callees). Fail-closed:
+   * it only takes credentials away, so it can never grant access; a private callee answers 401 (its IAM front end,
+   * then `verifyCaller`), and the call fails with CalleeRejectedError.
+   */
+  attachTokens: "CALLGRAPH_ATTACH_TOKENS",
 } as const;
 
 // https://developers.google.com/identity/openid-connect/openid-connect#discovery (jwks_uri, issuer)
@@ -60,6 +68,8 @@ export interface FunctionEnv {
   readonly callRetries: number;
   /** Whether a token whose signature the platform removed may be checked on its claims only. */
   readonly platformVerifiesTokens: boolean;
+  /** Whether calls to callees carry the function's ID token; true unless `CALLGRAPH_ATTACH_TOKENS` is "false". */
+  readonly attachTokens: boolean;
 }
 
 /** The environment is missing a variable or has a malformed one: a deployment problem, not a caller's. */
@@ -91,7 +101,8 @@ export function readFunctionEnv(env: NodeJS.ProcessEnv = process.env): FunctionE
     userAudiences: list(env, OPTIONAL_ENV.userAudiences, DEFAULT_USER_AUDIENCES),
     callTimeoutMs: integer(env, OPTIONAL_ENV.callTimeoutMs, DEFAULT_CALL_TIMEOUT_MS, 1, 600_000),
     callRetries: integer(env, OPTIONAL_ENV.callRetries, DEFAULT_CALL_RETRIES, 0, MAX_CALL_RETRIES),
-    platformVerifiesTokens: flag(env, OPTIONAL_ENV.platformVerifiesTokens),
+    platformVerifiesTokens: flag(env, OPTIONAL_ENV.platformVerifiesTokens, false),
+    attachTokens: flag(env, OPTIONAL_ENV.attachTokens, true),
   };
 }
 
@@ -175,9 +186,11 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
   return n;
 }
 
-function flag(env: NodeJS.ProcessEnv, name: string): boolean {
+/** "true" or "false"; unset or empty means `fallback`. Anything else is refused, never guessed. */
+function flag(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
   const value = env[name]?.trim();
-  if (value === undefined || value === "" || value === "false") return false;
+  if (value === undefined || value === "") return fallback;
   if (value === "true") return true;
+  if (value === "false") return false;
   throw new FunctionEnvError(name, `must be "true" or "false", got ${JSON.stringify(value)}`);
 }

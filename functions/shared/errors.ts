@@ -59,12 +59,18 @@ export class CalleeTimeoutError extends CalleeUnavailableError {
   }
 }
 
-/** The callee refused this function's identity (401/403): the declared graph and IAM disagree with the code. */
+/**
+ * The callee refused this function's identity (401/403): the declared graph and IAM disagree with the code. With
+ * `tokensAttached` false no identity was sent at all (`CALLGRAPH_ATTACH_TOKENS=false`), and the message says so.
+ */
 export class CalleeRejectedError extends CalleeError {
-  constructor(callee: string, caller: string, status: number) {
+  constructor(callee: string, caller: string, status: number, tokensAttached = true) {
     super(
-      `${caller}'s identity may not invoke ${callee} (HTTP ${status}): check the declared graph ` +
-        `(${caller} must list ${callee} in \`calls\`) and run \`pulumi up\`; IAM changes take a few minutes to apply.`,
+      tokensAttached
+        ? `${caller}'s identity may not invoke ${callee} (HTTP ${status}): check the declared graph ` +
+            `(${caller} must list ${callee} in \`calls\`) and run \`pulumi up\`; IAM changes take a few minutes to apply.`
+        : `${callee} refused a call without an ID token (HTTP ${status}): CALLGRAPH_ATTACH_TOKENS is "false" for ` +
+            `${caller}; unset it so calls carry ${caller}'s identity.`,
       callee,
       status,
     );

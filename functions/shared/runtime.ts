@@ -16,6 +16,7 @@ export function createFunctionRuntime(
   const downstream = new DownstreamClient({
     callees: env.callees,
     tokens,
+    attachTokens: env.attachTokens,
     timeoutMs: env.callTimeoutMs,
     retries: env.callRetries,
     caller: env.functionName,

@@ -37,7 +37,18 @@ describe("readFunctionEnv", () => {
       callTimeoutMs: DEFAULT_CALL_TIMEOUT_MS,
       callRetries: DEFAULT_CALL_RETRIES,
       platformVerifiesTokens: false,
+      attachTokens: true,
     });
+  });
+
+  test.each<[string | undefined, boolean]>([
+    [undefined, true],
+    ["", true],
+    ["true", true],
+    ["false", false],
+    [" false ", false],
+  ])("CALLGRAPH_ATTACH_TOKENS=%j: attachTokens is %s (on unless explicitly false)", (value, expected) => {
+    expect(readFunctionEnv({ ...VALID, CALLGRAPH_ATTACH_TOKENS: value }).attachTokens).toBe(expected);
   });
 
   test("reads the overrides", () => {
@@ -138,6 +149,12 @@ describe("readFunctionEnv", () => {
       { CALLGRAPH_CALL_RETRIES: "11" },
       "CALLGRAPH_CALL_RETRIES must be an integer from 0 to 10",
     ],
+    // Only the exact words: a typo must not silently change what calls carry.
+    ...["no", "0", "FALSE", "off"].map((value): [string, Record<string, string>, string] => [
+      `an attach-tokens flag of ${JSON.stringify(value)}`,
+      { CALLGRAPH_ATTACH_TOKENS: value },
+      `CALLGRAPH_ATTACH_TOKENS must be "true" or "false", got ${JSON.stringify(value)}`,
+    ]),
     [
       "a platform flag that is not a boolean",
       { CALLGRAPH_PLATFORM_VERIFIES_TOKENS: "yes" },

@@ -34,6 +34,7 @@ beforeAll(async () => {
     callTimeoutMs: 1000,
     callRetries: 0,
     platformVerifiesTokens: false,
+    attachTokens: true,
   };
 });
 

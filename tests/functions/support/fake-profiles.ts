@@ -51,6 +51,7 @@ export async function startFakeProfiles(
     callTimeoutMs: 1000,
     callRetries: 0,
     platformVerifiesTokens: false,
+    attachTokens: true,
   };
   // defineProperty, not Object.assign: assign would copy the getter's value, not the accessor.
   return Object.defineProperties(server as TestServer & { url: string; mode: ProfilesMode }, {

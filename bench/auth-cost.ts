@@ -1,0 +1,114 @@
+import { callFunction, DEMO_REQUESTS, fetchIdTokenFrom, startLocalStack, type LocalStack } from "../local";
+import { interleave, runBounded, throughput, throughputRatio, type LoadResult } from "./load";
+import { percentile } from "./measure";
+
+const DEVELOPER = "group:developers@example.com";
+
+export interface AuthCostOptions {
+  /** Requests per side, in all. */
+  readonly requests: number;
+  /** Interleaved rounds the requests are split into. */
+  readonly rounds: number;
+  readonly concurrency: number;
+}
+
+export interface ChainFigures {
+  readonly requestsPerSecond: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+}
+
+export interface AuthCost {
+  readonly requests: number;
+  readonly concurrency: number;
+  readonly authenticated: ChainFigures;
+  readonly unauthenticated: ChainFigures;
+  /** Median over the rounds of authenticated over unauthenticated requests per second. */
+  readonly throughputRatio: number;
+}
+
+/**
+ * The same two functions with authentication switched off, for the baseline: both public (`allUsers`), so
+ * their front ends check no token and `verifyCaller` accepts anonymous calls; login still calls profiles, and
+ * `CALLGRAPH_ATTACH_TOKENS=false` stops it from fetching or sending a token. A stack of its own name, so its
+ * processes unpack into their own folders.
+ */
+export function startUnauthenticatedStack(project: string, region: string): Promise<LocalStack> {
+  return startLocalStack({
+    stack: "bench-auth-off",
+    stateFile: false,
+    config: {
+      "gcp:project": project,
+      "gcp:region": region,
+      "callgraph:functions": {
+        login: { calls: ["profiles"], invokers: ["allUsers"] },
+        profiles: { invokers: ["allUsers"] },
+      },
+    },
+    environmentOverrides: { login: { CALLGRAPH_ATTACH_TOKENS: "false" } },
+  });
+}
+
+/** Which path the load takes: the chain through login, or the single hop to profiles. */
+export type AuthPath = "chain" | "hop";
+
+/**
+ * Throughput and latency with authentication on and off, through two local stacks: `secured`, the default stack
+ * with every token fetched, sent and checked (IAM front ends and `verifyCaller`), and `open`, from
+ * {@link startUnauthenticatedStack}. The load comes from this process with the same client code for both.
+ *
+ * - `chain`: developer -> login -> profiles (POST alice's credentials; login checks them with scrypt, then
+ *   fetches her profile from profiles). The secured side presents the developer's token, fetched once.
+ * - `hop`: profiles alone (GET alice's profile), as login's identity: one hop's verification without scrypt.
+ */
+export async function measureAuthCost(
+  secured: LocalStack,
+  open: LocalStack,
+  path: AuthPath,
+  options: AuthCostOptions,
+): Promise<AuthCost> {
+  const fn = path === "chain" ? "login" : "profiles";
+  const caller = path === "chain" ? DEVELOPER : `serviceAccount:${secured.functions.login.serviceAccount}`;
+  const token = await fetchIdTokenFrom(secured.identities[caller].metadataHost, secured.functions[fn].url);
+  const side = (stack: LocalStack, bearer: string | undefined) => async () => {
+    const answer = await callFunction(stack.functions[fn].url, DEMO_REQUESTS[fn], bearer);
+    const body = answer.body as { username?: unknown; profile?: { username?: unknown } } | null;
+    const username = path === "chain" ? body?.profile?.username : body?.username;
+    if (answer.status !== 200 || username !== "alice") {
+      throw new Error(
+        `${fn} (${stack.evaluation.stack}) answered HTTP ${answer.status}: ${JSON.stringify(answer.body)}`,
+      );
+    }
+  };
+  const perRound = Math.ceil(options.requests / options.rounds);
+  // Warm both sides: JIT, keep-alive connections, login's token for profiles, the JWKS caches.
+  const warm = Math.min(50, perRound);
+  await runBounded(warm, options.concurrency, side(secured, token));
+  await runBounded(warm, options.concurrency, side(open, undefined));
+
+  const result = await interleave(
+    options.rounds,
+    () => runBounded(perRound, options.concurrency, side(secured, token)),
+    () => runBounded(perRound, options.concurrency, side(open, undefined)),
+  );
+  // profiles is public here, so a token sent anyway would still be accepted (and checked): prove login fetched
+  // none, or the baseline would not be free of authentication.
+  const openLogin = `serviceAccount:${open.functions.login.serviceAccount}`;
+  const fetched = open.tokens.tokenRequests()[openLogin] ?? 0;
+  if (fetched !== 0) throw new Error(`login fetched ${fetched} token(s) with CALLGRAPH_ATTACH_TOKENS=false`);
+  return {
+    requests: result.a.requests,
+    concurrency: options.concurrency,
+    authenticated: figures(result.a),
+    unauthenticated: figures(result.b),
+    throughputRatio: throughputRatio(result),
+  };
+}
+
+function figures(result: LoadResult): ChainFigures {
+  return {
+    requestsPerSecond: throughput(result),
+    p50Ms: percentile(result.latenciesMs, 50),
+    p99Ms: percentile(result.latenciesMs, 99),
+  };
+}

@@ -1,0 +1,448 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { startLocalStack, type LocalStack } from "../local";
+import { measureAuthCost, startUnauthenticatedStack, type AuthCost, type AuthCostOptions } from "./auth-cost";
+import { measureColdStart } from "./cold-start";
+import { measureCriticalPath } from "./critical-path";
+import { measureDiff, measureDiffCli, type DiffCost } from "./diff";
+import { collectGarbage } from "./measure";
+import { measurePlanCost, type PlanCost, type PlanCostOptions } from "./plan-cost";
+import { machine, markdown, num, table, times, type Row, type Section } from "./report";
+import { measureTokenFetches, type TokenFetchOptions } from "./token-fetches";
+
+interface Plan {
+  readonly tokens: TokenFetchOptions;
+  readonly chain: AuthCostOptions;
+  readonly hop: AuthCostOptions;
+  readonly planSizes: readonly ({ readonly functions: number } & PlanCostOptions)[];
+  readonly chains: readonly number[];
+  readonly coldStartRuns: number;
+  readonly diff: { readonly functions: number; readonly runs: number; readonly cliRuns: number };
+}
+
+/** How much of each: sized so the whole run takes a few minutes on a 2-core machine. */
+const FULL: Plan = {
+  // Many short rounds: a ratio taken round by round cancels the neighbours' load better than a few long ones.
+  tokens: { calls: 10_000, rounds: 10, concurrency: 16 },
+  // scrypt (N=2^14) makes a login cost tens of ms of CPU: fewer requests than the single hop.
+  chain: { requests: 600, rounds: 10, concurrency: 16 },
+  hop: { requests: 4_000, rounds: 10, concurrency: 16 },
+  planSizes: [
+    { functions: 10, runs: 9, memoryRuns: 3 },
+    { functions: 100, runs: 7, memoryRuns: 3 },
+    // The acceptance size: more runs, and the components replay that splits the overhead.
+    { functions: 300, runs: 7, memoryRuns: 3, componentsReplay: true },
+    { functions: 1000, runs: 3, memoryRuns: 1 },
+  ],
+  chains: [2, 20, 200],
+  coldStartRuns: 10,
+  diff: { functions: 200, runs: 7, cliRuns: 3 },
+};
+
+/** `--quick`: a smoke run of every benchmark in well under a minute; prints the table, writes no RESULTS.md. */
+const QUICK: Plan = {
+  tokens: { calls: 400, rounds: 2, concurrency: 16 },
+  chain: { requests: 40, rounds: 2, concurrency: 16 },
+  hop: { requests: 200, rounds: 2, concurrency: 16 },
+  planSizes: [
+    { functions: 10, runs: 2, memoryRuns: 1, componentsReplay: true },
+    { functions: 100, runs: 2, memoryRuns: 1 },
+  ],
+  chains: [2, 20],
+  coldStartRuns: 2,
+  diff: { functions: 200, runs: 1, cliRuns: 1 }, // its head adds edges to fn-0100 and fn-0150
+};
+
+const quick = process.argv.includes("--quick");
+const PLAN = quick ? QUICK : FULL;
+
+const COMMAND = "npm run bench";
+const RESULTS = path.join(__dirname, "RESULTS.md");
+/** Tokens of the local token service live an hour; google-auth-library refreshes them 5 minutes early. */
+const TOKEN_LIFETIME_MS = 55 * 60 * 1000;
+
+const progress = (message: string) => process.stderr.write(`[bench] ${message}\n`);
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const facts = machine();
+  if (!collectGarbage()) progress("no --expose-gc: timed runs cannot start level (npm run bench passes it)");
+
+  // CPU-bound, in this process: before any local stack runs.
+  const sections: Section[] = [];
+  sections.push(await planCostSection());
+  sections.push(await criticalPathSection());
+
+  progress("starting the local stacks");
+  const secured = await startLocalStack({ stateFile: false });
+  let open: LocalStack | undefined;
+  try {
+    open = await startUnauthenticatedStack(
+      secured.evaluation.project,
+      String(secured.evaluation.config["gcp:region"]),
+    );
+    sections.unshift(await authCostSection(secured, open));
+    sections.unshift(await tokenFetchSection(secured));
+  } finally {
+    await Promise.all([secured.stop(), open?.stop()]);
+  }
+  sections.push(await coldStartSection(secured));
+  sections.push(await diffSection());
+
+  const report = { machine: facts, command: COMMAND, durationS: (Date.now() - started) / 1000, sections };
+  process.stdout.write(`${table(sections)}\n\n`);
+  if (quick) {
+    process.stdout.write(
+      `Quick run (${Math.round(report.durationS)} s): figures too small to mean much; RESULTS.md not written.\n`,
+    );
+    return;
+  }
+  fs.writeFileSync(RESULTS, markdown(report));
+  process.stdout.write(
+    `Written to ${path.relative(process.cwd(), RESULTS)} (${Math.round(report.durationS)} s).\n`,
+  );
+}
+
+async function tokenFetchSection(stack: LocalStack): Promise<Section> {
+  progress(`token fetches: ${num(PLAN.tokens.calls)} calls per side`);
+  const r = await measureTokenFetches(stack, PLAN.tokens);
+  const ours = r.ourTokenRequests / r.calls;
+  const theirs = r.baselineTokenRequests / r.calls;
+  const withinLifetime = r.ourWallMs < TOKEN_LIFETIME_MS;
+  return {
+    number: 1,
+    title: "Token fetches per downstream call",
+    measured:
+      `${num(r.calls)} calls per side from the bench process acting as \`login\` (its metadata host is login's identity in the ` +
+      `local stack's token service, via \`GCE_METADATA_HOST\` and \`METADATA_SERVER_DETECTION=assume-present\`) to \`profiles\` ` +
+      `(\`GET ?username=alice\`) through profiles' IAM front end, ${r.concurrency} in flight, in ${PLAN.tokens.rounds} interleaved ` +
+      "rounds. Metadata identity requests are the token service's count for login's identity over each side's rounds. Ours is " +
+      "one `DownstreamClient` with one `MetadataIdTokenSource` for all calls, created fresh before the first measured round, so " +
+      "its first fetch counts.",
+    baseline:
+      "The documentation's sample (cloud.google.com/functions/docs/securing/authenticating, Node.js): one `GoogleAuth` per " +
+      "process, `auth.getIdTokenClient(url)` per request, then the request with `client.getRequestHeaders()`. It is sent with " +
+      "the same `fetch` as ours, so only the token handling differs.",
+    rows: [
+      {
+        id: "1a",
+        measure: `Metadata identity requests per call (${num(r.calls)} calls)`,
+        ours: `${ours.toFixed(4)} (${num(r.ourTokenRequests)} in all)`,
+        baseline: `${theirs.toFixed(4)} (${num(r.baselineTokenRequests)})`,
+        ratio: times(ours, theirs, 4),
+        target: "<= 1 per audience per token lifetime (~0.0001)",
+        met: r.ourTokenRequests <= 1 && withinLifetime,
+      },
+      {
+        id: "1b",
+        measure: "Calls per second, same calls",
+        ours: num(r.ourCallsPerSecond),
+        baseline: num(r.baselineCallsPerSecond),
+        ratio: `${r.callsPerSecondRatio.toFixed(2)}x`,
+        target: ">= 1.00x",
+        met: r.callsPerSecondRatio >= 1,
+      },
+    ],
+    notes: [
+      `Our side ran ${num(r.ourWallMs / 1000, 1)} s, well within one token lifetime (1 h, refreshed 5 min early), so one fetch ` +
+        "is the most it may make: one audience, one lifetime. Concurrent first calls share that fetch (`MetadataIdTokenSource` " +
+        "deduplicates in-flight fetches).",
+      "The sample pays a metadata round trip and an RS256 signature on every call; both stay on loopback here, so on GCP, " +
+        "where the metadata server is a network hop away, the gap in calls per second would be wider, not narrower.",
+    ],
+  };
+}
+
+async function authCostSection(secured: LocalStack, open: LocalStack): Promise<Section> {
+  progress(`auth cost: chain, ${num(PLAN.chain.requests)} requests per side`);
+  const chain = await measureAuthCost(secured, open, "chain", PLAN.chain);
+  progress(`auth cost: single hop, ${num(PLAN.hop.requests)} requests per side`);
+  const hop = await measureAuthCost(secured, open, "hop", PLAN.hop);
+  // The issue's target is on the chain; the single hop is a diagnostic of what verification itself costs.
+  const rows = (label: string, r: AuthCost, targeted: boolean): Row[] => [
+    {
+      id: "",
+      measure: `${label}: requests per second (${num(r.requests)} per side)`,
+      ours: num(r.authenticated.requestsPerSecond, 1),
+      baseline: num(r.unauthenticated.requestsPerSecond, 1),
+      ratio: `${r.throughputRatio.toFixed(2)}x`,
+      target: targeted ? ">= 0.80x" : "- (diagnostic)",
+      met: targeted ? r.throughputRatio >= 0.8 : undefined,
+    },
+    {
+      id: "",
+      measure: `${label}: p50 latency, ms`,
+      ours: num(r.authenticated.p50Ms, 1),
+      baseline: num(r.unauthenticated.p50Ms, 1),
+      ratio: times(r.authenticated.p50Ms, r.unauthenticated.p50Ms),
+      target: "-",
+    },
+    {
+      id: "",
+      measure: `${label}: p99 latency, ms`,
+      ours: num(r.authenticated.p99Ms, 1),
+      baseline: num(r.unauthenticated.p99Ms, 1),
+      ratio: times(r.authenticated.p99Ms, r.unauthenticated.p99Ms),
+      target: "-",
+    },
+  ];
+  return {
+    number: 2,
+    title: "Cost of authentication",
+    measured:
+      "Two local stacks run side by side and take the same load from the bench process, with the same client code " +
+      `(\`callFunction\`), ${chain.concurrency} requests in flight, in interleaved rounds. Row 2a-c: the chain developer -> ` +
+      "`login` -> `profiles` (`POST {alice, wonderland}`; login checks the password with scrypt, then fetches her profile from " +
+      "profiles). Rows 2d-f: `profiles` alone (`GET ?username=alice`, as login's identity): one hop of verification with no " +
+      "scrypt to hide it. Ours is the default stack: every token fetched, sent, and checked twice per hop (IAM front end, then " +
+      "`verifyCaller` in the function); the developer's token is fetched once, as a client caches it.",
+    baseline:
+      "The same functions with authentication switched off: a second local stack whose config declares `login` and `profiles` " +
+      'public (`invokers: ["allUsers"]`, login still `calls: [profiles]`), so the front ends check no token and ' +
+      "`verifyCaller` accepts anonymous calls, and login runs with `CALLGRAPH_ATTACH_TOKENS=false`, so it neither fetches nor " +
+      "sends a token (the run checks its identity fetched none). The switch is fail-closed: it only removes credentials.",
+    rows: [...rows("login -> profiles", chain, true), ...rows("profiles alone", hop, false)].map(
+      (row, i) => ({
+        ...row,
+        id: `2${"abcdef"[i]}`,
+      }),
+    ),
+    notes: [
+      "Verification costs one RS256 signature check per hop at the front end and one in the function (JWKS cached): well under " +
+        "a millisecond of CPU each, against milliseconds of HTTP and process hops, and tens of milliseconds of scrypt in login. " +
+        "Differences of a few percent either way are within this machine's noise.",
+      "Latency here is under a closed loop at full concurrency, so it is mostly queueing: p50 ~ concurrency / throughput.",
+    ],
+  };
+}
+
+async function planCostSection(): Promise<Section> {
+  const results: PlanCost[] = [];
+  for (const size of PLAN.planSizes) {
+    progress(
+      `plan cost: ${size.functions} functions, ${size.runs} timed runs and ${size.memoryRuns} fresh processes per side`,
+    );
+    results.push(await measurePlanCost(size.functions, size));
+  }
+  const perFn = (ms: number, n: number) => ms / n;
+  const reference = results.find((r) => r.functions === 100) ?? results[0];
+  const largest = results[results.length - 1];
+  const growthOf = (pick: (r: PlanCost) => number) =>
+    perFn(pick(largest), largest.functions) / perFn(pick(reference), reference.functions);
+  const ourGrowth = growthOf((r) => r.programMs);
+  const flatGrowth = growthOf((r) => r.flatMs);
+  const rows: Row[] = [];
+  for (const r of results) {
+    rows.push({
+      id: "",
+      measure: `Evaluation time, ${num(r.functions)} functions (${num(r.resources)} resources, ${r.runs} runs)`,
+      ours: `${num(r.programMs)} ms (${num(perFn(r.programMs, r.functions), 1)}/fn)`,
+      baseline: `${num(r.flatMs)} ms (${num(perFn(r.flatMs, r.functions), 1)}/fn)`,
+      ratio: `${r.timeRatio.toFixed(2)}x (CPU ${r.cpuRatio.toFixed(2)}x)`,
+      target: "<= 1.30x",
+      met: r.timeRatio <= 1.3,
+    });
+  }
+  for (const r of results) {
+    rows.push({
+      id: "",
+      measure: `Peak memory, ${num(r.functions)} functions (fresh process, ${r.memoryRuns} run${r.memoryRuns > 1 ? "s" : ""})`,
+      ours: `+${num(r.programMemory.growthMb, 1)} MB (peak RSS ${num(r.programMemory.peakMb)})`,
+      baseline: `+${num(r.flatMemory.growthMb, 1)} MB (peak RSS ${num(r.flatMemory.peakMb)})`,
+      ratio: `${r.memoryRatio.toFixed(2)}x`,
+      target: "<= 1.30x",
+      met: r.memoryRatio <= 1.3,
+    });
+  }
+  rows.push({
+    id: "",
+    measure: `Time per function, ${num(largest.functions)} vs ${num(reference.functions)} functions`,
+    ours: times(perFn(largest.programMs, largest.functions), perFn(reference.programMs, reference.functions)),
+    baseline: times(perFn(largest.flatMs, largest.functions), perFn(reference.flatMs, reference.functions)),
+    ratio: times(ourGrowth, flatGrowth),
+    target: "<= 1.50x (near-linear)",
+    met: ourGrowth <= 1.5,
+  });
+  const withRows = rows.map((row, i) => ({ ...row, id: `3${String.fromCharCode(97 + i)}` }));
+  const replayed = results.find((r) => r.componentsReplayCpuRatio !== undefined);
+  const smallest = results[0];
+  const b = largest.breakdown;
+  const notes = [
+    ...(replayed
+      ? [
+          `Where our extra time goes, at ${num(replayed.functions)} functions: replaying the very same registrations with ` +
+            "our components (the baseline with `CALLGRAPH_FLAT_COMPONENTS=1`: same component types, names and parents) " +
+            `costs ${replayed.componentsReplayCpuRatio!.toFixed(2)}x the plain baseline in CPU time, against our ` +
+            `${replayed.cpuRatio.toFixed(2)}x. So the Pulumi SDK's component machinery is the small part; the rest is our ` +
+            "program's own work per function: validating and deriving the topology, building each function's inputs, " +
+            "outputs and archive lookup, deeper constructor stacks for the SDK to capture per resource, and the garbage of " +
+            "all of it. A profile finds no single hot spot; the part that grows fastest is the next note's.",
+        ]
+      : []),
+    `Two parts grow faster than linearly, timed apart at ${num(largest.functions)} functions (medians of 3): the topology's ` +
+      `derivation of every function's environment and invoker members, ${num(b.derivationMs)} ms, and the engine's ` +
+      `effective-graph extraction, ${num(b.programGraphMs)} ms on our registrations against ${num(b.flatGraphMs)} ms on the ` +
+      "flat ones (it runs in both evaluations). `callersOf`/`getFunction` (topology/graph.ts) and the callers filter of " +
+      "`CallGraph` (components/call-graph.ts) scan every function for each function, and `toFunction` " +
+      "(engine/effective-graph.ts) scans every resource for each function's archive. Indexing them once (callers by " +
+      "callee, functions by name, archives by bucket and object name) makes them linear; those folders are outside this " +
+      "harness's brief, so they are left as they are.",
+    `Peak memory is a fresh process's peak resident set above its level once every module was loaded. At ` +
+      `${num(smallest.functions)} functions both are a few MB on a process of ~${num(smallest.programMemory.peakMb)} MB, ` +
+      "so a fixed cost dominates the ratio: our program checks each function source's cached archive by hashing every " +
+      "file its bundle read (~1 MB per source folder, components/function-archive.ts) and loads its validation, which the " +
+      "baseline, handed the archive paths, does not. From 100 functions on, the registrations dominate and the ratio " +
+      "settles near 1.",
+    "Wall-time ratios move by several hundredths from run to run on this shared machine; the CPU-time ratio beside " +
+      "each is steadier. A row a few hundredths from its target can land on either side of it in another run.",
+  ];
+  const missed = withRows.filter((r) => r.met === false).map((r) => r.id);
+  if (missed.length > 0) {
+    notes.push(
+      `Missed in this run: ${missed.join(", ")}. What would reach it: for evaluation time, first the quadratic scans ` +
+        "above (the measurable lever, and the one that grows); past that the cost is spread over our per-function work, so " +
+        "each further cut buys a few percent. For memory at small sizes, the fixed cost: checking a cached archive by file " +
+        "size and mtime before hashing its inputs. None of it is in bench/, and none changes what is deployed.",
+    );
+  }
+  return {
+    number: 3,
+    title: "Plan cost at scale",
+    measured:
+      "Full evaluations by the in-process engine (`evaluate`, which `callgraph graph|diff|check`, the local stack and the " +
+      "tests run: the Pulumi program under GCP-like mocks, the recording of every registration, and the effective graph), " +
+      "of `n` functions each calling the next three (a ring: cycles everywhere), every tenth with an outside invoker. Each " +
+      "timed run starts after a full GC; the sides take turns going first; figures are medians, ratios the median of the " +
+      "per-round ratios, in wall time (CPU time of this process beside it). Memory is measured apart, in fresh processes " +
+      "(`bench/peak-memory.ts`), since an evaluation runs in microtasks only and nothing in-process can sample it while " +
+      "it runs. Growth compares time per function at the largest size with 100 functions, where fixed costs no longer " +
+      "dominate. The issue 2 acceptance figure is the 300-function time row.",
+    baseline:
+      "`bench/flat-program`: the custom resources our program registered for the same topology (recorded from an evaluation " +
+      "of it), registered flat as a hand-written program would: the same @pulumi/gcp classes and inputs, an input that came " +
+      "from another resource's output wired to that output (`bucket: bucket.name`), other dependencies as `dependsOn`, the " +
+      "same `replaceWith`. No component, no validation, no derivation, no archive building. The run checks both register the " +
+      "same custom resources with the same dependencies among them.",
+    rows: withRows,
+    notes,
+  };
+}
+
+async function criticalPathSection(): Promise<Section> {
+  const results = [];
+  for (const n of PLAN.chains) {
+    progress(`critical path: ${n}-function chain`);
+    results.push(await measureCriticalPath(n));
+  }
+  const first = results[0].depth;
+  return {
+    number: 4,
+    title: "Deploy critical path",
+    measured:
+      "The dependency depth of the registered resource graph for a call chain f0 -> f1 -> ... -> f(n-1): the longest chain " +
+      "of custom resources each waiting for the previous, i.e. the number of deployment waves `pulumi up` needs however " +
+      "parallel it is otherwise (`dependencyDepth`; a component counts as deep as its deepest child).",
+    baseline:
+      "`bench/url-output-program`: the common pattern that builds each caller's environment from its callees' " +
+      "`httpsTriggerUrl` outputs (functions created callees first, an additive `FunctionIamMember` per edge), with the same " +
+      "archives, accounts and bucket.",
+    rows: results.map((r, i) => ({
+      id: `4${String.fromCharCode(97 + i)}`,
+      measure: `Dependency depth, ${num(r.functions)}-function chain`,
+      ours: String(r.depth),
+      baseline: String(r.baselineDepth),
+      ratio: times(r.depth, r.baselineDepth),
+      target: `constant (= ${first})`,
+      met: r.depth === first,
+    })),
+    notes: [
+      `Ours is ${first} waves at every size: APIs, then the bucket and service accounts, then archives, then every function ` +
+        "in parallel, then the invoker bindings. The baseline's depth grows by one per function, and a cycle cannot deploy " +
+        "with it at all (it throws), which is why it is measured on chains.",
+    ],
+  };
+}
+
+async function coldStartSection(stack: LocalStack): Promise<Section> {
+  progress(`cold start: ${PLAN.coldStartRuns} runs per function and side`);
+  const results = await measureColdStart(stack.evaluation, PLAN.coldStartRuns);
+  const rows: Row[] = results.flatMap((r) => [
+    {
+      id: "",
+      measure: `${r.name}: load time (require in a fresh node), ms`,
+      ours: num(r.bundleMs, 1),
+      baseline: num(r.unbundledMs, 1),
+      ratio: times(r.bundleMs, r.unbundledMs),
+      target: "< 1.00x",
+      met: r.bundleMs < r.unbundledMs,
+    },
+    {
+      id: "",
+      measure: `${r.name}: code loaded, KB`,
+      ours: `${num(r.bundleBytes / 1024)} (1 file; archive ${num(r.archiveBytes / 1024)})`,
+      baseline: `${num(r.unbundledBytes / 1024)} (${num(r.unbundledFiles)} files)`,
+      ratio: times(r.bundleBytes, r.unbundledBytes),
+      target: "-",
+    },
+  ]);
+  return {
+    number: 5,
+    title: "Cold start",
+    measured:
+      "For each function of the default stack: its archive as the program uploads it (`evaluation.graph.functions[].archivePath`), " +
+      "and the time to `require` its one `index.js`, unpacked into a temp folder outside the repository (so nothing could " +
+      "resolve from node_modules), in a fresh `node` process, timed inside the child with hrtime around the `require` alone " +
+      `(process start excluded). Medians of ${PLAN.coldStartRuns} runs per side, alternating.`,
+    baseline:
+      "The same code unbundled: the function's own TypeScript files (those the bundle reads, per esbuild's metafile) " +
+      "transpiled one by one by esbuild (`bundle: false`) into `.callgraph/bench/unbundled/` inside the repository, JSON " +
+      "copied, so its imports resolve from the repository's node_modules as a deployment that runs `npm install` would. " +
+      "Its size is that of every file the bundle reads (own and dependencies'), as esbuild's metafile lists them.",
+    rows: rows.map((row, i) => ({ ...row, id: `5${String.fromCharCode(97 + i)}` })),
+    notes: [
+      "The bundle is minified, and one file means one read, one compile and no module resolution; the unbundled code " +
+        "resolves and compiles each of its files (google-auth-library, gaxios, jose, the Functions Framework and theirs).",
+    ],
+  };
+}
+
+/** bench/diff.ts measures `callgraph diff` (issue 4's figure); its harness and baseline are its own. */
+async function diffSection(): Promise<Section> {
+  const { functions, runs, cliRuns } = PLAN.diff;
+  progress(`diff: ${functions} functions, ${runs} runs in one process, ${cliRuns} as CLI processes`);
+  const strict = await measureDiff(functions, runs);
+  const cli = await measureDiffCli(functions, cliRuns);
+  const row = (id: string, label: string, r: DiffCost, cpu: boolean): Row => ({
+    id,
+    measure: `${label}, ${num(r.functions)} functions`,
+    ours: `${num(r.diffMs)} ms`,
+    baseline: `${num(r.evaluationMs)} ms`,
+    ratio: cpu ? `${r.ratio.toFixed(2)}x (CPU ${r.cpuRatio.toFixed(2)}x)` : `${r.ratio.toFixed(2)}x`,
+    target: "<= 2.50x",
+    met: r.ratio <= 2.5,
+  });
+  return {
+    number: 6,
+    title: "Cost of `callgraph diff`",
+    measured:
+      "From bench/diff.ts (`measureDiff`, `measureDiffCli`): a whole `callgraph diff --base REF` (worktree of the base, both " +
+      "evaluations, the diff, its markdown, clean-up) on a temporary repository whose head adds two edges and a public " +
+      "invoker to a ring of functions. 6a in this warm process (medians, a full GC before each run); 6b as fresh CLI " +
+      "processes, as a user runs it.",
+    baseline:
+      "One evaluation of the same program: `evaluate` of the head in 6a, `callgraph graph --format json` in 6b (each a " +
+      "fresh process that loads @pulumi/gcp too, so 6b is the lenient ratio and 6a the strict one).",
+    rows: [
+      row("6a", "diff vs one evaluation, in one process", strict, true),
+      row("6b", "diff vs graph, as CLI processes", cli, false),
+    ],
+    notes: [],
+  };
+}
+
+void main().catch((error: unknown) => {
+  process.stderr.write(
+    `bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
+  process.exit(1);
+});
