@@ -18,21 +18,31 @@ export = async () => {
   const config = new pulumi.Config("callgraph");
   const topology = parseTopology(config.getObject<unknown>("functions"), {
     defaultGeneration: config.getObject<unknown>("generation"),
-    sourceExists: (folder) => fs.statSync(path.resolve(__dirname, folder), { throwIfNoEntry: false })?.isDirectory() ?? false,
+    sourceExists: (folder) =>
+      fs.statSync(path.resolve(__dirname, folder), { throwIfNoEntry: false })?.isDirectory() ?? false,
   });
   // 2nd-gen URLs carry the project number: from config, or looked up (a read, known at preview time too).
   const projectNumber = hasSecondGen(topology)
-    ? (config.get("projectNumber", { pattern: /^[0-9]+$/ }) ?? (await gcp.organizations.getProject({ projectId: project })).number)
+    ? (config.get("projectNumber", { pattern: /^[0-9]+$/ }) ??
+      (await gcp.organizations.getProject({ projectId: project })).number)
     : undefined;
 
-  const graph = new CallGraph("callgraph", { topology, project, region, projectNumber, projectRoot: __dirname });
+  const graph = new CallGraph("callgraph", {
+    topology,
+    project,
+    region,
+    projectNumber,
+    projectRoot: __dirname,
+  });
 
   return {
     /** Every function's URL and runtime service account. */
     functions: pulumi
       .all([graph.urls, graph.serviceAccounts])
       .apply(([urls, accounts]) =>
-        Object.fromEntries(Object.keys(urls).map((name) => [name, { url: urls[name], serviceAccount: accounts[name] }])),
+        Object.fromEntries(
+          Object.keys(urls).map((name) => [name, { url: urls[name], serviceAccount: accounts[name] }]),
+        ),
       ),
     /** The declared call graph: who may invoke whom, and who else may invoke each function. */
     callGraph: {

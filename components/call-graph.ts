@@ -70,7 +70,9 @@ export class CallGraph extends pulumi.ComponentResource {
    * The invoker binding of every function that has invokers, by function name: on the function (1st gen), or
    * on its Cloud Run service (2nd gen).
    */
-  public readonly invokerBindings: Readonly<Record<string, gcp.cloudfunctions.FunctionIamBinding | gcp.cloudrunv2.ServiceIamBinding>>;
+  public readonly invokerBindings: Readonly<
+    Record<string, gcp.cloudfunctions.FunctionIamBinding | gcp.cloudrunv2.ServiceIamBinding>
+  >;
   /** The private bucket that holds the source archives. */
   public readonly sourceBucket: gcp.storage.Bucket;
   /** Function name -> URL. */
@@ -144,7 +146,8 @@ export class CallGraph extends pulumi.ComponentResource {
       );
     }
 
-    const bindings: Record<string, gcp.cloudfunctions.FunctionIamBinding | gcp.cloudrunv2.ServiceIamBinding> = {};
+    const bindings: Record<string, gcp.cloudfunctions.FunctionIamBinding | gcp.cloudrunv2.ServiceIamBinding> =
+      {};
     for (const spec of topology.functions) {
       const members = invokerMembers(topology, spec.name, project);
       if (members.length === 0) continue; // IAM rejects a binding with no members
@@ -177,7 +180,9 @@ export class CallGraph extends pulumi.ComponentResource {
     this.functions = functions;
     this.invokerBindings = bindings;
     this.edges = edges(topology);
-    this.urls = pulumi.output(Object.fromEntries(topology.functions.map((f) => [f.name, functions[f.name].url])));
+    this.urls = pulumi.output(
+      Object.fromEntries(topology.functions.map((f) => [f.name, functions[f.name].url])),
+    );
     this.serviceAccounts = pulumi.output(
       Object.fromEntries(topology.functions.map((f) => [f.name, functions[f.name].serviceAccountEmail])),
     );
@@ -186,6 +191,12 @@ export class CallGraph extends pulumi.ComponentResource {
 }
 
 /** The service accounts of the functions that call `spec`. */
-function callerAccounts(topology: Topology, spec: FunctionSpec, functions: Readonly<Record<string, ServiceFunction>>): gcp.serviceaccount.Account[] {
-  return topology.functions.filter((caller) => caller.calls.includes(spec.name)).map((caller) => functions[caller.name].serviceAccount);
+function callerAccounts(
+  topology: Topology,
+  spec: FunctionSpec,
+  functions: Readonly<Record<string, ServiceFunction>>,
+): gcp.serviceaccount.Account[] {
+  return topology.functions
+    .filter((caller) => caller.calls.includes(spec.name))
+    .map((caller) => functions[caller.name].serviceAccount);
 }

@@ -106,7 +106,8 @@ function fromDiskCache(root: string, source: string, outDir: string): FunctionAr
   const zipPath = path.join(outDir, `${manifest.sha256}.zip`);
   if (!fs.existsSync(zipPath)) return undefined;
   // A new file in the folder that no old input imports cannot change the bundle, except a new entry file.
-  if (!manifest.inputs.includes(path.relative(root, entryOf(root, source)).split(path.sep).join("/"))) return undefined;
+  if (!manifest.inputs.includes(path.relative(root, entryOf(root, source)).split(path.sep).join("/")))
+    return undefined;
   const inputsHash = hashFiles(root, manifest.inputs);
   if (inputsHash !== manifest.inputsHash) return undefined;
   return { path: zipPath, sha256: manifest.sha256, size: manifest.size };
@@ -116,7 +117,10 @@ function hashFiles(root: string, files: readonly string[]): string | undefined {
   const hash = createHash("sha256").update(`${esbuild.version}\0${TARGET}\0`);
   for (const file of files) {
     try {
-      hash.update(file).update("\0").update(fs.readFileSync(path.resolve(root, file)));
+      hash
+        .update(file)
+        .update("\0")
+        .update(fs.readFileSync(path.resolve(root, file)));
     } catch {
       return undefined; // an input is gone: rebuild
     }
@@ -131,7 +135,11 @@ function manifestPath(outDir: string, root: string, source: string): string {
 
 function packageJson(source: string): string {
   // No dependencies: everything is in index.js, so the build step installs nothing.
-  const name = path.basename(source).toLowerCase().replace(/[^a-z0-9-]/g, "-") || "function";
+  const name =
+    path
+      .basename(source)
+      .toLowerCase()
+      .replace(/[^a-z0-9-]/g, "-") || "function";
   return `${JSON.stringify({ name, version: "1.0.0", private: true, main: "index.js", engines: { node: ">=20" } }, null, 2)}\n`;
 }
 

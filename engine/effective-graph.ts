@@ -2,7 +2,14 @@ import { grantsOf } from "../policy/iam";
 import { fromEngine } from "../policy/from-engine";
 import { isUnknown } from "../policy/model";
 import { isInvokingRole, TYPES } from "./resource-types";
-import { UNKNOWN, type EffectiveGraph, type Grant, type GraphEdge, type GraphFunction, type RegisteredResource } from "./types";
+import {
+  UNKNOWN,
+  type EffectiveGraph,
+  type Grant,
+  type GraphEdge,
+  type GraphFunction,
+  type RegisteredResource,
+} from "./types";
 
 interface Defaults {
   readonly project: string;
@@ -29,7 +36,9 @@ export function effectiveGraph(resources: readonly RegisteredResource[], default
     const role = isUnknown(grant.role) ? UNKNOWN : grant.role;
     if (role !== UNKNOWN && !isInvokingRole(role)) continue;
     const member = isUnknown(grant.member) ? UNKNOWN : grant.member;
-    const email = member.startsWith("serviceAccount:") ? member.slice("serviceAccount:".length).toLowerCase() : undefined;
+    const email = member.startsWith("serviceAccount:")
+      ? member.slice("serviceAccount:".length).toLowerCase()
+      : undefined;
     const wide = grant.scope === "project" || grant.scope === "folder" || grant.scope === "organization";
     const r = byUrn.get(grant.resource.urn)!;
     grants.push({
@@ -42,7 +51,12 @@ export function effectiveGraph(resources: readonly RegisteredResource[], default
       managed: hasAncestor(r, TYPES.callGraph, byUrn),
     });
   }
-  grants.sort((a, b) => compare(`${a.target}\0${a.member}\0${a.role}\0${a.resource.urn}`, `${b.target}\0${b.member}\0${b.role}\0${b.resource.urn}`));
+  grants.sort((a, b) =>
+    compare(
+      `${a.target}\0${a.member}\0${a.role}\0${a.resource.urn}`,
+      `${b.target}\0${b.member}\0${b.role}\0${b.resource.urn}`,
+    ),
+  );
 
   const edges = new Map<string, GraphEdge>();
   const external = new Map<string, { function: string; member: string; managed: boolean }>();
@@ -50,9 +64,17 @@ export function effectiveGraph(resources: readonly RegisteredResource[], default
     const targets = grant.scope === "project" ? functions.map((f) => f.name) : [grant.target];
     for (const to of targets) {
       if (grant.callerFunction) {
-        edges.set(`${grant.callerFunction}\0${to}\0${grant.managed}`, { from: grant.callerFunction, to, managed: grant.managed });
+        edges.set(`${grant.callerFunction}\0${to}\0${grant.managed}`, {
+          from: grant.callerFunction,
+          to,
+          managed: grant.managed,
+        });
       } else {
-        external.set(`${to}\0${grant.member}\0${grant.managed}`, { function: to, member: grant.member, managed: grant.managed });
+        external.set(`${to}\0${grant.member}\0${grant.managed}`, {
+          function: to,
+          member: grant.member,
+          managed: grant.managed,
+        });
       }
     }
   }
@@ -60,12 +82,18 @@ export function effectiveGraph(resources: readonly RegisteredResource[], default
     functions: functions.sort((a, b) => compare(a.name, b.name)),
     grants,
     edges: [...edges.values()].sort((a, b) => compare(`${a.from}\0${a.to}`, `${b.from}\0${b.to}`)),
-    externalInvokers: [...external.values()].sort((a, b) => compare(`${a.function}\0${a.member}`, `${b.function}\0${b.member}`)),
+    externalInvokers: [...external.values()].sort((a, b) =>
+      compare(`${a.function}\0${a.member}`, `${b.function}\0${b.member}`),
+    ),
   };
 }
 
 /** A function resource of either generation, as the graph describes it. */
-function toFunction(r: RegisteredResource, all: readonly RegisteredResource[], defaults: Defaults): GraphFunction {
+function toFunction(
+  r: RegisteredResource,
+  all: readonly RegisteredResource[],
+  defaults: Defaults,
+): GraphFunction {
   const i = r.inputs;
   const generation = r.type === TYPES.functionV2 ? 2 : 1;
   // gen2 keeps runtime settings under serviceConfig and build settings under buildConfig; gen1 at the top.
@@ -76,8 +104,11 @@ function toFunction(r: RegisteredResource, all: readonly RegisteredResource[], d
   const region = String((generation === 2 ? i.location : i.region) ?? defaults.region);
   const environment = record(service.environmentVariables) as Record<string, string>;
   const storage = record(record(build.source).storageSource);
-  const [bucket, object] = generation === 2 ? [storage.bucket, storage.object] : [i.sourceArchiveBucket, i.sourceArchiveObject];
-  const archive = all.find((o) => o.type === TYPES.bucketObject && o.inputs.name === object && o.inputs.bucket === bucket);
+  const [bucket, object] =
+    generation === 2 ? [storage.bucket, storage.object] : [i.sourceArchiveBucket, i.sourceArchiveObject];
+  const archive = all.find(
+    (o) => o.type === TYPES.bucketObject && o.inputs.name === object && o.inputs.bucket === bucket,
+  );
   const asset = archive?.inputs.source as { asset?: unknown } | undefined;
   const output = generation === 2 ? r.outputs.url : r.outputs.httpsTriggerUrl;
   return {
@@ -88,7 +119,10 @@ function toFunction(r: RegisteredResource, all: readonly RegisteredResource[], d
     generation,
     // No account named means the default one (PROJECT@appspot / PROJECT_NUMBER-compute): reported as empty.
     serviceAccount: typeof service.serviceAccountEmail === "string" ? service.serviceAccountEmail : "",
-    url: typeof output === "string" && output !== UNKNOWN ? output : expectedUrl(generation, name, project, region, environment),
+    url:
+      typeof output === "string" && output !== UNKNOWN
+        ? output
+        : expectedUrl(generation, name, project, region, environment),
     entryPoint: String(build.entryPoint ?? name),
     runtime: String(build.runtime ?? ""),
     timeoutSeconds: Number((generation === 2 ? service.timeoutSeconds : i.timeout) ?? 60),
@@ -101,17 +135,33 @@ function toFunction(r: RegisteredResource, all: readonly RegisteredResource[], d
  * The URL GCP will give a function before it exists: gen1's is fixed by region, project and name; gen2's needs
  * the project number, so it is taken from the function's own environment when the program set it.
  */
-function expectedUrl(generation: 1 | 2, name: string, project: string, region: string, env: Readonly<Record<string, string>>): string {
+function expectedUrl(
+  generation: 1 | 2,
+  name: string,
+  project: string,
+  region: string,
+  env: Readonly<Record<string, string>>,
+): string {
   if (generation === 1) return `https://${region}-${project}.cloudfunctions.net/${name}`;
   return env.CALLGRAPH_SELF_URL ?? UNKNOWN;
 }
 
 function record(value: unknown): Readonly<Record<string, unknown>> {
-  return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+  return value !== null && typeof value === "object" && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : {};
 }
 
-function hasAncestor(r: RegisteredResource, type: string, byUrn: ReadonlyMap<string, RegisteredResource>): boolean {
-  for (let p = r.parent ? byUrn.get(r.parent) : undefined; p; p = p.parent ? byUrn.get(p.parent) : undefined) {
+function hasAncestor(
+  r: RegisteredResource,
+  type: string,
+  byUrn: ReadonlyMap<string, RegisteredResource>,
+): boolean {
+  for (
+    let p = r.parent ? byUrn.get(r.parent) : undefined;
+    p;
+    p = p.parent ? byUrn.get(p.parent) : undefined
+  ) {
     if (p.type === type) return true;
   }
   return false;

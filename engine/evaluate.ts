@@ -70,7 +70,11 @@ async function evaluateNow(options: EvaluateOptions): Promise<Evaluation> {
     try {
       outputs = await runProgram(programRequire, entry);
     } catch (error) {
-      throw new EvaluationError(error instanceof Error ? error.message : String(error), recorder.resources(), error);
+      throw new EvaluationError(
+        error instanceof Error ? error.message : String(error),
+        recorder.resources(),
+        error,
+      );
     }
     await runtime.waitForRPCs();
     const resolved = await resolveExports(pulumi, (outputs ?? {}) as Record<string, unknown>);
@@ -80,7 +84,15 @@ async function evaluateNow(options: EvaluateOptions): Promise<Evaluation> {
     failures.push(...recorder.failures);
     if (failures.length > 0) throw programFailure(failures, recorder.resources());
     const resources = recorder.resources();
-    return { project, stack, preview, resources, outputs: resolved, graph: effectiveGraph(resources, { project, region }), config };
+    return {
+      project,
+      stack,
+      preview,
+      resources,
+      outputs: resolved,
+      graph: effectiveGraph(resources, { project, region }),
+      config,
+    };
   } finally {
     Error.stackTraceLimit = stackTraceLimit;
     process.off("unhandledRejection", onRejection);
@@ -97,12 +109,17 @@ async function runProgram(programRequire: NodeJS.Require, entry: string): Promis
   const loaded = programRequire(entry) as unknown;
   const program = typeof loaded === "function" ? loaded : (loaded as { default?: unknown } | null)?.default;
   if (typeof program !== "function") {
-    throw new Error(`${entry} must export the program as a function (\`export = async () => { ... }\`), so it can be evaluated more than once`);
+    throw new Error(
+      `${entry} must export the program as a function (\`export = async () => { ... }\`), so it can be evaluated more than once`,
+    );
   }
   return (program as () => unknown)();
 }
 
-async function resolveExports(pulumi: typeof pulumiType, exports: Record<string, unknown>): Promise<Record<string, unknown>> {
+async function resolveExports(
+  pulumi: typeof pulumiType,
+  exports: Record<string, unknown>,
+): Promise<Record<string, unknown>> {
   const resolved: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(exports)) {
     // `promise(true)` is the SDK's own way to read an output that may be unknown during preview.
@@ -121,9 +138,16 @@ function replaceUnknowns(value: unknown): unknown {
   return value;
 }
 
-function programFailure(failures: readonly unknown[], resources: readonly RegisteredResource[]): EvaluationError {
+function programFailure(
+  failures: readonly unknown[],
+  resources: readonly RegisteredResource[],
+): EvaluationError {
   const messages = [...new Set(failures.map((f) => (f instanceof Error ? f.message : String(f))))];
-  return new EvaluationError(`the Pulumi program failed:\n${messages.map((m) => `  ${m}`).join("\n")}`, resources, failures[0]);
+  return new EvaluationError(
+    `the Pulumi program failed:\n${messages.map((m) => `  ${m}`).join("\n")}`,
+    resources,
+    failures[0],
+  );
 }
 
 /** The program failed (a bad topology, a failed registration); says what had been registered by then. */

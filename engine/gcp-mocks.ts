@@ -24,7 +24,10 @@ export function mockProjectNumber(projectId: string): string {
 }
 
 /** Answers for the types whose computed outputs matter; the rest echo their inputs. */
-const ANSWERS: Record<string, (args: pulumi.runtime.MockResourceArgs, o: GcpMocksOptions) => { id: string; computed: State }> = {
+const ANSWERS: Record<
+  string,
+  (args: pulumi.runtime.MockResourceArgs, o: GcpMocksOptions) => { id: string; computed: State }
+> = {
   // https://cloud.google.com/iam/docs/service-accounts: email is ACCOUNT_ID@PROJECT.iam.gserviceaccount.com
   "gcp:serviceaccount/account:Account": ({ inputs }, o) => {
     const project = (inputs.project as string) ?? o.project;
@@ -35,7 +38,10 @@ const ANSWERS: Record<string, (args: pulumi.runtime.MockResourceArgs, o: GcpMock
   },
   "gcp:storage/bucket:Bucket": ({ inputs, name: logical }) => {
     const name = (inputs.name as string) ?? `${logical}-${suffix(logical)}`;
-    return { id: name, computed: { name, url: `gs://${name}`, selfLink: `https://www.googleapis.com/storage/v1/b/${name}` } };
+    return {
+      id: name,
+      computed: { name, url: `gs://${name}`, selfLink: `https://www.googleapis.com/storage/v1/b/${name}` },
+    };
   },
   "gcp:storage/bucketObject:BucketObject": ({ inputs }) => {
     const bucket = inputs.bucket as string;
@@ -57,7 +63,12 @@ const ANSWERS: Record<string, (args: pulumi.runtime.MockResourceArgs, o: GcpMock
     const name = inputs.name as string;
     return {
       id: `projects/${project}/locations/${region}/functions/${name}`,
-      computed: { httpsTriggerUrl: `https://${region}-${project}.cloudfunctions.net/${name}`, project, region, status: "ACTIVE" },
+      computed: {
+        httpsTriggerUrl: `https://${region}-${project}.cloudfunctions.net/${name}`,
+        project,
+        region,
+        status: "ACTIVE",
+      },
     };
   },
   // https://cloud.google.com/run/docs/triggering/https-request#deterministic: https://NAME-NUMBER.REGION.run.app,
@@ -67,8 +78,15 @@ const ANSWERS: Record<string, (args: pulumi.runtime.MockResourceArgs, o: GcpMock
     const location = (inputs.location as string) ?? o.region;
     const name = inputs.name as string;
     const url = `https://${name}-${mockProjectNumber(project)}.${location}.run.app`;
-    const serviceConfig = { ...((inputs.serviceConfig as Record<string, unknown>) ?? {}), service: `projects/${project}/locations/${location}/services/${name}`, uri: url };
-    return { id: `projects/${project}/locations/${location}/functions/${name}`, computed: { url, serviceConfig, project, location, state: "ACTIVE", environment: "GEN_2" } };
+    const serviceConfig = {
+      ...((inputs.serviceConfig as Record<string, unknown>) ?? {}),
+      service: `projects/${project}/locations/${location}/services/${name}`,
+      uri: url,
+    };
+    return {
+      id: `projects/${project}/locations/${location}/functions/${name}`,
+      computed: { url, serviceConfig, project, location, state: "ACTIVE", environment: "GEN_2" },
+    };
   },
   "gcp:cloudrunv2/serviceIamBinding:ServiceIamBinding": ({ inputs }, o) => ({
     id: `projects/${inputs.project ?? o.project}/locations/${inputs.location ?? o.region}/services/${inputs.name}/${inputs.role}`,
@@ -82,8 +100,14 @@ const ANSWERS: Record<string, (args: pulumi.runtime.MockResourceArgs, o: GcpMock
     id: `projects/${inputs.project ?? o.project}/locations/${inputs.region ?? o.region}/functions/${inputs.cloudFunction}/${inputs.role}/${inputs.member}`,
     computed: { etag: `BwY${suffix(JSON.stringify(inputs))}=` },
   }),
-  "gcp:projects/service:Service": ({ inputs }, o) => ({ id: `${inputs.project ?? o.project}/${inputs.service}`, computed: {} }),
-  "gcp:serviceaccount/key:Key": ({ name }) => ({ id: `key-${suffix(name)}`, computed: { privateKey: "<mock key: never real>" } }),
+  "gcp:projects/service:Service": ({ inputs }, o) => ({
+    id: `${inputs.project ?? o.project}/${inputs.service}`,
+    computed: {},
+  }),
+  "gcp:serviceaccount/key:Key": ({ name }) => ({
+    id: `key-${suffix(name)}`,
+    computed: { privateKey: "<mock key: never real>" },
+  }),
 };
 
 /**
@@ -104,7 +128,12 @@ export function gcpMocks(options: GcpMocksOptions): Mocks {
     call(args) {
       if (args.token === "gcp:organizations/getProject:getProject") {
         const projectId = (args.inputs.projectId as string) ?? options.project;
-        return { projectId, number: mockProjectNumber(projectId), name: projectId, id: `projects/${projectId}` };
+        return {
+          projectId,
+          number: mockProjectNumber(projectId),
+          name: projectId,
+          id: `projects/${projectId}`,
+        };
       }
       throw new Error(`callgraph engine: no mock for invoke ${args.token}; add one to engine/gcp-mocks.ts`);
     },

@@ -9,7 +9,9 @@ interface Request {
   getCustom(): boolean;
   getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
   getDependenciesList(): string[];
-  getPropertydependenciesMap(): { forEach(cb: (deps: { getUrnsList(): string[] }, key: string) => void): void };
+  getPropertydependenciesMap(): {
+    forEach(cb: (deps: { getUrnsList(): string[] }, key: string) => void): void;
+  };
   getReplaceWithList?(): string[];
   getDeletebeforereplace(): boolean;
   getProtect?(): boolean;

@@ -92,7 +92,11 @@ export interface EffectiveGraph {
   /** Function-to-function edges, sorted. */
   readonly edges: readonly GraphEdge[];
   /** Grants to members that are not a function's service account (groups, users, allUsers…), sorted. */
-  readonly externalInvokers: readonly { readonly function: string; readonly member: string; readonly managed: boolean }[];
+  readonly externalInvokers: readonly {
+    readonly function: string;
+    readonly member: string;
+    readonly managed: boolean;
+  }[];
 }
 
 /** The result of evaluating the program once. */

@@ -38,7 +38,9 @@ export async function startFrontEnd(options: FrontEndOptions, port = 0): Promise
   jwksCache.set(options.jwksUrl, jwks);
   let url = "";
   const server = http.createServer((req, res) => {
-    void handle(req, res).catch((error: unknown) => sendJson(res, 500, { error: `front end failed: ${String(error)}` }));
+    void handle(req, res).catch((error: unknown) =>
+      sendJson(res, 500, { error: `front end failed: ${String(error)}` }),
+    );
   });
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
@@ -51,23 +53,41 @@ export async function startFrontEnd(options: FrontEndOptions, port = 0): Promise
     if (!isOpenToAll(options.invokers)) {
       const email = await verifiedEmail(req.headers.authorization, url);
       if (typeof email !== "string") {
-        sendJson(res, 401, { error: `Unauthorized: ${email.reason}` }, { "www-authenticate": `Bearer error="invalid_token"` });
+        sendJson(
+          res,
+          401,
+          { error: `Unauthorized: ${email.reason}` },
+          { "www-authenticate": `Bearer error="invalid_token"` },
+        );
         return;
       }
       if (!isInvoker(email, options.invokers)) {
-        sendJson(res, 403, { error: `Forbidden: ${email} may not invoke ${options.name} (no roles/cloudfunctions.invoker grant)` });
+        sendJson(res, 403, {
+          error: `Forbidden: ${email} may not invoke ${options.name} (no roles/cloudfunctions.invoker grant)`,
+        });
         return;
       }
     }
     forward(req, res, path.slice(prefix.length) || "/");
   }
 
-  async function verifiedEmail(header: string | undefined, audience: string): Promise<string | { reason: string }> {
+  async function verifiedEmail(
+    header: string | undefined,
+    audience: string,
+  ): Promise<string | { reason: string }> {
     const match = /^Bearer\s+(\S+)$/i.exec(header ?? "");
     if (!match) return { reason: "no bearer token" };
     try {
-      const { payload } = await jwtVerify(match[1], jwks, { issuer: GOOGLE_ISSUER, audience, algorithms: ["RS256"], clockTolerance: 30 });
-      if (typeof payload.email !== "string" || (payload.email_verified !== true && payload.email_verified !== "true")) {
+      const { payload } = await jwtVerify(match[1], jwks, {
+        issuer: GOOGLE_ISSUER,
+        audience,
+        algorithms: ["RS256"],
+        clockTolerance: 30,
+      });
+      if (
+        typeof payload.email !== "string" ||
+        (payload.email_verified !== true && payload.email_verified !== "true")
+      ) {
         return { reason: "token has no verified email" };
       }
       return payload.email;
@@ -79,7 +99,14 @@ export async function startFrontEnd(options: FrontEndOptions, port = 0): Promise
 
   function forward(req: http.IncomingMessage, res: http.ServerResponse, path: string): void {
     const upstream = http.request(
-      { host: LOOPBACK, port: options.targetPort(), method: req.method, path: path.startsWith("?") ? `/${path}` : path, headers: req.headers, timeout: options.timeoutMs },
+      {
+        host: LOOPBACK,
+        port: options.targetPort(),
+        method: req.method,
+        path: path.startsWith("?") ? `/${path}` : path,
+        headers: req.headers,
+        timeout: options.timeoutMs,
+      },
       (answer) => {
         res.writeHead(answer.statusCode ?? 502, answer.headers);
         answer.pipe(res);
@@ -88,8 +115,14 @@ export async function startFrontEnd(options: FrontEndOptions, port = 0): Promise
     upstream.on("timeout", () => upstream.destroy(new Error("timeout")));
     upstream.on("error", (error: NodeJS.ErrnoException) => {
       if (res.headersSent) return void res.destroy();
-      if (error.message === "timeout") sendJson(res, 504, { error: `function ${options.name} did not answer within ${options.timeoutMs} ms` });
-      else sendJson(res, 503, { error: `function ${options.name} is not running (${error.code ?? error.message}); the local stack restarts it` });
+      if (error.message === "timeout")
+        sendJson(res, 504, {
+          error: `function ${options.name} did not answer within ${options.timeoutMs} ms`,
+        });
+      else
+        sendJson(res, 503, {
+          error: `function ${options.name} is not running (${error.code ?? error.message}); the local stack restarts it`,
+        });
     });
     req.pipe(upstream);
   }

@@ -25,7 +25,10 @@ export interface FunctionProcessOptions {
 }
 
 // The framework's CLI (its package `bin`), next to its main module; its exports map hides the path itself.
-const FRAMEWORK_MAIN = path.join(path.dirname(require.resolve("@google-cloud/functions-framework")), "main.js");
+const FRAMEWORK_MAIN = path.join(
+  path.dirname(require.resolve("@google-cloud/functions-framework")),
+  "main.js",
+);
 const PRELOAD = path.join(__dirname, "exit-with-parent.cjs");
 const START_TIMEOUT_MS = 15_000;
 
@@ -87,7 +90,8 @@ export class FunctionProcess {
     const files = unzipSync(fs.readFileSync(this.options.archivePath));
     for (const [name, data] of Object.entries(files)) {
       const target = path.resolve(dir, name);
-      if (!target.startsWith(`${dir}${path.sep}`)) throw new Error(`${this.options.archivePath}: entry ${name} escapes the folder`);
+      if (!target.startsWith(`${dir}${path.sep}`))
+        throw new Error(`${this.options.archivePath}: entry ${name} escapes the folder`);
       fs.mkdirSync(path.dirname(target), { recursive: true });
       fs.writeFileSync(target, data);
     }
@@ -97,7 +101,15 @@ export class FunctionProcess {
     const { name, entryPoint, port, workDir, env, log } = this.options;
     const child = spawn(
       process.execPath,
-      ["--require", PRELOAD, FRAMEWORK_MAIN, `--target=${entryPoint}`, `--source=${workDir}`, `--port=${port}`, "--signature-type=http"],
+      [
+        "--require",
+        PRELOAD,
+        FRAMEWORK_MAIN,
+        `--target=${entryPoint}`,
+        `--source=${workDir}`,
+        `--port=${port}`,
+        "--signature-type=http",
+      ],
       // Only the deployment's variables: nothing of this shell (credentials, gcloud config) leaks in.
       { cwd: workDir, env: { ...env, HOME: workDir }, stdio: ["ignore", "pipe", "pipe", "ipc"] },
     );
@@ -128,8 +140,16 @@ function waitForPort(port: number, child: ChildProcess, name: string): Promise<v
   const deadline = Date.now() + START_TIMEOUT_MS;
   return new Promise((resolve, reject) => {
     const attempt = () => {
-      if (child.exitCode !== null || child.signalCode !== null) return reject(new Error(`function ${name} exited while starting (${child.signalCode ?? `code ${child.exitCode}`})`));
-      if (Date.now() > deadline) return reject(new Error(`function ${name} did not listen on port ${port} within ${START_TIMEOUT_MS} ms`));
+      if (child.exitCode !== null || child.signalCode !== null)
+        return reject(
+          new Error(
+            `function ${name} exited while starting (${child.signalCode ?? `code ${child.exitCode}`})`,
+          ),
+        );
+      if (Date.now() > deadline)
+        return reject(
+          new Error(`function ${name} did not listen on port ${port} within ${START_TIMEOUT_MS} ms`),
+        );
       const socket = net.connect(port, LOOPBACK);
       socket.once("connect", () => {
         socket.destroy();

@@ -6,7 +6,8 @@
 export async function fetchIdTokenFrom(metadataHost: string, audience: string): Promise<string> {
   const url = `http://${metadataHost}/computeMetadata/v1/instance/service-accounts/default/identity?audience=${encodeURIComponent(audience)}&format=full`;
   const res = await fetch(url, { headers: { "Metadata-Flavor": "Google" } });
-  if (!res.ok) throw new Error(`Could not fetch ID token from ${metadataHost}: HTTP ${res.status} ${await res.text()}`);
+  if (!res.ok)
+    throw new Error(`Could not fetch ID token from ${metadataHost}: HTTP ${res.status} ${await res.text()}`);
   return res.text();
 }
 
@@ -27,7 +28,11 @@ export interface FunctionResponse {
 }
 
 /** Calls a function URL with an optional bearer token. */
-export async function callFunction(url: string, request: FunctionRequest, token?: string): Promise<FunctionResponse> {
+export async function callFunction(
+  url: string,
+  request: FunctionRequest,
+  token?: string,
+): Promise<FunctionResponse> {
   const target = new URL(url + (request.path ?? ""));
   for (const [k, v] of Object.entries(request.query ?? {})) target.searchParams.set(k, v);
   const headers: Record<string, string> = {};

@@ -1,5 +1,10 @@
 import { isOpenToAll } from "./iam-members";
-import { callFunction, fetchIdTokenFrom, type FunctionRequest, type FunctionResponse } from "./metadata-client";
+import {
+  callFunction,
+  fetchIdTokenFrom,
+  type FunctionRequest,
+  type FunctionResponse,
+} from "./metadata-client";
 import type { LocalStack } from "./stack";
 
 /** What a check expects: the request reached the function (`allowed`), or the front end refused it. */
@@ -53,20 +58,33 @@ export function planScenario(stack: LocalStack): Check[] {
       expect: "allowed",
       also: {
         description: "answer carries alice's profile",
-        holds: (r) => r.status === 200 && (r.body as { profile?: { username?: string } }).profile?.username === "alice",
+        holds: (r) =>
+          r.status === 200 && (r.body as { profile?: { username?: string } }).profile?.username === "alice",
       },
     });
   }
   for (const fn of fns) {
     for (const member of fn.invokers.filter((m) => m !== "allUsers" && m !== "allAuthenticatedUsers")) {
-      checks.push({ title: `${describe(stack, member)} may invoke ${fn.name}`, as: member, function: fn.name, request: requestFor(fn.name), expect: "allowed" });
+      checks.push({
+        title: `${describe(stack, member)} may invoke ${fn.name}`,
+        as: member,
+        function: fn.name,
+        request: requestFor(fn.name),
+        expect: "allowed",
+      });
     }
   }
   for (const caller of fns) {
     for (const callee of fns) {
       const member = `serviceAccount:${caller.serviceAccount}`;
       if (caller === callee || callee.invokers.includes(member) || isOpenToAll(callee.invokers)) continue;
-      checks.push({ title: `${caller.name}'s identity calling ${callee.name} is refused`, as: member, function: callee.name, request: requestFor(callee.name), expect: 403 });
+      checks.push({
+        title: `${caller.name}'s identity calling ${callee.name} is refused`,
+        as: member,
+        function: callee.name,
+        request: requestFor(callee.name),
+        expect: 403,
+      });
     }
   }
   for (const fn of fns) {
@@ -88,7 +106,9 @@ export async function runScenario(stack: LocalStack, checks: readonly Check[]): 
     const fn = stack.functions[check.function];
     let response: FunctionResponse;
     try {
-      const token = check.as ? await fetchIdTokenFrom(stack.identities[check.as].metadataHost, fn.url) : undefined;
+      const token = check.as
+        ? await fetchIdTokenFrom(stack.identities[check.as].metadataHost, fn.url)
+        : undefined;
       response = await callFunction(fn.url, check.request, token);
     } catch (error) {
       results.push({ check, status: 0, ok: false, detail: `request failed: ${String(error)}` });

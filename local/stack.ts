@@ -66,11 +66,19 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const evaluation = await evaluate({ ...options, preview: false });
   const programDir = path.resolve(options.programDir ?? path.join(__dirname, ".."));
   const log = options.log ?? (() => undefined);
-  const grants = (fn: string) => [...new Set(evaluation.graph.grants.filter((g) => g.target === fn || g.target === "*").map((g) => g.member))].sort();
+  const grants = (fn: string) =>
+    [
+      ...new Set(
+        evaluation.graph.grants.filter((g) => g.target === fn || g.target === "*").map((g) => g.member),
+      ),
+    ].sort();
 
   const functions = evaluation.graph.functions;
   for (const fn of functions) {
-    if (!fn.archivePath) throw new Error(`function ${fn.name} has no source archive registered: the local stack runs the uploaded bundle`);
+    if (!fn.archivePath)
+      throw new Error(
+        `function ${fn.name} has no source archive registered: the local stack runs the uploaded bundle`,
+      );
   }
   const members = mintableMembers([
     ...functions.map((f) => `serviceAccount:${f.serviceAccount}`),
@@ -110,7 +118,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           name: fn.name,
           archivePath: fn.archivePath!,
           entryPoint: fn.entryPoint,
-          env: { ...localEnvironment(fn, localUrls, tokens, evaluation), ...options.environmentOverrides?.[fn.name] },
+          env: {
+            ...localEnvironment(fn, localUrls, tokens, evaluation),
+            ...options.environmentOverrides?.[fn.name],
+          },
           port: ports.get(fn.name)!,
           workDir: path.join(programDir, ".callgraph", "local", evaluation.stack, fn.name),
           restartDelayMs: options.restartDelayMs ?? 500,
@@ -129,9 +140,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       }),
     );
 
-    const identities = Object.fromEntries(Object.entries(tokens.metadataHosts).map(([m, host]) => [m, { metadataHost: host }]));
+    const identities = Object.fromEntries(
+      Object.entries(tokens.metadataHosts).map(([m, host]) => [m, { metadataHost: host }]),
+    );
     const description: LocalStackDescription = {
-      functions: Object.fromEntries(functions.map((f) => [f.name, { url: result[f.name].url, serviceAccount: f.serviceAccount }])),
+      functions: Object.fromEntries(
+        functions.map((f) => [f.name, { url: result[f.name].url, serviceAccount: f.serviceAccount }]),
+      ),
       identities,
       jwks: tokens.jwksUrl,
     };
@@ -151,12 +166,18 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
  * The deployment's environment with every deployed function URL replaced by its local one, plus what makes
  * google-auth-library fetch tokens from this identity's stand-in metadata server, and the local JWKS.
  */
-function localEnvironment(fn: GraphFunction, localUrls: ReadonlyMap<string, string>, tokens: TokenService, e: Evaluation): Record<string, string> {
+function localEnvironment(
+  fn: GraphFunction,
+  localUrls: ReadonlyMap<string, string>,
+  tokens: TokenService,
+  e: Evaluation,
+): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(fn.environment)) {
     let local = value;
     // Longest first, so `…/login` is not replaced inside `…/login-admin`.
-    for (const [deployed, url] of [...localUrls].sort((a, b) => b[0].length - a[0].length)) local = local.split(deployed).join(url);
+    for (const [deployed, url] of [...localUrls].sort((a, b) => b[0].length - a[0].length))
+      local = local.split(deployed).join(url);
     env[key] = local;
   }
   return {

@@ -74,7 +74,8 @@ export async function startTokenService(members: readonly string[]): Promise<Tok
   };
 
   const jwksServer = http.createServer((req, res) => {
-    if (req.method === "GET" && req.url === JWKS_PATH) sendJson(res, 200, { keys: [jwk] }, { "cache-control": "public, max-age=3600" });
+    if (req.method === "GET" && req.url === JWKS_PATH)
+      sendJson(res, 200, { keys: [jwk] }, { "cache-control": "public, max-age=3600" });
     else sendJson(res, 404, { error: "not found" });
   });
   servers.push(jwksServer);
@@ -94,7 +95,8 @@ export async function startTokenService(members: readonly string[]): Promise<Tok
     jwksUrl: `http://${LOOPBACK}:${jwksPort}${JWKS_PATH}`,
     metadataHosts,
     mint,
-    signClaims: (claims) => new SignJWT(claims).setProtectedHeader({ alg: "RS256", kid, typ: "JWT" }).sign(privateKey),
+    signClaims: (claims) =>
+      new SignJWT(claims).setProtectedHeader({ alg: "RS256", kid, typ: "JWT" }).sign(privateKey),
     publicJwk: jwk,
     tokenRequests: () => ({ ...counts }),
     stop: async () => {
@@ -125,9 +127,11 @@ async function serveMetadata(
     res.end(body);
   };
   const path = url.pathname.replace(/\/+$/, "");
-  if (path === "" || path === "/computeMetadata/v1" || path === "/computeMetadata/v1/instance") return reply("");
+  if (path === "" || path === "/computeMetadata/v1" || path === "/computeMetadata/v1/instance")
+    return reply("");
   if (path === "/computeMetadata/v1/project/project-id") return reply("callgraph-local");
-  if (/^\/computeMetadata\/v1\/instance\/service-accounts\/[^/]+\/email$/.test(path)) return reply(identityEmail(member));
+  if (/^\/computeMetadata\/v1\/instance\/service-accounts\/[^/]+\/email$/.test(path))
+    return reply(identityEmail(member));
   if (/^\/computeMetadata\/v1\/instance\/service-accounts\/[^/]+\/identity$/.test(path)) {
     const audience = url.searchParams.get("audience");
     if (!audience) {

@@ -29,9 +29,15 @@ export const PLATFORM_VERIFIES_TOKENS_ENV = "CALLGRAPH_PLATFORM_VERIFIES_TOKENS"
  * URLs, and no other function's (invariant 4), plus its invoker members so its code can refuse a caller that
  * IAM would refuse. Keys are sorted, so the same graph always gives byte-identical values (no spurious diffs).
  */
-export function functionEnvironment(topology: Topology, name: string, target: GcpTarget): Record<string, string> {
+export function functionEnvironment(
+  topology: Topology,
+  name: string,
+  target: GcpTarget,
+): Record<string, string> {
   const spec = getFunction(topology, name);
-  const callees = Object.fromEntries(spec.calls.map((callee) => [callee, urlOf(getFunction(topology, callee), target)]));
+  const callees = Object.fromEntries(
+    spec.calls.map((callee) => [callee, urlOf(getFunction(topology, callee), target)]),
+  );
   return {
     [ENV.function]: name,
     [ENV.selfUrl]: urlOf(spec, target),

@@ -4,7 +4,16 @@
  */
 export { functionEnvironment, ENV, PLATFORM_VERIFIES_TOKENS_ENV } from "./environment";
 export { TopologyError, type TopologyIssue } from "./errors";
-export { callersOf, edges, functionUrls, getFunction, hasSecondGen, invokerMembers, isPublic, urlOf } from "./graph";
+export {
+  callersOf,
+  edges,
+  functionUrls,
+  getFunction,
+  hasSecondGen,
+  invokerMembers,
+  isPublic,
+  urlOf,
+} from "./graph";
 export { isPublicMember, memberProblem, PUBLIC_MEMBERS } from "./members";
 export type { Edge, FunctionSpec, Topology } from "./model";
 export {
@@ -17,4 +26,11 @@ export {
   type GcpTarget,
 } from "./names";
 export { CONFIG_KEY, parseTopology, type ParseOptions } from "./parse";
-export { DEFAULTS, GENERATIONS, INGRESS_SETTINGS, MEMORY_SIZES_MB, type Generation, type Ingress } from "./schema";
+export {
+  DEFAULTS,
+  GENERATIONS,
+  INGRESS_SETTINGS,
+  MEMORY_SIZES_MB,
+  type Generation,
+  type Ingress,
+} from "./schema";

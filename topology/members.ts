@@ -41,6 +41,7 @@ export function memberProblem(member: string): string | undefined {
       ? `member type is case-sensitive: write "${known}:"`
       : `unknown member type "${kind}:" (expected user:, group:, serviceAccount: or domain:)`;
   }
-  if (!pattern.test(value)) return kind === "domain" ? `"${value}" is not a domain` : `"${value}" is not an email address`;
+  if (!pattern.test(value))
+    return kind === "domain" ? `"${value}" is not a domain` : `"${value}" is not an email address`;
   return undefined;
 }

@@ -61,9 +61,12 @@ export function serviceAccountMember(functionName: string, project: string): str
  *   which is the whole URL.
  */
 export function functionUrl(functionName: string, target: GcpTarget, generation: 1 | 2 = 1): string {
-  if (generation === 1) return `https://${target.region}-${target.project}.cloudfunctions.net/${functionName}`;
+  if (generation === 1)
+    return `https://${target.region}-${target.project}.cloudfunctions.net/${functionName}`;
   if (!target.projectNumber) {
-    throw new Error(`the URL of 2nd-gen function ${functionName} needs the project number of ${target.project}`);
+    throw new Error(
+      `the URL of 2nd-gen function ${functionName} needs the project number of ${target.project}`,
+    );
   }
   return `https://${functionName}-${target.projectNumber}.${target.region}.run.app`;
 }

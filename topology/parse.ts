@@ -40,7 +40,8 @@ export function parseTopology(raw: unknown, options: ParseOptions = {}): Topolog
     throw new TopologyError([
       {
         path: CONFIG_KEY,
-        message: "missing: declare the functions, e.g. `pulumi config set --path 'callgraph:functions.login.calls[0]' profiles`",
+        message:
+          "missing: declare the functions, e.g. `pulumi config set --path 'callgraph:functions.login.calls[0]' profiles`",
       },
     ]);
   }
@@ -56,7 +57,10 @@ export function parseTopology(raw: unknown, options: ParseOptions = {}): Topolog
   const issues: TopologyIssue[] = [];
   const generation = generationSchema.safeParse(options.defaultGeneration ?? DEFAULTS.generation);
   if (!generation.success) {
-    issues.push({ path: "callgraph:generation", message: `must be 1 or 2, got ${describeValue(options.defaultGeneration)}` });
+    issues.push({
+      path: "callgraph:generation",
+      message: `must be 1 or 2, got ${describeValue(options.defaultGeneration)}`,
+    });
   }
   const defaultGeneration = generation.success ? generation.data : DEFAULTS.generation;
   const declarations = raw as Record<string, unknown>;
@@ -65,7 +69,10 @@ export function parseTopology(raw: unknown, options: ParseOptions = {}): Topolog
   for (const name of names) {
     const at = (...rest: PropertyKey[]) => formatPath(["functions", name, ...rest]);
     if (!FUNCTION_NAME_PATTERN.test(name)) {
-      issues.push({ path: at(), message: `invalid function name ${JSON.stringify(name)}: ${nameRule(name)}` });
+      issues.push({
+        path: at(),
+        message: `invalid function name ${JSON.stringify(name)}: ${nameRule(name)}`,
+      });
     }
     // Each function is checked on its own, so one malformed function does not hide the others' problems.
     const parsed = functionDeclarationSchema.safeParse(declarations[name], { reportInput: true });
@@ -98,7 +105,8 @@ function sourceIssues(
   if (!options.sourceExists || (declared !== undefined && typeof declared !== "string")) return [];
   const folder = declared ?? defaultSource(name);
   if (options.sourceExists(folder)) return [];
-  const hint = declared === undefined ? " (the default is functions/<name>; set `source` to use another folder)" : "";
+  const hint =
+    declared === undefined ? " (the default is functions/<name>; set `source` to use another folder)" : "";
   return [{ path: at("source"), message: `source folder ${JSON.stringify(folder)} does not exist${hint}` }];
 }
 
@@ -106,13 +114,15 @@ function sourceIssues(
 function wellTypedParts(value: unknown): FunctionDeclaration {
   if (typeof value !== "object" || value === null) return {};
   const record = value as Record<string, unknown>;
-  const strings = (v: unknown) => (Array.isArray(v) && v.every((x) => typeof x === "string") ? (v as string[]) : undefined);
+  const strings = (v: unknown) =>
+    Array.isArray(v) && v.every((x) => typeof x === "string") ? (v as string[]) : undefined;
   const entryPoint = typeof record.entryPoint === "string" ? record.entryPoint : undefined;
   return { calls: strings(record.calls), invokers: strings(record.invokers), entryPoint };
 }
 
 function nameRule(name: string): string {
-  if (name.length > MAX_FUNCTION_NAME_LENGTH) return `at most ${MAX_FUNCTION_NAME_LENGTH} characters (it has ${name.length})`;
+  if (name.length > MAX_FUNCTION_NAME_LENGTH)
+    return `at most ${MAX_FUNCTION_NAME_LENGTH} characters (it has ${name.length})`;
   return "use lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen";
 }
 
@@ -126,27 +136,47 @@ function referenceIssues(
   const seen = new Set<string>();
   (decl.calls ?? []).forEach((callee, i) => {
     if (callee === name) {
-      issues.push({ path: at("calls", i), message: `${JSON.stringify(callee)} calls itself: a function needs no grant to run its own code` });
+      issues.push({
+        path: at("calls", i),
+        message: `${JSON.stringify(callee)} calls itself: a function needs no grant to run its own code`,
+      });
     } else if (!names.includes(callee)) {
-      issues.push({ path: at("calls", i), message: `unknown function ${JSON.stringify(callee)}${suggestion(callee, names.filter((n) => n !== name))}` });
+      issues.push({
+        path: at("calls", i),
+        message: `unknown function ${JSON.stringify(callee)}${suggestion(
+          callee,
+          names.filter((n) => n !== name),
+        )}`,
+      });
     } else if (seen.has(callee)) {
       issues.push({ path: at("calls", i), message: `${JSON.stringify(callee)} is listed twice` });
     }
     seen.add(callee);
   });
   if (decl.entryPoint !== undefined && !JS_IDENTIFIER.test(decl.entryPoint)) {
-    issues.push({ path: at("entryPoint"), message: `${JSON.stringify(decl.entryPoint)} is not a JavaScript export name` });
+    issues.push({
+      path: at("entryPoint"),
+      message: `${JSON.stringify(decl.entryPoint)} is not a JavaScript export name`,
+    });
   }
   return issues;
 }
 
-function memberIssues(decl: Pick<FunctionDeclaration, "invokers">, at: (...rest: PropertyKey[]) => string): TopologyIssue[] {
+function memberIssues(
+  decl: Pick<FunctionDeclaration, "invokers">,
+  at: (...rest: PropertyKey[]) => string,
+): TopologyIssue[] {
   const issues: TopologyIssue[] = [];
   const seen = new Set<string>();
   (decl.invokers ?? []).forEach((member, i) => {
     const problem = memberProblem(member);
-    if (problem) issues.push({ path: at("invokers", i), message: `invalid member ${JSON.stringify(member)}: ${problem}` });
-    else if (seen.has(member)) issues.push({ path: at("invokers", i), message: `${JSON.stringify(member)} is listed twice` });
+    if (problem)
+      issues.push({
+        path: at("invokers", i),
+        message: `invalid member ${JSON.stringify(member)}: ${problem}`,
+      });
+    else if (seen.has(member))
+      issues.push({ path: at("invokers", i), message: `${JSON.stringify(member)} is listed twice` });
     seen.add(member);
   });
   return issues;
@@ -157,7 +187,10 @@ function memberIssues(decl: Pick<FunctionDeclaration, "invokers">, at: (...rest:
  * bits of hash in long ids this should never fire, but a collision must be refused, not deployed. `idOf` is
  * injectable so that the refusal itself can be tested.
  */
-export function serviceAccountCollisions(names: readonly string[], idOf: (name: string) => string = serviceAccountId): TopologyIssue[] {
+export function serviceAccountCollisions(
+  names: readonly string[],
+  idOf: (name: string) => string = serviceAccountId,
+): TopologyIssue[] {
   const owner = new Map<string, string>();
   const issues: TopologyIssue[] = [];
   for (const name of names) {
@@ -165,7 +198,10 @@ export function serviceAccountCollisions(names: readonly string[], idOf: (name: 
     const id = idOf(name);
     const other = owner.get(id);
     if (other) {
-      issues.push({ path: formatPath(["functions", name]), message: `service-account id "${id}" is also derived from "${other}": rename one of them` });
+      issues.push({
+        path: formatPath(["functions", name]),
+        message: `service-account id "${id}" is also derived from "${other}": rename one of them`,
+      });
     } else owner.set(id, name);
   }
   return issues;
@@ -197,7 +233,9 @@ function suggestion(word: string, candidates: readonly string[]): string {
   // Only suggest near misses; a far-off name is more likely a missing declaration than a typo. A short word is
   // within 2 edits of any short name ("cd" vs "ab"), so the distance must also stay below the word's length.
   const d = distance(word, best);
-  return d <= Math.max(2, Math.floor(word.length / 3)) && d < word.length ? ` (did you mean ${JSON.stringify(best)}?)` : "";
+  return d <= Math.max(2, Math.floor(word.length / 3)) && d < word.length
+    ? ` (did you mean ${JSON.stringify(best)}?)`
+    : "";
 }
 
 /** Turns one zod issue into ours: config path, the offending value, and what was expected, in plain words. */
@@ -210,9 +248,19 @@ function schemaIssue(name: string, issue: $ZodIssue): TopologyIssue[] {
         message: `unknown key ${JSON.stringify(key)}${suggestion(key, DECLARATION_KEYS)} (allowed: ${DECLARATION_KEYS.join(", ")})`,
       }));
     case "invalid_type":
-      return [{ path: formatPath(path), message: `expected ${expectedWords(issue.path, issue.expected)}, got ${describeValue(issue.input)}` }];
+      return [
+        {
+          path: formatPath(path),
+          message: `expected ${expectedWords(issue.path, issue.expected)}, got ${describeValue(issue.input)}`,
+        },
+      ];
     case "invalid_value":
-      return [{ path: formatPath(path), message: `${describeValue(issue.input)} is not one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}` }];
+      return [
+        {
+          path: formatPath(path),
+          message: `${describeValue(issue.input)} is not one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`,
+        },
+      ];
     default:
       return [{ path: formatPath(path), message: `${issue.message}, got ${describeValue(issue.input)}` }];
   }

@@ -54,7 +54,11 @@ export = async () => {
       environmentVariables: {
         // The pattern under test: the caller's environment waits for each callee's deployed URL.
         CALLGRAPH_CALLEES: pulumi
-          .all(callees.map(({ name, fn: callee }) => callee.httpsTriggerUrl.apply((url) => [name, url] as const)))
+          .all(
+            callees.map(({ name, fn: callee }) =>
+              callee.httpsTriggerUrl.apply((url) => [name, url] as const),
+            ),
+          )
           .apply((pairs) => JSON.stringify(Object.fromEntries(pairs))),
       },
     });

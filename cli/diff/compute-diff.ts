@@ -160,7 +160,9 @@ function grantsByKey(graph: ReviewGraph, asHead: (name: string) => string): Map<
 const GENERATION_INVOKER_ROLES = ["roles/cloudfunctions.invoker", "roles/run.invoker"];
 
 function roleKey(facts: GrantFacts): string {
-  return facts.scope === "function" && GENERATION_INVOKER_ROLES.includes(facts.role) ? "<invoker>" : facts.role;
+  return facts.scope === "function" && GENERATION_INVOKER_ROLES.includes(facts.role)
+    ? "<invoker>"
+    : facts.role;
 }
 
 function toFacts(g: ReviewGrant, asHead: (name: string) => string): GrantFacts {

@@ -22,7 +22,12 @@ export function renderGraphTable(graph: ReviewGraph, heading: GraphHeading): str
   ];
   const rows = graph.functions.map((f) => {
     const invokers = graph.invocations.filter((i) => i.function === f.name).map(invokerCell);
-    return [f.name, `gen${f.generation}`, f.serviceAccount || "(default account)", invokers.join(", ") || "(nobody)"];
+    return [
+      f.name,
+      `gen${f.generation}`,
+      f.serviceAccount || "(default account)",
+      invokers.join(", ") || "(nobody)",
+    ];
   });
   lines.push(...columns([["FUNCTION", "GEN", "RUNS AS", "MAY BE INVOKED BY"], ...rows]));
   if (undeclared.length > 0) {

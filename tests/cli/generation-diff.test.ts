@@ -19,7 +19,9 @@ describe.each([false, true])("profiles moves from gen1 to gen2 (preview: %s)", (
     const base = await evaluate({ stack: "gen", config: config(1), preview });
     const head = await evaluate({ stack: "gen", config: config(2), preview });
     const diff = computeDiff(base.graph, head.graph);
-    expect(diff.changes.map((c) => [c.kind, c.subject, c.risk])).toEqual([["generation-changed", "profiles", "medium"]]);
+    expect(diff.changes.map((c) => [c.kind, c.subject, c.risk])).toEqual([
+      ["generation-changed", "profiles", "medium"],
+    ]);
     expect(diff.invocations.every((i) => i.status === "kept")).toBe(true);
     expect(diff.invocations.map((i) => `${i.invoker}->${i.function}`)).toEqual([
       "group:developers@example.com->login",
@@ -37,8 +39,15 @@ describe.each([false, true])("profiles moves from gen1 to gen2 (preview: %s)", (
 });
 
 test("the PR comment names the generation change and says the grants carry over", async () => {
-  const diff = computeDiff((await evaluate({ stack: "gen", config: config(1) })).graph, (await evaluate({ stack: "gen", config: config(2) })).graph);
-  const markdown = renderDiffMarkdown(diff, { base: { ref: "main", commit: "0123456789abcdef" }, head: { ref: "working tree" }, stack: "gen" });
+  const diff = computeDiff(
+    (await evaluate({ stack: "gen", config: config(1) })).graph,
+    (await evaluate({ stack: "gen", config: config(2) })).graph,
+  );
+  const markdown = renderDiffMarkdown(diff, {
+    base: { ref: "main", commit: "0123456789abcdef" },
+    head: { ref: "working tree" },
+    stack: "gen",
+  });
   expect(markdown).toContain("generation 1 → 2");
   expect(markdown).toContain("its account and grants carry over");
 });

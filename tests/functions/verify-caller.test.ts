@@ -246,19 +246,27 @@ describe("verifyCaller, signature removed by the platform (Cloud Run / gen2)", (
     ["undeclared service account: 403", {}, SEARCH_SA, 403],
   ])("private function, %s", async (_name, extra, email, expected) => {
     expect(
-      await status(bearer(signatureRemoved(await authority.sign(googleClaims(email, SELF, extra)))), stripped),
+      await status(
+        bearer(signatureRemoved(await authority.sign(googleClaims(email, SELF, extra)))),
+        stripped,
+      ),
     ).toBe(expected);
   });
 
   test("private function, wrong audience: 401", async () => {
-    expect(await status(bearer(signatureRemoved(await authority.mint(LOGIN_SA, `${SELF}-other`))), stripped)).toBe(401);
+    expect(
+      await status(bearer(signatureRemoved(await authority.mint(LOGIN_SA, `${SELF}-other`))), stripped),
+    ).toBe(401);
   });
 
   test.each(["allUsers", "allAuthenticatedUsers"])(
     "public function (%s): refused, nobody verified the signature",
     async (member) => {
       expect(
-        await status(bearer(signatureRemoved(await authority.mint(LOGIN_SA, SELF))), { ...stripped, invokers: [member] }),
+        await status(bearer(signatureRemoved(await authority.mint(LOGIN_SA, SELF))), {
+          ...stripped,
+          invokers: [member],
+        }),
       ).toBe(401);
     },
   );

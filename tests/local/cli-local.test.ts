@@ -7,7 +7,10 @@ const root = path.resolve(__dirname, "../..");
 const tsx = path.join(root, "node_modules", ".bin", "tsx");
 
 function run(args: string[]): ChildProcess {
-  return spawn(tsx, ["cli/main.ts", "local", "--quiet", ...args], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+  return spawn(tsx, ["cli/main.ts", "local", "--quiet", ...args], {
+    cwd: root,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
 }
 
 function output(child: ChildProcess): { text: () => string } {
@@ -37,11 +40,14 @@ function functionProcesses(ancestor: number): number[] {
     .filter((row) => row.length > 2)
     .map(([pid, ppid, ...args]) => ({ pid: Number(pid), ppid: Number(ppid), args }));
   const below = new Set([ancestor]);
-  for (let grew = true; grew; ) {
+  for (let grew = true; grew;) {
     grew = false;
-    for (const row of rows) if (below.has(row.ppid) && !below.has(row.pid)) (below.add(row.pid), (grew = true));
+    for (const row of rows)
+      if (below.has(row.ppid) && !below.has(row.pid)) (below.add(row.pid), (grew = true));
   }
-  return rows.filter((r) => below.has(r.pid) && r.args.some((a) => a.startsWith("--target="))).map((r) => r.pid);
+  return rows
+    .filter((r) => below.has(r.pid) && r.args.some((a) => a.startsWith("--target=")))
+    .map((r) => r.pid);
 }
 
 function alive(pid: number): boolean {
@@ -65,20 +71,32 @@ test("--once runs the scenario and exits 0 when every expectation held", async (
 test("serves until Ctrl-C, then stops every function process and frees every port", async () => {
   const child = run([]);
   const out = output(child);
-  for (let i = 0; i < 300 && !out.text().includes("Serving until Ctrl-C"); i++) await new Promise((r) => setTimeout(r, 100));
+  for (let i = 0; i < 300 && !out.text().includes("Serving until Ctrl-C"); i++)
+    await new Promise((r) => setTimeout(r, 100));
   expect(out.text()).toContain("Serving until Ctrl-C");
-  const state = JSON.parse(fs.readFileSync(path.join(root, ".callgraph", "local.json"), "utf8")) as { functions: Record<string, { url: string }> };
+  const state = JSON.parse(fs.readFileSync(path.join(root, ".callgraph", "local.json"), "utf8")) as {
+    functions: Record<string, { url: string }>;
+  };
   const ports = Object.values(state.functions).map((f) => Number(new URL(f.url).port));
   const pids = functionProcesses(child.pid!);
   expect(pids).toHaveLength(3);
 
   // `callgraph invoke --local` answers "can X call Y?" against the running stack.
-  const invoke = (...args: string[]) => spawnSync(tsx, ["cli/main.ts", "invoke", ...args, "--local"], { cwd: root, encoding: "utf8" });
+  const invoke = (...args: string[]) =>
+    spawnSync(tsx, ["cli/main.ts", "invoke", ...args, "--local"], { cwd: root, encoding: "utf8" });
   const refusedCall = invoke("search", "--as", "login", "--path", "?q=a");
   expect([refusedCall.status, refusedCall.stdout.split("\n")[0]]).toEqual([1, "HTTP 403"]);
-  const login = invoke("login", "--as", "group:developers@example.com", "--data", '{"username":"alice","password":"wonderland"}');
+  const login = invoke(
+    "login",
+    "--as",
+    "group:developers@example.com",
+    "--data",
+    '{"username":"alice","password":"wonderland"}',
+  );
   expect([login.status, login.stdout.split("\n")[0]]).toEqual([0, "HTTP 200"]);
-  expect(JSON.parse(login.stdout.slice(login.stdout.indexOf("\n") + 1))).toMatchObject({ profile: { username: "alice" } });
+  expect(JSON.parse(login.stdout.slice(login.stdout.indexOf("\n") + 1))).toMatchObject({
+    profile: { username: "alice" },
+  });
 
   child.kill("SIGINT");
   expect(await exited(child)).toBe(0);

@@ -9,7 +9,9 @@ const OUTSIDER = "user:outsider@example.com";
 /** Calls `fn` through its front end as `member` (undefined: no token) with its demo request. */
 async function callAs(stack: LocalStack, member: string | undefined, fn: string) {
   const entry = stack.evaluation.graph.functions.find((f) => f.name === fn)!.entryPoint;
-  const token = member ? await fetchIdTokenFrom(stack.identities[member].metadataHost, stack.functions[fn].url) : undefined;
+  const token = member
+    ? await fetchIdTokenFrom(stack.identities[member].metadataHost, stack.functions[fn].url)
+    : undefined;
   return callFunction(stack.functions[fn].url, DEMO_REQUESTS[entry] ?? {}, token);
 }
 
@@ -20,7 +22,11 @@ function declaredInvoker(stack: LocalStack, member: string, fn: string): boolean
   const decl = stack.evaluation.config["callgraph:functions"] as Declaration;
   const invokers = decl[fn].invokers ?? [];
   const caller = Object.values(stack.functions).find((f) => `serviceAccount:${f.serviceAccount}` === member);
-  return invokers.includes(member) || invokers.includes("allUsers") || (caller !== undefined && (decl[caller.name].calls ?? []).includes(fn));
+  return (
+    invokers.includes(member) ||
+    invokers.includes("allUsers") ||
+    (caller !== undefined && (decl[caller.name].calls ?? []).includes(fn))
+  );
 }
 
 /** Every (identity, function) pair: declared ones must get 2xx, all others 403. */
@@ -73,36 +79,51 @@ describe("the default stack on loopback", () => {
     expect(body).toMatchObject({ username: "alice", profile: { username: "alice" } });
     const after = stack.tokens.tokenRequests();
     // login's own identity asked its metadata server for a token for profiles (once, then cached).
-    expect(after["serviceAccount:fn-login@callgraph-dev.iam.gserviceaccount.com"]).toBeGreaterThanOrEqual(before["serviceAccount:fn-login@callgraph-dev.iam.gserviceaccount.com"]);
-    for (let i = 0; i < 5; i++) expect((await callAs(stack, "group:developers@example.com", "login")).status).toBe(200);
-    expect(stack.tokens.tokenRequests()["serviceAccount:fn-login@callgraph-dev.iam.gserviceaccount.com"]).toBe(1);
+    expect(after["serviceAccount:fn-login@callgraph-dev.iam.gserviceaccount.com"]).toBeGreaterThanOrEqual(
+      before["serviceAccount:fn-login@callgraph-dev.iam.gserviceaccount.com"],
+    );
+    for (let i = 0; i < 5; i++)
+      expect((await callAs(stack, "group:developers@example.com", "login")).status).toBe(200);
+    expect(
+      stack.tokens.tokenRequests()["serviceAccount:fn-login@callgraph-dev.iam.gserviceaccount.com"],
+    ).toBe(1);
   });
 
   test("every declared edge and invoker gets 2xx, every other pair 403", async () => {
     await expectExactlyTheGrants(stack);
   });
 
-  test.each(["login", "profiles", "search"])("the attack set gets 401 from %s's front end and from its own code", async (fn) => {
-    const member = "group:developers@example.com";
-    const target = stack.functions[fn];
-    const entry = stack.evaluation.graph.functions.find((f) => f.name === fn)!.entryPoint;
-    const tokens = await attackTokens(stack, member, target.url);
-    const direct = `http://127.0.0.1:${target.process.port}`;
-    const frontEnd: Record<string, number> = {};
-    const code: Record<string, number> = {};
-    for (const [attack, token] of Object.entries(tokens)) {
-      frontEnd[attack] = (await callFunction(target.url, DEMO_REQUESTS[entry], token)).status;
-      code[attack] = (await callFunction(direct, DEMO_REQUESTS[entry], token)).status;
-    }
-    const all401 = Object.fromEntries(Object.keys(tokens).map((k) => [k, 401]));
-    expect(frontEnd).toEqual(all401);
-    expect(code).toEqual(all401);
-  });
+  test.each(["login", "profiles", "search"])(
+    "the attack set gets 401 from %s's front end and from its own code",
+    async (fn) => {
+      const member = "group:developers@example.com";
+      const target = stack.functions[fn];
+      const entry = stack.evaluation.graph.functions.find((f) => f.name === fn)!.entryPoint;
+      const tokens = await attackTokens(stack, member, target.url);
+      const direct = `http://127.0.0.1:${target.process.port}`;
+      const frontEnd: Record<string, number> = {};
+      const code: Record<string, number> = {};
+      for (const [attack, token] of Object.entries(tokens)) {
+        frontEnd[attack] = (await callFunction(target.url, DEMO_REQUESTS[entry], token)).status;
+        code[attack] = (await callFunction(direct, DEMO_REQUESTS[entry], token)).status;
+      }
+      const all401 = Object.fromEntries(Object.keys(tokens).map((k) => [k, 401]));
+      expect(frontEnd).toEqual(all401);
+      expect(code).toEqual(all401);
+    },
+  );
 
   test("a function's own verification refuses an undeclared service account even without the front end", async () => {
     const search = stack.functions.search;
-    const token = await stack.tokens.mint("serviceAccount:fn-login@callgraph-dev.iam.gserviceaccount.com", search.url);
-    const { status } = await callFunction(`http://127.0.0.1:${search.process.port}`, DEMO_REQUESTS.search, token);
+    const token = await stack.tokens.mint(
+      "serviceAccount:fn-login@callgraph-dev.iam.gserviceaccount.com",
+      search.url,
+    );
+    const { status } = await callFunction(
+      `http://127.0.0.1:${search.process.port}`,
+      DEMO_REQUESTS.search,
+      token,
+    );
     expect(status).toBe(403);
   });
 
@@ -115,7 +136,8 @@ describe("the default stack on loopback", () => {
     expect(Date.now() - started).toBeLessThan(15_000);
     expect(status).toBe(503);
     expect(JSON.stringify(body)).toContain("profiles");
-    for (let i = 0; i < 100 && profiles.restartCount === restarts; i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 100 && profiles.restartCount === restarts; i++)
+      await new Promise((r) => setTimeout(r, 100));
     expect(profiles.restartCount).toBe(restarts + 1);
     let again = 0;
     for (let i = 0; i < 50 && again !== 200; i++) {
@@ -143,7 +165,12 @@ describe("a larger topology with a cycle, a diamond and a public function", () =
   };
   let stack: LocalStack;
   beforeAll(async () => {
-    stack = await startLocalStack({ config, stack: "e2e", stateFile: tempState(), extraIdentities: [OUTSIDER] });
+    stack = await startLocalStack({
+      config,
+      stack: "e2e",
+      stateFile: tempState(),
+      extraIdentities: [OUTSIDER],
+    });
   }, 60_000);
   afterAll(async () => stack?.stop());
 
@@ -171,7 +198,12 @@ describe("mixed generations: gen1 login calling gen2 profiles, gen2 search calli
   };
   let stack: LocalStack;
   beforeAll(async () => {
-    stack = await startLocalStack({ config, stack: "mixed", stateFile: tempState(), extraIdentities: [OUTSIDER] });
+    stack = await startLocalStack({
+      config,
+      stack: "mixed",
+      stateFile: tempState(),
+      extraIdentities: [OUTSIDER],
+    });
   }, 60_000);
   afterAll(async () => stack?.stop());
 
@@ -191,8 +223,14 @@ describe("mixed generations: gen1 login calling gen2 profiles, gen2 search calli
 
   test("a gen2 process refuses a stripped-signature token here, where no platform verified it", async () => {
     const profiles = stack.functions.profiles;
-    const tokens = await attackTokens(stack, "serviceAccount:fn-login@callgraph-mixed.iam.gserviceaccount.com", profiles.url);
+    const tokens = await attackTokens(
+      stack,
+      "serviceAccount:fn-login@callgraph-mixed.iam.gserviceaccount.com",
+      profiles.url,
+    );
     const direct = `http://127.0.0.1:${profiles.process.port}`;
-    expect((await callFunction(direct, DEMO_REQUESTS.profiles, tokens["signature removed"])).status).toBe(401);
+    expect((await callFunction(direct, DEMO_REQUESTS.profiles, tokens["signature removed"])).status).toBe(
+      401,
+    );
   });
 });

@@ -29,7 +29,10 @@ describe.each([false, true])("a mixed-generation stack (preview: %s)", (preview)
 
   test("a public gen2 function is refused when the policy forbids public functions", async () => {
     const e = await evaluate({ stack: "mixed", config: MIXED, preview });
-    const report = runRules(fromEngine(e.resources), parsePackConfig({ "function-no-public-invoker": { forbidPublic: true } }, RULES, "test"));
+    const report = runRules(
+      fromEngine(e.resources),
+      parsePackConfig({ "function-no-public-invoker": { forbidPublic: true } }, RULES, "test"),
+    );
     expect(report.violations.map((v) => v.policy)).toEqual(["function-no-public-invoker"]);
     expect(report.violations[0].message).toContain("search");
   });

@@ -14,13 +14,20 @@ describe("same code, same archive, no diff", () => {
   });
 
   test("clean builds in two places give byte-identical archives, named by their hash", async () => {
-    const dirs = [fs.mkdtempSync(path.join(os.tmpdir(), "cg-a-")), fs.mkdtempSync(path.join(os.tmpdir(), "cg-b-"))];
+    const dirs = [
+      fs.mkdtempSync(path.join(os.tmpdir(), "cg-a-")),
+      fs.mkdtempSync(path.join(os.tmpdir(), "cg-b-")),
+    ];
     try {
-      const [a, b] = dirs.map((outDir) => buildFunctionArchive({ projectRoot: root, source: "functions/login", outDir }));
+      const [a, b] = dirs.map((outDir) =>
+        buildFunctionArchive({ projectRoot: root, source: "functions/login", outDir }),
+      );
       expect(a.sha256).toBe(b.sha256);
       expect(fs.readFileSync(a.path).equals(fs.readFileSync(b.path))).toBe(true);
       const e = await evaluate();
-      const object = e.resources.find((r) => r.type === TYPES.bucketObject && r.name === "callgraph-login-source")!;
+      const object = e.resources.find(
+        (r) => r.type === TYPES.bucketObject && r.name === "callgraph-login-source",
+      )!;
       expect(object.inputs.name).toBe(`login/${a.sha256}.zip`);
     } finally {
       for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
@@ -34,7 +41,10 @@ describe("same code, same archive, no diff", () => {
       fs.cpSync(path.join(root, "functions"), path.join(copy, "functions"), { recursive: true });
       const source = path.relative(root, path.join(copy, "functions", "profiles"));
       const before = buildFunctionArchive({ projectRoot: root, source, outDir });
-      fs.appendFileSync(path.join(copy, "functions", "profiles", "index.ts"), "\n// a change\nexport const changed = 1;\n");
+      fs.appendFileSync(
+        path.join(copy, "functions", "profiles", "index.ts"),
+        "\n// a change\nexport const changed = 1;\n",
+      );
       const after = buildFunctionArchive({ projectRoot: root, source, outDir: `${outDir}-2` });
       expect(after.sha256).not.toBe(before.sha256);
     } finally {

@@ -6,15 +6,37 @@ export const LARGE_TOPOLOGY = {
   ping: { calls: ["pong"], source: "functions/profiles", entryPoint: "profiles" },
   pong: { calls: ["ping"], source: "functions/profiles", entryPoint: "profiles" },
   // diamond: top -> left, right -> bottom
-  top: { calls: ["left", "right"], invokers: ["group:developers@example.com"], source: "functions/search", entryPoint: "search" },
+  top: {
+    calls: ["left", "right"],
+    invokers: ["group:developers@example.com"],
+    source: "functions/search",
+    entryPoint: "search",
+  },
   left: { calls: ["bottom"], source: "functions/search", entryPoint: "search" },
   right: { calls: ["bottom"], source: "functions/search", entryPoint: "search" },
-  bottom: { invokers: ["user:auditor@example.com", "serviceAccount:ci@other-project.iam.gserviceaccount.com"], source: "functions/profiles", entryPoint: "profiles" },
+  bottom: {
+    invokers: ["user:auditor@example.com", "serviceAccount:ci@other-project.iam.gserviceaccount.com"],
+    source: "functions/profiles",
+    entryPoint: "profiles",
+  },
   // public
-  "public-status": { invokers: ["allUsers"], calls: ["bottom"], source: "functions/profiles", entryPoint: "profiles" },
+  "public-status": {
+    invokers: ["allUsers"],
+    calls: ["bottom"],
+    source: "functions/profiles",
+    entryPoint: "profiles",
+  },
   // long names that share their first 40 characters
-  "reporting-pipeline-aggregation-service-stage-one": { calls: ["reporting-pipeline-aggregation-service-stage-two"], source: "functions/profiles", entryPoint: "profiles" },
-  "reporting-pipeline-aggregation-service-stage-two": { invokers: ["domain:example.com"], source: "functions/profiles", entryPoint: "profiles" },
+  "reporting-pipeline-aggregation-service-stage-one": {
+    calls: ["reporting-pipeline-aggregation-service-stage-two"],
+    source: "functions/profiles",
+    entryPoint: "profiles",
+  },
+  "reporting-pipeline-aggregation-service-stage-two": {
+    invokers: ["domain:example.com"],
+    source: "functions/profiles",
+    entryPoint: "profiles",
+  },
 } as const;
 
 export const LARGE_CONFIG = {
@@ -32,8 +54,13 @@ export function functionsOf(e: Evaluation): RegisteredResource[] {
 }
 
 /** The declaration the evaluation ran with, as a plain map (the tests' independent reading of the config). */
-export function declared(e: Evaluation): Record<string, { calls?: readonly string[]; invokers?: readonly string[] }> {
-  return e.config["callgraph:functions"] as Record<string, { calls?: readonly string[]; invokers?: readonly string[] }>;
+export function declared(
+  e: Evaluation,
+): Record<string, { calls?: readonly string[]; invokers?: readonly string[] }> {
+  return e.config["callgraph:functions"] as Record<
+    string,
+    { calls?: readonly string[]; invokers?: readonly string[] }
+  >;
 }
 
 export function env(fn: RegisteredResource): Record<string, string> {

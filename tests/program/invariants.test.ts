@@ -29,10 +29,16 @@ describe.each(cases)("%s", (_label, config, preview) => {
   }
 
   test("every declared function is deployed, gen1 HTTP, HTTPS only, nodejs22", () => {
-    const names = functionsOf(e).map((f) => f.inputs.name).sort();
+    const names = functionsOf(e)
+      .map((f) => f.inputs.name)
+      .sort();
     expect(names).toEqual(Object.keys(declared(e)).sort());
     for (const fn of functionsOf(e)) {
-      expect(fn.inputs).toMatchObject({ triggerHttp: true, httpsTriggerSecurityLevel: "SECURE_ALWAYS", runtime: "nodejs22" });
+      expect(fn.inputs).toMatchObject({
+        triggerHttp: true,
+        httpsTriggerSecurityLevel: "SECURE_ALWAYS",
+        runtime: "nodejs22",
+      });
     }
   });
 
@@ -46,7 +52,9 @@ describe.each(cases)("%s", (_label, config, preview) => {
       expect(email).not.toMatch(DEFAULT_ACCOUNT);
       expect(email).toBe(accountEmailOf(fn.inputs.name as string));
       // The account is a sibling of the function (same ServiceFunction), and the function waits for it.
-      const account = accounts.find((a) => `${a.inputs.accountId}@${a.inputs.project}.iam.gserviceaccount.com` === email)!;
+      const account = accounts.find(
+        (a) => `${a.inputs.accountId}@${a.inputs.project}.iam.gserviceaccount.com` === email,
+      )!;
       expect(account.parent).toBe(fn.parent);
       expect(fn.dependencies).toContain(account.urn);
       if (!preview) expect(account.outputs.email).toBe(email);
@@ -57,14 +65,25 @@ describe.each(cases)("%s", (_label, config, preview) => {
     const decl = declared(e);
     for (const name of Object.keys(decl)) {
       const expected = new Set<string>(decl[name].invokers ?? []);
-      for (const [caller, d] of Object.entries(decl)) if ((d.calls ?? []).includes(name)) expected.add(`serviceAccount:${accountEmailOf(caller)}`);
-      const granted = e.graph.grants.filter((g) => g.target === name || g.target === "*").map((g) => g.member);
+      for (const [caller, d] of Object.entries(decl))
+        if ((d.calls ?? []).includes(name)) expected.add(`serviceAccount:${accountEmailOf(caller)}`);
+      const granted = e.graph.grants
+        .filter((g) => g.target === name || g.target === "*")
+        .map((g) => g.member);
       expect(new Set(granted)).toEqual(expected);
       expect(granted).toHaveLength(expected.size);
     }
     // Nothing grants invocation at project level, nor with any role other than the invoker role.
-    expect(e.graph.grants.every((g) => g.scope === "function" && g.role === "roles/cloudfunctions.invoker")).toBe(true);
-    for (const type of [TYPES.projectIamBinding, TYPES.projectIamMember, TYPES.projectIamPolicy, TYPES.functionIamMember, TYPES.functionIamPolicy]) {
+    expect(
+      e.graph.grants.every((g) => g.scope === "function" && g.role === "roles/cloudfunctions.invoker"),
+    ).toBe(true);
+    for (const type of [
+      TYPES.projectIamBinding,
+      TYPES.projectIamMember,
+      TYPES.projectIamPolicy,
+      TYPES.functionIamMember,
+      TYPES.functionIamPolicy,
+    ]) {
       expect(ofType(e, type)).toEqual([]);
     }
     expect(e.resources.every((r) => r.type.startsWith("gcp:") || r.type.startsWith("callgraph:"))).toBe(true);
@@ -73,7 +92,9 @@ describe.each(cases)("%s", (_label, config, preview) => {
   test("invariant 3: one authoritative binding per function with invokers, re-created when its function is replaced", () => {
     const bindings = ofType(e, TYPES.functionIamBinding);
     const withInvokers = functionsOf(e).filter((f) => JSON.parse(env(f).CALLGRAPH_INVOKERS).length > 0);
-    expect(bindings.map((b) => b.inputs.cloudFunction).sort()).toEqual(withInvokers.map((f) => f.inputs.name).sort());
+    expect(bindings.map((b) => b.inputs.cloudFunction).sort()).toEqual(
+      withInvokers.map((f) => f.inputs.name).sort(),
+    );
     for (const binding of bindings) {
       const fn = functionsOf(e).find((f) => f.inputs.name === binding.inputs.cloudFunction)!;
       expect(binding.inputs.role).toBe("roles/cloudfunctions.invoker");
@@ -85,16 +106,24 @@ describe.each(cases)("%s", (_label, config, preview) => {
 
   test("invariant 4: a function is told its own URL and its declared callees' URLs, and no other function's", () => {
     const decl = declared(e);
-    const urls = Object.fromEntries(functionsOf(e).map((f) => [f.inputs.name as string, e.graph.functions.find((g) => g.name === f.inputs.name)!.url]));
+    const urls = Object.fromEntries(
+      functionsOf(e).map((f) => [
+        f.inputs.name as string,
+        e.graph.functions.find((g) => g.name === f.inputs.name)!.url,
+      ]),
+    );
     for (const fn of functionsOf(e)) {
       const name = fn.inputs.name as string;
       const vars = env(fn);
       expect(vars.CALLGRAPH_SELF_URL).toBe(urls[name]);
       const callees = [...(decl[name].calls ?? [])].sort();
-      expect(JSON.parse(vars.CALLGRAPH_CALLEES)).toEqual(Object.fromEntries(callees.map((c) => [c, urls[c]])));
+      expect(JSON.parse(vars.CALLGRAPH_CALLEES)).toEqual(
+        Object.fromEntries(callees.map((c) => [c, urls[c]])),
+      );
       const text = Object.values(vars).join("\n");
       for (const other of Object.keys(urls)) {
-        const mentioned = text.includes(`${urls[other]}"`) || text.endsWith(urls[other]) || text.includes(`${urls[other]}\n`);
+        const mentioned =
+          text.includes(`${urls[other]}"`) || text.endsWith(urls[other]) || text.includes(`${urls[other]}\n`);
         expect([other, mentioned]).toEqual([other, other === name || callees.includes(other)]);
       }
     }
@@ -124,14 +153,19 @@ describe.each(cases)("%s", (_label, config, preview) => {
     expect(ofType(e, TYPES.serviceAccountKey)).toEqual([]);
     const [bucket, ...others] = ofType(e, TYPES.bucket);
     expect(others).toEqual([]);
-    expect(bucket.inputs).toMatchObject({ uniformBucketLevelAccess: true, publicAccessPrevention: "enforced" });
+    expect(bucket.inputs).toMatchObject({
+      uniformBucketLevelAccess: true,
+      publicAccessPrevention: "enforced",
+    });
     for (const fn of e.graph.functions) {
       const files = unzipSync(fs.readFileSync(fn.archivePath!));
       expect(Object.keys(files).sort()).toEqual(["index.js", "package.json"]);
       expect(JSON.parse(Buffer.from(files["package.json"]).toString()).dependencies).toBeUndefined();
       const code = Buffer.from(files["index.js"]).toString();
       const required = [...code.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1].replace(/^node:/, ""));
-      expect(required.filter((m) => !builtinModules.includes(m.split("/")[0]) && !builtinModules.includes(m))).toEqual([]);
+      expect(
+        required.filter((m) => !builtinModules.includes(m.split("/")[0]) && !builtinModules.includes(m)),
+      ).toEqual([]);
     }
   });
 

@@ -13,7 +13,12 @@ const MIXED = {
   "gcp:region": REGION,
   "callgraph:generation": 2,
   "callgraph:functions": {
-    login: { calls: ["profiles"], invokers: ["group:developers@example.com"], generation: 1, ...code("login") },
+    login: {
+      calls: ["profiles"],
+      invokers: ["group:developers@example.com"],
+      generation: 1,
+      ...code("login"),
+    },
     profiles: { calls: ["audit"], ...code("profiles") },
     audit: { calls: ["profiles"], generation: 1, ...code("profiles") },
     search: { calls: ["profiles"], invokers: ["allUsers"], ...code("search") },
@@ -29,9 +34,14 @@ describe.each([false, true])("mixed generations (preview: %s)", (preview) => {
   beforeAll(async () => {
     e = await evaluate({ stack: "mixed", config: MIXED, preview });
   });
-  const fn = (name: string) => e.resources.find((r) => (r.type === TYPES.function || r.type === TYPES.functionV2) && r.inputs.name === name)!;
+  const fn = (name: string) =>
+    e.resources.find(
+      (r) => (r.type === TYPES.function || r.type === TYPES.functionV2) && r.inputs.name === name,
+    )!;
   const env = (r: RegisteredResource) =>
-    (r.type === TYPES.functionV2 ? (r.inputs.serviceConfig as { environmentVariables: Record<string, string> }).environmentVariables : r.inputs.environmentVariables) as Record<string, string>;
+    (r.type === TYPES.functionV2
+      ? (r.inputs.serviceConfig as { environmentVariables: Record<string, string> }).environmentVariables
+      : r.inputs.environmentVariables) as Record<string, string>;
 
   test("each function is deployed with its generation: gen1 Function or gen2 cloudfunctionsv2.Function", () => {
     expect(["login", "audit"].map((n) => fn(n).type)).toEqual([TYPES.function, TYPES.function]);
@@ -39,15 +49,27 @@ describe.each([false, true])("mixed generations (preview: %s)", (preview) => {
     expect(fn("profiles").inputs).toMatchObject({
       location: REGION,
       buildConfig: { runtime: "nodejs22", entryPoint: "profiles" },
-      serviceConfig: { serviceAccountEmail: sa("profiles"), maxInstanceCount: 10, timeoutSeconds: 60, availableMemory: "256M" },
+      serviceConfig: {
+        serviceAccountEmail: sa("profiles"),
+        maxInstanceCount: 10,
+        timeoutSeconds: 60,
+        availableMemory: "256M",
+      },
     });
   });
 
   test("gen2 invokers are granted roles/run.invoker on the Cloud Run service, exactly the declared members", () => {
     const bindings = e.resources.filter((r) => r.type === TYPES.runServiceIamBinding);
-    const byName = (a: RegisteredResource, b: RegisteredResource) => String(a.inputs.name ?? a.inputs.cloudFunction).localeCompare(String(b.inputs.name ?? b.inputs.cloudFunction));
+    const byName = (a: RegisteredResource, b: RegisteredResource) =>
+      String(a.inputs.name ?? a.inputs.cloudFunction).localeCompare(
+        String(b.inputs.name ?? b.inputs.cloudFunction),
+      );
     expect(bindings.sort(byName).map((b) => [b.inputs.name, b.inputs.role, b.inputs.members])).toEqual([
-      ["profiles", "roles/run.invoker", [`serviceAccount:${sa("audit")}`, `serviceAccount:${sa("login")}`, `serviceAccount:${sa("search")}`]],
+      [
+        "profiles",
+        "roles/run.invoker",
+        [`serviceAccount:${sa("audit")}`, `serviceAccount:${sa("login")}`, `serviceAccount:${sa("search")}`],
+      ],
       ["search", "roles/run.invoker", ["allUsers"]],
     ]);
     for (const b of bindings) {
@@ -62,8 +84,14 @@ describe.each([false, true])("mixed generations (preview: %s)", (preview) => {
   });
 
   test("URLs follow each callee's generation; only gen2 functions trust the platform's token check", () => {
-    expect(env(fn("login"))).toMatchObject({ CALLGRAPH_SELF_URL: gen1Url("login"), CALLGRAPH_CALLEES: JSON.stringify({ profiles: gen2Url("profiles") }) });
-    expect(env(fn("profiles"))).toMatchObject({ CALLGRAPH_SELF_URL: gen2Url("profiles"), CALLGRAPH_CALLEES: JSON.stringify({ audit: gen1Url("audit") }) });
+    expect(env(fn("login"))).toMatchObject({
+      CALLGRAPH_SELF_URL: gen1Url("login"),
+      CALLGRAPH_CALLEES: JSON.stringify({ profiles: gen2Url("profiles") }),
+    });
+    expect(env(fn("profiles"))).toMatchObject({
+      CALLGRAPH_SELF_URL: gen2Url("profiles"),
+      CALLGRAPH_CALLEES: JSON.stringify({ audit: gen1Url("audit") }),
+    });
     expect(env(fn("profiles")).CALLGRAPH_PLATFORM_VERIFIES_TOKENS).toBe("true");
     expect(env(fn("login")).CALLGRAPH_PLATFORM_VERIFIES_TOKENS).toBeUndefined();
     expect(env(fn("audit")).CALLGRAPH_PLATFORM_VERIFIES_TOKENS).toBeUndefined();
@@ -76,26 +104,44 @@ describe.each([false, true])("mixed generations (preview: %s)", (preview) => {
       ["profiles", 2, gen2Url("profiles")],
       ["search", 2, gen2Url("search")],
     ]);
-    expect(e.graph.edges.map((x) => `${x.from}->${x.to}`)).toEqual(["audit->profiles", "login->profiles", "profiles->audit", "search->profiles"]);
-    expect(e.graph.externalInvokers.map((x) => `${x.member}->${x.function}`)).toEqual(["group:developers@example.com->login", "allUsers->search"]);
+    expect(e.graph.edges.map((x) => `${x.from}->${x.to}`)).toEqual([
+      "audit->profiles",
+      "login->profiles",
+      "profiles->audit",
+      "search->profiles",
+    ]);
+    expect(e.graph.externalInvokers.map((x) => `${x.member}->${x.function}`)).toEqual([
+      "group:developers@example.com->login",
+      "allUsers->search",
+    ]);
   });
 
   test("no function depends on another, across generations (the cycle audit <-> profiles deploys)", () => {
     const fnUrns = new Set(["login", "audit", "profiles", "search"].map((n) => fn(n).urn));
-    for (const urn of fnUrns) expect([...transitiveDependencies(e, urn)].filter((d) => fnUrns.has(d))).toEqual([]);
+    for (const urn of fnUrns)
+      expect([...transitiveDependencies(e, urn)].filter((d) => fnUrns.has(d))).toEqual([]);
   });
 
   test("Cloud Run's API is enabled when a function is 2nd gen", () => {
-    expect(e.resources.filter((r) => r.type === TYPES.projectService).map((s) => s.inputs.service)).toContain("run.googleapis.com");
+    expect(e.resources.filter((r) => r.type === TYPES.projectService).map((s) => s.inputs.service)).toContain(
+      "run.googleapis.com",
+    );
   });
 });
 
 test("a configured project number is used as is (no lookup)", async () => {
-  const e = await evaluate({ stack: "mixed", config: { ...MIXED, "callgraph:projectNumber": "123456789012" } });
-  expect(e.graph.functions.find((f) => f.name === "profiles")!.environment.CALLGRAPH_SELF_URL).toBe(`https://profiles-123456789012.${REGION}.run.app`);
+  const e = await evaluate({
+    stack: "mixed",
+    config: { ...MIXED, "callgraph:projectNumber": "123456789012" },
+  });
+  expect(e.graph.functions.find((f) => f.name === "profiles")!.environment.CALLGRAPH_SELF_URL).toBe(
+    `https://profiles-123456789012.${REGION}.run.app`,
+  );
 });
 
 test("a gen1-only graph does not enable Cloud Run", async () => {
   const e = await evaluate();
-  expect(e.resources.filter((r) => r.type === TYPES.projectService).map((s) => s.inputs.service)).not.toContain("run.googleapis.com");
+  expect(
+    e.resources.filter((r) => r.type === TYPES.projectService).map((s) => s.inputs.service),
+  ).not.toContain("run.googleapis.com");
 });

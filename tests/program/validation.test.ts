@@ -17,13 +17,47 @@ async function failure(functions: unknown): Promise<EvaluationError> {
 // with every problem at once. (The model's rules are tested one by one in tests/topology.)
 describe("a bad topology registers nothing", () => {
   test.each([
-    ["unknown callee", { login: { calls: ["profile"] }, profiles: {} }, ['functions.login.calls[0]: unknown function "profile" (did you mean "profiles"?)']],
-    ["self-call", { profiles: { calls: ["profiles"] } }, ['functions.profiles.calls[0]: "profiles" calls itself: a function needs no grant to run its own code']],
-    ["calls as a string", { login: { calls: "profiles" }, profiles: {} }, ['functions.login.calls: expected a list of function names, e.g. [profiles], got "profiles"']],
-    ["missing source folder", { login: {}, nowhere: {} }, ['functions.nowhere.source: source folder "functions/nowhere" does not exist (the default is functions/<name>; set `source` to use another folder)']],
-    ["invalid member", { profiles: { invokers: ["developers@example.com"] } }, ['functions.profiles.invokers[0]: invalid member "developers@example.com": expected "user:", "group:", "serviceAccount:" or "domain:" followed by an email or domain, or "allUsers" / "allAuthenticatedUsers"']],
-    ["missing callgraph:functions", undefined, ["callgraph:functions: missing: declare the functions, e.g. `pulumi config set --path 'callgraph:functions.login.calls[0]' profiles`"]],
-    ["non-object callgraph:functions", ["login"], ['callgraph:functions: expected a map of function name -> settings, got ["login"]']],
+    [
+      "unknown callee",
+      { login: { calls: ["profile"] }, profiles: {} },
+      ['functions.login.calls[0]: unknown function "profile" (did you mean "profiles"?)'],
+    ],
+    [
+      "self-call",
+      { profiles: { calls: ["profiles"] } },
+      ['functions.profiles.calls[0]: "profiles" calls itself: a function needs no grant to run its own code'],
+    ],
+    [
+      "calls as a string",
+      { login: { calls: "profiles" }, profiles: {} },
+      ['functions.login.calls: expected a list of function names, e.g. [profiles], got "profiles"'],
+    ],
+    [
+      "missing source folder",
+      { login: {}, nowhere: {} },
+      [
+        'functions.nowhere.source: source folder "functions/nowhere" does not exist (the default is functions/<name>; set `source` to use another folder)',
+      ],
+    ],
+    [
+      "invalid member",
+      { profiles: { invokers: ["developers@example.com"] } },
+      [
+        'functions.profiles.invokers[0]: invalid member "developers@example.com": expected "user:", "group:", "serviceAccount:" or "domain:" followed by an email or domain, or "allUsers" / "allAuthenticatedUsers"',
+      ],
+    ],
+    [
+      "missing callgraph:functions",
+      undefined,
+      [
+        "callgraph:functions: missing: declare the functions, e.g. `pulumi config set --path 'callgraph:functions.login.calls[0]' profiles`",
+      ],
+    ],
+    [
+      "non-object callgraph:functions",
+      ["login"],
+      ['callgraph:functions: expected a map of function name -> settings, got ["login"]'],
+    ],
   ])("%s", async (_label, functions, lines) => {
     const error = await failure(functions);
     expect(error.resources).toEqual([]);
@@ -31,7 +65,11 @@ describe("a bad topology registers nothing", () => {
   });
 
   test("every problem is reported at once", async () => {
-    const error = await failure({ login: { calls: ["profile", "login"], invokers: ["allusers"], memroy: 512 }, profiles: {}, Search: {} });
+    const error = await failure({
+      login: { calls: ["profile", "login"], invokers: ["allusers"], memroy: 512 },
+      profiles: {},
+      Search: {},
+    });
     expect(error.resources).toEqual([]);
     expect(error.message.split("\n").slice(1)).toEqual([
       '  functions.login.calls[0]: unknown function "profile" (did you mean "profiles"?)',
@@ -44,7 +82,10 @@ describe("a bad topology registers nothing", () => {
   });
 
   test("a missing gcp:project is named", async () => {
-    const error = await evaluate({ stack: "no-such-stack", config: { "gcp:region": "us-central1", "callgraph:functions": { profiles: {} } } }).catch((e: Error) => e);
+    const error = await evaluate({
+      stack: "no-such-stack",
+      config: { "gcp:region": "us-central1", "callgraph:functions": { profiles: {} } },
+    }).catch((e: Error) => e);
     expect(String(error)).toMatch(/gcp:project/);
   });
 });

@@ -2,7 +2,10 @@ import { execFileSync } from "node:child_process";
 import * as path from "node:path";
 
 const root = path.resolve(__dirname, "../..");
-const files = execFileSync("git", ["ls-files", "--cached", "--others", "--exclude-standard"], { cwd: root, encoding: "utf8" })
+const files = execFileSync("git", ["ls-files", "--cached", "--others", "--exclude-standard"], {
+  cwd: root,
+  encoding: "utf8",
+})
   .split("\n")
   .filter(Boolean);
 
@@ -16,7 +19,11 @@ test("source files are named in kebab-case", () => {
 
 test("the lock file is committed and names no download address", () => {
   expect(files).toContain("package-lock.json");
-  const lock = JSON.parse(execFileSync("git", ["show", ":package-lock.json"], { cwd: root, encoding: "utf8" }).trim() || "{}");
-  const resolved = Object.values((lock.packages ?? {}) as Record<string, { resolved?: string }>).filter((p) => p.resolved?.startsWith("http"));
+  const lock = JSON.parse(
+    execFileSync("git", ["show", ":package-lock.json"], { cwd: root, encoding: "utf8" }).trim() || "{}",
+  );
+  const resolved = Object.values((lock.packages ?? {}) as Record<string, { resolved?: string }>).filter((p) =>
+    p.resolved?.startsWith("http"),
+  );
   expect(resolved).toEqual([]);
 });

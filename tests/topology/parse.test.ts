@@ -21,7 +21,13 @@ describe("defaults", () => {
   });
 
   test("DEFAULTS states the same values", () => {
-    expect(DEFAULTS).toEqual({ memoryMb: 256, timeoutSeconds: 60, maxInstances: 10, ingress: "ALLOW_ALL", generation: 1 });
+    expect(DEFAULTS).toEqual({
+      memoryMb: 256,
+      timeoutSeconds: 60,
+      maxInstances: 10,
+      ingress: "ALLOW_ALL",
+      generation: 1,
+    });
   });
 
   test("the entry point defaults to the function's own name, hyphens and all", () => {
@@ -58,7 +64,10 @@ describe("defaults", () => {
   });
 
   test("the stack-wide generation applies to every function that does not set its own", () => {
-    const topology = parseTopology({ profiles: {}, login: { calls: ["profiles"], generation: 1 } }, { defaultGeneration: 2 });
+    const topology = parseTopology(
+      { profiles: {}, login: { calls: ["profiles"], generation: 1 } },
+      { defaultGeneration: 2 },
+    );
     expect(topology.functions.map((f) => [f.name, f.generation])).toEqual([
       ["login", 1],
       ["profiles", 2],

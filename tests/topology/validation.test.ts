@@ -492,7 +492,9 @@ describe("generation", () => {
 
   test.each([["2"], [3], [0]])("the stack-wide callgraph:generation %j is refused", (value) => {
     const error = rejection(happyPath(), { defaultGeneration: value });
-    expect(error.issues[0]).toEqual(issue("callgraph:generation", `must be 1 or 2, got ${JSON.stringify(value)}`));
+    expect(error.issues[0]).toEqual(
+      issue("callgraph:generation", `must be 1 or 2, got ${JSON.stringify(value)}`),
+    );
   });
 });
 
@@ -503,7 +505,10 @@ describe("service-account id collisions", () => {
 
   test("are refused, naming both functions", () => {
     expect(serviceAccountCollisions(["reporting-one", "reporting-two", "login"], truncating)).toEqual([
-      issue("functions.reporting-two", 'service-account id "fn-reporting" is also derived from "reporting-one": rename one of them'),
+      issue(
+        "functions.reporting-two",
+        'service-account id "fn-reporting" is also derived from "reporting-one": rename one of them',
+      ),
     ]);
   });
 
