@@ -69,49 +69,53 @@ export async function measurePlanCost(n: number, options: PlanCostOptions): Prom
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, JSON.stringify(reference.resources));
   const flatEnv = { CALLGRAPH_FLAT_RESOURCES: file, CALLGRAPH_FLAT_COMPONENTS: "0" };
-  return withEnv(flatEnv, async () => {
-    const flat = await evaluate({ programDir: FLAT, config }); // warms, and proves the baseline is the same graph
-    const mismatch = graphMismatch(reference.resources, flat.resources);
-    if (mismatch)
-      throw new Error(`the flat baseline does not register the same graph for ${n} functions: ${mismatch}`);
+  try {
+    return await withEnv(flatEnv, async () => {
+      const flat = await evaluate({ programDir: FLAT, config }); // warms, and proves the baseline is the same graph
+      const mismatch = graphMismatch(reference.resources, flat.resources);
+      if (mismatch)
+        throw new Error(`the flat baseline does not register the same graph for ${n} functions: ${mismatch}`);
 
-    const flatRun = (components: boolean) => () => {
-      process.env.CALLGRAPH_FLAT_COMPONENTS = components ? "1" : "0";
-      return evaluate({ programDir: FLAT, config });
-    };
-    const ms = (s: Sample) => s.ms;
-    const cpu = (s: Sample) => s.cpuMs;
-    const [program, baseline] = await alternate(options.runs, () => evaluate({ config }), flatRun(false));
-    // Apart from the comparison above: a third side in the same rotation was seen to shift the baseline's figures.
-    const replay = options.componentsReplay
-      ? await alternate(options.runs, flatRun(true), flatRun(false))
-      : undefined;
+      const flatRun = (components: boolean) => () => {
+        process.env.CALLGRAPH_FLAT_COMPONENTS = components ? "1" : "0";
+        return evaluate({ programDir: FLAT, config });
+      };
+      const ms = (s: Sample) => s.ms;
+      const cpu = (s: Sample) => s.cpuMs;
+      const [program, baseline] = await alternate(options.runs, () => evaluate({ config }), flatRun(false));
+      // Apart from the comparison above: a third side in the same rotation was seen to shift the baseline's figures.
+      const replay = options.componentsReplay
+        ? await alternate(options.runs, flatRun(true), flatRun(false))
+        : undefined;
 
-    const programMemory: PeakMemory[] = [];
-    const flatMemory: PeakMemory[] = [];
-    for (let i = 0; i < options.memoryRuns; i++) {
-      programMemory.push(await peakMemoryMb(ROOT, config, path.dirname(file)));
-      flatMemory.push(await peakMemoryMb(FLAT, config, path.dirname(file), flatEnv));
-    }
-    return {
-      functions: n,
-      resources: reference.resources.length,
-      runs: options.runs,
-      programMs: median(program.map(ms)),
-      flatMs: median(baseline.map(ms)),
-      timeRatio: pairedRatio(program.map(ms), baseline.map(ms)),
-      cpuRatio: pairedRatio(program.map(cpu), baseline.map(cpu)),
-      memoryRuns: options.memoryRuns,
-      programMemory: medianMemory(programMemory),
-      flatMemory: medianMemory(flatMemory),
-      memoryRatio: pairedRatio(
-        programMemory.map((m) => m.growthMb),
-        flatMemory.map((m) => m.growthMb),
-      ),
-      componentsReplayCpuRatio: replay ? pairedRatio(replay[0].map(cpu), replay[1].map(cpu)) : undefined,
-      breakdown: await breakdown(reference, flat, config),
-    };
-  });
+      const programMemory: PeakMemory[] = [];
+      const flatMemory: PeakMemory[] = [];
+      for (let i = 0; i < options.memoryRuns; i++) {
+        programMemory.push(await peakMemoryMb(ROOT, config, path.dirname(file)));
+        flatMemory.push(await peakMemoryMb(FLAT, config, path.dirname(file), flatEnv));
+      }
+      return {
+        functions: n,
+        resources: reference.resources.length,
+        runs: options.runs,
+        programMs: median(program.map(ms)),
+        flatMs: median(baseline.map(ms)),
+        timeRatio: pairedRatio(program.map(ms), baseline.map(ms)),
+        cpuRatio: pairedRatio(program.map(cpu), baseline.map(cpu)),
+        memoryRuns: options.memoryRuns,
+        programMemory: medianMemory(programMemory),
+        flatMemory: medianMemory(flatMemory),
+        memoryRatio: pairedRatio(
+          programMemory.map((m) => m.growthMb),
+          flatMemory.map((m) => m.growthMb),
+        ),
+        componentsReplayCpuRatio: replay ? pairedRatio(replay[0].map(cpu), replay[1].map(cpu)) : undefined,
+        breakdown: await breakdown(reference, flat, config),
+      };
+    });
+  } finally {
+    fs.rmSync(file, { force: true });
+  }
 }
 
 /** `runs` timed runs of each of `a` and `b`, back to back, taking turns going first. */

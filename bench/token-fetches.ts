@@ -40,7 +40,8 @@ export interface TokenFetches {
  * every token, as does profiles itself.
  *
  * - ours: one `DownstreamClient` + `MetadataIdTokenSource` for all calls, as a function instance keeps them;
- * - baseline: the sample of https://cloud.google.com/functions/docs/securing/authenticating (Node.js): one
+ * - baseline: the documentation's Node.js sample (region tag `functions_bearer_token`, google-auth-library-nodejs
+ *   samples/idtokens-serverless.js, shown at https://cloud.google.com/functions/docs/securing/authenticating): one
  *   `GoogleAuth` per process, `auth.getIdTokenClient(url)` per request, then the request with that client's
  *   headers. The request itself is sent with the same `fetch` as ours, so only the token handling differs.
  */
@@ -63,8 +64,9 @@ export async function measureTokenFetches(
         GCE_METADATA_HOST: identity.metadataHost,
         METADATA_SERVER_DETECTION: "assume-present",
         GOOGLE_CLOUD_PROJECT: stack.evaluation.project,
-        // Nothing of this shell's credentials: no key file, and a HOME without gcloud's well-known file.
+        // Nothing of this shell's credentials: no key file, and no gcloud config with a well-known credentials file.
         GOOGLE_APPLICATION_CREDENTIALS: undefined,
+        CLOUDSDK_CONFIG: undefined,
         HOME: home,
       },
       async () => {
