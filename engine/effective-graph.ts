@@ -25,9 +25,15 @@ interface Defaults {
  */
 export function effectiveGraph(resources: readonly RegisteredResource[], defaults: Defaults): EffectiveGraph {
   const byUrn = new Map(resources.map((r) => [r.urn, r]));
+  // Archives by bucket and object name, so each function finds its own in one lookup.
+  const archives = new Map(
+    resources
+      .filter((r) => r.type === TYPES.bucketObject)
+      .map((o) => [`${o.inputs.bucket}\0${o.inputs.name}`, o]),
+  );
   const functions = resources
     .filter((r) => r.type === TYPES.function || r.type === TYPES.functionV2)
-    .map((r) => toFunction(r, resources, defaults));
+    .map((r) => toFunction(r, archives, defaults));
   const functionByAccount = new Map(functions.map((f) => [f.serviceAccount.toLowerCase(), f.name]));
 
   const grants: Grant[] = [];
@@ -91,7 +97,7 @@ export function effectiveGraph(resources: readonly RegisteredResource[], default
 /** A function resource of either generation, as the graph describes it. */
 function toFunction(
   r: RegisteredResource,
-  all: readonly RegisteredResource[],
+  archives: ReadonlyMap<string, RegisteredResource>,
   defaults: Defaults,
 ): GraphFunction {
   const i = r.inputs;
@@ -106,9 +112,7 @@ function toFunction(
   const storage = record(record(build.source).storageSource);
   const [bucket, object] =
     generation === 2 ? [storage.bucket, storage.object] : [i.sourceArchiveBucket, i.sourceArchiveObject];
-  const archive = all.find(
-    (o) => o.type === TYPES.bucketObject && o.inputs.name === object && o.inputs.bucket === bucket,
-  );
+  const archive = archives.get(`${bucket}\0${object}`);
   const asset = archive?.inputs.source as { asset?: unknown } | undefined;
   const output = generation === 2 ? r.outputs.url : r.outputs.httpsTriggerUrl;
   return {
