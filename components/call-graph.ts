@@ -1,6 +1,7 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import {
+  callersOf,
   edges,
   functionEnvironment,
   hasSecondGen,
@@ -9,7 +10,6 @@ import {
   serviceAccountId,
   urlOf,
   type Edge,
-  type FunctionSpec,
   type Topology,
 } from "../topology";
 import { buildFunctionArchive } from "./function-archive";
@@ -155,7 +155,10 @@ export class CallGraph extends pulumi.ComponentResource {
       const opts: pulumi.CustomResourceOptions = {
         parent: this,
         // Members name accounts by computed email; IAM refuses accounts that do not exist yet.
-        dependsOn: [callee.function, ...callerAccounts(topology, spec, functions)],
+        dependsOn: [
+          callee.function,
+          ...callersOf(topology, spec.name).map((caller) => functions[caller].serviceAccount),
+        ],
         // A replaced function comes back with an empty IAM policy, and an unchanged binding would not be
         // re-applied (terraform-provider-google #18308): replace the binding whenever its function is.
         replaceWith: [callee.function],
@@ -188,15 +191,4 @@ export class CallGraph extends pulumi.ComponentResource {
     );
     this.registerOutputs({ urls: this.urls, serviceAccounts: this.serviceAccounts, edges: this.edges });
   }
-}
-
-/** The service accounts of the functions that call `spec`. */
-function callerAccounts(
-  topology: Topology,
-  spec: FunctionSpec,
-  functions: Readonly<Record<string, ServiceFunction>>,
-): gcp.serviceaccount.Account[] {
-  return topology.functions
-    .filter((caller) => caller.calls.includes(spec.name))
-    .map((caller) => functions[caller.name].serviceAccount);
 }
