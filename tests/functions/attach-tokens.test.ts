@@ -6,36 +6,25 @@ import {
   readFunctionEnv,
   type IdTokenSource,
 } from "../../functions/shared";
-import { json, setEnv, startServer, type TestServer } from "./support/loopback";
-import {
-  metadataEnv,
-  startMetadataServer,
-  startTokenAuthority,
-  useNodeFetchInGaxios,
-  type MetadataServer,
-  type TokenAuthority,
-} from "./support/token-authority";
+import { json, startServer, type TestServer } from "./support/loopback";
+import { startMetadataFixture, type MetadataFixture, type MetadataServer } from "./support/token-authority";
 
 // CALLGRAPH_ATTACH_TOKENS=false exists for the auth-cost benchmark: calls go out bare, and nothing is fetched.
 
 const SA = "fn-login@proj.iam.gserviceaccount.com";
 
-let authority: TokenAuthority;
 let metadata: MetadataServer;
 let callee: TestServer;
-let restoreEnv: () => void;
+let fixture: MetadataFixture;
 
 beforeAll(async () => {
-  useNodeFetchInGaxios();
-  authority = await startTokenAuthority();
-  metadata = await startMetadataServer(authority, SA);
+  fixture = await startMetadataFixture(SA);
+  ({ metadata } = fixture);
   callee = await startServer();
-  restoreEnv = setEnv(metadataEnv(metadata));
 });
 
 afterAll(async () => {
-  restoreEnv();
-  await Promise.all([callee.close(), metadata.close(), authority.close()]);
+  await Promise.all([callee.close(), fixture.close()]);
 });
 
 beforeEach(() => {

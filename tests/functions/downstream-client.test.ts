@@ -12,12 +12,10 @@ import {
   type DownstreamClientOptions,
   type HttpMethod,
 } from "../../functions/shared";
-import { json, refusedOrigin, setEnv, startServer, type TestServer } from "./support/loopback";
+import { json, refusedOrigin, startServer, type TestServer } from "./support/loopback";
 import {
-  metadataEnv,
-  startMetadataServer,
-  startTokenAuthority,
-  useNodeFetchInGaxios,
+  startMetadataFixture,
+  type MetadataFixture,
   type MetadataServer,
   type TokenAuthority,
 } from "./support/token-authority";
@@ -28,20 +26,17 @@ const FAST = { baseMs: 1, maxMs: 20 };
 let authority: TokenAuthority;
 let metadata: MetadataServer;
 let callee: TestServer;
-let restoreEnv: () => void;
+let fixture: MetadataFixture;
 const thrown: unknown[] = [];
 
 beforeAll(async () => {
-  useNodeFetchInGaxios();
-  authority = await startTokenAuthority();
-  metadata = await startMetadataServer(authority, SA);
+  fixture = await startMetadataFixture(SA);
+  ({ authority, metadata } = fixture);
   callee = await startServer();
-  restoreEnv = setEnv(metadataEnv(metadata));
 });
 
 afterAll(async () => {
-  restoreEnv();
-  await Promise.all([callee.close(), metadata.close(), authority.close()]);
+  await Promise.all([callee.close(), fixture.close()]);
 });
 
 beforeEach(() => {

@@ -1,36 +1,21 @@
 import { decodeJwt } from "jose";
 import { MetadataIdTokenSource } from "../../functions/shared";
-import { setEnv } from "./support/loopback";
-import {
-  metadataEnv,
-  startMetadataServer,
-  startTokenAuthority,
-  useNodeFetchInGaxios,
-  type MetadataServer,
-  type TokenAuthority,
-} from "./support/token-authority";
+import { startMetadataFixture, type MetadataFixture, type MetadataServer } from "./support/token-authority";
 
 const PROFILES = "https://us-central1-proj.cloudfunctions.net/profiles";
 const SEARCH = "https://us-central1-proj.cloudfunctions.net/search";
 const SA = "fn-login@proj.iam.gserviceaccount.com";
 
-let authority: TokenAuthority;
 let metadata: MetadataServer;
-let restoreEnv: () => void;
+let fixture: MetadataFixture;
 
 beforeAll(async () => {
-  useNodeFetchInGaxios();
-  authority = await startTokenAuthority();
-  metadata = await startMetadataServer(authority, SA);
   // google-auth-library's own detection and metadata client run unchanged against the fake server.
-  restoreEnv = setEnv(metadataEnv(metadata));
+  fixture = await startMetadataFixture(SA);
+  ({ metadata } = fixture);
 });
 
-afterAll(async () => {
-  restoreEnv();
-  await metadata.close();
-  await authority.close();
-});
+afterAll(() => fixture.close());
 
 beforeEach(() => {
   metadata.identityRequests.clear();

@@ -2,7 +2,7 @@ import * as gaxios from "gaxios";
 import { randomUUID } from "node:crypto";
 import * as http from "node:http";
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK, type JWTPayload } from "jose";
-import { close, json, listen } from "./loopback";
+import { close, json, listen, setEnv } from "./loopback";
 
 export const GOOGLE_ISSUER = "https://accounts.google.com";
 
@@ -133,4 +133,31 @@ export function metadataEnv(metadata: MetadataServer): Record<string, string | u
  */
 export function useNodeFetchInGaxios(): void {
   gaxios.instance.defaults.fetchImplementation = globalThis.fetch;
+}
+
+/** A token authority and a metadata server for one identity, with the process pointed at it. */
+export interface MetadataFixture {
+  readonly authority: TokenAuthority;
+  readonly metadata: MetadataServer;
+  /** Restores the environment and stops both servers. */
+  close(): Promise<void>;
+}
+
+/**
+ * What every test of the calling side starts with: gaxios on Node's fetch, a token authority, a metadata server
+ * that answers as `email`, and `GCE_METADATA_HOST` pointing at it so google-auth-library runs unchanged.
+ */
+export async function startMetadataFixture(email: string): Promise<MetadataFixture> {
+  useNodeFetchInGaxios();
+  const authority = await startTokenAuthority();
+  const metadata = await startMetadataServer(authority, email);
+  const restoreEnv = setEnv(metadataEnv(metadata));
+  return {
+    authority,
+    metadata,
+    close: async () => {
+      restoreEnv();
+      await Promise.all([metadata.close(), authority.close()]);
+    },
+  };
 }
