@@ -2,8 +2,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import { CallGraph } from "./components";
-import { hasSecondGen, parseTopology } from "./topology";
+import { buildArchives, CallGraph, requireCliVersion } from "./components";
+import { hasSecondGen, parseTopology, runtimeWarnings } from "./topology";
 
 /**
  * The program: read the stack config, validate the declared graph, deploy it. Exported as a function (which
@@ -12,15 +12,24 @@ import { hasSecondGen, parseTopology } from "./topology";
  */
 export = async () => {
   // Everything is validated before the first resource is registered: a bad graph deploys nothing.
+  await requireCliVersion();
   const gcpConfig = new pulumi.Config("gcp");
   const project = gcpConfig.require("project");
   const region = gcpConfig.require("region");
   const config = new pulumi.Config("callgraph");
+  // One day for every runtime check of this run: what is decommissioned, what only deprecated.
+  const today = new Date();
   const topology = parseTopology(config.getObject<unknown>("functions"), {
     defaultGeneration: config.getObject<unknown>("generation"),
+    defaultRuntime: config.get("runtime"),
+    today,
     sourceExists: (folder) =>
       fs.statSync(path.resolve(__dirname, folder), { throwIfNoEntry: false })?.isDirectory() ?? false,
   });
+  for (const warning of runtimeWarnings(topology, today))
+    pulumi.log.warn(`${warning.path}: ${warning.message}`);
+  // Every archive is built, and every entry point checked, before anything is registered.
+  const archives = buildArchives(topology, __dirname);
   // 2nd-gen URLs carry the project number: from config, or looked up (a read, known at preview time too).
   const projectNumber = hasSecondGen(topology)
     ? (config.get("projectNumber", { pattern: /^[0-9]+$/ }) ??
@@ -32,7 +41,7 @@ export = async () => {
     project,
     region,
     projectNumber,
-    projectRoot: __dirname,
+    archives,
   });
 
   return {
@@ -44,6 +53,8 @@ export = async () => {
           Object.keys(urls).map((name) => [name, { url: urls[name], serviceAccount: accounts[name] }]),
         ),
       ),
+    /** The account every function is built by. */
+    buildServiceAccount: graph.buildServiceAccount.email,
     /** The declared call graph: who may invoke whom, and who else may invoke each function. */
     callGraph: {
       edges: graph.edges,

@@ -1,6 +1,8 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import {
+  BUILD_SERVICE_ACCOUNT_ID,
+  buildServiceAccountEmail,
   callersOf,
   edges,
   functionEnvironment,
@@ -12,7 +14,7 @@ import {
   type Edge,
   type Topology,
 } from "../topology";
-import { buildFunctionArchive } from "./function-archive";
+import type { FunctionArchive } from "./function-archive";
 import { ServiceFunction } from "./service-function";
 
 /** The role that lets a member invoke a 1st-gen function. */
@@ -23,6 +25,24 @@ export const INVOKER_ROLE = "roles/cloudfunctions.invoker";
  * service, not on the function (terraform-provider-google #21674, #20320).
  */
 export const RUN_INVOKER_ROLE = "roles/run.invoker";
+
+/**
+ * What the build account needs to build a function, and nothing more
+ * (https://cloud.google.com/functions/docs/securing/build-custom-sa, and for 1st gen
+ * https://cloud.google.com/functions/1stgendocs/securing/build-custom-sa; new projects build with a default
+ * identity that may lack them: cloudspannerecosystem/autoscaler#387):
+ * - writing build logs, which IAM grants only on a project: the one project-level grant the program makes;
+ * - pushing the built image, granted on the program's own Artifact Registry repository only;
+ * - reading the uploaded source, granted on the source bucket only.
+ */
+export const BUILD_ROLES = {
+  logs: "roles/logging.logWriter",
+  images: "roles/artifactregistry.writer",
+  source: "roles/storage.objectViewer",
+} as const;
+
+/** The id of the Docker repository in Artifact Registry that holds the functions' built images. */
+export const IMAGE_REPOSITORY_ID = "callgraph-functions";
 
 /** 2nd-gen functions also need Cloud Run. */
 export const SECOND_GEN_APIS = ["run.googleapis.com"] as const;
@@ -49,8 +69,11 @@ export interface CallGraphArgs {
   readonly region: string;
   /** The project's number, needed for 2nd-gen URLs (`https://NAME-NUMBER.REGION.run.app`); required only then. */
   readonly projectNumber?: string;
-  /** Folder that function `source` paths are relative to: the project root. */
-  readonly projectRoot: string;
+  /**
+   * Every function's archive, by function name, from `buildArchives`: built (and checked) by the caller before
+   * anything is registered, so a function whose code cannot run registers nothing.
+   */
+  readonly archives: Readonly<Record<string, FunctionArchive>>;
   /**
    * Whether to enable the APIs a fresh project needs (never disabled on destroy, since other workloads may
    * use them). Defaults to true.
@@ -59,9 +82,10 @@ export interface CallGraphArgs {
 }
 
 /**
- * A whole declared call graph: a private source bucket, one {@link ServiceFunction} per function, and one
- * authoritative invoker binding per function that has invokers, granting `roles/cloudfunctions.invoker` to
- * exactly its callers' service accounts and its declared invokers.
+ * A whole declared call graph: a private source bucket, a build account with the few grants a build needs and
+ * the image repository it pushes to, one {@link ServiceFunction} per function, and one authoritative invoker
+ * binding per function that has invokers, granting the invoker role to exactly its callers' service accounts
+ * and its declared invokers.
  */
 export class CallGraph extends pulumi.ComponentResource {
   /** Every function, by name. */
@@ -75,6 +99,12 @@ export class CallGraph extends pulumi.ComponentResource {
   >;
   /** The private bucket that holds the source archives. */
   public readonly sourceBucket: gcp.storage.Bucket;
+  /** The account every function is built by (invariant 9): never one a function runs as, never an invoker. */
+  public readonly buildServiceAccount: gcp.serviceaccount.Account;
+  /** The Docker repository the builds push the functions' images to. */
+  public readonly imageRepository: gcp.artifactregistry.Repository;
+  /** The build account's grants (logs, images, source); every function waits for them. */
+  public readonly buildGrants: readonly pulumi.CustomResource[];
   /** Function name -> URL. */
   public readonly urls: pulumi.Output<Record<string, string>>;
   /** Function name -> service-account email. */
@@ -118,9 +148,65 @@ export class CallGraph extends pulumi.ComponentResource {
       { parent: this, dependsOn: apis },
     );
 
+    const buildEmail = buildServiceAccountEmail(project);
+    const buildMember = `serviceAccount:${buildEmail}`;
+    this.buildServiceAccount = new gcp.serviceaccount.Account(
+      `${name}-build-sa`,
+      {
+        project,
+        accountId: BUILD_SERVICE_ACCOUNT_ID,
+        displayName: "callgraph builds",
+        description:
+          "Builds the callgraph functions (Cloud Build); no function runs as it (managed by callgraph).",
+      },
+      { parent: this, dependsOn: apis },
+    );
+    // Grants name the account by its computed email, which IAM refuses until the account exists.
+    const afterAccount = { parent: this, dependsOn: [this.buildServiceAccount] };
+    this.imageRepository = new gcp.artifactregistry.Repository(
+      `${name}-images`,
+      {
+        project,
+        location: region,
+        repositoryId: IMAGE_REPOSITORY_ID,
+        format: "DOCKER",
+        description: "Images of the callgraph functions, pushed by their builds (managed by callgraph).",
+        labels: { "managed-by": "callgraph" },
+      },
+      { parent: this, dependsOn: apis },
+    );
+    this.buildGrants = [
+      // Cloud Logging grants log writing on projects (and above) only: there is no narrower scope.
+      new gcp.projects.IAMMember(
+        `${name}-build-logs`,
+        { project, role: BUILD_ROLES.logs, member: buildMember },
+        afterAccount,
+      ),
+      // The repository is named by its id, known at preview time, rather than by its `name` output.
+      new gcp.artifactregistry.RepositoryIamMember(
+        `${name}-build-images`,
+        {
+          project,
+          location: region,
+          repository: IMAGE_REPOSITORY_ID,
+          role: BUILD_ROLES.images,
+          member: buildMember,
+        },
+        { parent: this, dependsOn: [this.buildServiceAccount, this.imageRepository] },
+      ),
+      new gcp.storage.BucketIAMMember(
+        `${name}-build-source`,
+        { bucket: this.sourceBucket.name, role: BUILD_ROLES.source, member: buildMember },
+        afterAccount,
+      ),
+    ];
+    // `projects/P/locations/L/repositories/R`, the form both generations take; computed, so preview knows it.
+    const dockerRepository = `projects/${project}/locations/${region}/repositories/${IMAGE_REPOSITORY_ID}`;
+
     const functions: Record<string, ServiceFunction> = {};
     for (const spec of topology.functions) {
-      const archive = buildFunctionArchive({ projectRoot: args.projectRoot, source: spec.source });
+      const archive = args.archives[spec.name];
+      if (!archive) throw new pulumi.ResourceError(`no archive was built for function ${spec.name}`, this);
       functions[spec.name] = new ServiceFunction(
         `${name}-${spec.name}`,
         {
@@ -140,7 +226,11 @@ export class CallGraph extends pulumi.ComponentResource {
           maxInstances: spec.maxInstances,
           ingress: spec.ingress,
           generation: spec.generation,
+          runtime: spec.runtime,
+          buildServiceAccount: `projects/${project}/serviceAccounts/${buildEmail}`,
+          dockerRepository,
           apis,
+          buildGrants: this.buildGrants,
         },
         { parent: this },
       );
@@ -189,6 +279,11 @@ export class CallGraph extends pulumi.ComponentResource {
     this.serviceAccounts = pulumi.output(
       Object.fromEntries(topology.functions.map((f) => [f.name, functions[f.name].serviceAccountEmail])),
     );
-    this.registerOutputs({ urls: this.urls, serviceAccounts: this.serviceAccounts, edges: this.edges });
+    this.registerOutputs({
+      urls: this.urls,
+      serviceAccounts: this.serviceAccounts,
+      edges: this.edges,
+      buildServiceAccount: buildEmail,
+    });
   }
 }

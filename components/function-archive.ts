@@ -12,6 +12,11 @@ export interface FunctionArchive {
   readonly sha256: string;
   /** Size of the zip in bytes. */
   readonly size: number;
+  /**
+   * Names the entry module exports, sorted; `undefined` when the entry is CommonJS, whose exports esbuild cannot
+   * list without running it.
+   */
+  readonly exports?: readonly string[];
 }
 
 export interface FunctionArchiveOptions {
@@ -19,6 +24,11 @@ export interface FunctionArchiveOptions {
   readonly projectRoot: string;
   /** The function's source folder, relative to `projectRoot`; its entry is `index.ts` or `index.js`. */
   readonly source: string;
+  /**
+   * esbuild target: the Node.js the platform runs the bundle on (`node22` for runtime `nodejs22`; see
+   * `esbuildTarget` in topology). Defaults to `node22`.
+   */
+  readonly target?: string;
   /** Where archives are written; defaults to `<projectRoot>/.callgraph/build`. */
   readonly outDir?: string;
 }
@@ -26,42 +36,60 @@ export interface FunctionArchiveOptions {
 // Fixed zip timestamps: the archive's bytes must depend on the code only, never on when it was built.
 const ZIP_MTIME = new Date("1980-01-01T00:00:00Z");
 const ENTRY_FILES = ["index.ts", "index.js"];
-// Cloud Functions runs the bundle on Node.js 22; the local stack runs it on this machine's Node.js 20.
-const TARGET = "node20";
+// The platform's default runtime, nodejs22. The local stack runs the same bundle on this machine's Node.js.
+const DEFAULT_TARGET = "node22";
 
 const built = new Map<string, FunctionArchive>();
 
 /**
  * Bundles a function's code with esbuild into a single `index.js` (every dependency inlined, so the platform
  * runs no `npm install`) and zips it with a `package.json` that has no dependencies. Deterministic, and cached
- * per source folder: in this process by folder, on disk by the content of every file the bundle read, so
- * evaluating the program again with unchanged code does not rebuild.
+ * per source folder and target: in this process by folder, on disk by the content of every file the bundle
+ * read, so evaluating the program again with unchanged code does not rebuild. Throws an {@link ArchiveError}
+ * when the folder cannot be bundled.
  */
 export function buildFunctionArchive(options: FunctionArchiveOptions): FunctionArchive {
   const root = path.resolve(options.projectRoot);
   const outDir = path.resolve(options.outDir ?? path.join(root, ".callgraph", "build"));
-  const key = `${outDir}\0${path.resolve(root, options.source)}`;
+  const build: Build = { root, source: options.source, target: options.target ?? DEFAULT_TARGET, outDir };
+  const key = `${outDir}\0${path.resolve(root, options.source)}\0${build.target}`;
   const cached = built.get(key);
   if (cached) return cached;
-  const archive = fromDiskCache(root, options.source, outDir) ?? bundle(root, options.source, outDir);
+  const archive = fromDiskCache(build) ?? bundle(build);
   built.set(key, archive);
   return archive;
+}
+
+/** A function's folder could not be bundled: no entry file, or esbuild's errors (file:line:column: text). */
+export class ArchiveError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ArchiveError";
+  }
+}
+
+interface Build {
+  readonly root: string;
+  readonly source: string;
+  readonly target: string;
+  readonly outDir: string;
 }
 
 function entryOf(root: string, source: string): string {
   const folder = path.resolve(root, source);
   const entry = ENTRY_FILES.map((f) => path.join(folder, f)).find((f) => fs.existsSync(f));
-  if (!entry) throw new Error(`${source}: no ${ENTRY_FILES.join(" or ")} to bundle in ${folder}`);
+  if (!entry) throw new ArchiveError(`no ${ENTRY_FILES.join(" or ")} to bundle in ${folder}`);
   return entry;
 }
 
-function bundle(root: string, source: string, outDir: string): FunctionArchive {
-  const result = esbuild.buildSync({
-    entryPoints: [entryOf(root, source)],
+function bundle({ root, source, target, outDir }: Build): FunctionArchive {
+  const entry = entryOf(root, source);
+  const result = esbuildSync({
+    entryPoints: [entry],
     absWorkingDir: root,
     bundle: true,
     platform: "node",
-    target: TARGET,
+    target,
     format: "cjs",
     minify: true,
     keepNames: true,
@@ -70,7 +98,7 @@ function bundle(root: string, source: string, outDir: string): FunctionArchive {
     write: false,
     logLevel: "silent",
   });
-  const code = result.outputFiles[0].contents;
+  const code = result.outputFiles![0].contents;
   const zip = zipSync(
     {
       "index.js": [code, { mtime: ZIP_MTIME }],
@@ -82,10 +110,52 @@ function bundle(root: string, source: string, outDir: string): FunctionArchive {
   fs.mkdirSync(outDir, { recursive: true });
   const zipPath = path.join(outDir, `${sha256}.zip`);
   if (!fs.existsSync(zipPath)) writeAtomically(zipPath, zip);
-  const inputs = Object.keys(result.metafile.inputs).sort();
-  const manifest: Manifest = { sha256, size: zip.length, inputs, inputsHash: hashFiles(root, inputs) ?? "" };
-  writeAtomically(manifestPath(outDir, root, source), Buffer.from(JSON.stringify(manifest)));
-  return { path: zipPath, sha256, size: zip.length };
+  const inputs = Object.keys(result.metafile!.inputs).sort();
+  const exports = entryExports(root, entry, target) ?? null;
+  const inputsHash = hashFiles(root, inputs, target) ?? "";
+  const manifest: Manifest = { sha256, size: zip.length, inputs, inputsHash, exports };
+  writeAtomically(manifestPath(outDir, root, source, target), Buffer.from(JSON.stringify(manifest)));
+  return { path: zipPath, sha256, size: zip.length, exports: exports ?? undefined };
+}
+
+/**
+ * The names the entry module exports. esbuild's metafile lists an output's `exports` for ESM output only
+ * (https://esbuild.github.io/api/#metafile), and the archive is CommonJS, so this is a second, ESM build of the
+ * same entry that writes nothing. Packages stay external: only the entry's own exports matter, and `export *`
+ * from the function's local files is still followed. `undefined` when the entry is CommonJS, whose
+ * `module.exports` esbuild cannot enumerate.
+ */
+function entryExports(root: string, entry: string, target: string): string[] | undefined {
+  const result = esbuildSync({
+    entryPoints: [entry],
+    absWorkingDir: root,
+    bundle: true,
+    packages: "external",
+    platform: "node",
+    target,
+    format: "esm",
+    metafile: true,
+    write: false,
+    logLevel: "silent",
+  });
+  const metafile = result.metafile!;
+  const input = metafile.inputs[path.relative(root, entry).split(path.sep).join("/")];
+  if (input?.format === "cjs") return undefined;
+  return [...Object.values(metafile.outputs)[0].exports].sort();
+}
+
+/** esbuild's build, with its errors turned into one message naming file, line and column. */
+function esbuildSync(options: esbuild.BuildOptions): esbuild.BuildResult {
+  try {
+    return esbuild.buildSync(options);
+  } catch (error) {
+    const failure = error as Partial<esbuild.BuildFailure>;
+    if (!Array.isArray(failure.errors)) throw error;
+    const lines = failure.errors.map((e) =>
+      e.location ? `${e.location.file}:${e.location.line}:${e.location.column}: ${e.text}` : e.text,
+    );
+    throw new ArchiveError(`esbuild could not bundle it: ${lines.join("; ")}`);
+  }
 }
 
 /** What the last build of a source folder read, so an unchanged folder is not bundled again. */
@@ -94,27 +164,35 @@ interface Manifest {
   readonly size: number;
   readonly inputs: readonly string[];
   readonly inputsHash: string;
+  /** The entry's exports; `null` for a CommonJS entry. Absent in manifests written before they were recorded. */
+  readonly exports?: readonly string[] | null;
 }
 
-function fromDiskCache(root: string, source: string, outDir: string): FunctionArchive | undefined {
+function fromDiskCache({ root, source, target, outDir }: Build): FunctionArchive | undefined {
   let manifest: Manifest;
   try {
-    manifest = JSON.parse(fs.readFileSync(manifestPath(outDir, root, source), "utf8")) as Manifest;
+    manifest = JSON.parse(fs.readFileSync(manifestPath(outDir, root, source, target), "utf8")) as Manifest;
   } catch {
     return undefined;
   }
+  if (manifest.exports === undefined) return undefined;
   const zipPath = path.join(outDir, `${manifest.sha256}.zip`);
   if (!fs.existsSync(zipPath)) return undefined;
   // A new file in the folder that no old input imports cannot change the bundle, except a new entry file.
   if (!manifest.inputs.includes(path.relative(root, entryOf(root, source)).split(path.sep).join("/")))
     return undefined;
-  const inputsHash = hashFiles(root, manifest.inputs);
+  const inputsHash = hashFiles(root, manifest.inputs, target);
   if (inputsHash !== manifest.inputsHash) return undefined;
-  return { path: zipPath, sha256: manifest.sha256, size: manifest.size };
+  return {
+    path: zipPath,
+    sha256: manifest.sha256,
+    size: manifest.size,
+    exports: manifest.exports ?? undefined,
+  };
 }
 
-function hashFiles(root: string, files: readonly string[]): string | undefined {
-  const hash = createHash("sha256").update(`${esbuild.version}\0${TARGET}\0`);
+function hashFiles(root: string, files: readonly string[], target: string): string | undefined {
+  const hash = createHash("sha256").update(`${esbuild.version}\0${target}\0`);
   for (const file of files) {
     try {
       hash
@@ -128,8 +206,11 @@ function hashFiles(root: string, files: readonly string[]): string | undefined {
   return hash.digest("hex");
 }
 
-function manifestPath(outDir: string, root: string, source: string): string {
-  const id = createHash("sha256").update(path.resolve(root, source)).digest("hex").slice(0, 16);
+function manifestPath(outDir: string, root: string, source: string, target: string): string {
+  const id = createHash("sha256")
+    .update(`${path.resolve(root, source)}\0${target}`)
+    .digest("hex")
+    .slice(0, 16);
   return path.join(outDir, `${id}.manifest.json`);
 }
 

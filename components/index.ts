@@ -1,10 +1,19 @@
+export { buildArchives } from "./archives";
 export {
+  BUILD_ROLES,
   CallGraph,
+  IMAGE_REPOSITORY_ID,
   INVOKER_ROLE,
   REQUIRED_APIS,
   RUN_INVOKER_ROLE,
   SECOND_GEN_APIS,
   type CallGraphArgs,
 } from "./call-graph";
-export { buildFunctionArchive, type FunctionArchive, type FunctionArchiveOptions } from "./function-archive";
+export {
+  ArchiveError,
+  buildFunctionArchive,
+  type FunctionArchive,
+  type FunctionArchiveOptions,
+} from "./function-archive";
 export { ServiceFunction, type ServiceFunctionArgs } from "./service-function";
+export { MIN_PULUMI_CLI_VERSION, requireCliVersion, type RequirePulumiVersion } from "./cli-version";

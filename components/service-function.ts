@@ -41,8 +41,20 @@ export interface ServiceFunctionArgs {
   readonly generation?: Generation;
   /** Node.js runtime of the function; defaults to `nodejs22`. */
   readonly runtime?: string;
+  /**
+   * The account that builds the function, as `projects/PROJECT/serviceAccounts/EMAIL` (the form both
+   * generations take). Without it, builds run as the project's default build identity.
+   */
+  readonly buildServiceAccount: string;
+  /**
+   * The Artifact Registry repository the build pushes the image to, `projects/P/locations/L/repositories/R`;
+   * the build account may write there and nowhere else.
+   */
+  readonly dockerRepository: string;
   /** Enabled APIs that the function's resources must wait for; defaults to none. */
   readonly apis?: readonly pulumi.Resource[];
+  /** Grants the build account needs; the function waits for them, so no build starts before it may. Defaults to none. */
+  readonly buildGrants?: readonly pulumi.Resource[];
 }
 
 /**
@@ -92,8 +104,11 @@ export class ServiceFunction extends pulumi.ComponentResource {
       { parent: this, dependsOn: apis },
     );
 
-    // The email is passed as a plain string, so the dependency on the account is made explicit.
-    const functionOptions = { parent: this, dependsOn: [...apis, this.serviceAccount] };
+    // The emails are passed as plain strings, so the dependencies on the accounts and grants are made explicit.
+    const functionOptions = {
+      parent: this,
+      dependsOn: [...apis, this.serviceAccount, ...(args.buildGrants ?? [])],
+    };
     const labels = { "managed-by": "callgraph" };
     const runtime = args.runtime ?? "nodejs22";
     this.function =
@@ -108,6 +123,8 @@ export class ServiceFunction extends pulumi.ComponentResource {
               buildConfig: {
                 runtime,
                 entryPoint: args.entryPoint,
+                serviceAccount: args.buildServiceAccount,
+                dockerRepository: args.dockerRepository,
                 source: { storageSource: { bucket: args.bucket, object: this.archive.name } },
               },
               serviceConfig: {
@@ -145,6 +162,8 @@ export class ServiceFunction extends pulumi.ComponentResource {
               maxInstances: args.maxInstances,
               ingressSettings: args.ingress,
               dockerRegistry: "ARTIFACT_REGISTRY",
+              dockerRepository: args.dockerRepository,
+              buildServiceAccount: args.buildServiceAccount,
               labels,
             },
             functionOptions,

@@ -100,6 +100,38 @@ const ANSWERS: Record<
     id: `projects/${inputs.project ?? o.project}/locations/${inputs.region ?? o.region}/functions/${inputs.cloudFunction}/${inputs.role}/${inputs.member}`,
     computed: { etag: `BwY${suffix(JSON.stringify(inputs))}=` },
   }),
+  // https://cloud.google.com/artifact-registry/docs/repositories/repo-locations: images are addressed as
+  // LOCATION-docker.pkg.dev/PROJECT/REPOSITORY; the resource's id is projects/P/locations/L/repositories/R.
+  "gcp:artifactregistry/repository:Repository": ({ inputs }, o) => {
+    const project = (inputs.project as string) ?? o.project;
+    const location = (inputs.location as string) ?? o.region;
+    const id = inputs.repositoryId as string;
+    const name = `projects/${project}/locations/${location}/repositories/${id}`;
+    return {
+      id: name,
+      computed: {
+        name: id,
+        project,
+        location,
+        registryUri: `${location}-docker.pkg.dev/${project}/${id}`,
+        createTime: "2026-01-01T00:00:00Z",
+        updateTime: "2026-01-01T00:00:00Z",
+      },
+    };
+  },
+  // IAM member resources are identified as "RESOURCE ROLE MEMBER" (the import ids the provider documents).
+  "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember": ({ inputs }, o) => ({
+    id: `projects/${inputs.project ?? o.project}/locations/${inputs.location ?? o.region}/repositories/${inputs.repository} ${inputs.role} ${inputs.member}`,
+    computed: { etag: `BwY${suffix(JSON.stringify(inputs))}=` },
+  }),
+  "gcp:storage/bucketIAMMember:BucketIAMMember": ({ inputs }) => ({
+    id: `b/${inputs.bucket} ${inputs.role} ${inputs.member}`,
+    computed: { etag: `CAE${suffix(JSON.stringify(inputs))}=` },
+  }),
+  "gcp:projects/iAMMember:IAMMember": ({ inputs }, o) => ({
+    id: `${inputs.project ?? o.project} ${inputs.role} ${inputs.member}`,
+    computed: { etag: `BwY${suffix(JSON.stringify(inputs))}=` },
+  }),
   "gcp:projects/service:Service": ({ inputs }, o) => ({
     id: `${inputs.project ?? o.project}/${inputs.service}`,
     computed: {},

@@ -1,6 +1,7 @@
-import { getFunction, invokerMembers, urlOf } from "./graph";
+import { getFunction, invokerMembers, isPublic, urlOf } from "./graph";
 import type { Topology } from "./model";
 import type { GcpTarget } from "./names";
+import type { Generation } from "./schema";
 
 /**
  * Environment variable names the deployed code reads. `functions/shared/env.ts` declares the same names on
@@ -18,16 +19,34 @@ export const ENV = {
 } as const;
 
 /**
- * Set to "true" on 2nd-gen functions only: Cloud Run checks every token and hands the code a copy whose
- * signature is replaced by SIGNATURE_REMOVED_BY_GOOGLE, which the code may then check on its claims alone.
- * `functions/shared/env.ts` reads it; anywhere else such a token is refused.
+ * "true" on every function whose invoker grant Google enforces: any generation, not public. Google's front end
+ * then checks every token before the code runs, and may hand the code a copy whose signature is replaced by
+ * SIGNATURE_REMOVED_BY_GOOGLE: documented for Cloud Run, so 2nd gen
+ * (https://cloud.google.com/run/docs/troubleshooting#signature-removed); for 1st gen it is undocumented either
+ * way, so the code must be right in both worlds. A public function is not fronted by an IAM check (nobody
+ * verified a removed signature), so it never gets the variable; the local stack sets it to "false".
+ * `functions/shared/env.ts` reads it; a token that still carries a signature is always verified.
  */
 export const PLATFORM_VERIFIES_TOKENS_ENV = "CALLGRAPH_PLATFORM_VERIFIES_TOKENS";
+
+/** The largest request body the platform delivers to the function, in bytes; read by `functions/shared/env.ts`. */
+export const MAX_REQUEST_BYTES_ENV = "CALLGRAPH_MAX_REQUEST_BYTES";
+
+/**
+ * "Max uncompressed HTTP request size" per generation: 10MB for 1st gen, 32MB for 2nd gen, not increasable
+ * (https://cloud.google.com/functions/quotas, "Resource limits"). Read as binary megabytes, as body-parser and the
+ * Firebase emulator read "10mb" (firebase/firebase-tools#6201 asks it to follow the 32MB of 2nd gen).
+ */
+export const MAX_REQUEST_BYTES: Readonly<Record<Generation, number>> = {
+  1: 10 * 1024 * 1024,
+  2: 32 * 1024 * 1024,
+};
 
 /**
  * The environment a function is deployed with. It names the function's own URL and its declared callees'
  * URLs, and no other function's (invariant 4), plus its invoker members so its code can refuse a caller that
- * IAM would refuse. Keys are sorted, so the same graph always gives byte-identical values (no spurious diffs).
+ * IAM would refuse, its platform's request size limit, and whether Google verifies its callers' tokens. Keys are
+ * sorted, so the same graph always gives byte-identical values (no spurious diffs).
  */
 export function functionEnvironment(
   topology: Topology,
@@ -43,6 +62,7 @@ export function functionEnvironment(
     [ENV.selfUrl]: urlOf(spec, target),
     [ENV.callees]: JSON.stringify(callees),
     [ENV.invokers]: JSON.stringify(invokerMembers(topology, name, target.project)),
-    ...(spec.generation === 2 ? { [PLATFORM_VERIFIES_TOKENS_ENV]: "true" } : {}),
+    [MAX_REQUEST_BYTES_ENV]: String(MAX_REQUEST_BYTES[spec.generation]),
+    ...(isPublic(spec) ? {} : { [PLATFORM_VERIFIES_TOKENS_ENV]: "true" }),
   };
 }

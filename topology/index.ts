@@ -23,9 +23,21 @@ export {
   serviceAccountId,
   serviceAccountMember,
   SERVICE_ACCOUNT_ID_PATTERN,
+  BUILD_SERVICE_ACCOUNT_ID,
+  buildServiceAccountEmail,
   type GcpTarget,
 } from "./names";
 export { CONFIG_KEY, parseTopology, type ParseOptions } from "./parse";
+export {
+  acceptedRuntimes,
+  DEFAULT_RUNTIME,
+  esbuildTarget,
+  NODE_RUNTIMES,
+  runtimeDeprecation,
+  runtimeProblem,
+  runtimeWarnings,
+  type RuntimeSupport,
+} from "./runtimes";
 export {
   DEFAULTS,
   GENERATIONS,

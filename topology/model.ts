@@ -18,6 +18,8 @@ export interface FunctionSpec {
   readonly ingress: Ingress;
   /** 1: Cloud Functions (1st gen); 2: Cloud Run functions, invoked through their Cloud Run service. */
   readonly generation: Generation;
+  /** Node.js runtime id, e.g. `nodejs22`: one its generation offers (see `runtimes.ts`). */
+  readonly runtime: string;
 }
 
 /** A validated call graph. Functions are sorted by name, so everything derived from it is deterministic. */

@@ -47,6 +47,17 @@ export function serviceAccountEmail(functionName: string, project: string): stri
   return `${serviceAccountId(functionName)}@${project}.iam.gserviceaccount.com`;
 }
 
+/**
+ * The id of the stack's build account: every function is built by it (DESIGN.md invariant 9), never by the
+ * project's default build identity. It cannot collide with a function's account, whose ids start with `fn-`.
+ */
+export const BUILD_SERVICE_ACCOUNT_ID = "callgraph-build";
+
+/** The build account's email, computed like the functions' so that preview knows it. */
+export function buildServiceAccountEmail(project: string): string {
+  return `${BUILD_SERVICE_ACCOUNT_ID}@${project}.iam.gserviceaccount.com`;
+}
+
 /** The IAM member of a function's service account. */
 export function serviceAccountMember(functionName: string, project: string): string {
   return `serviceAccount:${serviceAccountEmail(functionName, project)}`;

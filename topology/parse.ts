@@ -1,9 +1,11 @@
 import { closest, distance } from "fastest-levenshtein";
 import type { $ZodIssue } from "zod/v4/core";
 import { describeValue, formatPath, TopologyError, type TopologyIssue } from "./errors";
+import { unreachableIngress } from "./ingress";
 import { memberProblem } from "./members";
 import type { FunctionSpec, Topology } from "./model";
 import { FUNCTION_NAME_PATTERN, MAX_FUNCTION_NAME_LENGTH, serviceAccountId } from "./names";
+import { DEFAULT_RUNTIME, runtimeProblem } from "./runtimes";
 import {
   DECLARATION_KEYS,
   DEFAULTS,
@@ -27,6 +29,13 @@ export interface ParseOptions {
    * free of I/O; omit it to skip the check.
    */
   readonly sourceExists?: (folder: string) => boolean;
+  /**
+   * The stack-wide `callgraph:runtime` as configured (a runtime id such as `nodejs22`; validated here). A
+   * function's own `runtime` overrides it. Defaults to `nodejs22`.
+   */
+  readonly defaultRuntime?: unknown;
+  /** The day runtimes are checked on (decommissioned by then, or not). Injected so tests are stable; defaults to now. */
+  readonly today?: Date;
 }
 
 const JS_IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
@@ -63,6 +72,15 @@ export function parseTopology(raw: unknown, options: ParseOptions = {}): Topolog
     });
   }
   const defaultGeneration = generation.success ? generation.data : DEFAULTS.generation;
+  const runtime = options.defaultRuntime ?? DEFAULT_RUNTIME;
+  if (typeof runtime !== "string") {
+    issues.push({
+      path: "callgraph:runtime",
+      message: `must be a runtime id such as "${DEFAULT_RUNTIME}", got ${describeValue(runtime)}`,
+    });
+  }
+  const defaultRuntime = typeof runtime === "string" ? runtime : DEFAULT_RUNTIME;
+  const today = options.today ?? new Date();
   const declarations = raw as Record<string, unknown>;
   const names = Object.keys(declarations);
   const specs: FunctionSpec[] = [];
@@ -85,10 +103,15 @@ export function parseTopology(raw: unknown, options: ParseOptions = {}): Topolog
       issues.push(...parsed.error.issues.flatMap((issue) => schemaIssue(name, issue)));
       continue;
     }
-    const result = parsed.data;
-    specs.push(toSpec(name, result, defaultGeneration));
+    const spec = toSpec(name, parsed.data, { generation: defaultGeneration, runtime: defaultRuntime });
+    // A stack-wide runtime is checked per function too: whether a generation offers it depends on the function.
+    const origin = parsed.data.runtime === undefined ? "callgraph:runtime" : undefined;
+    const problem = runtimeProblem(spec.generation, spec.runtime, today, origin);
+    if (problem) issues.push({ path: at("runtime"), message: problem });
+    specs.push(spec);
   }
   issues.push(...serviceAccountCollisions(specs.map((s) => s.name)));
+  issues.push(...unreachableIngress(specs));
 
   if (issues.length > 0) throw new TopologyError(issues);
   specs.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -212,7 +235,11 @@ export function defaultSource(name: string): string {
   return `functions/${name}`;
 }
 
-function toSpec(name: string, decl: FunctionDeclaration, defaultGeneration: Generation): FunctionSpec {
+function toSpec(
+  name: string,
+  decl: FunctionDeclaration,
+  defaults: { readonly generation: Generation; readonly runtime: string },
+): FunctionSpec {
   return {
     name,
     calls: [...new Set(decl.calls ?? [])].sort(),
@@ -223,7 +250,8 @@ function toSpec(name: string, decl: FunctionDeclaration, defaultGeneration: Gene
     timeoutSeconds: decl.timeout ?? DEFAULTS.timeoutSeconds,
     maxInstances: decl.maxInstances ?? DEFAULTS.maxInstances,
     ingress: decl.ingress ?? DEFAULTS.ingress,
-    generation: decl.generation ?? defaultGeneration,
+    generation: decl.generation ?? defaults.generation,
+    runtime: decl.runtime ?? defaults.runtime,
   };
 }
 

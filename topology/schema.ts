@@ -6,7 +6,7 @@ import { z } from "zod";
  */
 export const MEMORY_SIZES_MB = [128, 256, 512, 1024, 2048, 4096, 8192] as const;
 
-/** gen1 ingress settings, as the Cloud Functions API spells them. */
+/** Ingress settings, as the Cloud Functions API spells them (the same three values in both generations). */
 export const INGRESS_SETTINGS = ["ALLOW_ALL", "ALLOW_INTERNAL_ONLY", "ALLOW_INTERNAL_AND_GCLB"] as const;
 export type Ingress = (typeof INGRESS_SETTINGS)[number];
 
@@ -47,6 +47,8 @@ export const functionDeclarationSchema = z.strictObject({
   ingress: z.enum(INGRESS_SETTINGS).optional(),
   // Overrides the stack-wide `callgraph:generation` for this function.
   generation: z.union([z.literal(1), z.literal(2)]).optional(),
+  // Overrides the stack-wide `callgraph:runtime`; checked against the generation in `runtimes.ts`.
+  runtime: z.string().optional(),
 });
 
 /** The stack-wide `callgraph:generation`. */

@@ -43,8 +43,11 @@ describe.each(cases)("%s", (_label, config, preview) => {
   });
 
   test("invariant 1: each function runs as its own account, created by the program, never a default one", () => {
-    const accounts = ofType(e, TYPES.serviceAccount);
+    // The function accounts are those of the ServiceFunctions; the one other account is the build account.
+    const serviceFunctions = new Set(ofType(e, TYPES.serviceFunction).map((r) => r.urn));
+    const accounts = ofType(e, TYPES.serviceAccount).filter((a) => serviceFunctions.has(a.parent!));
     expect(accounts).toHaveLength(functionsOf(e).length);
+    expect(ofType(e, TYPES.serviceAccount).length - accounts.length).toBe(1);
     const emails = functionsOf(e).map((fn) => fn.inputs.serviceAccountEmail as string);
     expect(new Set(emails).size).toBe(emails.length);
     for (const fn of functionsOf(e)) {
@@ -79,13 +82,16 @@ describe.each(cases)("%s", (_label, config, preview) => {
     ).toBe(true);
     for (const type of [
       TYPES.projectIamBinding,
-      TYPES.projectIamMember,
       TYPES.projectIamPolicy,
       TYPES.functionIamMember,
       TYPES.functionIamPolicy,
     ]) {
       expect(ofType(e, type)).toEqual([]);
     }
+    // The one project-level grant: build logs, to the build account (invariant 9 is tested in build-account.test.ts).
+    expect(ofType(e, TYPES.projectIamMember).map((r) => [r.inputs.role, r.inputs.member])).toEqual([
+      ["roles/logging.logWriter", `serviceAccount:callgraph-build@${e.project}.iam.gserviceaccount.com`],
+    ]);
     expect(e.resources.every((r) => r.type.startsWith("gcp:") || r.type.startsWith("callgraph:"))).toBe(true);
   });
 

@@ -48,7 +48,12 @@ describe.each([false, true])("mixed generations (preview: %s)", (preview) => {
     expect(["profiles", "search"].map((n) => fn(n).type)).toEqual([TYPES.functionV2, TYPES.functionV2]);
     expect(fn("profiles").inputs).toMatchObject({
       location: REGION,
-      buildConfig: { runtime: "nodejs22", entryPoint: "profiles" },
+      buildConfig: {
+        runtime: "nodejs22",
+        entryPoint: "profiles",
+        serviceAccount: `projects/${PROJECT}/serviceAccounts/callgraph-build@${PROJECT}.iam.gserviceaccount.com`,
+        dockerRepository: `projects/${PROJECT}/locations/${REGION}/repositories/callgraph-functions`,
+      },
       serviceConfig: {
         serviceAccountEmail: sa("profiles"),
         maxInstanceCount: 10,
@@ -83,7 +88,7 @@ describe.each([false, true])("mixed generations (preview: %s)", (preview) => {
     ]);
   });
 
-  test("URLs follow each callee's generation; only gen2 functions trust the platform's token check", () => {
+  test("URLs follow each callee's generation; every function Google fronts with its invoker grant trusts its token check", () => {
     expect(env(fn("login"))).toMatchObject({
       CALLGRAPH_SELF_URL: gen1Url("login"),
       CALLGRAPH_CALLEES: JSON.stringify({ profiles: gen2Url("profiles") }),
@@ -92,9 +97,11 @@ describe.each([false, true])("mixed generations (preview: %s)", (preview) => {
       CALLGRAPH_SELF_URL: gen2Url("profiles"),
       CALLGRAPH_CALLEES: JSON.stringify({ audit: gen1Url("audit") }),
     });
+    // Any generation, not public (DESIGN.md, "GCP facts"); search is public (allUsers).
     expect(env(fn("profiles")).CALLGRAPH_PLATFORM_VERIFIES_TOKENS).toBe("true");
-    expect(env(fn("login")).CALLGRAPH_PLATFORM_VERIFIES_TOKENS).toBeUndefined();
-    expect(env(fn("audit")).CALLGRAPH_PLATFORM_VERIFIES_TOKENS).toBeUndefined();
+    expect(env(fn("login")).CALLGRAPH_PLATFORM_VERIFIES_TOKENS).toBe("true");
+    expect(env(fn("audit")).CALLGRAPH_PLATFORM_VERIFIES_TOKENS).toBe("true");
+    expect(env(fn("search")).CALLGRAPH_PLATFORM_VERIFIES_TOKENS).toBeUndefined();
   });
 
   test("the effective graph spans both generations", () => {

@@ -64,6 +64,49 @@ describe("a bad topology registers nothing", () => {
     for (const line of lines) expect(error.message).toContain(`  ${line}`);
   });
 
+  // Issue 10: a runtime the function's generation does not offer (or no longer offers), and ingress that its
+  // own callers cannot pass, are refused with the function named. The lists of accepted runtimes depend on the
+  // day, so only what precedes them is pinned here (tests/topology/runtimes.test.ts pins them on fixed days).
+  test.each([
+    [
+      "a 2nd-gen-only runtime on 1st gen",
+      { login: { calls: ["profiles"], runtime: "nodejs24" }, profiles: {} },
+      'functions.login.runtime: "nodejs24" is not offered by Cloud Functions 1st gen (1st gen accepts: ',
+    ],
+    [
+      "a decommissioned runtime",
+      { login: { calls: ["profiles"] }, profiles: { runtime: "nodejs18" } },
+      'functions.profiles.runtime: "nodejs18" was decommissioned on Cloud Functions 1st gen on 2025-10-30 and can no longer be deployed (1st gen accepts: ',
+    ],
+    [
+      "ALLOW_INTERNAL_ONLY on a function with callers",
+      { login: { calls: ["profiles"] }, profiles: { ingress: "ALLOW_INTERNAL_ONLY", generation: 2 } },
+      'functions.profiles.ingress: "ALLOW_INTERNAL_ONLY" refuses the calls of login: ',
+    ],
+  ])("%s", async (_label, functions, start) => {
+    const error = await failure(functions);
+    expect(error.resources).toEqual([]);
+    const lines = error.message.split("\n").slice(1);
+    expect(lines).toHaveLength(1);
+    expect(lines[0].startsWith(`  ${start}`)).toBe(true);
+  });
+
+  test("a stack-wide runtime is read from callgraph:runtime and checked per function", async () => {
+    const error = await evaluate({
+      stack: "no-such-stack",
+      config: {
+        ...project,
+        "callgraph:runtime": "nodejs24",
+        "callgraph:functions": { login: { calls: ["profiles"] }, profiles: { generation: 2 } },
+      },
+    }).catch((e: EvaluationError) => e);
+    expect(error).toBeInstanceOf(EvaluationError);
+    expect((error as EvaluationError).resources).toEqual([]);
+    expect((error as EvaluationError).message.split("\n")[1]).toMatch(
+      /^ {2}functions\.login\.runtime: "nodejs24" \(from callgraph:runtime\) is not offered by Cloud Functions 1st gen/,
+    );
+  });
+
   test("every problem is reported at once", async () => {
     const error = await failure({
       login: { calls: ["profile", "login"], invokers: ["allusers"], memroy: 512 },
@@ -75,7 +118,7 @@ describe("a bad topology registers nothing", () => {
       '  functions.login.calls[0]: unknown function "profile" (did you mean "profiles"?)',
       '  functions.login.calls[1]: "login" calls itself: a function needs no grant to run its own code',
       '  functions.login.invokers[0]: invalid member "allusers": public members must be written exactly "allUsers"',
-      '  functions.login.memroy: unknown key "memroy" (did you mean "memory"?) (allowed: calls, invokers, source, entryPoint, memory, timeout, maxInstances, ingress, generation)',
+      '  functions.login.memroy: unknown key "memroy" (did you mean "memory"?) (allowed: calls, invokers, source, entryPoint, memory, timeout, maxInstances, ingress, generation, runtime)',
       '  functions.Search: invalid function name "Search": use lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen',
       '  functions.Search.source: source folder "functions/Search" does not exist (the default is functions/<name>; set `source` to use another folder)',
     ]);

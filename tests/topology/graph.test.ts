@@ -155,6 +155,10 @@ describe("functionEnvironment", () => {
         CALLGRAPH_SELF_URL: `${URL_BASE}/ping`,
         CALLGRAPH_CALLEES: `{"pong":"${URL_BASE}/pong","profiles":"${URL_BASE}/profiles"}`,
         CALLGRAPH_INVOKERS: `["${SA("fn-pong")}"]`,
+        // 1st gen's limit on request bodies (https://cloud.google.com/functions/quotas).
+        CALLGRAPH_MAX_REQUEST_BYTES: "10485760",
+        // Not public: Google enforces its invoker grant, so a token whose signature Google stripped is accepted.
+        CALLGRAPH_PLATFORM_VERIFIES_TOKENS: "true",
       },
     ],
     [
@@ -165,6 +169,8 @@ describe("functionEnvironment", () => {
         CALLGRAPH_SELF_URL: `${URL_BASE}/profiles`,
         CALLGRAPH_CALLEES: "{}",
         CALLGRAPH_INVOKERS: `["${SA("fn-login")}","${SA("fn-ping")}","${SA("fn-search")}"]`,
+        CALLGRAPH_MAX_REQUEST_BYTES: "10485760",
+        CALLGRAPH_PLATFORM_VERIFIES_TOKENS: "true",
       },
     ],
     [
@@ -175,6 +181,8 @@ describe("functionEnvironment", () => {
         CALLGRAPH_SELF_URL: `${URL_BASE}/status`,
         CALLGRAPH_CALLEES: "{}",
         CALLGRAPH_INVOKERS: '["allUsers","group:developers@example.com"]',
+        // Public: nobody checked the caller's token before the code, so no stripped token is ever accepted.
+        CALLGRAPH_MAX_REQUEST_BYTES: "10485760",
       },
     ],
   ])("of %s (%s) is exactly this, byte for byte", (_label, name, env) => {

@@ -62,7 +62,7 @@ export function expectRejected(raw: unknown, issues: readonly TopologyIssue[], o
 
 /** The keys a function declaration may have, as the unknown-key message lists them. */
 export const ALLOWED_KEYS =
-  "(allowed: calls, invokers, source, entryPoint, memory, timeout, maxInstances, ingress, generation)";
+  "(allowed: calls, invokers, source, entryPoint, memory, timeout, maxInstances, ingress, generation, runtime)";
 
 /** The message for a member without a recognised type. */
 export const MEMBER_SHAPE =

@@ -17,6 +17,7 @@ describe("defaults", () => {
       maxInstances: 10,
       ingress: "ALLOW_ALL",
       generation: 1,
+      runtime: "nodejs22",
     });
   });
 
@@ -38,8 +39,9 @@ describe("defaults", () => {
   });
 
   test("declared settings replace the defaults", () => {
-    const topology = parseTopology(
-      withFunction("profiles", {
+    // No function calls profiles here: internal-only ingress is refused on a function that has callers.
+    const topology = parseTopology({
+      profiles: {
         source: "src/profiles",
         entryPoint: "handleProfiles",
         memory: 1024,
@@ -47,8 +49,9 @@ describe("defaults", () => {
         maxInstances: 3,
         ingress: "ALLOW_INTERNAL_ONLY",
         generation: 2,
-      }),
-    );
+        runtime: "nodejs24",
+      },
+    });
     expect(topology.functions.find((f) => f.name === "profiles")).toEqual<FunctionSpec>({
       name: "profiles",
       calls: [],
@@ -60,6 +63,7 @@ describe("defaults", () => {
       maxInstances: 3,
       ingress: "ALLOW_INTERNAL_ONLY",
       generation: 2,
+      runtime: "nodejs24",
     });
   });
 
@@ -115,6 +119,7 @@ describe("output order", () => {
       maxInstances: 10,
       ingress: "ALLOW_ALL",
       generation: 1,
+      runtime: "nodejs22",
     });
     expect(parseTopology(happyPath())).toEqual({
       functions: [

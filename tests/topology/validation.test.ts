@@ -474,8 +474,6 @@ describe("runtime settings", () => {
     ["timeout 540", { timeout: 540 }],
     ["maxInstances 1", { maxInstances: 1 }],
     ["maxInstances 3000", { maxInstances: 3000 }],
-    ["internal ingress", { ingress: "ALLOW_INTERNAL_ONLY" }],
-    ["load-balancer ingress", { ingress: "ALLOW_INTERNAL_AND_GCLB" }],
     ["2nd gen", { generation: 2 }],
     ["an entryPoint with $ and _", { entryPoint: "$get_Profile2" }],
   ])("accepts %s", (_label, settings) => {

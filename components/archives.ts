@@ -1,0 +1,47 @@
+import { esbuildTarget, TopologyError, type Topology, type TopologyIssue } from "../topology";
+import { ArchiveError, buildFunctionArchive, type FunctionArchive } from "./function-archive";
+
+/**
+ * Builds the archive of every function, bundled for its runtime, and checks that each bundle exports the
+ * function's `entryPoint`: a wrong entry point would otherwise pass every check and fail only when the platform
+ * (or the local stack) starts the function. Every problem of every function is thrown together as one
+ * {@link TopologyError}; call this before registering any resource, so a bad archive deploys nothing.
+ *
+ * @param topology The validated call graph.
+ * @param projectRoot Folder that `source` paths are relative to.
+ * @param outDir Where archives are written; defaults to `<projectRoot>/.callgraph/build`.
+ * @returns Each function's archive, by function name.
+ */
+export function buildArchives(
+  topology: Topology,
+  projectRoot: string,
+  outDir?: string,
+): Record<string, FunctionArchive> {
+  const archives: Record<string, FunctionArchive> = {};
+  const issues: TopologyIssue[] = [];
+  for (const spec of topology.functions) {
+    let archive: FunctionArchive;
+    try {
+      archive = buildFunctionArchive({
+        projectRoot,
+        source: spec.source,
+        target: esbuildTarget(spec.runtime),
+        outDir,
+      });
+    } catch (error) {
+      if (!(error instanceof ArchiveError)) throw error;
+      issues.push({ path: `functions.${spec.name}.source`, message: `${spec.source}: ${error.message}` });
+      continue;
+    }
+    if (archive.exports && !archive.exports.includes(spec.entryPoint)) {
+      const exported = archive.exports.length > 0 ? archive.exports.join(", ") : "nothing";
+      issues.push({
+        path: `functions.${spec.name}.entryPoint`,
+        message: `the bundle of ${spec.source} exports no ${JSON.stringify(spec.entryPoint)} (it exports: ${exported})`,
+      });
+    }
+    archives[spec.name] = archive;
+  }
+  if (issues.length > 0) throw new TopologyError(issues);
+  return archives;
+}

@@ -1,0 +1,3 @@
+export function handle(): string {
+  return "handled";
+}
