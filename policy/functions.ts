@@ -30,6 +30,13 @@ export interface CloudFunction {
   readonly location: Maybe<string>;
   /** Email of the account it runs as, lower case; undefined when none is set (the default account). */
   readonly account: Maybe<string>;
+  /**
+   * The build service account as set (`projects/PROJECT/serviceAccounts/EMAIL`); undefined when none is set, so
+   * Cloud Build builds the function as the project's default build identity.
+   */
+  readonly buildAccountReference: Maybe<string>;
+  /** Email of the build account, lower case; undefined when none is set or the reference is malformed. */
+  readonly buildAccount: Maybe<string>;
   /** Name of the Cloud Run service that serves a gen2 function (the function's own name unless stated). */
   readonly service: string | Unknown;
   readonly declaration: Declaration;
@@ -41,17 +48,36 @@ const SHAPES = {
     generation: 1,
     location: "region",
     account: "serviceAccountEmail",
+    build: "buildServiceAccount",
     env: "environmentVariables",
   },
   [GCP.functionV2]: {
     generation: 2,
     location: "location",
     account: "serviceConfig.serviceAccountEmail",
+    build: "buildConfig.serviceAccount",
     env: "serviceConfig.environmentVariables",
   },
 } as const;
 
 export const FUNCTION_TYPES: readonly string[] = Object.keys(SHAPES);
+
+/** The property that names a function's build service account: `buildServiceAccount` or `buildConfig.serviceAccount`. */
+export function buildAccountField(fn: CloudFunction): string {
+  return fn.generation === 1 ? SHAPES[GCP.functionV1].build : SHAPES[GCP.functionV2].build;
+}
+
+/**
+ * The email in a build-account reference. Both generations document one form,
+ * `projects/{project}/serviceAccounts/{serviceAccountEmail}` (`buildServiceAccount`:
+ * https://cloud.google.com/functions/docs/reference/rest/v1/projects.locations.functions, `buildConfig.serviceAccount`:
+ * https://cloud.google.com/functions/docs/reference/rest/v2/projects.locations.functions); anything else is
+ * undefined, as the API refuses it.
+ */
+export function buildAccountEmail(reference: string): string | undefined {
+  const match = /^projects\/[^/]+\/serviceAccounts\/([^/@]+@[^/@]+)$/.exec(reference);
+  return match ? match[1].toLowerCase() : undefined;
+}
 
 /** The function a resource is, or undefined if it is not a Cloud Function. */
 export function toFunction(resource: PolicyResource): CloudFunction | undefined {
@@ -61,6 +87,7 @@ export function toFunction(resource: PolicyResource): CloudFunction | undefined 
   const rawName = stringAt(props, "name") ?? resource.name;
   const name = isUnknown(rawName) ? rawName : lastSegment(rawName);
   const account = stringAt(props, shape.account);
+  const build = stringAt(props, shape.build);
   const service = shape.generation === 2 ? stringAt(props, "serviceConfig.service") : undefined;
   return {
     resource,
@@ -69,6 +96,8 @@ export function toFunction(resource: PolicyResource): CloudFunction | undefined 
     project: stringAt(props, "project"),
     location: stringAt(props, shape.location),
     account: typeof account === "string" ? account.toLowerCase() : account,
+    buildAccountReference: build,
+    buildAccount: typeof build === "string" ? buildAccountEmail(build) : build,
     // The service is an output, unknown in preview; GCP names it after the function.
     service: typeof service === "string" ? lastSegment(service) : name,
     declaration: declarationOf(valueAt(props, `${shape.env}.${INVOKERS_ENV}`)),
@@ -147,4 +176,29 @@ function equalUnlessDefault(a: Maybe<string>, b: Maybe<string>): Verdict {
 function allOf(verdicts: readonly Verdict[]): Verdict {
   if (verdicts.includes(false)) return false;
   return verdicts.find(isUnknown) ?? true;
+}
+
+/** The stack's build accounts: every email some function names as its build account, and the functions built by it. */
+export interface BuildAccounts {
+  readonly byAccount: ReadonlyMap<string, readonly CloudFunction[]>;
+  /** A build account not known until deployment: any service account might be one. */
+  readonly unknown?: Unknown;
+}
+
+export function buildAccountsOf(functions: readonly CloudFunction[]): BuildAccounts {
+  const byAccount = new Map<string, CloudFunction[]>();
+  let unknown: Unknown | undefined;
+  for (const fn of functions) {
+    if (isUnknown(fn.buildAccount)) unknown ??= fn.buildAccount;
+    else if (fn.buildAccount !== undefined)
+      byAccount.set(fn.buildAccount, [...(byAccount.get(fn.buildAccount) ?? []), fn]);
+  }
+  return { byAccount, unknown };
+}
+
+/** `Cloud Function "login"` or `Cloud Functions "login" and "search"`, for messages. */
+export function describeFunctions(functions: readonly CloudFunction[]): string {
+  const names = functions.map(describeFunction);
+  if (names.length === 1) return `Cloud Function ${names[0]}`;
+  return `Cloud Functions ${names.slice(0, -1).join(", ")} and ${names[names.length - 1]}`;
 }

@@ -47,6 +47,22 @@ export function isDefaultAccount(email: string): boolean {
   return DEFAULT_ACCOUNT.test(email);
 }
 
+/**
+ * The accounts a function's build runs as when it names none, or that a user might pick instead of a dedicated
+ * one: the legacy Cloud Build account `PROJECT_NUMBER@cloudbuild.gserviceaccount.com` (projects whose first build
+ * predates the mid-2024 change; broad permissions on the project,
+ * https://cloud.google.com/build/docs/cloud-build-service-account), the Compute Engine default
+ * `PROJECT_NUMBER-compute@developer.gserviceaccount.com` (the default since that change, which may lack what a
+ * function build needs, https://cloud.google.com/build/docs/cloud-build-service-account-updates) and the App Engine
+ * default `PROJECT_ID@appspot.gserviceaccount.com` (Editor, like the Compute one on projects that grant it).
+ */
+const DEFAULT_BUILD_ACCOUNT =
+  /(@cloudbuild\.gserviceaccount\.com|@appspot\.gserviceaccount\.com|-compute@developer\.gserviceaccount\.com)$/i;
+
+export function isDefaultBuildAccount(email: string): boolean {
+  return DEFAULT_BUILD_ACCOUNT.test(email);
+}
+
 /** IAM compares member emails without case; so do the rules. */
 export function normalizeMember(member: string): string {
   const colon = member.indexOf(":");

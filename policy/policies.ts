@@ -25,6 +25,24 @@ export const functionDedicatedServiceAccount: StackValidationPolicy = stackPolic
   rules.functionDedicatedServiceAccount,
 );
 
+export const functionExplicitBuildServiceAccount: ResourceValidationPolicy = {
+  ...policyInfo(rules.functionExplicitBuildServiceAccount),
+  validateResource: [
+    validateResourceOfType(
+      gcp.cloudfunctions.Function,
+      validateWith(rules.functionExplicitBuildServiceAccount),
+    ),
+    validateResourceOfType(
+      gcp.cloudfunctionsv2.Function,
+      validateWith(rules.functionExplicitBuildServiceAccount),
+    ),
+  ],
+};
+
+export const buildServiceAccountIsolated: StackValidationPolicy = stackPolicy(
+  rules.buildServiceAccountIsolated,
+);
+
 export const functionInvokersMatchDeclaration: StackValidationPolicy = stackPolicy(
   rules.functionInvokersMatchDeclaration,
 );
@@ -34,6 +52,8 @@ export const functionNoPublicInvoker: StackValidationPolicy = stackPolicy(rules.
 export const noProjectLevelFunctionRoles: StackValidationPolicy = stackPolicy(
   rules.noProjectLevelFunctionRoles,
 );
+
+export const noProjectLevelGrants: StackValidationPolicy = stackPolicy(rules.noProjectLevelGrants);
 
 export const noServiceAccountKeys: ResourceValidationPolicy = {
   ...policyInfo(rules.noServiceAccountKeys),
@@ -68,9 +88,12 @@ export const storageBucketNoPublicAccess: ResourceValidationPolicy = {
 export const POLICIES: readonly (ResourceValidationPolicy | StackValidationPolicy)[] = [
   functionExplicitServiceAccount,
   functionDedicatedServiceAccount,
+  functionExplicitBuildServiceAccount,
+  buildServiceAccountIsolated,
   functionInvokersMatchDeclaration,
   functionNoPublicInvoker,
   noProjectLevelFunctionRoles,
+  noProjectLevelGrants,
   noServiceAccountKeys,
   storageBucketPrivate,
   storageBucketNoPublicAccess,

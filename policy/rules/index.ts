@@ -1,19 +1,25 @@
 import type { Rule } from "../rule";
+import { buildServiceAccountIsolated } from "./build-service-account-isolated";
 import { functionDedicatedServiceAccount } from "./function-dedicated-service-account";
+import { functionExplicitBuildServiceAccount } from "./function-explicit-build-service-account";
 import { functionExplicitServiceAccount } from "./function-explicit-service-account";
 import { functionInvokersMatchDeclaration } from "./function-invokers-match-declaration";
 import { functionNoPublicInvoker } from "./function-no-public-invoker";
 import { noProjectLevelFunctionRoles } from "./no-project-level-function-roles";
+import { noProjectLevelGrants } from "./no-project-level-grants";
 import { noServiceAccountKeys } from "./no-service-account-keys";
 import { storageBucketNoPublicAccess } from "./storage-bucket-no-public-access";
 import { storageBucketPrivate } from "./storage-bucket-private";
 
 export {
+  buildServiceAccountIsolated,
   functionDedicatedServiceAccount,
+  functionExplicitBuildServiceAccount,
   functionExplicitServiceAccount,
   functionInvokersMatchDeclaration,
   functionNoPublicInvoker,
   noProjectLevelFunctionRoles,
+  noProjectLevelGrants,
   noServiceAccountKeys,
   storageBucketNoPublicAccess,
   storageBucketPrivate,
@@ -23,9 +29,12 @@ export {
 export const RULES: readonly Rule[] = [
   functionExplicitServiceAccount,
   functionDedicatedServiceAccount,
+  functionExplicitBuildServiceAccount,
+  buildServiceAccountIsolated,
   functionInvokersMatchDeclaration,
   functionNoPublicInvoker,
   noProjectLevelFunctionRoles,
+  noProjectLevelGrants,
   noServiceAccountKeys,
   storageBucketPrivate,
   storageBucketNoPublicAccess,

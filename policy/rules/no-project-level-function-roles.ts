@@ -1,12 +1,6 @@
+import { describeGrantTarget } from "../describe-grant";
 import { describeFunction, functionsOf, isListed, type CloudFunction } from "../functions";
-import {
-  grantsOf,
-  INVOKER_ROLES,
-  INVOKING_ROLES,
-  normalizeMember,
-  serviceAccountOf,
-  type Grant,
-} from "../iam";
+import { grantsOf, INVOKER_ROLES, INVOKING_ROLES, normalizeMember, serviceAccountOf } from "../iam";
 import { isUnknown, undecided, violation, type Finding, type Unknown } from "../model";
 import { stackRule } from "../rule";
 import { describeResource } from "../values";
@@ -25,13 +19,6 @@ function effect(role: string, scope: string): string {
   }
   if (INVOKING_ROLES.includes(role)) return `lets it invoke and redeploy every function in the ${scope}`;
   return `grants it ${role} on everything in the ${scope}`;
-}
-
-function where(grant: Grant): string {
-  const id = isUnknown(grant.target)
-    ? "(not known until deployment)"
-    : `"${grant.target ?? "(provider default)"}"`;
-  return `${grant.scope} ${id}`;
 }
 
 /**
@@ -93,7 +80,7 @@ export const noProjectLevelFunctionRoles = stackRule<NoProjectLevelFunctionRoles
       const role = grant.role;
       const invokerOnly = INVOKER_ROLES.includes(role);
       if (!invokerOnly && !INVOKING_ROLES.includes(role) && !config.additionalRoles.includes(role)) continue;
-      const grants = `${subject} grants ${role} on ${where(grant)}`;
+      const grants = `${subject} grants ${role} on ${describeGrantTarget(grant)}`;
       if (isUnknown(grant.member)) {
         if (invokerOnly && allowed.size === 0) {
           findings.push(

@@ -38,22 +38,22 @@ describe("callgraph check", () => {
     const { stdout, error } = await callgraph("check", "--dir", REPO_ROOT);
     expect(error).toBeUndefined();
     expect(stdout).toMatch(
-      /^callgraph check: stack dev \(update\), \d+ resources, 8 policies; policy config: defaults \(every policy mandatory\)\n/,
+      /^callgraph check: stack dev \(update\), \d+ resources, 11 policies; policy config: defaults \(every policy mandatory\)\n/,
     );
-    expect(stdout).toMatch(/No policy violations: the \d+ resources of stack dev pass all 8 policies\.\n$/);
+    expect(stdout).toMatch(/No policy violations: the \d+ resources of stack dev pass all 11 policies\.\n$/);
   });
 
   test("prints each violation (policy, resource, why, how to fix) and fails on the mandatory ones", async () => {
     const { stdout, error } = await callgraph("check", "--dir", rogue.dir);
     expect(error).toBeInstanceOf(CheckFailed);
-    expect((error as Error).message).toBe("6 mandatory policy violations in stack dev");
+    expect((error as Error).message).toMatch(/^check: 9 mandatory policy violations in stack dev\. /);
     for (const { policy } of Object.values(ROGUES)) expect(stdout).toContain(`FAIL ${policy} [mandatory]\n`);
     expect(stdout).toContain(
       'FAIL no-service-account-keys [mandatory]\n  resource: gcp.serviceaccount.Key "login-key"\n  urn:      urn:pulumi:dev::callgraph::gcp:serviceaccount/key:Key::login-key\n' +
         '  why:      gcp.serviceaccount.Key "login-key" creates a long-lived private key for fn-login@callgraph-dev.iam.gserviceaccount.com',
     );
     expect(stdout).toMatch(/\n  fix:      remove the key; code on Google Cloud gets short-lived tokens/);
-    expect(stdout).toMatch(/6 violations: 6 mandatory, 0 advisory\.\n$/);
+    expect(stdout).toMatch(/9 violations: 9 mandatory, 0 advisory\.\n$/);
   });
 
   test("--preview lists what cannot be decided before deployment, without failing on it", async () => {
@@ -61,7 +61,7 @@ describe("callgraph check", () => {
     expect(stdout).toContain("(preview)");
     expect(stdout).toContain(
       "Not decided until deployment (values unknown in preview; `pulumi up` runs these checks on known values):\n" +
-        '  no-project-level-function-roles: gcp.projects.IAMMember "reporting-viewer" grants roles/editor on project "callgraph-dev" to a member not known until deployment (unknown: member)\n',
+        '  storage-bucket-no-public-access: gcp.storage.BucketIAMMember "reporting-reader": whether it grants to a public member is not known until deployment (unknown: member)\n',
     );
   });
 
@@ -70,7 +70,7 @@ describe("callgraph check", () => {
     expect(error).toBeInstanceOf(CheckFailed);
     const result = JSON.parse(stdout) as CheckResult;
     expect(result).toMatchObject({ stack: "dev", preview: false, passed: false, undecided: [] });
-    expect(result.violations).toHaveLength(6);
+    expect(result.violations).toHaveLength(9);
     expect(result.violations[0]).toEqual({
       policy: expect.any(String),
       urn: expect.stringMatching(/^urn:pulumi:dev::callgraph::/),
@@ -85,7 +85,7 @@ describe("callgraph check", () => {
 
   test("reads the policy config from the stack's callgraph:policy", async () => {
     const { stdout, error } = await callgraph("check", "--dir", rogue.dir, "--stack", "keys");
-    expect((error as Error).message).toBe("1 mandatory policy violation in stack keys");
+    expect((error as Error).message).toMatch(/^check: 1 mandatory policy violation in stack keys\. /);
     expect(stdout).toContain(
       "policy config: Pulumi.keys.yaml callgraph:policy; disabled: function-explicit-service-account,",
     );
@@ -97,7 +97,7 @@ describe("callgraph check", () => {
     fs.writeFileSync(file, JSON.stringify({ all: "advisory" }));
     const result = await runCheck({ dir: rogue.dir, policyConfig: file }, () => undefined);
     expect(result.passed).toBe(true);
-    expect(result.violations.map((v) => v.enforcementLevel)).toEqual(Array(6).fill("advisory"));
+    expect(result.violations.map((v) => v.enforcementLevel)).toEqual(Array(9).fill("advisory"));
   });
 
   test.each([

@@ -27,6 +27,7 @@ export const T = {
   folderMember: "gcp:folder/iAMMember:IAMMember",
   orgBinding: "gcp:organizations/iAMBinding:IAMBinding",
   account: "gcp:serviceaccount/account:Account",
+  repositoryMember: "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember",
   key: "gcp:serviceaccount/key:Key",
   hmacKey: "gcp:storage/hmacKey:HmacKey",
   bucket: "gcp:storage/bucket:Bucket",
@@ -41,6 +42,10 @@ export const REGION = "europe-west1";
 export const email = (fn: string) => `fn-${fn}@${PROJECT}.iam.gserviceaccount.com`;
 export const sa = (fn: string) => `serviceAccount:${email(fn)}`;
 export const DEVELOPERS = "group:developers@example.com";
+/** The stack's build account, as the CallGraph component names it and as functions refer to it. */
+export const BUILD_EMAIL = `callgraph-build@${PROJECT}.iam.gserviceaccount.com`;
+export const BUILD_ACCOUNT = `projects/${PROJECT}/serviceAccounts/${BUILD_EMAIL}`;
+export const BUILD_MEMBER = `serviceAccount:${BUILD_EMAIL}`;
 
 export function urnOf(r: { type: string; name: string }): string {
   return `urn:pulumi:test::callgraph::${r.type}::${r.name}`;
@@ -62,6 +67,7 @@ export function gen1Function(
       entryPoint: name,
       triggerHttp: true,
       serviceAccountEmail: account,
+      buildServiceAccount: BUILD_ACCOUNT,
       environmentVariables: {
         CALLGRAPH_FUNCTION: name,
         CALLGRAPH_SELF_URL: `https://${REGION}-${PROJECT}.cloudfunctions.net/${name}`,
@@ -84,7 +90,7 @@ export function gen2Function(
       name,
       project: PROJECT,
       location: REGION,
-      buildConfig: { runtime: "nodejs22", entryPoint: name },
+      buildConfig: { runtime: "nodejs22", entryPoint: name, serviceAccount: BUILD_ACCOUNT },
       serviceConfig: {
         serviceAccountEmail: account,
         environmentVariables: { CALLGRAPH_INVOKERS: JSON.stringify(invokers) },
@@ -140,13 +146,37 @@ export function privateBucket(name = "callgraph-source"): TestResource {
 
 /**
  * login (gen1, callable by developers) calls profiles (gen1) and reports (gen2, through its Cloud Run
- * service); every function has its own account and exactly the grants it declares.
+ * service); every function has its own account and exactly the grants it declares. All three are built by the
+ * stack's build account, which holds what a build needs: logs writer on the project (the one project-level grant),
+ * read on the source bucket, write on the image repository.
  */
 export function happyStack(): TestResource[] {
   return [
     privateBucket(),
     { type: T.account, name: "callgraph-login-sa", props: { project: PROJECT, accountId: "fn-login" } },
     { type: T.account, name: "callgraph-profiles-sa", props: { project: PROJECT, accountId: "fn-profiles" } },
+    {
+      type: T.account,
+      name: "callgraph-build-sa",
+      props: { project: PROJECT, accountId: "callgraph-build" },
+    },
+    projectMember("callgraph-build-logs", "roles/logging.logWriter", BUILD_MEMBER),
+    {
+      type: T.bucketMember,
+      name: "callgraph-build-source-reader",
+      props: { bucket: "callgraph-source-1a2b3c4", role: "roles/storage.objectViewer", member: BUILD_MEMBER },
+    },
+    {
+      type: T.repositoryMember,
+      name: "callgraph-build-image-writer",
+      props: {
+        project: PROJECT,
+        location: REGION,
+        repository: "callgraph-functions",
+        role: "roles/artifactregistry.writer",
+        member: BUILD_MEMBER,
+      },
+    },
     gen1Function("login", [DEVELOPERS]),
     gen1Function("profiles", [sa("login")]),
     gen2Function("reports", [sa("login")]),

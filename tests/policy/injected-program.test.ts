@@ -58,6 +58,12 @@ describe.each([false, true])("the real program under mocks (preview: %s)", (prev
     expect(messages["no-project-level-function-roles project-invoker"]).toMatch(
       /on project "callgraph-dev" to serviceAccount:fn-login@.*, the account Cloud Functions "reports" and "login" run as: that lets it invoke every function in the project/,
     );
+    expect(messages["build-service-account-isolated build-runner"]).toMatch(
+      /^gcp\.cloudfunctionsv2\.Function "build-runner" \(Cloud Function "builder"\) runs as callgraph-build@callgraph-dev\.iam\.gserviceaccount\.com, the account that builds Cloud Functions "reports", "builder", "login", "profiles" and "search": the function's code holds the build's permissions/,
+    );
+    expect(messages["no-project-level-grants build-storage-admin"]).toMatch(
+      /^gcp\.projects\.IAMMember "build-storage-admin" grants roles\/storage\.admin on project "callgraph-dev" to serviceAccount:callgraph-build@callgraph-dev\.iam\.gserviceaccount\.com: a grant on a whole project reaches every resource in it[\s\S]*\nTo fix: grant the role on the individual resources the member needs instead/,
+    );
     expect(messages["no-service-account-keys login-key"]).toMatch(
       /creates a long-lived private key for fn-login@callgraph-dev\.iam\.gserviceaccount\.com/,
     );
@@ -66,7 +72,7 @@ describe.each([false, true])("the real program under mocks (preview: %s)", (prev
   test(`the computed member is ${preview ? "left undecided, not flagged" : "known, and harmless"}`, () => {
     const undecided = runRules(fromEngine(injected.resources)).undecided;
     expect(undecided.map((u) => [u.policy, u.urn.split("::").pop(), u.unknownPath])).toEqual(
-      preview ? [["no-project-level-function-roles", "reporting-viewer", "member"]] : [],
+      preview ? [["storage-bucket-no-public-access", "reporting-reader", "member"]] : [],
     );
   });
 

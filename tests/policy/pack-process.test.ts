@@ -21,6 +21,7 @@ import { RULES } from "../../policy/rules";
 import {
   COMPUTED,
   gen1Function,
+  gen2Function,
   happyStack,
   invokerMember,
   urnOf,
@@ -124,6 +125,21 @@ test("Analyze reports a function without its own account as a mandatory violatio
       urn: urnOf(fn),
       message: expect.stringMatching(
         /^Every Cloud Function .*\n.*sets no serviceAccountEmail, so it runs as the default account/,
+      ),
+    },
+  ]);
+});
+
+test("Analyze reports a gen2 function built as the project's default build identity", async () => {
+  const fn = withProp(gen2Function("reports", []), "buildConfig.serviceAccount", undefined);
+  const response = await call<AnalyzeResponse>((done) => client.analyze(analyzeRequest(fn), done));
+  expect(diagnostics(response.getDiagnosticsList())).toEqual([
+    {
+      policy: "function-explicit-build-service-account",
+      level: EnforcementLevel.MANDATORY,
+      urn: urnOf(fn),
+      message: expect.stringMatching(
+        /^Every Cloud Function .*\n.*sets no buildConfig\.serviceAccount, so Cloud Build builds it as the project's default build identity/,
       ),
     },
   ]);

@@ -15,17 +15,21 @@ export const ROGUES = {
   },
   projectInvoker: { policy: "no-project-level-function-roles", resources: ["project-invoker"] },
   key: { policy: "no-service-account-keys", resources: ["login-key"] },
+  buildRunner: { policy: "build-service-account-isolated", resources: ["build-runner"] },
+  // The project-level invoker grant is also one of the grants the stack must not make on a project at all.
+  projectGrants: { policy: "no-project-level-grants", resources: ["project-invoker", "build-storage-admin"] },
 } as const;
 
 /**
  * The real program (the repository's index.ts, default stack) with rogue resources added the way a teammate might
  * add them to the same program: a hand-written FunctionIamMember, a public grant, a second function running as
- * login's account, a project-level invoker grant for login's account and a key. Plus one grant whose member is
- * computed (unknown in preview) and harmless once known, to show that unknowns produce no false violation.
+ * login's account, a project-level invoker grant for login's account, a key, a function running as the stack's
+ * build account and a project-wide role for that account. Plus one grant whose member is computed (unknown in
+ * preview) and harmless once known, to show that unknowns produce no false violation.
  */
 const ROGUE_INDEX = `import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import { serviceAccountEmail } from "../../topology";
+import { buildServiceAccountEmail, serviceAccountEmail } from "../../topology";
 import program = require("../../index");
 
 export = async () => {
@@ -34,6 +38,8 @@ export = async () => {
   const project = gcpConfig.require("project");
   const region = gcpConfig.require("region");
   const login = serviceAccountEmail("login", project);
+  const build = buildServiceAccountEmail(project);
+  const buildAccount = \`projects/\${project}/serviceAccounts/\${build}\`;
 
   new gcp.cloudfunctions.FunctionIamMember("rogue-member", {
     project, region, cloudFunction: "profiles", role: "roles/cloudfunctions.invoker", member: "user:mallory@example.com",
@@ -43,8 +49,16 @@ export = async () => {
   });
   new gcp.cloudfunctionsv2.Function("shared-account", {
     project, location: region, name: "reports",
-    buildConfig: { runtime: "nodejs22", entryPoint: "reports" },
+    buildConfig: { runtime: "nodejs22", entryPoint: "reports", serviceAccount: buildAccount },
     serviceConfig: { serviceAccountEmail: login },
+  });
+  new gcp.cloudfunctionsv2.Function("build-runner", {
+    project, location: region, name: "builder",
+    buildConfig: { runtime: "nodejs22", entryPoint: "builder", serviceAccount: buildAccount },
+    serviceConfig: { serviceAccountEmail: build },
+  });
+  new gcp.projects.IAMMember("build-storage-admin", {
+    project, role: "roles/storage.admin", member: \`serviceAccount:\${build}\`,
   });
   new gcp.projects.IAMMember("project-invoker", {
     project, role: "roles/cloudfunctions.invoker", member: \`serviceAccount:\${login}\`,
@@ -52,8 +66,12 @@ export = async () => {
   new gcp.serviceaccount.Key("login-key", { serviceAccountId: login });
 
   const reporting = new gcp.serviceaccount.Account("reporting", { project, accountId: "reporting-job" });
-  new gcp.projects.IAMMember("reporting-viewer", {
-    project, role: "roles/editor", member: pulumi.interpolate\`serviceAccount:\${reporting.email}\`,
+  const reports = new gcp.storage.Bucket("reports", {
+    project, location: "US", uniformBucketLevelAccess: true, publicAccessPrevention: "enforced",
+  });
+  new gcp.storage.BucketIAMMember("reporting-reader", {
+    bucket: reports.name, role: "roles/storage.objectViewer",
+    member: pulumi.interpolate\`serviceAccount:\${reporting.email}\`,
   });
   return outputs;
 };
