@@ -24,17 +24,16 @@ export interface FunctionProcessOptions {
   readonly log: (line: string) => void;
 }
 
-// The framework's CLI (its package `bin`), next to its main module; its exports map hides the path itself.
-const FRAMEWORK_MAIN = path.join(
-  path.dirname(require.resolve("@google-cloud/functions-framework")),
-  "main.js",
-);
+// Ours, not the framework's CLI: it builds the framework's server, listens on loopback only, and checks the
+// caller and the body limit before the framework reads a body (see the file).
+const HOST = path.join(__dirname, "function-host.cjs");
 const PRELOAD = path.join(__dirname, "exit-with-parent.cjs");
 const START_TIMEOUT_MS = 15_000;
 
 /**
  * One function's process: its real bundle, unpacked from the archive the program uploads, served by the
- * Functions Framework as on the platform, and restarted when it crashes.
+ * Functions Framework's server on 127.0.0.1 (through `function-host.cjs`, which does first what Google's front
+ * end does before the code: the caller check and the body limit), and restarted when it crashes.
  */
 export class FunctionProcess {
   private child?: ChildProcess;
@@ -101,15 +100,7 @@ export class FunctionProcess {
     const { name, entryPoint, port, workDir, env, log } = this.options;
     const child = spawn(
       process.execPath,
-      [
-        "--require",
-        PRELOAD,
-        FRAMEWORK_MAIN,
-        `--target=${entryPoint}`,
-        `--source=${workDir}`,
-        `--port=${port}`,
-        "--signature-type=http",
-      ],
+      ["--require", PRELOAD, HOST, `--target=${entryPoint}`, `--source=${workDir}`, `--port=${port}`],
       // Only the deployment's variables: nothing of this shell (credentials, gcloud config) leaks in.
       { cwd: workDir, env: { ...env, HOME: workDir }, stdio: ["ignore", "pipe", "pipe", "ipc"] },
     );

@@ -6,28 +6,33 @@ import { checkCredentials } from "./users";
 const PROFILES = "profiles";
 const MAX_USERNAME = 64;
 const MAX_PASSWORD = 1024;
+const USAGE = 'send a JSON body {"username": "...", "password": "..."} with Content-Type: application/json';
 
 /**
  * `POST {"username","password"}`: checks the password, then fetches the user's profile from `profiles` with
  * this function's own identity and answers `{ username, profile }` (profile null when profiles has none).
  */
-export const login = secured(async (req, res, { downstream }) => {
-  requireMethod(req, "POST");
-  const { username, password } = credentials(req.body);
-  if (!(await checkCredentials(username, password))) throw new HttpError(401, "invalid username or password");
-  const answer = await downstream.call(PROFILES, { method: "GET", query: { username } });
-  if (answer.status !== 200 && answer.status !== 404) {
-    throw new CalleeError(
-      `${PROFILES} answered HTTP ${answer.status} for ${username}'s profile`,
-      PROFILES,
-      answer.status,
-    );
-  }
-  sendJson(res, 200, { username, profile: answer.status === 200 ? answer.body : null });
-});
+export const login = secured(
+  async (req, res, { downstream }) => {
+    requireMethod(req, "POST");
+    const { username, password } = credentials(req.body);
+    if (!(await checkCredentials(username, password)))
+      throw new HttpError(401, "invalid username or password");
+    const answer = await downstream.call(PROFILES, { method: "GET", query: { username } });
+    if (answer.status !== 200 && answer.status !== 404) {
+      throw new CalleeError(
+        `${PROFILES} answered HTTP ${answer.status} for ${username}'s profile`,
+        PROFILES,
+        answer.status,
+      );
+    }
+    sendJson(res, 200, { username, profile: answer.status === 200 ? answer.body : null });
+  },
+  { usage: `POST: ${USAGE}` },
+);
 
 function credentials(body: unknown): { username: string; password: string } {
-  const usage = 'send a JSON body {"username": "...", "password": "..."} with Content-Type: application/json';
+  const usage = USAGE;
   if (typeof body !== "object" || body === null || Array.isArray(body)) throw new HttpError(400, usage);
   const { username, password } = body as Record<string, unknown>;
   if (typeof username !== "string" || username === "" || username.length > MAX_USERNAME) {

@@ -8,18 +8,21 @@ const MAX_PARAM_LENGTH = 100;
  * `GET ?username=alice`: one profile (404 if none). `GET ?q=al`: `{ results }`, profiles whose username or
  * display name starts with `al`. Calls nothing.
  */
-export const profiles = secured((req, res) => {
-  requireMethod(req, "GET");
-  const username = param(queryString(req, "username"), "username");
-  if (username !== undefined) {
-    const profile = findProfile(username);
-    if (!profile) throw new HttpError(404, `no profile for username ${JSON.stringify(username)}`);
-    return sendJson(res, 200, profile);
-  }
-  const q = param(queryString(req, "q"), "q");
-  if (q !== undefined) return sendJson(res, 200, { results: searchProfiles(q) });
-  throw new HttpError(400, "give ?username=<username> for one profile or ?q=<prefix> to search");
-});
+export const profiles = secured(
+  (req, res) => {
+    requireMethod(req, "GET");
+    const username = param(queryString(req, "username"), "username");
+    if (username !== undefined) {
+      const profile = findProfile(username);
+      if (!profile) throw new HttpError(404, `no profile for username ${JSON.stringify(username)}`);
+      return sendJson(res, 200, profile);
+    }
+    const q = param(queryString(req, "q"), "q");
+    if (q !== undefined) return sendJson(res, 200, { results: searchProfiles(q) });
+    throw new HttpError(400, "give ?username=<username> for one profile or ?q=<prefix> to search");
+  },
+  { usage: "GET ?username=<username> for one profile or ?q=<prefix> to search; no body" },
+);
 
 function param(value: string | undefined, name: string): string | undefined {
   if (value === undefined) return undefined;

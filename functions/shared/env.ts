@@ -26,11 +26,18 @@ export const OPTIONAL_ENV = {
   /** Retries of an idempotent call to a callee after the first attempt. */
   callRetries: "CALLGRAPH_CALL_RETRIES",
   /**
-   * "true" only where the platform checks every token and hands the code a copy with its signature replaced
-   * by SIGNATURE_REMOVED_BY_GOOGLE (Cloud Run, so gen2). Unset (gen1, the local stack), such a token is refused:
-   * nothing verified it, and anyone who reaches the code could forge one.
+   * "true" where Google's front end enforces the function's invoker grant (any generation, not public): it checks
+   * every token before the code runs and may hand the code a copy whose signature is replaced by
+   * SIGNATURE_REMOVED_BY_GOOGLE (documented for Cloud Run, so 2nd gen; undocumented either way for 1st gen), which
+   * the code then checks on its claims. A token that carries a signature is always verified. Unset or "false" (a
+   * public function, the local stack), a stripped token is refused: nothing verified it, anyone could forge one.
    */
   platformVerifiesTokens: "CALLGRAPH_PLATFORM_VERIFIES_TOKENS",
+  /**
+   * The largest request body the platform delivers to the function, in bytes (`topology/environment.ts` sets it
+   * per generation). A host that runs the function refuses a larger body with 413 before reading it.
+   */
+  maxRequestBytes: "CALLGRAPH_MAX_REQUEST_BYTES",
   /**
    * "false": calls to callees carry no Authorization header and the metadata server is never asked for a token.
    * Unset or "true" (the default, and production): every call carries the function's ID token. It exists so the
@@ -49,6 +56,14 @@ export const DEFAULT_TOKEN_ISSUERS: readonly string[] = [
 ];
 /** The gcloud CLI's OAuth client id: the audience of `gcloud auth print-identity-token` for a user. */
 export const DEFAULT_USER_AUDIENCES: readonly string[] = ["32555940559.apps.googleusercontent.com"];
+/**
+ * When `CALLGRAPH_MAX_REQUEST_BYTES` is unset: the smaller platform limit, 1st gen's 10 MB ("Max uncompressed HTTP
+ * request size", https://cloud.google.com/functions/quotas, "Resource limits"), so no body passes here that Google
+ * would refuse.
+ */
+export const DEFAULT_MAX_REQUEST_BYTES = 10 * 1024 * 1024;
+/** Above the largest platform limit (2nd gen's 32 MB) a value is a mistake, not a limit. */
+const MAX_MAX_REQUEST_BYTES = 32 * 1024 * 1024;
 export const DEFAULT_CALL_TIMEOUT_MS = 10_000;
 export const DEFAULT_CALL_RETRIES = 2;
 const MAX_CALL_RETRIES = 10;
@@ -68,6 +83,8 @@ export interface FunctionEnv {
   readonly callRetries: number;
   /** Whether a token whose signature the platform removed may be checked on its claims only. */
   readonly platformVerifiesTokens: boolean;
+  /** The largest request body accepted, bytes. */
+  readonly maxRequestBytes: number;
   /** Whether calls to callees carry the function's ID token; true unless `CALLGRAPH_ATTACH_TOKENS` is "false". */
   readonly attachTokens: boolean;
 }
@@ -102,6 +119,13 @@ export function readFunctionEnv(env: NodeJS.ProcessEnv = process.env): FunctionE
     callTimeoutMs: integer(env, OPTIONAL_ENV.callTimeoutMs, DEFAULT_CALL_TIMEOUT_MS, 1, 600_000),
     callRetries: integer(env, OPTIONAL_ENV.callRetries, DEFAULT_CALL_RETRIES, 0, MAX_CALL_RETRIES),
     platformVerifiesTokens: flag(env, OPTIONAL_ENV.platformVerifiesTokens, false),
+    maxRequestBytes: integer(
+      env,
+      OPTIONAL_ENV.maxRequestBytes,
+      DEFAULT_MAX_REQUEST_BYTES,
+      1,
+      MAX_MAX_REQUEST_BYTES,
+    ),
     attachTokens: flag(env, OPTIONAL_ENV.attachTokens, true),
   };
 }

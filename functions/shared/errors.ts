@@ -1,3 +1,5 @@
+import { classifyTokenFailure } from "./token-failure";
+
 /**
  * Typed errors of calls to callees. Each names the callee, adds context and says how to fix; none ever carries
  * a token (messages are built from names, URLs, statuses and error codes only).
@@ -77,16 +79,27 @@ export class CalleeRejectedError extends CalleeError {
   }
 }
 
-/** No ID token could be obtained to call the callee (metadata server unreachable or refusing). */
+/**
+ * No ID token could be obtained to call the callee. The message (which reaches this function's caller) names the
+ * callee and the cause class only; `detail` (the metadata server's error, its URL, codes) is for the log.
+ */
 export class CalleeTokenError extends CalleeError {
+  /** The token's audience: the callee's URL. For the log. */
+  readonly audience: string;
+  /** What failed underneath, tokens redacted. For the log, never for an answer. */
+  readonly detail: string;
+
   constructor(callee: string, audience: string, cause: unknown) {
+    const failure = classifyTokenFailure(cause);
     super(
-      `could not get an ID token to call ${callee} (audience ${audience}): ${cause instanceof Error ? cause.message : String(cause)}. ` +
+      `could not get an ID token to call ${callee}: the metadata server ${failure.reason}. ` +
         `On Cloud Functions the metadata server provides it; elsewhere set GCE_METADATA_HOST (as \`npm start\` does).`,
       callee,
       undefined,
       { cause },
     );
+    this.audience = audience;
+    this.detail = failure.detail;
   }
 }
 

@@ -1,3 +1,4 @@
+export { ADMISSION, bodyRefusal, checkHead, tooLarge, type Admission, type RequestHead } from "./admission";
 export { backoffDelay, DEFAULT_BACKOFF, retryAfterDelay, type BackoffPolicy } from "./backoff";
 export {
   DownstreamClient,
@@ -10,6 +11,7 @@ export {
   DEFAULT_CALL_RETRIES,
   DEFAULT_CALL_TIMEOUT_MS,
   DEFAULT_JWKS_URL,
+  DEFAULT_MAX_REQUEST_BYTES,
   DEFAULT_TOKEN_ISSUERS,
   DEFAULT_USER_AUDIENCES,
   ENV,
@@ -43,10 +45,13 @@ export {
   type ErrorAnswer,
   type HandlerContext,
   type SecuredHandler,
+  type SecuredFunction,
   type SecuredOptions,
 } from "./secured";
+export { classifyTokenFailure, type TokenFailure } from "./token-failure";
 export {
   CLOCK_SKEW_SECONDS,
+  MAX_TOKEN_LIFETIME_SECONDS,
   SIGNATURE_REMOVED,
   verifyCaller,
   verifyRequest,

@@ -9,6 +9,7 @@ import {
   CallerVerificationError,
   UndeclaredCalleeError,
 } from "./errors";
+import { ADMISSION, bodyRefusal, checkHead, type Admission } from "./admission";
 import { HttpError, sendJson } from "./http";
 import { log } from "./log";
 import { functionRuntime, type FunctionRuntime } from "./runtime";
@@ -28,26 +29,37 @@ export interface SecuredOptions {
   readonly runtime?: () => FunctionRuntime;
   /** Defaults to `verifyCaller`; tests may stub it. */
   readonly verify?: (authorization: string | undefined, env: FunctionEnv) => Promise<Caller>;
+  /** One line telling a caller how to call the function, sent with answers about a body it cannot use. */
+  readonly usage?: string;
 }
 
 /** A JSON error answer. */
 export interface ErrorAnswer {
   readonly status: number;
-  readonly body: { readonly error: string; readonly callee?: string };
+  readonly body: { readonly error: string; readonly callee?: string; readonly usage?: string };
   readonly headers?: Readonly<Record<string, string>>;
 }
 
+/** A secured handler, as the framework sees it, with its `Admission` for the process that hosts it. */
+export type SecuredFunction = HttpFunction & { readonly [ADMISSION]: Admission };
+
+const DEFAULT_USAGE = "send a UTF-8 JSON body with Content-Type: application/json, or no body";
+
 /**
  * Wraps a handler: verifies the caller first, then runs it, and turns every error into a JSON answer that
- * names what failed without leaking internals.
+ * names what failed without leaking internals. The result also carries an `Admission` (under `ADMISSION`): the
+ * same caller check and body limit from the request's head alone, for a host that can run them before the
+ * framework reads the body (on Google, the front end does that before the code runs).
  */
-export function secured(handler: SecuredHandler, options: SecuredOptions = {}): HttpFunction {
+export function secured(handler: SecuredHandler, options: SecuredOptions = {}): SecuredFunction {
   const runtimeOf = options.runtime ?? functionRuntime;
   const verify = options.verify ?? verifyCaller;
-  return async (req: Request, res: Response): Promise<void> => {
+  const usage = options.usage ?? DEFAULT_USAGE;
+  const run: HttpFunction = async (req: Request, res: Response): Promise<void> => {
     try {
       const { env, downstream } = runtimeOf();
       const caller = await verify(req.get("authorization"), env);
+      checkHead(req, env);
       await handler(req, res, { caller, env, downstream });
     } catch (error) {
       const answer = errorAnswer(error);
@@ -58,6 +70,27 @@ export function secured(handler: SecuredHandler, options: SecuredOptions = {}): 
       sendJson(res, answer.status, answer.body, answer.headers);
     }
   };
+  const admission: Admission = {
+    async admit(head) {
+      try {
+        const { env } = runtimeOf();
+        await verify(head.headers.authorization, env);
+        checkHead(head, env);
+        return undefined;
+      } catch (error) {
+        return errorAnswer(error);
+      }
+    },
+    maxBodyBytes() {
+      try {
+        return runtimeOf().env.maxRequestBytes;
+      } catch {
+        return undefined; // `admit` answers 500 and logs the bad environment
+      }
+    },
+    bodyRefusal: (error) => bodyRefusal(error, usage),
+  };
+  return Object.assign(run, { [ADMISSION]: admission });
 }
 
 /** The answer for an error thrown by verification or a handler, logged at the right severity. */
@@ -69,6 +102,10 @@ export function errorAnswer(error: unknown): ErrorAnswer {
     const headers: Record<string, string> =
       error.status === 401 ? { "www-authenticate": 'Bearer error="invalid_token"' } : {};
     return { status: error.status, body: { error: error.message }, headers };
+  }
+  if (error instanceof CalleeTokenError) {
+    log("ERROR", error.message, { callee: error.callee, audience: error.audience, detail: error.detail });
+    return { status: 503, body: { error: error.message, callee: error.callee } };
   }
   if (error instanceof CalleeError) {
     log("ERROR", error.message, { callee: error.callee, calleeStatus: error.status });
@@ -88,7 +125,7 @@ export function errorAnswer(error: unknown): ErrorAnswer {
 
 function calleeStatus(error: CalleeError): number {
   if (error instanceof CalleeTimeoutError) return 504;
-  if (error instanceof CalleeUnavailableError || error instanceof CalleeTokenError) return 503;
+  if (error instanceof CalleeUnavailableError) return 503;
   if (error instanceof UndeclaredCalleeError) return 500;
   // CalleeRejectedError (the graph and the code disagree) or an unusable answer: a bad gateway, not a bad request.
   return 502;

@@ -16,7 +16,7 @@ export interface Caller {
   /** The token's verified email; absent for an anonymous call to a public function. */
   readonly email?: string;
   readonly kind: "serviceAccount" | "user" | "anonymous";
-  /** The platform checked the signature and removed it (Cloud Run / gen2); only the claims were checked here. */
+  /** Google's front end checked the signature and removed it; only the claims were checked here. */
   readonly platformVerified: boolean;
 }
 
@@ -28,12 +28,21 @@ export interface VerifyCallerOptions {
 }
 
 /**
- * Cloud Run (so gen2) hands the code the caller's token with this in place of the signature, after checking it:
- * https://cloud.google.com/run/docs/securing/service-identity#identity_tokens
+ * Cloud Run (so 2nd gen) hands the code the caller's token with this in place of the signature, after checking
+ * it: https://cloud.google.com/run/docs/troubleshooting#signature-removed and
+ * https://cloud.google.com/run/docs/securing/service-identity#identity_tokens. For 1st gen it is undocumented
+ * either way: Google may strip there too (a 2021 write-up, older than 2nd gen, handles it), so the code accepts
+ * a stripped token wherever Google enforced the invoker grant, whatever the generation (functions/shared/env.ts).
  */
 export const SIGNATURE_REMOVED = "SIGNATURE_REMOVED_BY_GOOGLE";
-/** Tolerated clock difference with the token's issuer, on `exp` and `nbf`. */
+/** Tolerated clock difference with the token's issuer, on `exp`, `nbf` and `iat`. */
 export const CLOCK_SKEW_SECONDS = 30;
+/**
+ * The longest lifetime (`exp - iat`) of a Google-signed ID token: one hour (https://cloud.google.com/docs/authentication/token-types,
+ * "ID token lifetime"; the metadata server and IAM Credentials' generateIdToken mint `exp = iat + 3600`). A longer-lived token was not minted by
+ * Google's metadata server or IAM Credentials API, whatever its signature says.
+ */
+export const MAX_TOKEN_LIFETIME_SECONDS = 3600;
 
 const ANONYMOUS: Caller = { kind: "anonymous", platformVerified: false };
 const BEARER = /^Bearer +([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/i;
@@ -41,8 +50,8 @@ const remoteJwks = new Map<string, JWTVerifyGetKey>();
 
 /**
  * Verifies the caller of this function from its `Authorization` header, as DESIGN.md describes: the token's
- * signature (RS256, against the JWKS) unless the platform already verified it, its issuer, its expiry and
- * not-before with a small skew, its audience (this function's own URL; for users also the configured user
+ * signature (RS256, against the JWKS) unless the platform already verified it, its issuer, its expiry,
+ * not-before and issued-at with a small skew, a lifetime no longer than Google's (1 hour), its audience (this function's own URL; for users also the configured user
  * audiences, e.g. gcloud's), a verified email, and that the email is an invoker. Prefers jose over
  * `OAuth2Client.verifyIdToken`, which ignores `nbf` and checks `aud` only when asked.
  *
@@ -74,15 +83,16 @@ export async function verifyCaller(
     );
   }
   if (platformVerified && !env.platformVerifiesTokens) {
-    // Only Cloud Run strips signatures after checking them; anywhere else such a token is a forgery.
+    // Only Google's front end strips signatures after checking them; where it does not front the function (the
+    // local stack), such a token is a forgery.
     throw new CallerVerificationError(
       401,
       `the token's signature was removed, but ${env.functionName}'s platform does not verify tokens for it (CALLGRAPH_PLATFORM_VERIFIES_TOKENS is not "true")`,
     );
   }
-  const payload = platformVerified
-    ? checkClaims(token, env, opts.currentDate ?? new Date())
-    : await verifySignature(token, env, opts);
+  const now = opts.currentDate ?? new Date();
+  const payload = platformVerified ? checkClaims(token, env, now) : await verifySignature(token, env, opts);
+  checkIssuedAt(payload, now);
 
   const email = verifiedEmail(payload);
   const kind = isServiceAccountEmail(email) ? "serviceAccount" : "user";
@@ -151,6 +161,32 @@ function checkClaims(token: string, env: FunctionEnv, now: Date): JWTPayload {
     throw new CallerVerificationError(401, 'invalid ID token: "nbf" claim timestamp check failed');
   }
   return payload;
+}
+
+/**
+ * `iat` is required, not in the future beyond the skew, and at most `MAX_TOKEN_LIFETIME_SECONDS` before `exp`:
+ * for signed and stripped tokens alike (jose checks `iat` only when asked for a maximum age, which is not this).
+ */
+function checkIssuedAt(payload: JWTPayload, now: Date): void {
+  const seconds = Math.floor(now.getTime() / 1000);
+  const { iat, exp } = payload;
+  if (typeof iat !== "number" || !Number.isFinite(iat))
+    throw new CallerVerificationError(
+      401,
+      'invalid ID token: missing "iat" claim (Google-signed ID tokens always carry one)',
+    );
+  if (iat > seconds + CLOCK_SKEW_SECONDS)
+    throw new CallerVerificationError(
+      401,
+      `invalid ID token: "iat" is ${iat - seconds} s in the future, beyond the ${CLOCK_SKEW_SECONDS} s clock skew allowed`,
+    );
+  // exp is a number here: jose requires it (requiredClaims) and checkClaims checks it.
+  const lifetime = (exp as number) - iat;
+  if (lifetime > MAX_TOKEN_LIFETIME_SECONDS)
+    throw new CallerVerificationError(
+      401,
+      `invalid ID token: it lives ${lifetime} s from "iat" to "exp", longer than Google's ID tokens (${MAX_TOKEN_LIFETIME_SECONDS} s)`,
+    );
 }
 
 function verifiedEmail(payload: JWTPayload): string {

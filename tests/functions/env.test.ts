@@ -1,10 +1,17 @@
-import { ENV as TOPOLOGY_ENV } from "../../topology/environment";
+import {
+  MAX_REQUEST_BYTES,
+  MAX_REQUEST_BYTES_ENV,
+  PLATFORM_VERIFIES_TOKENS_ENV,
+  ENV as TOPOLOGY_ENV,
+} from "../../topology/environment";
 import {
   DEFAULT_CALL_RETRIES,
   DEFAULT_CALL_TIMEOUT_MS,
   DEFAULT_JWKS_URL,
+  DEFAULT_MAX_REQUEST_BYTES,
   ENV,
   FunctionEnvError,
+  OPTIONAL_ENV,
   readFunctionEnv,
 } from "../../functions/shared";
 
@@ -19,6 +26,16 @@ const VALID = {
 describe("readFunctionEnv", () => {
   test("the names are the ones the Pulumi program writes (topology/environment.ts)", () => {
     expect(ENV).toEqual(TOPOLOGY_ENV);
+    expect(OPTIONAL_ENV.platformVerifiesTokens).toBe(PLATFORM_VERIFIES_TOKENS_ENV);
+    expect(OPTIONAL_ENV.maxRequestBytes).toBe(MAX_REQUEST_BYTES_ENV);
+  });
+
+  test("unset, the body limit is 1st gen's, the smaller of the platform's two (10 MB against 32 MB)", () => {
+    expect(DEFAULT_MAX_REQUEST_BYTES).toBe(MAX_REQUEST_BYTES[1]);
+    expect(MAX_REQUEST_BYTES[1]).toBeLessThan(MAX_REQUEST_BYTES[2]);
+    expect(readFunctionEnv({ ...VALID, CALLGRAPH_MAX_REQUEST_BYTES: "33554432" }).maxRequestBytes).toBe(
+      33554432,
+    );
   });
 
   test("reads the deployed variables, with production defaults for the overrides", () => {
@@ -37,6 +54,7 @@ describe("readFunctionEnv", () => {
       callTimeoutMs: DEFAULT_CALL_TIMEOUT_MS,
       callRetries: DEFAULT_CALL_RETRIES,
       platformVerifiesTokens: false,
+      maxRequestBytes: 10 * 1024 * 1024,
       attachTokens: true,
     });
   });
@@ -155,6 +173,16 @@ describe("readFunctionEnv", () => {
       { CALLGRAPH_ATTACH_TOKENS: value },
       `CALLGRAPH_ATTACH_TOKENS must be "true" or "false", got ${JSON.stringify(value)}`,
     ]),
+    [
+      "a body limit above the platform's largest (32 MB)",
+      { CALLGRAPH_MAX_REQUEST_BYTES: String(32 * 1024 * 1024 + 1) },
+      "CALLGRAPH_MAX_REQUEST_BYTES must be an integer from 1 to 33554432",
+    ],
+    [
+      "a body limit that is not a number",
+      { CALLGRAPH_MAX_REQUEST_BYTES: "10mb" },
+      'CALLGRAPH_MAX_REQUEST_BYTES must be an integer from 1 to 33554432, got "10mb"',
+    ],
     [
       "a platform flag that is not a boolean",
       { CALLGRAPH_PLATFORM_VERIFIES_TOKENS: "yes" },

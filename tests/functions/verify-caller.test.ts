@@ -2,6 +2,7 @@ import { createHmac, createPublicKey } from "node:crypto";
 import { generateKeyPair, SignJWT, type JWTPayload } from "jose";
 import {
   CallerVerificationError,
+  DEFAULT_MAX_REQUEST_BYTES,
   DEFAULT_TOKEN_ISSUERS,
   DEFAULT_USER_AUDIENCES,
   SIGNATURE_REMOVED,
@@ -34,6 +35,7 @@ beforeAll(async () => {
     callTimeoutMs: 1000,
     callRetries: 0,
     platformVerifiesTokens: false,
+    maxRequestBytes: DEFAULT_MAX_REQUEST_BYTES,
     attachTokens: true,
   };
 });
@@ -299,4 +301,59 @@ test("signing keys that cannot be fetched give 503, not 401", async () => {
   const error = await rejection(bearer(await authority.mint(LOGIN_SA, SELF)), down);
   expect(error.status).toBe(503);
   expect(error.message).toContain(down.jwksUrl);
+});
+
+describe("verifyCaller: issued-at and lifetime, as Google's ID tokens have them (1 hour)", () => {
+  const now = () => Math.floor(Date.now() / 1000);
+  /** Signed, and as the platform hands it on with its signature removed. */
+  const both = async (claims: JWTPayload): Promise<[string, FunctionEnv][]> => {
+    const token = await authority.sign(googleClaims(LOGIN_SA, SELF, claims));
+    return [
+      [bearer(token), env],
+      [bearer(signatureRemoved(token)), { ...env, platformVerifiesTokens: true }],
+    ];
+  };
+
+  test.each<[string, () => JWTPayload, string]>([
+    [
+      "no iat",
+      () => ({ iat: undefined }),
+      'invalid ID token: missing "iat" claim (Google-signed ID tokens always carry one)',
+    ],
+    [
+      "iat 10 minutes ahead",
+      () => ({ iat: now() + 600, exp: now() + 1200 }),
+      "beyond the 30 s clock skew allowed",
+    ],
+    [
+      "a lifetime of one hour and one second",
+      () => ({ iat: now() - 60, exp: now() - 60 + 3601 }),
+      'invalid ID token: it lives 3601 s from "iat" to "exp", longer than Google\'s ID tokens (3600 s)',
+    ],
+    [
+      "a lifetime of a year",
+      () => ({ iat: now(), exp: now() + 365 * 86400 }),
+      "longer than Google's ID tokens (3600 s)",
+    ],
+  ])("%s: 401, signed or stripped", async (_name, claims, message) => {
+    for (const [header, e] of await both(claims())) {
+      const error = await rejection(header, e);
+      expect([error.status, error.message]).toEqual([401, expect.stringContaining(message)]);
+    }
+  });
+
+  test("iat 600 s ahead names the distance", async () => {
+    const [[header, e]] = await both({ iat: now() + 600, exp: now() + 1200 });
+    expect((await rejection(header, e)).message).toMatch(/^invalid ID token: "iat" is 60\d s in the future/);
+  });
+
+  test.each<[string, () => JWTPayload]>([
+    ["iat 10 s ahead (within the skew)", () => ({ iat: now() + 10, exp: now() + 10 + 3600 })],
+    ["exactly one hour", () => ({ iat: now() - 100, exp: now() - 100 + 3600 })],
+    ["five minutes", () => ({ iat: now(), exp: now() + 300 })],
+  ])("%s: accepted, signed or stripped", async (_name, claims) => {
+    for (const [header, e] of await both(claims())) {
+      expect(await status(header, e)).toBe("ok");
+    }
+  });
 });

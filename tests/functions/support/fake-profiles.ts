@@ -1,5 +1,6 @@
 import {
   CallerVerificationError,
+  DEFAULT_MAX_REQUEST_BYTES,
   DEFAULT_TOKEN_ISSUERS,
   DEFAULT_USER_AUDIENCES,
   verifyCaller,
@@ -51,6 +52,7 @@ export async function startFakeProfiles(
     callTimeoutMs: 1000,
     callRetries: 0,
     platformVerifiesTokens: false,
+    maxRequestBytes: DEFAULT_MAX_REQUEST_BYTES,
     attachTokens: true,
   };
   // defineProperty, not Object.assign: assign would copy the getter's value, not the accessor.

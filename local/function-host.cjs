@@ -1,0 +1,209 @@
+// @ts-check
+"use strict";
+/**
+ * Serves one function's bundle on loopback, as the platform would, with what Google's front end does before the
+ * code runs: the local stack spawns this instead of the Functions Framework's CLI.
+ *
+ *   node function-host.cjs --source=DIR --target=ENTRY_POINT --port=PORT
+ *
+ * Why not the framework's CLI: it listens on every interface (`server.listen(port)`, no host option) and its body
+ * parsers read up to 1 GB of any request before the function's code can look at the token. Here:
+ * - the server is the framework's own, built the supported way (`getTestServer`, its public testing entry point,
+ *   with the options its CLI uses for an HTTP function); this file only decides where it listens (127.0.0.1) and
+ *   what runs before the framework's request handler. Nothing in node_modules is patched.
+ * - a handler made by `secured()` exposes an `Admission` (functions/shared/admission.ts): the caller check from the
+ *   headers alone, and the platform's body limit (413). On Google, IAM and the size limit are enforced by the
+ *   front end before the code; here they run before the framework's body parser. The handler still verifies the
+ *   caller itself.
+ * - a body the framework cannot parse (bad JSON, `null`, a charset it does not know) gets the function's own JSON
+ *   answer with its usage line instead of the framework's HTML error page: the framework's Express app is called
+ *   with a final handler of ours (`app(req, res, done)`), which receives the body parser's error.
+ */
+const path = require("node:path");
+const functions = require("@google-cloud/functions-framework");
+const { getTestServer } = require("@google-cloud/functions-framework/testing");
+
+/** Loopback only (local/listen.ts says the same for every local port). */
+const LOOPBACK = "127.0.0.1";
+/** functions/shared/admission.ts `ADMISSION`: a registered symbol, so it is found across bundled copies. */
+const ADMISSION = Symbol.for("callgraph.admission");
+/** The name the function is registered under in this process's copy of the framework (a valid framework name). */
+const REGISTERED = "callgraph-hosted-function";
+/** The framework's CLI exits with this on an uncaught error (functions-framework `invoker.js`, `killInstance`). */
+const CRASH_EXIT_CODE = 16;
+
+/**
+ * @typedef {{ status: number, body: { error: string, usage?: string }, headers?: Record<string, string> }} Answer
+ * @typedef {{
+ *   admit(head: { method?: string, headers: import("node:http").IncomingHttpHeaders }): Promise<Answer | undefined>,
+ *   maxBodyBytes(): number | undefined,
+ *   bodyRefusal(error: unknown): Answer,
+ * }} Admission
+ */
+
+/** One JSON line, as the functions log (Cloud Logging's structured format); never a header or a token. */
+function log(severity, message, fields = {}) {
+  const line = JSON.stringify({ severity, message, ...fields });
+  if (severity === "ERROR") console.error(line);
+  else console.log(line);
+}
+
+/** `--name=value` arguments; every one required. */
+function parseArgs(argv) {
+  const args = Object.fromEntries(
+    argv
+      .filter((a) => a.startsWith("--") && a.includes("="))
+      .map((a) => [a.slice(2, a.indexOf("=")), a.slice(a.indexOf("=") + 1)]),
+  );
+  const missing = ["source", "target", "port"].filter((k) => !args[k]);
+  const port = Number(args.port);
+  if (missing.length || !Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new Error(
+      `usage: function-host.cjs --source=DIR --target=ENTRY_POINT --port=PORT (missing or bad: ${[...missing, ...(Number.isInteger(port) ? [] : ["port"])].join(", ")})`,
+    );
+  }
+  return { source: path.resolve(args.source), target: args.target, port };
+}
+
+/** The exported handler `target` (dotted paths as the framework's loader allows) of the bundle in `source`. */
+function loadHandler(source, target) {
+  const module = require(source);
+  const handler = target.split(".").reduce((m, key) => (m == null ? undefined : m[key]), module);
+  if (typeof handler !== "function") {
+    const exported = Object.keys(module ?? {}).join(", ") || "nothing";
+    throw new Error(`the bundle in ${source} exports no function "${target}" (it exports: ${exported})`);
+  }
+  return handler;
+}
+
+/**
+ * After refusing a request whose body was not read: how long, and how much of the rest, to read and discard before
+ * dropping the connection. Closing at once would reset it while the client is still sending, and a reset can
+ * destroy the answer the client has not read yet; RFC 9112 §9.6 asks a server to half-close and keep reading for a
+ * while instead. Bounded, so a refused caller can never make the process read its 100 MB.
+ */
+const LINGER_MS = 1000;
+const LINGER_BYTES = 1024 * 1024;
+
+/** Sends `answer` as JSON; if the body was not read (`drop`), closes the connection in stages afterwards. */
+function send(req, res, answer, drop) {
+  const text = JSON.stringify(answer.body);
+  res.writeHead(answer.status, {
+    ...answer.headers,
+    "content-type": "application/json; charset=utf-8",
+    "content-length": Buffer.byteLength(text),
+  });
+  res.end(text);
+  if (drop) res.once("finish", () => linger(req));
+}
+
+/**
+ * Half-closes the connection, then discards what still comes for at most `LINGER_MS` and `LINGER_BYTES`. (Node
+ * itself would read and discard the whole rest of the body to keep the connection alive, and with `Connection:
+ * close` it resets the connection as soon as the answer is written.) Node has already resumed `req` to discard it.
+ */
+function linger(req) {
+  if (req.complete) return; // nothing left unread: the connection may live on
+  const socket = req.socket;
+  socket.end();
+  let discarded = 0;
+  const timer = setTimeout(() => socket.destroy(), LINGER_MS);
+  socket.once("close", () => clearTimeout(timer));
+  req.on("data", (chunk) => {
+    discarded += chunk.length;
+    if (discarded > LINGER_BYTES) socket.destroy();
+  });
+}
+
+/**
+ * Counts the body as Node's HTTP parser hands it over (`push`, the producer side of a Readable) and refuses it
+ * with 413 once it passes `limit`. Only for bodies without a Content-Length: with one, `admit` already compared it,
+ * and the parser never delivers more than it declares.
+ */
+function capBody(req, res, limit, admission) {
+  let seen = 0;
+  const push = req.push;
+  req.push = function (chunk, encoding) {
+    if (chunk != null) {
+      seen += chunk.length;
+      if (seen > limit) {
+        req.push = push;
+        if (res.headersSent) req.socket.destroy();
+        else send(req, res, admission.bodyRefusal({ type: "entity.too.large", limit }), true);
+        return false;
+      }
+    }
+    return push.call(this, chunk, encoding);
+  };
+}
+
+/** The request listener: admission first, then the framework's app with our final handler. */
+function guarded(app, admission) {
+  /** Express calls this when the body parser failed, or when nothing answered. */
+  const done = (req, res) => (error) => {
+    if (res.headersSent) return;
+    if (error === undefined || error === "router") {
+      return send(req, res, { status: 404, body: { error: `no route for ${req.method} ${req.url}` } }, false);
+    }
+    const answer = admission.bodyRefusal(error);
+    if (answer.status >= 500)
+      log("ERROR", `request failed before the function ran: ${String(error?.stack ?? error)}`);
+    send(req, res, answer, !req.complete);
+  };
+  return (req, res) => {
+    admission
+      .admit({ method: req.method, headers: req.headers })
+      .then((refusal) => {
+        if (refusal) return send(req, res, refusal, !req.complete);
+        const limit = admission.maxBodyBytes();
+        if (limit !== undefined && req.headers["content-length"] === undefined)
+          capBody(req, res, limit, admission);
+        app(req, res, done(req, res));
+      })
+      .catch((error) => {
+        log("ERROR", `host error: ${String(error?.stack ?? error)}`);
+        if (!res.headersSent)
+          send(req, res, { status: 500, body: { error: "internal error; see the function's logs" } }, true);
+      });
+  };
+}
+
+function main() {
+  const { source, target, port } = parseArgs(process.argv.slice(2));
+  const handler = loadHandler(source, target);
+  /** @type {Admission | undefined} */
+  const admission = handler[ADMISSION];
+  functions.http(REGISTERED, handler);
+  const server = getTestServer(REGISTERED);
+  if (admission) {
+    // getTestServer returns `http.createServer(app)`: its one request listener is the framework's Express app.
+    const [app] = server.listeners("request");
+    server.removeAllListeners("request");
+    server.on("request", guarded(app, admission));
+  } else {
+    log(
+      "WARNING",
+      `${target} is not wrapped in secured(): requests reach it unchecked, as the framework serves them`,
+    );
+  }
+  process.on("uncaughtException", (error) => {
+    log("ERROR", `uncaught exception: ${error?.stack ?? String(error)}`);
+    process.exit(CRASH_EXIT_CODE);
+  });
+  process.on("unhandledRejection", (error) => {
+    log("ERROR", `unhandled rejection: ${error instanceof Error ? error.stack : String(error)}`);
+    process.exit(CRASH_EXIT_CODE);
+  });
+  server.once("error", (error) => {
+    log("ERROR", `cannot listen on ${LOOPBACK}:${port}: ${error.message}`);
+    process.exit(1);
+  });
+  server.listen(port, LOOPBACK);
+}
+
+try {
+  main();
+} catch (error) {
+  log("ERROR", `function host: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+}
