@@ -38,9 +38,12 @@ export function repositoryRoot(dir: string): string {
   try {
     return fs.realpathSync(git(dir, ["rev-parse", "--show-toplevel"]));
   } catch (error) {
-    throw new UsageError(`${dir} is not inside a git repository: callgraph diff compares two git revisions`, {
-      cause: error,
-    });
+    throw new UsageError(
+      `diff: ${dir} is not inside a git repository. Run callgraph diff in a git checkout`,
+      {
+        cause: error,
+      },
+    );
   }
 }
 
@@ -51,8 +54,8 @@ export function resolveCommit(repo: string, ref: string): string {
     return git(repo, ["rev-parse", "--verify", "--quiet", "--end-of-options", `${ref}^{commit}`]);
   } catch (error) {
     throw new UsageError(
-      `unknown revision "${ref}": no branch, tag or commit of that name in ${repo} ` +
-        "(in CI, check out with full history, e.g. actions/checkout with fetch-depth: 0)",
+      `unknown revision "${ref}": no branch, tag or commit of that name in ${repo}. ` +
+        "Fetch it first (in CI, check out with full history, e.g. actions/checkout with fetch-depth: 0)",
       { cause: error },
     );
   }

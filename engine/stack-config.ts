@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parse } from "yaml";
+import { parse, YAMLParseError } from "yaml";
 
 /** A Pulumi project and one stack's config, read the way the Pulumi CLI would read them. */
 export interface StackConfig {
@@ -18,20 +18,20 @@ export interface StackConfig {
 export function readStackConfig(programDir: string, stack: string): StackConfig {
   const projectFile = path.join(programDir, "Pulumi.yaml");
   if (!fs.existsSync(projectFile)) {
-    throw new Error(
-      `${programDir} has no Pulumi.yaml: not a Pulumi program (run from the project root, or pass its folder)`,
+    throw new StackConfigError(
+      projectFile,
+      "no such file: this folder holds no Pulumi program. Run from the project root, or pass its folder",
     );
   }
-  const project = (parse(fs.readFileSync(projectFile, "utf8")) as { name?: unknown } | null)?.name;
-  if (typeof project !== "string" || !project) throw new Error(`${projectFile}: missing "name"`);
+  const project = (readYaml(projectFile) as { name?: unknown } | null)?.name;
+  if (typeof project !== "string" || !project)
+    throw new StackConfigError(projectFile, `missing "name". Add the project's name, e.g. name: callgraph`);
 
-  const stackFile = path.join(programDir, `Pulumi.${stack}.yaml`);
-  const raw = fs.existsSync(stackFile)
-    ? (parse(fs.readFileSync(stackFile, "utf8")) as { config?: unknown } | null)
-    : null;
+  const stackFile = stackFileOf(programDir, stack);
+  const raw = fs.existsSync(stackFile) ? (readYaml(stackFile) as { config?: unknown } | null) : null;
   const declared = raw?.config ?? {};
   if (typeof declared !== "object" || Array.isArray(declared) || declared === null) {
-    throw new Error(`${stackFile}: "config" must be a map`);
+    throw new StackConfigError(stackFile, `"config" must be a map of keys to values, not ${typeof declared}`);
   }
   const config: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(declared))
@@ -47,4 +47,56 @@ export function toProgramConfig(config: Readonly<Record<string, unknown>>): Reco
       typeof value === "string" ? value : JSON.stringify(value),
     ]),
   );
+}
+
+/** A Pulumi project or stack file that cannot be read as one: names the file, and the line and column when known. */
+export class StackConfigError extends Error {
+  constructor(
+    readonly file: string,
+    readonly reason: string,
+    readonly position?: { readonly line: number; readonly column: number },
+    options?: { cause?: unknown },
+  ) {
+    super(`${file}${position ? `:${position.line}:${position.column}` : ""}: ${reason}`, options);
+    this.name = "StackConfigError";
+  }
+}
+
+/** `<programDir>/Pulumi.<stack>.yaml`. */
+export function stackFileOf(programDir: string, stack: string): string {
+  return path.join(programDir, `Pulumi.${stack}.yaml`);
+}
+
+/** The stacks that have a `Pulumi.<stack>.yaml` in `programDir`, sorted. */
+export function stacksIn(programDir: string): string[] {
+  let names: string[];
+  try {
+    names = fs.readdirSync(programDir);
+  } catch {
+    return [];
+  }
+  return names
+    .map((name) => /^Pulumi\.(.+)\.yaml$/.exec(name)?.[1])
+    .filter((stack): stack is string => stack !== undefined)
+    .sort();
+}
+
+/**
+ * Parses a YAML file; a syntax error becomes a {@link StackConfigError} at the error's line and column (the
+ * `yaml` package's message repeats them, with a snippet over several lines: only its first clause is kept).
+ */
+function readYaml(file: string): unknown {
+  try {
+    return parse(fs.readFileSync(file, "utf8"));
+  } catch (error) {
+    if (!(error instanceof YAMLParseError)) throw error;
+    const start = error.linePos?.[0];
+    const reason = error.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
+    throw new StackConfigError(
+      file,
+      `${reason}. Fix the YAML syntax there`,
+      start ? { line: start.line, column: start.col } : undefined,
+      { cause: error },
+    );
+  }
 }

@@ -1,7 +1,9 @@
 import * as http from "node:http";
+import { pipeline } from "node:stream";
 import { createRemoteJWKSet, errors, jwtVerify } from "jose";
 import { close, listen, LOOPBACK, sendJson } from "./listen";
 import { isInvoker, isOpenToAll } from "./iam-members";
+import { BadRequest, guarded } from "./request-guard";
 import { GOOGLE_ISSUER } from "./token-service";
 
 /** What one front end enforces and where it forwards. */
@@ -37,17 +39,18 @@ export async function startFrontEnd(options: FrontEndOptions, port = 0): Promise
   const jwks = jwksCache.get(options.jwksUrl) ?? createRemoteJWKSet(new URL(options.jwksUrl));
   jwksCache.set(options.jwksUrl, jwks);
   let url = "";
-  const server = http.createServer((req, res) => {
-    void handle(req, res).catch((error: unknown) =>
-      sendJson(res, 500, { error: `front end failed: ${String(error)}` }),
-    );
-  });
+  const server = http.createServer(guarded(`the front end of ${options.name}`, handle));
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const prefix = `/${options.name}`;
-    const path = req.url ?? "/";
+    const path = req.url ?? "";
+    // Matched as a string, never through `new URL`: a target like `//other/login` must not be read as a host.
+    if (!path.startsWith("/"))
+      throw new BadRequest(
+        `the request target must be a path under ${prefix}, not ${JSON.stringify(path.slice(0, 80))}`,
+      );
     if (path !== prefix && !path.startsWith(`${prefix}/`) && !path.startsWith(`${prefix}?`)) {
-      sendJson(res, 404, { error: `no function at ${path.split("?")[0]}; this is ${url}` });
+      sendJson(res, 404, { error: `no function at ${path.split("?")[0].slice(0, 80)}; this is ${url}` });
       return;
     }
     if (!isOpenToAll(options.invokers)) {
@@ -109,12 +112,18 @@ export async function startFrontEnd(options: FrontEndOptions, port = 0): Promise
       },
       (answer) => {
         res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
+        // pipeline, not pipe: a function that dies mid-answer cuts the client's connection instead of leaving it open.
+        pipeline(answer, res, () => undefined);
       },
     );
     upstream.on("timeout", () => upstream.destroy(new Error("timeout")));
+    // A client that hangs up mid-request or mid-answer: stop the call to the function too, or it waits for a
+    // body that never comes until the function's timeout.
+    res.on("close", () => {
+      if (!res.writableFinished) upstream.destroy();
+    });
     upstream.on("error", (error: NodeJS.ErrnoException) => {
-      if (res.headersSent) return void res.destroy();
+      if (res.headersSent || res.destroyed) return void res.destroy();
       if (error.message === "timeout")
         sendJson(res, 504, {
           error: `function ${options.name} did not answer within ${options.timeoutMs} ms`,

@@ -51,6 +51,8 @@ export interface LocalStack {
 
 /** The shape of `.callgraph/local.json`, read by `callgraph invoke --local` and the tests. */
 export interface LocalStackDescription {
+  /** The stack whose config the local stack runs (`invoke --local --stack` must name the same). */
+  readonly stack: string;
   readonly functions: Record<string, { readonly url: string; readonly serviceAccount: string }>;
   readonly identities: Record<string, { readonly metadataHost: string }>;
   readonly jwks: string;
@@ -144,6 +146,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       Object.entries(tokens.metadataHosts).map(([m, host]) => [m, { metadataHost: host }]),
     );
     const description: LocalStackDescription = {
+      stack: evaluation.stack,
       functions: Object.fromEntries(
         functions.map((f) => [f.name, { url: result[f.name].url, serviceAccount: f.serviceAccount }]),
       ),

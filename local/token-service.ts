@@ -2,6 +2,7 @@ import { createHash, randomUUID } from "node:crypto";
 import * as http from "node:http";
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from "jose";
 import { close, listen, LOOPBACK, sendJson } from "./listen";
+import { guarded, requestUrl } from "./request-guard";
 
 /** Google's issuer, so that functions verify local tokens with their production settings but the JWKS URL. */
 export const GOOGLE_ISSUER = "https://accounts.google.com";
@@ -73,20 +74,24 @@ export async function startTokenService(members: readonly string[]): Promise<Tok
       .sign(privateKey);
   };
 
-  const jwksServer = http.createServer((req, res) => {
-    if (req.method === "GET" && req.url === JWKS_PATH)
-      sendJson(res, 200, { keys: [jwk] }, { "cache-control": "public, max-age=3600" });
-    else sendJson(res, 404, { error: "not found" });
-  });
+  const jwksServer = http.createServer(
+    guarded("the JWKS endpoint", (req, res) => {
+      if (req.method === "GET" && req.url === JWKS_PATH)
+        sendJson(res, 200, { keys: [jwk] }, { "cache-control": "public, max-age=3600" });
+      else sendJson(res, 404, { error: "not found" });
+    }),
+  );
   servers.push(jwksServer);
   const jwksPort = await listen(jwksServer);
 
   const metadataHosts: Record<string, string> = {};
   for (const member of members) {
     counts[member] = 0;
-    const server = http.createServer((req, res) => {
-      void serveMetadata(member, req, res, mint, () => (counts[member] += 1));
-    });
+    const server = http.createServer(
+      guarded(`the metadata server of ${member}`, (req, res) =>
+        serveMetadata(member, req, res, mint, () => (counts[member] += 1)),
+      ),
+    );
     servers.push(server);
     metadataHosts[member] = `${LOOPBACK}:${await listen(server)}`;
   }
@@ -121,7 +126,7 @@ async function serveMetadata(
     sendJson(res, 403, { error: "Missing Metadata-Flavor: Google header" });
     return;
   }
-  const url = new URL(req.url ?? "/", "http://metadata");
+  const url = requestUrl(req);
   const reply = (body: string) => {
     res.writeHead(200, { "content-type": "application/text", [FLAVOR]: "Google" });
     res.end(body);

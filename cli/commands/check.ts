@@ -63,7 +63,9 @@ export function registerCheck(program: Command): void {
 export async function runCheck(flags: CheckFlags, write: (text: string) => void): Promise<CheckResult> {
   const format = (flags.format ?? "text") as Format;
   if (!FORMATS.includes(format))
-    throw new UsageError(`--format must be ${FORMATS.join(" or ")}, not "${flags.format}"`);
+    throw new UsageError(
+      `check: --format must be ${FORMATS.join(" or ")}, not ${JSON.stringify(flags.format)}. Pass ${FORMATS.map((f) => `--format ${f}`).join(" or ")}`,
+    );
   const options = programOptions(flags);
   const fromFile = flags.policyConfig === undefined ? undefined : readPolicyConfigFile(flags.policyConfig);
   const preview = flags.preview ?? false;
@@ -83,7 +85,9 @@ export async function runCheck(flags: CheckFlags, write: (text: string) => void)
   };
   write(format === "json" ? `${JSON.stringify(result, null, 2)}\n` : renderText(result));
   if (mandatory > 0) {
-    throw new CheckFailed(`${plural(mandatory, "mandatory policy violation")} in stack ${options.stack}`);
+    throw new CheckFailed(
+      `check: ${plural(mandatory, "mandatory policy violation")} in stack ${options.stack}. Fix each FAIL above as its "fix" line says`,
+    );
   }
   return result;
 }
@@ -94,7 +98,10 @@ function readPolicyConfigFile(file: string): { settings: PackSettings; source: s
   try {
     raw = JSON.parse(fs.readFileSync(resolved, "utf8"));
   } catch (error) {
-    throw new UsageError(`--policy-config ${file}: ${messageOf(error)}`, { cause: error });
+    throw new UsageError(
+      `check: --policy-config ${file}: ${messageOf(error).split("\n")[0]}. Pass a readable JSON file (see docs/policy.md)`,
+      { cause: error },
+    );
   }
   return settingsFrom(raw, file);
 }
@@ -106,7 +113,10 @@ function settingsFrom(raw: unknown, source: string): { settings: PackSettings; s
       source: raw === undefined ? "defaults (every policy mandatory)" : source,
     };
   } catch (error) {
-    if (error instanceof PolicyConfigError) throw new UsageError(error.message, { cause: error });
+    if (error instanceof PolicyConfigError)
+      throw new UsageError(`check: ${error.message}. Fix the policy config (see docs/policy.md)`, {
+        cause: error,
+      });
     throw error;
   }
 }

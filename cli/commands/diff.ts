@@ -44,7 +44,10 @@ export function registerDiff(program: Command): void {
   ).action(async (flags: DiffFlags) => {
     const result = await diffCommand(flags);
     process.stdout.write(result.output);
-    if (result.failures.length > 0) throw new CheckFailed(`--fail-on: ${result.failures.join("; ")}`);
+    if (result.failures.length > 0)
+      throw new CheckFailed(
+        `diff --fail-on: the change ${result.failures.join("; ")}. Review it, and merge only if it is intended`,
+      );
   });
 }
 
@@ -59,7 +62,8 @@ export interface DiffResult {
 /** The whole of `callgraph diff` but the printing and the exit code. */
 export async function diffCommand(flags: DiffFlags): Promise<DiffResult> {
   const failOn = parseFailOn(flags.failOn ?? []);
-  const { stack, dir } = programOptions(flags);
+  // With --head, both sides come from revisions: the working tree's stack file does not matter.
+  const { stack, dir } = programOptions(flags, undefined, flags.head === undefined ? "required" : "optional");
   const { base, head } = await evaluateRevisions({
     programDir: dir,
     stack,
@@ -89,7 +93,7 @@ export function parseFailOn(values: readonly string[]): FailOn[] {
   const unknown = classes.filter((c) => !(FAIL_ON as readonly string[]).includes(c));
   if (unknown.length > 0)
     throw new UsageError(
-      `--fail-on: unknown class ${unknown.map((u) => `"${u}"`).join(", ")} (expected ${FAIL_ON.join(" or ")})`,
+      `diff: --fail-on: unknown class ${unknown.map((u) => `"${u}"`).join(", ")}. Use ${FAIL_ON.join(" or ")}`,
     );
   return [...new Set(classes as FailOn[])];
 }

@@ -1,15 +1,10 @@
 import type { Command } from "commander";
-import * as fs from "node:fs";
-import * as path from "node:path";
-import { GoogleAuth, Impersonated } from "google-auth-library";
 import { evaluate } from "../../engine";
-import {
-  callFunction,
-  fetchIdTokenFrom,
-  type FunctionRequest,
-  type LocalStackDescription,
-} from "../../local";
-import { UsageError } from "../errors";
+import { callFunction, fetchIdTokenFrom, type FunctionRequest, type FunctionResponse } from "../../local";
+import { EXIT, UsageError } from "../errors";
+import { deployedIdToken } from "../invoke/credentials";
+import { own, readLocalState } from "../invoke/local-state";
+import { invokeRequest, METHODS } from "../invoke/request";
 import { programOptions, withProgramOptions } from "../program-options";
 
 interface InvokeFlags {
@@ -27,122 +22,124 @@ export function registerInvoke(program: Command): void {
     program
       .command("invoke <function>")
       .description(
-        "call a function as an identity and print the answer: the quickest way to check 'can X call Y?'",
+        "call a function as an identity and print the answer: the quickest way to check 'can X call Y?'; exit 1 when it is refused (HTTP >= 400)",
       )
       .option(
         "--as <who>",
-        "a function name (its service account) or an IAM member (user:, group:, serviceAccount:, domain:); default: no token",
+        "who calls: a function's name (its service account) or an IAM member. With --local, any identity of the local stack (user:, group:, serviceAccount:, domain:); against GCP, a function or serviceAccount:<email>, impersonated with your credentials. Default: with --local no token, against GCP your own credentials",
       )
-      .option("-X, --method <method>", "HTTP method (default: GET, or POST with --data)")
-      .option("-d, --data <json>", "JSON body")
-      .option("--path <path>", "path after the function's URL, e.g. /items?q=a")
+      .option(
+        "-X, --method <method>",
+        `HTTP method: ${METHODS.join(", ")} (default: GET, or POST with --data)`,
+      )
+      .option("-d, --data <json>", "JSON body (not with GET or HEAD)")
+      .option("--path <path>", "path and query after the function's URL, e.g. /items?q=a")
       .option("--local", "call the local stack (npm start) instead of GCP"),
   ).action(async (fn: string, flags: InvokeFlags) => {
     const response = await invoke(fn, flags);
     process.stdout.write(
       `HTTP ${response.status}\n${typeof response.body === "string" ? response.body : JSON.stringify(response.body, null, 2)}\n`,
     );
-    if (response.status >= 400) process.exitCode = 1;
+    if (response.status >= 400) process.exitCode = EXIT.finding;
   });
 }
 
-async function invoke(fn: string, flags: InvokeFlags) {
+async function invoke(fn: string, flags: InvokeFlags): Promise<FunctionResponse> {
+  const request = invokeRequest(fn, flags);
   const options = programOptions(flags);
-  let body: unknown;
-  if (flags.data !== undefined) {
-    try {
-      body = JSON.parse(flags.data);
-    } catch {
-      throw new UsageError(`--data is not JSON: ${flags.data}`);
-    }
-  }
-  const request: FunctionRequest = { method: flags.method?.toUpperCase(), path: flags.path, body };
   return flags.local
-    ? invokeLocal(options.dir, fn, flags.as, request)
+    ? invokeLocal(options, fn, flags.as, request)
     : invokeDeployed(options, fn, flags.as, request);
 }
 
 /** Through the local stack: the identity's token from its stand-in metadata server, the call through the front end. */
-async function invokeLocal(dir: string, fn: string, as: string | undefined, request: FunctionRequest) {
-  const file = path.join(dir, ".callgraph", "local.json");
-  if (!fs.existsSync(file))
-    throw new UsageError(`no local stack is running (${file} is missing): start it with npm start`);
-  const local = JSON.parse(fs.readFileSync(file, "utf8")) as LocalStackDescription;
-  const target = local.functions[fn];
+async function invokeLocal(
+  options: { stack: string; dir: string },
+  fn: string,
+  as: string | undefined,
+  request: FunctionRequest,
+): Promise<FunctionResponse> {
+  const local = readLocalState(options.dir, options.stack);
+  const target = own(local.functions, fn);
   if (!target)
     throw new UsageError(
-      `no function "${fn}" in the local stack (functions: ${Object.keys(local.functions).join(", ")})`,
+      `invoke ${fn}: the local stack has no function "${fn}" (functions: ${Object.keys(local.functions).join(", ")}). Pass one of them`,
     );
-  const member = as === undefined ? undefined : memberOf(as, (name) => local.functions[name]?.serviceAccount);
+  const member =
+    as === undefined ? undefined : memberOf(fn, as, (name) => own(local.functions, name)?.serviceAccount);
   let token: string | undefined;
   if (member) {
-    const identity = local.identities[member];
+    const identity = own(local.identities, member);
     if (!identity)
       throw new UsageError(
-        `the local stack has no identity ${member} (identities: ${Object.keys(local.identities).join(", ")})`,
+        `invoke ${fn}: --as ${as}: the local stack has no identity ${member} (identities: ${Object.keys(local.identities).join(", ")}). Pass one of them`,
       );
     token = await fetchIdTokenFrom(identity.metadataHost, target.url).catch((error: unknown) => {
-      throw new UsageError(
-        `could not get a token for ${member}: ${String(error)}; is the local stack still running?`,
-      );
+      throw localFailure(fn, `could not get a token for ${member} from ${identity.metadataHost}`, error);
     });
   }
-  return callFunction(target.url, request, token);
+  return callFunction(target.url, request, token).catch((error: unknown) => {
+    throw localFailure(fn, `no answer from ${target.url}`, error);
+  });
+}
+
+/** Mostly: the local stack described by local.json is gone (stopped, crashed). Say so, and how to start it. */
+function localFailure(fn: string, what: string, error: unknown): UsageError {
+  const gone = typeof (error as { cause?: { code?: unknown } } | null)?.cause?.code === "string";
+  return new UsageError(
+    gone
+      ? `invoke ${fn} --local: ${what} (${causeOf(error)}): the local stack is not running any more. Start it with npm start`
+      : `invoke ${fn} --local: ${what} (${causeOf(error)}). Restart the local stack with npm start`,
+    { cause: error },
+  );
 }
 
 /**
  * Against GCP: the function's URL from the program; a function's identity through service-account
- * impersonation (the caller needs roles/iam.serviceAccountOpenIdTokenCreator on it), else the caller's own
- * credentials. https://cloud.google.com/docs/authentication/use-service-account-impersonation
+ * impersonation, else the caller's own credentials (see {@link deployedIdToken}).
  */
 async function invokeDeployed(
   options: { stack: string; dir: string },
   fn: string,
   as: string | undefined,
   request: FunctionRequest,
-) {
+): Promise<FunctionResponse> {
   const evaluation = await evaluate({ programDir: options.dir, stack: options.stack });
-  const target = evaluation.graph.functions.find((f) => f.name === fn);
+  const functions = evaluation.graph.functions;
+  const target = functions.find((f) => f.name === fn);
   if (!target)
     throw new UsageError(
-      `no function "${fn}" in stack ${options.stack} (functions: ${evaluation.graph.functions.map((f) => f.name).join(", ")})`,
+      `invoke ${fn}: stack ${options.stack} has no function "${fn}" (functions: ${functions.map((f) => f.name).join(", ")}). Pass one of them`,
     );
   const member =
     as === undefined
       ? undefined
-      : memberOf(as, (name) => evaluation.graph.functions.find((f) => f.name === name)?.serviceAccount);
-  const auth = new GoogleAuth();
-  let token: string;
-  if (member === undefined) {
-    const client = await auth.getIdTokenClient(target.url).catch((error: unknown) => {
-      throw new UsageError(
-        `your credentials cannot mint ID tokens (${String(error)}); use --as <function> to impersonate its account, or curl with $(gcloud auth print-identity-token)`,
-      );
-    });
-    token = await client.idTokenProvider.fetchIdToken(target.url);
-  } else {
-    if (!member.startsWith("serviceAccount:"))
-      throw new UsageError(
-        `only service accounts can be impersonated, not ${member}; omit --as to call as yourself`,
-      );
-    const impersonated = new Impersonated({
-      sourceClient: await auth.getClient(),
-      targetPrincipal: member.slice("serviceAccount:".length),
-      targetScopes: ["https://www.googleapis.com/auth/cloud-platform"],
-      delegates: [],
-    });
-    token = await impersonated.fetchIdToken(target.url, { includeEmail: true });
-  }
-  return callFunction(target.url, request, token);
+      : memberOf(fn, as, (name) => functions.find((f) => f.name === name)?.serviceAccount);
+  const token = await deployedIdToken(fn, target.url, member);
+  return callFunction(target.url, request, token).catch((error: unknown) => {
+    throw new UsageError(
+      `invoke ${fn}: no answer from ${target.url} (${causeOf(error)}). Check that stack ${options.stack} is deployed (pulumi up) and that this machine reaches it`,
+      { cause: error },
+    );
+  });
 }
 
 /** `--as login` -> login's account; `--as group:x@y` -> itself. */
-function memberOf(as: string, accountOf: (fn: string) => string | undefined): string {
-  if (as.includes(":") || as === "allUsers") return as;
+function memberOf(fn: string, as: string, accountOf: (fn: string) => string | undefined): string {
+  if (as.includes(":") || as === "allUsers" || as === "allAuthenticatedUsers") return as;
   const account = accountOf(as);
   if (!account)
     throw new UsageError(
-      `--as ${as}: not a function of this stack, nor a member such as user:alice@example.com`,
+      `invoke ${fn}: --as ${as}: not a function of this stack, nor an IAM member. Pass a function's name or a member such as user:alice@example.com`,
     );
   return `serviceAccount:${account}`;
+}
+
+/** Why fetch failed, in a few words: `ECONNREFUSED`, a timeout, an HTTP status of the metadata server. */
+function causeOf(error: unknown): string {
+  const cause = (error as { cause?: { code?: unknown; message?: unknown } } | null)?.cause;
+  if (typeof cause?.code === "string") return cause.code;
+  if ((error as { name?: unknown } | null)?.name === "TimeoutError") return "timed out";
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split("\n")[0];
 }

@@ -49,7 +49,9 @@ async function runLocal(flags: LocalFlags): Promise<void> {
     );
     if (flags.once) {
       if (failed.length > 0)
-        throw new CheckFailed(`local scenario: ${failed.length} of ${results.length} expectations failed`);
+        throw new CheckFailed(
+          `local --once: ${failed.length} of ${results.length} expectations failed. See the FAIL lines above`,
+        );
       return;
     }
     out(

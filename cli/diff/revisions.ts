@@ -57,12 +57,12 @@ export async function evaluateRevisions(
     const missing = ["Pulumi.yaml", "index.ts"].map(inRepo).find((file) => !present.has(file));
     if (missing) {
       throw new UsageError(
-        `${what} has no Pulumi program in ${programPath || "the repository root"}: ${missing} is missing`,
+        `${what} has no Pulumi program in ${programPath || "the repository root"}: ${missing} is missing. Compare against a revision that has it`,
       );
     }
     if (!present.has(inRepo(stackFile))) {
       throw new UsageError(
-        `${what} has no ${inRepo(stackFile)}: stack ${options.stack} does not exist there`,
+        `${what} has no ${inRepo(stackFile)}: stack ${options.stack} does not exist there. Pass a --stack that both revisions have`,
       );
     }
     const worktree = addWorktree(repo, commit);
@@ -132,6 +132,6 @@ function findNodeModules(programDir: string, repo: string): { absolute: string; 
     if (dir === repo || path.dirname(dir) === dir) break;
   }
   throw new UsageError(
-    `no node_modules in ${programDir} or above it in the repository: install dependencies first (npm ci)`,
+    `diff: no node_modules in ${programDir} or above it in the repository. Install dependencies first (npm ci)`,
   );
 }

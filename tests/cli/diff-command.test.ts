@@ -131,7 +131,7 @@ describe("revisions that cannot be compared fail with the revision named, never 
 
   test("a base revision with no Pulumi program", async () => {
     await expect(diffCommand({ base: "no-program", head: "base", dir: repo.dir })).rejects.toThrow(
-      /^base revision "no-program" \([0-9a-f]{7}\) has no Pulumi program in the repository root: Pulumi\.yaml is missing$/,
+      /^base revision "no-program" \([0-9a-f]{7}\) has no Pulumi program in the repository root: Pulumi\.yaml is missing\. Compare against a revision that has it$/,
     );
   });
 
@@ -139,7 +139,7 @@ describe("revisions that cannot be compared fail with the revision named, never 
     await expect(
       diffCommand({ base: "base", head: "edge-added", dir: repo.dir, stack: "prod" }),
     ).rejects.toThrow(
-      /^base revision "base" \([0-9a-f]{7}\) has no Pulumi\.prod\.yaml: stack prod does not exist there$/,
+      /^base revision "base" \([0-9a-f]{7}\) has no Pulumi\.prod\.yaml: stack prod does not exist there\. Pass a --stack that both revisions have$/,
     );
   });
 
@@ -212,7 +212,9 @@ describe("--fail-on", () => {
     ]);
     expect(stdout).toContain("public invoker added");
     expect(error).toBeInstanceOf(CheckFailed);
-    expect((error as Error).message).toBe("--fail-on: adds a public invoker (allUsers → status)");
+    expect((error as Error).message).toBe(
+      "diff --fail-on: the change adds a public invoker (allUsers → status). Review it, and merge only if it is intended",
+    );
   });
 
   test("public: passes a change that adds only an edge", async () => {
@@ -242,7 +244,9 @@ describe("--fail-on", () => {
       "--fail-on",
       "new-grant",
     ]);
-    expect((added.error as Error).message).toBe("--fail-on: adds 1 grant (search → login)");
+    expect((added.error as Error).message).toMatch(
+      /^diff --fail-on: the change adds 1 grant \(search → login\)\. /,
+    );
     const removed = await run(registerDiff, [
       "diff",
       "--dir",
@@ -269,7 +273,7 @@ describe("--fail-on", () => {
     ]);
     expect(error).toBeInstanceOf(UsageError);
     expect((error as Error).message).toBe(
-      '--fail-on: unknown class "everything" (expected public or new-grant)',
+      'diff: --fail-on: unknown class "everything". Use public or new-grant',
     );
   });
 });

@@ -2,6 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as net from "node:net";
 import * as path from "node:path";
+import { sendRaw } from "./raw-http";
 
 const root = path.resolve(__dirname, "../..");
 const tsx = path.join(root, "node_modules", ".bin", "tsx");
@@ -76,10 +77,21 @@ test("serves until Ctrl-C, then stops every function process and frees every por
   expect(out.text()).toContain("Serving until Ctrl-C");
   const state = JSON.parse(fs.readFileSync(path.join(root, ".callgraph", "local.json"), "utf8")) as {
     functions: Record<string, { url: string }>;
+    identities: Record<string, { metadataHost: string }>;
   };
   const ports = Object.values(state.functions).map((f) => Number(new URL(f.url).port));
   const pids = functionProcesses(child.pid!);
   expect(pids).toHaveLength(3);
+
+  // One unparsable request used to be an unhandled rejection that ended `npm start` and every process with it.
+  for (const { metadataHost } of Object.values(state.identities))
+    expect(
+      await sendRaw(
+        Number(metadataHost.split(":")[1]),
+        "GET http://[ HTTP/1.1\r\nHost: x\r\nMetadata-Flavor: Google\r\n\r\n",
+      ),
+    ).toBe(400);
+  expect(child.exitCode).toBeNull();
 
   // `callgraph invoke --local` answers "can X call Y?" against the running stack.
   const invoke = (...args: string[]) =>

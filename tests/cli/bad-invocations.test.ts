@@ -1,0 +1,379 @@
+import { execFile } from "node:child_process";
+import * as fs from "node:fs";
+import * as net from "node:net";
+import * as os from "node:os";
+import * as path from "node:path";
+import { EXIT, UsageError } from "../../cli/errors";
+import { main } from "../../cli/main";
+import { reportError } from "../../cli/report-error";
+
+const REPO_ROOT = path.resolve(__dirname, "../..");
+const BIN = path.join(REPO_ROOT, "bin", "callgraph.js");
+
+/** `callgraph: <what>: <why>. <how to fix>`, on one line. */
+const ONE_LINE_ERROR = /^callgraph: [^\n]+?: [^\n]+\. [^\n]+$/;
+const STACK_TRACE = /\n\s+at /;
+
+/** A port nothing listens on: what a stopped local stack leaves in its local.json. */
+async function closedPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/**
+ * A program folder with a Pulumi.yaml, a dev stack file (broken YAML in `broken`), and a local.json of a local
+ * stack that is no longer running.
+ */
+async function fixtures(): Promise<{ stale: string; broken: string }> {
+  const base = fs.mkdtempSync(path.join(os.tmpdir(), "callgraph-bad-args-"));
+  const stale = path.join(base, "stale");
+  const broken = path.join(base, "broken");
+  for (const dir of [stale, broken]) {
+    fs.mkdirSync(dir);
+    fs.copyFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
+  }
+  fs.copyFileSync(path.join(REPO_ROOT, "Pulumi.dev.yaml"), path.join(stale, "Pulumi.dev.yaml"));
+  fs.writeFileSync(
+    path.join(broken, "Pulumi.dev.yaml"),
+    "config:\n  gcp:project: p\n  callgraph:functions:\n    login: {calls: [profiles\n    profiles: {}\n",
+  );
+  const port = await closedPort();
+  fs.mkdirSync(path.join(stale, ".callgraph"));
+  fs.writeFileSync(
+    path.join(stale, ".callgraph", "local.json"),
+    JSON.stringify({
+      stack: "dev",
+      functions: {
+        login: {
+          url: `http://127.0.0.1:${port}/login`,
+          serviceAccount: "fn-login@p.iam.gserviceaccount.com",
+        },
+      },
+      identities: {
+        "serviceAccount:fn-login@p.iam.gserviceaccount.com": { metadataHost: `127.0.0.1:${port}` },
+        "group:developers@example.com": { metadataHost: `127.0.0.1:${port}` },
+      },
+      jwks: `http://127.0.0.1:${port}/oauth2/v3/certs`,
+    }),
+  );
+  return { stale, broken };
+}
+
+let dirs: { stale: string; broken: string };
+beforeAll(async () => {
+  dirs = await fixtures();
+});
+afterAll(() => fs.rmSync(path.dirname(dirs.stale), { recursive: true, force: true }));
+
+/** Runs `callgraph ARGS` in this process, as bin/callgraph.js does; stdout is swallowed. */
+async function inProcess(args: readonly string[]): Promise<{ code: number; stderr: string }> {
+  let stderr = "";
+  const stdout = jest.spyOn(process.stdout, "write").mockImplementation(() => true);
+  try {
+    const code = await main(["node", "callgraph", ...args], {
+      writeErr: (text) => (stderr += text),
+      env: {},
+    });
+    return { code, stderr };
+  } finally {
+    stdout.mockRestore();
+    process.exitCode = undefined;
+  }
+}
+
+/** Each case: arguments (`STALE`/`BROKEN` stand for the fixture folders), exit code, what the line must name. */
+const CASES: ReadonlyArray<readonly [string, readonly string[], number, RegExp]> = [
+  [
+    "no command",
+    [],
+    EXIT.usage,
+    /^callgraph: missing command: give one of graph, diff, check, invoke, local(, [a-z-]+)*\. /,
+  ],
+  ["an unknown command", ["deploy"], EXIT.usage, /unknown command 'deploy'/],
+  [
+    "an unknown option",
+    ["graph", "--fromat", "dot"],
+    EXIT.usage,
+    /^callgraph: graph: unknown option '--fromat' \(Did you mean --format\?\)/,
+  ],
+  [
+    "an unknown option of invoke",
+    ["invoke", "login", "--bogus"],
+    EXIT.usage,
+    /^callgraph: invoke: unknown option '--bogus'/,
+  ],
+  ["a missing argument", ["invoke"], EXIT.usage, /^callgraph: invoke: missing required argument 'function'/],
+  ["a missing option value", ["invoke", "login", "--as"], EXIT.usage, /option '--as <who>' argument missing/],
+  ["too many arguments", ["invoke", "login", "search"], EXIT.usage, /too many arguments/],
+  [
+    "a missing required option",
+    ["diff"],
+    EXIT.usage,
+    /^callgraph: diff: required option '--base <ref>' not specified/,
+  ],
+  [
+    "a bad graph --format",
+    ["graph", "-f", "svg"],
+    EXIT.usage,
+    /argument 'svg' is invalid\. Allowed choices are table/,
+  ],
+  ["a bad diff --format", ["diff", "--base", "HEAD", "-f", "html"], EXIT.usage, /argument 'html' is invalid/],
+  [
+    "a bad check --format",
+    ["check", "--format", "yaml"],
+    EXIT.usage,
+    /^callgraph: check: --format must be text or json, not "yaml"\. /,
+  ],
+  [
+    "an unknown --fail-on class",
+    ["diff", "--base", "HEAD", "--fail-on", "all"],
+    EXIT.usage,
+    /^callgraph: diff: --fail-on: unknown class "all"\. Use public or new-grant$/,
+  ],
+  [
+    "--dir pointing nowhere",
+    ["graph", "--dir", "/no/such/folder"],
+    EXIT.usage,
+    /^callgraph: --dir \/no\/such\/folder: no such folder\. /,
+  ],
+  [
+    "--dir pointing at a file",
+    ["check", "--dir", path.join(REPO_ROOT, "package.json")],
+    EXIT.usage,
+    /: not a folder\. /,
+  ],
+  [
+    "--dir without a Pulumi.yaml",
+    ["graph", "--dir", os.tmpdir()],
+    EXIT.usage,
+    /has no Pulumi\.yaml\. Pass the folder of the Pulumi program$/,
+  ],
+  [
+    "--stack naming no stack file",
+    ["check", "--stack", "prod", "--dir", REPO_ROOT],
+    EXIT.usage,
+    /^callgraph: --stack prod: .*Pulumi\.prod\.yaml does not exist \(stacks there: dev\)\. Pass --stack dev/,
+  ],
+  [
+    "--stack nosuch with --local (ignored before)",
+    ["invoke", "login", "--local", "--stack", "nosuch", "--dir", "STALE"],
+    EXIT.usage,
+    /Pulumi\.nosuch\.yaml does not exist/,
+  ],
+  [
+    "--stack that is no stack name",
+    ["graph", "--stack", "prod;rm", "--dir", REPO_ROOT],
+    EXIT.usage,
+    /^callgraph: --stack "prod;rm": not a stack name\. /,
+  ],
+  [
+    "a YAML syntax error in the stack file",
+    ["graph", "--dir", "BROKEN"],
+    EXIT.usage,
+    /^callgraph: .*Pulumi\.dev\.yaml:5:5: Flow sequence .*\. Fix the YAML syntax there$/,
+  ],
+  ["the same through check", ["check", "--dir", "BROKEN"], EXIT.usage, /Pulumi\.dev\.yaml:5:5: /],
+  [
+    "invoke constructor --local",
+    ["invoke", "constructor", "--local", "--dir", "STALE"],
+    EXIT.usage,
+    /^callgraph: invoke constructor: the local stack has no function "constructor" \(functions: login\)\. /,
+  ],
+  [
+    "invoke __proto__ --local",
+    ["invoke", "__proto__", "--local", "--dir", "STALE"],
+    EXIT.usage,
+    /has no function "__proto__"/,
+  ],
+  [
+    "invoke toString --local",
+    ["invoke", "toString", "--local", "--dir", "STALE"],
+    EXIT.usage,
+    /has no function "toString"/,
+  ],
+  [
+    "--as hasOwnProperty --local",
+    ["invoke", "login", "--local", "--as", "hasOwnProperty", "--dir", "STALE"],
+    EXIT.usage,
+    /--as hasOwnProperty: not a function of this stack/,
+  ],
+  [
+    "--as an identity the local stack lacks",
+    ["invoke", "login", "--local", "--as", "user:x@example.com", "--dir", "STALE"],
+    EXIT.usage,
+    /has no identity user:x@example\.com/,
+  ],
+  [
+    "a stale local.json, no --as",
+    ["invoke", "login", "--local", "--dir", "STALE"],
+    EXIT.usage,
+    /no answer from http:\/\/127\.0\.0\.1:\d+\/login \(ECONNREFUSED\): the local stack is not running any more\. Start it with npm start$/,
+  ],
+  [
+    "a stale local.json, with --as",
+    ["invoke", "login", "--local", "--as", "group:developers@example.com", "--dir", "STALE"],
+    EXIT.usage,
+    /could not get a token for group:developers@example\.com .*\(ECONNREFUSED\): the local stack is not running any more/,
+  ],
+  [
+    "no local.json",
+    ["invoke", "login", "--local", "--dir", "BROKEN"],
+    EXIT.usage,
+    /no local stack is running .*local\.json does not exist\)\. Start it with npm start$/,
+  ],
+  [
+    "-X an invalid method",
+    ["invoke", "login", "-X", "TRACE", "--local", "--dir", "STALE"],
+    EXIT.usage,
+    /-X "TRACE" is not an HTTP method a function serves\. Use one of GET, HEAD/,
+  ],
+  [
+    "-X GET with --data",
+    ["invoke", "login", "-X", "get", "--data", "{}", "--local"],
+    EXIT.usage,
+    /a GET request has no body, so --data cannot be sent\. /,
+  ],
+  [
+    "-X HEAD with --data",
+    ["invoke", "login", "-X", "HEAD", "-d", "{}", "--local"],
+    EXIT.usage,
+    /a HEAD request has no body/,
+  ],
+  [
+    "--data that is not JSON",
+    ["invoke", "login", "--data", "{user: a}", "--local"],
+    EXIT.usage,
+    /--data is not JSON \(.*\)\. Quote it for the shell/,
+  ],
+  [
+    "--path not starting with / or ?",
+    ["invoke", "login", "--path", "@evil.example.com", "--local"],
+    EXIT.usage,
+    /--path "@evil\.example\.com" must start with "\/" or "\?"/,
+  ],
+  [
+    "--policy-config naming no file",
+    ["check", "--dir", REPO_ROOT, "--policy-config", "/no/such.json"],
+    EXIT.usage,
+    /^callgraph: check: --policy-config \/no\/such\.json: ENOENT/,
+  ],
+];
+
+describe("bad invocations, in process: the exit code and one line, never a stack trace", () => {
+  test.each(CASES)("%s", async (_name, args, exitCode, names) => {
+    const resolved = args.map((a) => (a === "STALE" ? dirs.stale : a === "BROKEN" ? dirs.broken : a));
+    const { code, stderr } = await inProcess(resolved);
+    expect(stderr).not.toMatch(STACK_TRACE);
+    const lines = stderr.split("\n").filter(Boolean);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(ONE_LINE_ERROR);
+    expect(lines[0]).toMatch(names);
+    expect(code).toBe(exitCode);
+  });
+
+  test("--help of every command ends with the exit codes", async () => {
+    for (const command of [[], ["graph"], ["diff"], ["check"], ["invoke"], ["local"]]) {
+      let out = "";
+      const stdout = jest
+        .spyOn(process.stdout, "write")
+        .mockImplementation((chunk) => ((out += String(chunk)), true));
+      try {
+        expect(
+          await main(["node", "callgraph", ...command, "--help"], { writeErr: () => undefined, env: {} }),
+        ).toBe(0);
+      } finally {
+        stdout.mockRestore();
+      }
+      expect(out).toMatch(
+        /\nExit codes:\n {2}0 {2}success\n {2}1 {2}a finding: .*\n {2}2 {2}a usage or input error.*\n {2}3 {2}an internal error/,
+      );
+    }
+  });
+});
+
+describe("reportError: the one error path", () => {
+  const context = { debug: false, version: "9.9.9" };
+
+  test("a bug is one line saying so, exit 3; its stack only with CALLGRAPH_DEBUG=1", () => {
+    const bug = new TypeError("Cannot read properties of undefined (reading 'url')");
+    const quiet = reportError(bug, context);
+    expect(quiet.exitCode).toBe(EXIT.internal);
+    expect(quiet.lines).toEqual([
+      "callgraph: internal error: Cannot read properties of undefined (reading 'url'). This is a bug in callgraph 9.9.9: please report it with the command you ran (CALLGRAPH_DEBUG=1 prints the stack trace)",
+    ]);
+    const loud = reportError(bug, { ...context, debug: true, bugsUrl: "https://example.com/issues" });
+    expect(loud.lines[0]).toMatch(
+      /please report it at https:\/\/example\.com\/issues with the command you ran$/,
+    );
+    expect(loud.lines.join("\n")).toMatch(STACK_TRACE);
+  });
+
+  test("a thrown non-Error is a bug too", () => {
+    expect(reportError("boom", context)).toMatchObject({
+      exitCode: EXIT.internal,
+      lines: [expect.stringMatching(/^callgraph: internal error: boom\. /)],
+    });
+  });
+
+  test("a user mistake of several lines keeps the first as the headline and indents the rest", () => {
+    const report = reportError(new UsageError("what: two problems:\n  a: bad\nb: worse"), context);
+    expect(report).toEqual({
+      exitCode: EXIT.usage,
+      lines: ["callgraph: what: two problems:", "  a: bad", "  b: worse"],
+    });
+  });
+});
+
+/** Runs bin/callgraph.js as a user would: real exit codes, real stderr. */
+function spawnCli(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [BIN, ...args],
+      { cwd: REPO_ROOT, env: { ...process.env, ...env } },
+      (error, stdout, stderr) => resolve({ code: error ? Number(error.code) : 0, stdout, stderr }),
+    );
+  });
+}
+
+describe("bin/callgraph.js: real process exit codes", () => {
+  test("a representative subset, in parallel", async () => {
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), "callgraph-no-adc-"));
+    const [version, unknown, broken, stale, adc] = await Promise.all([
+      spawnCli(["--version"]),
+      spawnCli(["check", "--formt", "json"]),
+      spawnCli(["graph", "--dir", dirs.broken]),
+      spawnCli(["invoke", "login", "--local", "--dir", dirs.stale]),
+      // No Application Default Credentials anywhere: no key file, no gcloud login, not on GCE.
+      spawnCli(["invoke", "login"], {
+        HOME: home,
+        CLOUDSDK_CONFIG: home,
+        GOOGLE_APPLICATION_CREDENTIALS: "",
+        METADATA_SERVER_DETECTION: "none",
+      }),
+    ]);
+    fs.rmSync(home, { recursive: true, force: true });
+    const packageVersion = (
+      JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")) as { version: string }
+    ).version;
+    expect([version.code, version.stdout.trim()]).toEqual([0, packageVersion]);
+    for (const run of [unknown, broken, stale, adc]) {
+      expect(run.stderr).not.toMatch(STACK_TRACE);
+      expect(run.stderr.trimEnd().split("\n")).toHaveLength(1);
+      expect(run.stderr.trimEnd()).toMatch(ONE_LINE_ERROR);
+      expect(run.code).toBe(EXIT.usage);
+    }
+    expect(unknown.stderr).toContain("unknown option '--formt'");
+    expect(broken.stderr).toContain("Pulumi.dev.yaml:5:5:");
+    expect(stale.stderr).toContain("the local stack is not running any more");
+    expect(adc.stderr).toMatch(
+      /^callgraph: invoke login: no Application Default Credentials \(.*\)\. Log in with gcloud auth application-default login, or pass --local/,
+    );
+  }, 60_000);
+});
