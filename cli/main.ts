@@ -1,42 +1,97 @@
-import { Command, CommanderError } from "commander";
-import { EvaluationError } from "../engine";
+import { Command, type CommanderError } from "commander";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { registerCheck } from "./commands/check";
 import { registerDiff } from "./commands/diff";
 import { registerGraph } from "./commands/graph";
 import { registerInvoke } from "./commands/invoke";
 import { registerLocal } from "./commands/local";
-import { CheckFailed, UsageError } from "./errors";
+import { registerPreflight } from "./commands/preflight";
+import { EXIT } from "./errors";
+import { CommandLineError, reportError } from "./report-error";
 
 /** The `callgraph` command line. Every command reads the graph from the resources the program registers. */
 export function buildProgram(): Command {
   const program = new Command("callgraph")
     .description("Review, check and run a declared Cloud Functions call graph (see README.md).")
-    .showHelpAfterError()
-    .exitOverride();
+    .version(PACKAGE.version, "-V, --version", "print callgraph's version")
+    // Commander prints nothing itself: every error goes through reportError, as one line.
+    .configureOutput({ outputError: () => undefined, writeErr: () => undefined })
+    .exitOverride(rethrowFor(undefined, () => program.commands.map((c) => c.name())));
   registerGraph(program);
   registerDiff(program);
   registerCheck(program);
   registerInvoke(program);
   registerLocal(program);
+  registerPreflight(program);
+  return withExitCodes(program);
+}
+
+/** The exit codes, as each command's help ends with them. */
+export const EXIT_CODES_HELP = `
+Exit codes:
+  ${EXIT.ok}  success
+  ${EXIT.finding}  a finding: a policy violation, a --fail-on hit, a refused invoke (HTTP >= 400), a failed local scenario
+  ${EXIT.usage}  a usage or input error: bad flags, a bad or missing stack file, a bad topology, a missing file
+  ${EXIT.internal}  an internal error (a bug): set CALLGRAPH_DEBUG=1 for the stack trace
+Errors are one line on stderr: callgraph: <what>: <why>. <how to fix>
+`;
+
+/** Every command (those registered above too) ends its help with the exit codes and reports its own errors. */
+function withExitCodes(program: Command): Command {
+  program.addHelpText("after", EXIT_CODES_HELP);
+  for (const command of program.commands) {
+    command.exitOverride(rethrowFor(command.name())).addHelpText("after", EXIT_CODES_HELP);
+  }
   return program;
 }
 
-/** Runs the CLI; user mistakes and failed checks print a message and exit 1, bugs keep their stack. */
-export async function main(argv: readonly string[] = process.argv): Promise<void> {
+function rethrowFor(
+  command: string | undefined,
+  subcommands: () => string[] = () => [],
+): (error: CommanderError) => never {
+  return (error) => {
+    throw new CommandLineError(command, error, subcommands());
+  };
+}
+
+const PACKAGE = JSON.parse(fs.readFileSync(path.join(__dirname, "..", "package.json"), "utf8")) as {
+  version: string;
+  bugs?: string | { url?: string };
+};
+
+/** Where `main` writes errors and reads `CALLGRAPH_DEBUG`; tests pass their own. */
+export interface MainIo {
+  readonly writeErr: (text: string) => void;
+  readonly env: NodeJS.ProcessEnv;
+}
+
+/**
+ * Runs the CLI and returns its exit code (also set as `process.exitCode`): 0 success, 1 a finding, 2 a usage
+ * or input error, 3 a bug. Errors are printed by {@link reportError}, never with a stack trace unless
+ * `CALLGRAPH_DEBUG=1`.
+ */
+export async function main(
+  argv: readonly string[] = process.argv,
+  io: MainIo = { writeErr: (text) => process.stderr.write(text), env: process.env },
+): Promise<number> {
+  let exitCode: number;
+  process.exitCode = undefined;
   try {
     await buildProgram().parseAsync([...argv]);
+    // A command that printed an answer with a finding (a refused invoke) sets process.exitCode itself.
+    exitCode = Number(process.exitCode ?? EXIT.ok);
   } catch (error) {
-    if (error instanceof CommanderError) {
-      process.exitCode = error.exitCode;
-      return;
-    }
-    if (error instanceof UsageError || error instanceof CheckFailed || error instanceof EvaluationError) {
-      process.stderr.write(`callgraph: ${error.message}\n`);
-      process.exitCode = 1;
-      return;
-    }
-    throw error;
+    const report = reportError(error, {
+      debug: io.env.CALLGRAPH_DEBUG === "1",
+      version: PACKAGE.version,
+      bugsUrl: typeof PACKAGE.bugs === "string" ? PACKAGE.bugs : PACKAGE.bugs?.url,
+    });
+    for (const line of report.lines) io.writeErr(`${line}\n`);
+    exitCode = report.exitCode;
   }
+  process.exitCode = exitCode;
+  return exitCode;
 }
 
 if (require.main === module) void main();

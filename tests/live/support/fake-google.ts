@@ -1,0 +1,260 @@
+import * as http from "node:http";
+import type { AddressInfo } from "node:net";
+
+/**
+ * A loopback stand-in for the Google APIs preflight reads, reached the way `--api-root` routes them
+ * (`<root>/<first label of the host>/<path>`), answering with the documented response shapes. Every request is
+ * recorded, so tests prove which calls arrived, where, and with which credentials.
+ */
+
+export interface FakeRuntime {
+  readonly name: string;
+  readonly environment: "GEN_1" | "GEN_2";
+  readonly stage: string;
+  readonly deprecationDate?: { year: number; month: number; day: number };
+  readonly decommissionDate?: { year: number; month: number; day: number };
+}
+
+export interface FakeProject {
+  readonly projectId: string;
+  readonly projectNumber: string;
+  /** Services that are ENABLED; any other asked for is DISABLED. */
+  enabled: Set<string>;
+  /** Region -> runtimes offered there. */
+  runtimes: Record<string, FakeRuntime[]>;
+  /** Permissions the caller holds on the project. */
+  held: Set<string>;
+  /** Constraint -> its effective policy's rules, or an HTTP status to refuse with. Missing: no policy set. */
+  policies: Record<string, { rules: object[] } | { status: number }>;
+  /** Accounts that exist, by email, with their user-managed keys. */
+  accounts: Record<string, { disabled?: boolean; keys?: { id: string; validAfterTime: string }[] }>;
+  /** Path prefix -> statuses to answer with first, one per request, before answering normally. */
+  failures: Record<string, number[]>;
+}
+
+export interface RecordedRequest {
+  readonly method: string;
+  /** Path and query, as received. */
+  readonly url: string;
+  readonly authorization?: string;
+}
+
+export const FAKE_ACCESS_TOKEN = "ya29.fake-token-from-loopback-sts";
+
+export class FakeGoogle {
+  readonly requests: RecordedRequest[] = [];
+  /** Requests no route answered: a test that sees any has a reader calling something unexpected. */
+  readonly unexpected: RecordedRequest[] = [];
+  private constructor(
+    private readonly server: http.Server,
+    readonly root: string,
+    readonly project: FakeProject,
+  ) {}
+
+  static async start(project: FakeProject): Promise<FakeGoogle> {
+    let fake: FakeGoogle | undefined;
+    const server = http.createServer((req, res) => {
+      let body = "";
+      req.on("data", (chunk: Buffer) => (body += chunk.toString()));
+      req.on("end", () => fake!.handle(req, body, res));
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as AddressInfo;
+    fake = new FakeGoogle(server, `http://127.0.0.1:${port}`, project);
+    return fake;
+  }
+
+  close(): Promise<void> {
+    this.server.closeAllConnections();
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+
+  /** The recorded paths (query left out), in order. */
+  paths(): string[] {
+    return this.requests.map((r) => r.url.split("?")[0]!);
+  }
+
+  private handle(req: http.IncomingMessage, body: string, res: http.ServerResponse): void {
+    const url = new URL(req.url ?? "/", this.root);
+    const path = decodeURIComponent(url.pathname);
+    const recorded: RecordedRequest = {
+      method: req.method ?? "",
+      url: `${path}${url.search}`,
+      ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}),
+    };
+    this.requests.push(recorded);
+    const failure = Object.entries(this.project.failures).find(
+      ([prefix, statuses]) => path.startsWith(prefix) && statuses.length > 0,
+    );
+    if (failure) {
+      const status = failure[1].shift()!;
+      return send(
+        res,
+        status,
+        errorBody(status, `injected ${status}`, status === 429 ? "RATE_LIMIT_EXCEEDED" : "BACKEND_ERROR"),
+      );
+    }
+    const answer = this.route(req.method ?? "", path, url.searchParams, body);
+    if (!answer) {
+      this.unexpected.push(recorded);
+      return send(
+        res,
+        404,
+        errorBody(404, `fake Google has no route for ${req.method} ${path}`, "NOT_FOUND"),
+      );
+    }
+    send(res, answer.status, answer.body);
+  }
+
+  private route(
+    method: string,
+    path: string,
+    query: URLSearchParams,
+    body: string,
+  ): { status: number; body: unknown } | undefined {
+    const p = this.project;
+    const ok = (b: unknown) => ({ status: 200, body: b });
+    let m: RegExpMatchArray | null;
+
+    // STS token exchange, the token_url of the external_account ADC file.
+    // https://cloud.google.com/iam/docs/reference/sts/rest/v1/TopLevel/token
+    if (method === "POST" && path === "/sts/v1/token")
+      return ok({
+        access_token: FAKE_ACCESS_TOKEN,
+        issued_token_type: "urn:ietf:params:oauth:token-type:access_token",
+        token_type: "Bearer",
+        expires_in: 3600,
+      });
+
+    // https://cloud.google.com/service-usage/docs/reference/rest/v1/services/batchGet
+    // Response: BatchGetServicesResponse { services: [GoogleApiServiceusageV1Service { name, parent, config, state }] }
+    if (
+      method === "GET" &&
+      (m = path.match(/^\/serviceusage\/v1\/projects\/([^/]+)\/services:batchGet$/)) &&
+      m[1] === p.projectId
+    ) {
+      const names = query.getAll("names");
+      if (names.length > 30)
+        return { status: 400, body: errorBody(400, "at most 30 names", "INVALID_ARGUMENT") };
+      return ok({
+        services: names.map((n) => {
+          const service = n.slice(n.lastIndexOf("/") + 1);
+          return {
+            name: `projects/${p.projectNumber}/services/${service}`,
+            parent: `projects/${p.projectNumber}`,
+            config: { name: service, title: service },
+            state: p.enabled.has(service) ? "ENABLED" : "DISABLED",
+          };
+        }),
+      });
+    }
+
+    // https://cloud.google.com/functions/docs/reference/rest/v2/projects.locations.runtimes/list
+    // Response: ListRuntimesResponse { runtimes: [Runtime { name, displayName, stage, warnings, environment, deprecationDate, decommissionDate }] }
+    if (
+      method === "GET" &&
+      (m = path.match(/^\/cloudfunctions\/v2\/projects\/([^/]+)\/locations\/([^/]+)\/runtimes$/)) &&
+      m[1] === p.projectId
+    ) {
+      if (!p.enabled.has("cloudfunctions.googleapis.com"))
+        return {
+          status: 403,
+          body: errorBody(
+            403,
+            "Cloud Functions API has not been used in project before or it is disabled.",
+            "SERVICE_DISABLED",
+          ),
+        };
+      return ok({ runtimes: (p.runtimes[m[2]!] ?? []).map((r) => ({ displayName: r.name, ...r })) });
+    }
+
+    // https://cloud.google.com/resource-manager/reference/rest/v3/projects/testIamPermissions
+    // Response: TestIamPermissionsResponse { permissions: [the subset held] }; `{}` when none is held.
+    if (method === "POST" && path === `/cloudresourcemanager/v3/projects/${p.projectId}:testIamPermissions`) {
+      const asked = (JSON.parse(body) as { permissions?: string[] }).permissions ?? [];
+      const held = asked.filter((x) => p.held.has(x));
+      return ok(held.length > 0 ? { permissions: held } : {});
+    }
+
+    // https://cloud.google.com/resource-manager/docs/reference/orgpolicy/rest/v2/projects.policies/getEffectivePolicy
+    // Response: Policy { name, spec: PolicySpec { rules: [PolicyRule { values, allowAll, denyAll, enforce }] } }
+    if (
+      method === "GET" &&
+      (m = path.match(/^\/orgpolicy\/v2\/projects\/([^/]+)\/policies\/([^/:]+):getEffectivePolicy$/)) &&
+      m[1] === p.projectId
+    ) {
+      const policy = p.policies[m[2]!];
+      const name = `projects/${p.projectNumber}/policies/${m[2]}`;
+      if (policy && "status" in policy)
+        return {
+          status: policy.status,
+          body: errorBody(
+            policy.status,
+            `Permission 'orgpolicy.policies.get' denied on resource '${name}'`,
+            "IAM_PERMISSION_DENIED",
+          ),
+        };
+      return ok(policy ? { name, spec: { rules: policy.rules } } : { name });
+    }
+
+    // https://cloud.google.com/iam/docs/reference/rest/v1/projects.serviceAccounts.keys/list
+    // Response: ListServiceAccountKeysResponse { keys: [ServiceAccountKey { name, validAfterTime, keyType, ... }] }
+    if (method === "GET" && (m = path.match(/^\/iam\/v1\/projects\/-\/serviceAccounts\/([^/]+)\/keys$/))) {
+      const account = p.accounts[m[1]!];
+      if (!account)
+        return { status: 404, body: errorBody(404, `Unknown service account ${m[1]}`, "NOT_FOUND") };
+      if (query.get("keyTypes") !== "USER_MANAGED")
+        return {
+          status: 400,
+          body: errorBody(400, "fake expects keyTypes=USER_MANAGED", "INVALID_ARGUMENT"),
+        };
+      const keys = (account.keys ?? []).map((k) => ({
+        name: `projects/${p.projectId}/serviceAccounts/${m![1]}/keys/${k.id}`,
+        validAfterTime: k.validAfterTime,
+        keyType: "USER_MANAGED",
+      }));
+      return ok(keys.length > 0 ? { keys } : {});
+    }
+
+    // https://cloud.google.com/iam/docs/reference/rest/v1/projects.serviceAccounts/get
+    // Response: ServiceAccount { name, projectId, uniqueId, email, disabled, ... }; 404 when it does not exist.
+    if (method === "GET" && (m = path.match(/^\/iam\/v1\/projects\/-\/serviceAccounts\/([^/]+)$/))) {
+      const account = p.accounts[m[1]!];
+      if (!account)
+        return { status: 404, body: errorBody(404, `Unknown service account ${m[1]}`, "NOT_FOUND") };
+      return ok({
+        name: `projects/${p.projectId}/serviceAccounts/${m[1]}`,
+        projectId: p.projectId,
+        email: m[1],
+        uniqueId: "1234567890",
+        ...(account.disabled ? { disabled: true } : {}),
+      });
+    }
+    return undefined;
+  }
+}
+
+/** Google's error body. https://cloud.google.com/apis/design/errors#http_mapping */
+function errorBody(code: number, message: string, reason: string): unknown {
+  const status =
+    {
+      400: "INVALID_ARGUMENT",
+      403: "PERMISSION_DENIED",
+      404: "NOT_FOUND",
+      429: "RESOURCE_EXHAUSTED",
+      503: "UNAVAILABLE",
+    }[code] ?? "INTERNAL";
+  return {
+    error: {
+      code,
+      message,
+      status,
+      details: [{ "@type": "type.googleapis.com/google.rpc.ErrorInfo", reason, domain: "googleapis.com" }],
+    },
+  };
+}
+
+function send(res: http.ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { "content-type": "application/json; charset=utf-8" });
+  res.end(JSON.stringify(body));
+}
