@@ -1,7 +1,6 @@
-import { grantsOf } from "../policy/iam";
-import { fromEngine } from "../policy/from-engine";
-import { isUnknown } from "../policy/model";
-import { isInvokingRole, TYPES } from "./resource-types";
+import { grantsOf, isInheritedScope, isInvokingRole, isUnknown, serviceAccountOf } from "../iam";
+import { fromEngine } from "./from-engine";
+import { TYPES } from "./resource-types";
 import {
   UNKNOWN,
   type EffectiveGraph,
@@ -21,7 +20,7 @@ interface Defaults {
  * resources, grants from every IAM resource that gives an invoking role on a function, on a 2nd-gen
  * function's Cloud Run service, or on the whole project (or folder, or organization), whoever wrote it. It does
  * not read the config, so a grant added outside the components shows up (as unmanaged). IAM resources are read
- * by the policy pack's reader (`policy/iam.ts`), so the graph and the policies cannot disagree on a grant.
+ * by the IAM model (`iam/`), as the policy pack and the live readers read them, so none can disagree on a grant.
  */
 export function effectiveGraph(resources: readonly RegisteredResource[], defaults: Defaults): EffectiveGraph {
   const byUrn = new Map(resources.map((r) => [r.urn, r]));
@@ -42,10 +41,9 @@ export function effectiveGraph(resources: readonly RegisteredResource[], default
     const role = isUnknown(grant.role) ? UNKNOWN : grant.role;
     if (role !== UNKNOWN && !isInvokingRole(role)) continue;
     const member = isUnknown(grant.member) ? UNKNOWN : grant.member;
-    const email = member.startsWith("serviceAccount:")
-      ? member.slice("serviceAccount:".length).toLowerCase()
-      : undefined;
-    const wide = grant.scope === "project" || grant.scope === "folder" || grant.scope === "organization";
+    const email = serviceAccountOf(member);
+    // Folder and organization grants reach every function of the project, as project grants do.
+    const wide = isInheritedScope(grant.scope);
     const r = byUrn.get(grant.resource.urn)!;
     grants.push({
       target: wide ? "*" : isUnknown(grant.target) || grant.target === undefined ? UNKNOWN : grant.target,

@@ -1,5 +1,4 @@
-import { INVOKING_ROLES } from "../policy/iam";
-import { GCP } from "../policy/resource-types";
+import { GCP, INVOKING_ROLES } from "../iam";
 
 /**
  * Type tokens the engine and its users look resources up by. GCP's come from the policy pack's list, the one

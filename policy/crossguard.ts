@@ -7,8 +7,9 @@ import type {
   StackValidationPolicy,
   TypedResourceValidation,
 } from "@pulumi/policy";
+import { type Props, type StackResource, Unknown } from "../iam";
 import type { FieldMap, RawConfig } from "./config";
-import { Unknown, violationMessage, type Finding, type PolicyResource, type Props } from "./model";
+import { violationMessage, type Finding } from "./model";
 import type { ResourceRule, StackRule } from "./rule";
 
 /**
@@ -86,7 +87,7 @@ export function report(findings: readonly Finding[], reportViolation: ReportViol
   if (cause !== undefined) throw cause;
 }
 
-export function fromResourceArgs(args: ResourceValidationArgs): PolicyResource {
+export function fromResourceArgs(args: ResourceValidationArgs): StackResource {
   return {
     type: args.type,
     urn: args.urn,
@@ -96,7 +97,7 @@ export function fromResourceArgs(args: ResourceValidationArgs): PolicyResource {
   };
 }
 
-export function fromStackArgs(args: StackValidationArgs): PolicyResource[] {
+export function fromStackArgs(args: StackValidationArgs): StackResource[] {
   return args.resources.map((r) => ({
     type: r.type,
     urn: r.urn,

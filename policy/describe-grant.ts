@@ -1,5 +1,4 @@
-import type { Grant } from "./iam";
-import { isUnknown } from "./model";
+import { type Grant, isUnknown } from "../iam";
 
 const SCOPES: Readonly<Record<Grant["scope"], string>> = {
   function: "function",

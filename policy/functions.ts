@@ -1,7 +1,16 @@
-import { normalizeMember, type Grant } from "./iam";
-import { isUnknown, type PolicyResource, type Unknown } from "./model";
-import { GCP } from "./resource-types";
-import { lastSegment, listed, stringAt, valueAt, type Maybe } from "./values";
+import {
+  GCP,
+  type Grant,
+  isUnknown,
+  lastSegment,
+  type Maybe,
+  normalizeMember,
+  type StackResource,
+  stringAt,
+  type Unknown,
+  valueAt,
+} from "../iam";
+import { listed } from "./values";
 
 /**
  * The environment variable in which a function declares, as a JSON array of IAM members, who may invoke it.
@@ -20,7 +29,7 @@ export type Declaration =
 
 /** A Cloud Function of the stack, gen1 or gen2, with what the rules need to know about it. */
 export interface CloudFunction {
-  readonly resource: PolicyResource;
+  readonly resource: StackResource;
   readonly generation: 1 | 2;
   /** Deployed name (the last segment of `name`); the logical name when `name` is not set. */
   readonly name: string | Unknown;
@@ -80,7 +89,7 @@ export function buildAccountEmail(reference: string): string | undefined {
 }
 
 /** The function a resource is, or undefined if it is not a Cloud Function. */
-export function toFunction(resource: PolicyResource): CloudFunction | undefined {
+export function toFunction(resource: StackResource): CloudFunction | undefined {
   const shape = SHAPES[resource.type as keyof typeof SHAPES];
   if (!shape) return undefined;
   const props = resource.props;
@@ -104,7 +113,7 @@ export function toFunction(resource: PolicyResource): CloudFunction | undefined 
   };
 }
 
-export function functionsOf(resources: readonly PolicyResource[]): CloudFunction[] {
+export function functionsOf(resources: readonly StackResource[]): CloudFunction[] {
   return resources.map(toFunction).filter((f): f is CloudFunction => f !== undefined);
 }
 

@@ -1,44 +1,11 @@
-/**
- * The small resource model every rule reads. Both adapters produce it: CrossGuard (`crossguard.ts`, from the
- * props the Pulumi CLI sends) and the in-process engine (`from-engine.ts`, from the inputs the program
- * registered). Rules never see either source, so each rule is written once.
- */
+import type { Unknown } from "../iam";
 
 /**
- * A value that is not known until deployment (a computed output during `pulumi preview`). It stands where
- * the value would be, so a rule can tell "unknown" from "absent" and never mistake one for the other.
+ * What a rule reports. Rules read `StackResource`s (the IAM model's resources, `iam/stack-resource.ts`), which
+ * both sources produce through their own adapter: CrossGuard (`crossguard.ts`, from the props the Pulumi CLI
+ * sends) and the in-process engine (`engine/from-engine.ts`, from the inputs the program registered). Rules never
+ * see either source, so each rule is written once.
  */
-export class Unknown {
-  /**
-   * @param path Where the value sits in the resource's properties, e.g. `serviceConfig.serviceAccountEmail`.
-   * @param cause What the source raised on reading it (CrossGuard's UnknownValueError); rethrowing it makes the
-   *   Pulumi CLI report the policy as "can't run during preview" (advisory) rather than as a policy failure.
-   */
-  constructor(
-    readonly path: string,
-    readonly cause?: unknown,
-  ) {}
-}
-
-export function isUnknown(value: unknown): value is Unknown {
-  return value instanceof Unknown;
-}
-
-/** Property values: plain JSON-like data, with {@link Unknown} wherever a value is not known yet. */
-export type Props = Readonly<Record<string, unknown>>;
-
-/** One resource of the stack, as the rules see it. */
-export interface PolicyResource {
-  /** Type token, e.g. `gcp:cloudfunctions/function:Function`. */
-  readonly type: string;
-  readonly urn: string;
-  /** Logical name. */
-  readonly name: string;
-  /** Input properties (CrossGuard's stack policies get the planned state, which holds the same keys). */
-  readonly props: Props;
-  /** URN of the parent resource, if any. */
-  readonly parent?: string;
-}
 
 /** A rule's verdict on one resource: a definite violation, or a check that needs values known only later. */
 export type Finding =

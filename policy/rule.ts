@@ -1,5 +1,6 @@
+import { type StackResource } from "../iam";
 import { parseRuleConfig, type ConfigFields, type FieldMap, type RawConfig } from "./config";
-import type { Finding, PolicyResource } from "./model";
+import type { Finding } from "./model";
 
 interface RuleInfo {
   /** Kebab-case policy name, the same in CrossGuard, `callgraph check` and the config. */
@@ -16,13 +17,13 @@ export interface ResourceRule extends RuleInfo {
   readonly kind: "resource";
   /** Type tokens it applies to. */
   readonly types: readonly string[];
-  check(resource: PolicyResource, config: RawConfig): Finding[];
+  check(resource: StackResource, config: RawConfig): Finding[];
 }
 
 /** A rule that needs the whole stack (a grant and the function it is on, all functions' accounts). */
 export interface StackRule extends RuleInfo {
   readonly kind: "stack";
-  check(resources: readonly PolicyResource[], config: RawConfig): Finding[];
+  check(resources: readonly StackResource[], config: RawConfig): Finding[];
 }
 
 export type Rule = ResourceRule | StackRule;
@@ -35,7 +36,7 @@ interface Spec<C> extends Omit<RuleInfo, "fields"> {
 export function resourceRule<C>(
   spec: Spec<C> & {
     readonly types: readonly string[];
-    check(resource: PolicyResource, config: C): Finding[];
+    check(resource: StackResource, config: C): Finding[];
   },
 ): ResourceRule {
   return {
@@ -51,7 +52,7 @@ export function resourceRule<C>(
 
 /** Defines a stack rule; its settings are parsed before `check`. */
 export function stackRule<C>(
-  spec: Spec<C> & { check(resources: readonly PolicyResource[], config: C): Finding[] },
+  spec: Spec<C> & { check(resources: readonly StackResource[], config: C): Finding[] },
 ): StackRule {
   return {
     kind: "stack",

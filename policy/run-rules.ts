@@ -1,4 +1,5 @@
-import type { Finding, PolicyResource, Violation } from "./model";
+import { type StackResource } from "../iam";
+import type { Finding, Violation } from "./model";
 import { violationMessage } from "./model";
 import { parsePackConfig, type EnforcementLevel, type PackSettings } from "./pack-config";
 import type { Rule } from "./rule";
@@ -32,7 +33,7 @@ export interface PolicyReport {
  * resource rule over each resource of its types, each stack rule over all resources.
  */
 export function runRules(
-  resources: readonly PolicyResource[],
+  resources: readonly StackResource[],
   settings: PackSettings = parsePackConfig(undefined, RULES, "defaults"),
   rules: readonly Rule[] = RULES,
 ): PolicyReport {

@@ -1,3 +1,11 @@
+import {
+  type Grant,
+  grantsOf,
+  isInvokingRole,
+  isUnknown,
+  normalizeMember,
+  serviceAccountOf,
+} from "../../iam";
 import { describeGrantTarget } from "../describe-grant";
 import {
   buildAccountsOf,
@@ -8,8 +16,7 @@ import {
   type BuildAccounts,
   type CloudFunction,
 } from "../functions";
-import { grantsOf, INVOKING_ROLES, normalizeMember, serviceAccountOf, type Grant } from "../iam";
-import { isUnknown, undecided, violation, type Finding } from "../model";
+import { undecided, violation, type Finding } from "../model";
 import { stackRule } from "../rule";
 import { describeResource } from "../values";
 
@@ -91,7 +98,7 @@ function runningAsBuildAccount(functions: readonly CloudFunction[], builds: Buil
 }
 
 function invokingGrant(grant: Grant, builds: BuildAccounts): Finding[] {
-  if (!isUnknown(grant.role) && !INVOKING_ROLES.includes(grant.role)) return [];
+  if (!isUnknown(grant.role) && !isInvokingRole(grant.role)) return [];
   const subject = describeResource(grant.resource);
   const where = describeGrantTarget(grant);
   if (isUnknown(grant.member)) {

@@ -1,6 +1,6 @@
+import { isDefaultAccount, isUnknown } from "../../iam";
 import { describeFunction, functionsOf, type CloudFunction } from "../functions";
-import { isDefaultAccount } from "../iam";
-import { isUnknown, undecided, violation, type Finding } from "../model";
+import { undecided, violation, type Finding } from "../model";
 import { stackRule } from "../rule";
 import { describeResource } from "../values";
 

@@ -1,6 +1,6 @@
+import { isDefaultBuildAccount, isUnknown } from "../../iam";
 import { buildAccountField, describeFunction, FUNCTION_TYPES, isListed, toFunction } from "../functions";
-import { isDefaultBuildAccount } from "../iam";
-import { isUnknown, undecided, violation, type Finding } from "../model";
+import { undecided, violation, type Finding } from "../model";
 import { resourceRule } from "../rule";
 import { describeResource } from "../values";
 

@@ -1,6 +1,6 @@
+import { isDefaultAccount, isUnknown } from "../../iam";
 import { describeFunction, FUNCTION_TYPES, isListed, toFunction } from "../functions";
-import { isDefaultAccount } from "../iam";
-import { isUnknown, undecided, violation, type Finding } from "../model";
+import { undecided, violation, type Finding } from "../model";
 import { resourceRule } from "../rule";
 import { describeResource } from "../values";
 

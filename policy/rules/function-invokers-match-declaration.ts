@@ -1,4 +1,12 @@
 import {
+  grantsOf,
+  isInvokingRole,
+  isPublicMember,
+  isUnknown,
+  normalizeMember,
+  type Unknown,
+} from "../../iam";
+import {
   describeFunction,
   functionsOf,
   isListed,
@@ -6,8 +14,7 @@ import {
   targetOf,
   type CloudFunction,
 } from "../functions";
-import { grantsOf, INVOKING_ROLES, isPublicMember, normalizeMember } from "../iam";
-import { isUnknown, undecided, violation, type Finding, type Unknown } from "../model";
+import { undecided, violation, type Finding } from "../model";
 import { stackRule } from "../rule";
 import { describeResource, quoteList } from "../values";
 
@@ -52,7 +59,7 @@ export const functionInvokersMatchDeclaration = stackRule<FunctionInvokersMatchD
 
     for (const grant of resources.flatMap(grantsOf)) {
       if (grant.scope !== "function" && grant.scope !== "run-service") continue;
-      if (!isUnknown(grant.role) && !INVOKING_ROLES.includes(grant.role)) continue;
+      if (!isUnknown(grant.role) && !isInvokingRole(grant.role)) continue;
       const subject = describeResource(grant.resource);
       const target = targetOf(grant, functions);
       if (target.kind === "outside") continue; // a function of another stack: its declaration is not visible here

@@ -1,3 +1,4 @@
+import { grantsOf, isInvokingRole, isPublicMember, isUnknown, normalizeMember } from "../../iam";
 import {
   describeFunction,
   functionsOf,
@@ -6,8 +7,7 @@ import {
   targetOf,
   type CloudFunction,
 } from "../functions";
-import { grantsOf, INVOKING_ROLES, isPublicMember, normalizeMember } from "../iam";
-import { isUnknown, undecided, violation, type Finding } from "../model";
+import { undecided, violation, type Finding } from "../model";
 import { stackRule } from "../rule";
 import { describeResource } from "../values";
 
@@ -51,7 +51,7 @@ export const functionNoPublicInvoker = stackRule<FunctionNoPublicInvokerConfig>(
 
     for (const grant of resources.flatMap(grantsOf)) {
       if (grant.scope !== "function" && grant.scope !== "run-service") continue;
-      if (!isUnknown(grant.role) && !INVOKING_ROLES.includes(grant.role)) continue;
+      if (!isUnknown(grant.role) && !isInvokingRole(grant.role)) continue;
       const subject = describeResource(grant.resource);
       if (isUnknown(grant.member)) {
         findings.push(

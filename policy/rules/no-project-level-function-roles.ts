@@ -1,7 +1,16 @@
+import {
+  grantsOf,
+  isInheritedScope,
+  isInvokerRole,
+  isInvokingRole,
+  isUnknown,
+  normalizeMember,
+  serviceAccountOf,
+  type Unknown,
+} from "../../iam";
 import { describeGrantTarget } from "../describe-grant";
 import { describeFunction, functionsOf, isListed, type CloudFunction } from "../functions";
-import { grantsOf, INVOKER_ROLES, INVOKING_ROLES, normalizeMember, serviceAccountOf } from "../iam";
-import { isUnknown, undecided, violation, type Finding, type Unknown } from "../model";
+import { undecided, violation, type Finding } from "../model";
 import { stackRule } from "../rule";
 import { describeResource } from "../values";
 
@@ -13,11 +22,11 @@ export interface NoProjectLevelFunctionRolesConfig {
 
 /** What a role granted on a whole project, folder or organization lets its holder do. */
 function effect(role: string, scope: string): string {
-  if (INVOKER_ROLES.includes(role)) return `lets it invoke every function in the ${scope}`;
+  if (isInvokerRole(role)) return `lets it invoke every function in the ${scope}`;
   if (role === "roles/editor" || role === "roles/owner") {
     return `lets it invoke, change or delete almost anything in the ${scope}, every function included`;
   }
-  if (INVOKING_ROLES.includes(role)) return `lets it invoke and redeploy every function in the ${scope}`;
+  if (isInvokingRole(role)) return `lets it invoke and redeploy every function in the ${scope}`;
   return `grants it ${role} on everything in the ${scope}`;
 }
 
@@ -65,7 +74,7 @@ export const noProjectLevelFunctionRoles = stackRule<NoProjectLevelFunctionRoles
     const findings: Finding[] = [];
 
     for (const grant of resources.flatMap(grantsOf)) {
-      if (grant.scope !== "project" && grant.scope !== "folder" && grant.scope !== "organization") continue;
+      if (!isInheritedScope(grant.scope)) continue;
       const subject = describeResource(grant.resource);
       if (isUnknown(grant.role)) {
         findings.push(
@@ -78,8 +87,8 @@ export const noProjectLevelFunctionRoles = stackRule<NoProjectLevelFunctionRoles
         continue;
       }
       const role = grant.role;
-      const invokerOnly = INVOKER_ROLES.includes(role);
-      if (!invokerOnly && !INVOKING_ROLES.includes(role) && !config.additionalRoles.includes(role)) continue;
+      const invokerOnly = isInvokerRole(role);
+      if (!invokerOnly && !isInvokingRole(role) && !config.additionalRoles.includes(role)) continue;
       const grants = `${subject} grants ${role} on ${describeGrantTarget(grant)}`;
       if (isUnknown(grant.member)) {
         if (invokerOnly && allowed.size === 0) {

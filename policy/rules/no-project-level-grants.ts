@@ -1,8 +1,15 @@
+import {
+  GCP,
+  type Grant,
+  grantsOf,
+  isUnknown,
+  normalizeMember,
+  serviceAccountOf,
+  type Unknown,
+} from "../../iam";
 import { describeGrantTarget } from "../describe-grant";
 import { buildAccountsOf, describeFunctions, functionsOf, type CloudFunction } from "../functions";
-import { grantsOf, normalizeMember, serviceAccountOf, type Grant } from "../iam";
-import { isUnknown, undecided, violation, type Finding, type Unknown } from "../model";
-import { GCP } from "../resource-types";
+import { undecided, violation, type Finding } from "../model";
 import { stackRule } from "../rule";
 import { describeResource } from "../values";
 

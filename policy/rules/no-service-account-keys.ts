@@ -1,7 +1,7 @@
-import { isUnknown, undecided, violation, type Finding } from "../model";
-import { GCP } from "../resource-types";
+import { GCP, isUnknown, lastSegment, stringAt } from "../../iam";
+import { undecided, violation, type Finding } from "../model";
 import { resourceRule } from "../rule";
-import { describeResource, lastSegment, stringAt } from "../values";
+import { describeResource } from "../values";
 
 export interface NoServiceAccountKeysConfig {
   readonly allowedAccounts: readonly string[];

@@ -1,8 +1,17 @@
-import { grantsOf, iamTypes, isPublicMember } from "../iam";
-import { isUnknown, undecided, violation, type Finding, type PolicyResource } from "../model";
-import { GCP } from "../resource-types";
+import {
+  GCP,
+  grantsOf,
+  iamTypes,
+  isPublicMember,
+  isUnknown,
+  lastSegment,
+  type StackResource,
+  stringAt,
+  stringListAt,
+} from "../../iam";
+import { undecided, violation, type Finding } from "../model";
 import { resourceRule } from "../rule";
-import { describeResource, lastSegment, listed, stringAt, stringListAt } from "../values";
+import { describeResource, listed } from "../values";
 
 export interface StorageBucketNoPublicAccessConfig {
   readonly exemptBuckets: readonly string[];
@@ -26,7 +35,7 @@ const FIX =
   "function archives) can be listed in exemptBuckets.";
 
 /** Entities an ACL resource gives access to, and predefined ACLs it applies. */
-function aclFindings(resource: PolicyResource, subject: string, bucket: string): Finding[] {
+function aclFindings(resource: StackResource, subject: string, bucket: string): Finding[] {
   const findings: Finding[] = [];
   const entities: unknown[] = [];
   const entity = stringAt(resource.props, "entity");

@@ -1,7 +1,7 @@
-import { isUnknown, undecided, violation, type Finding } from "../model";
-import { GCP } from "../resource-types";
+import { booleanAt, GCP, isUnknown, stringAt } from "../../iam";
+import { undecided, violation, type Finding } from "../model";
 import { resourceRule } from "../rule";
-import { booleanAt, describeResource, listed, stringAt } from "../values";
+import { describeResource, listed } from "../values";
 
 export interface StorageBucketPrivateConfig {
   readonly exemptBuckets: readonly string[];

@@ -8,9 +8,8 @@ import type {
   StackValidationPolicy,
 } from "@pulumi/policy";
 import { unknownValue } from "@pulumi/pulumi/runtime/rpc";
-import { UNKNOWN, type RegisteredResource } from "../../engine";
+import { fromEngine, UNKNOWN, type RegisteredResource } from "../../engine";
 import type { RawConfig } from "../../policy/config";
-import { fromEngine } from "../../policy/from-engine";
 import { parsePackConfig } from "../../policy/pack-config";
 import { POLICIES } from "../../policy/policies";
 import { RULES } from "../../policy/rules";

@@ -1,10 +1,10 @@
-import { evaluate, UNKNOWN, type Evaluation } from "../../engine";
-import { fromEngine } from "../../policy/from-engine";
+import { evaluate, fromEngine, UNKNOWN, type Evaluation } from "../../engine";
+import { evaluateFixture } from "../fixtures";
 import { POLICIES } from "../../policy/policies";
 import { runRules } from "../../policy/run-rules";
 import { COMPUTED, urnOf, type TestResource } from "./fixtures";
 import { runPolicy } from "./harness";
-import { ROGUES, writeRogueProgram, type RogueProgram } from "./rogue-program";
+import { FIXTURE_STACK_CONFIG, ROGUES, writeRogueProgram, type RogueProgram } from "./rogue-program";
 
 /** The violations as [policy, resource name] pairs, sorted. */
 function caught(e: Evaluation): string[][] {
@@ -24,7 +24,7 @@ describe.each([false, true])("the real program under mocks (preview: %s)", (prev
   let injected: Evaluation;
   beforeAll(async () => {
     rogue = writeRogueProgram();
-    clean = await evaluate({ preview });
+    clean = await evaluateFixture({ config: FIXTURE_STACK_CONFIG, preview });
     injected = await evaluate({ programDir: rogue.dir, preview });
   });
   afterAll(() => rogue.remove());
@@ -47,25 +47,25 @@ describe.each([false, true])("the real program under mocks (preview: %s)", (prev
       ]),
     );
     expect(messages["function-invokers-match-declaration rogue-member"]).toMatch(
-      /^gcp\.cloudfunctions\.FunctionIamMember "rogue-member" grants roles\/cloudfunctions\.invoker on Cloud Function "profiles" to user:mallory@example\.com, which "profiles" does not declare in CALLGRAPH_INVOKERS \(it declares "serviceAccount:fn-login@callgraph-dev\.iam\.gserviceaccount\.com", "serviceAccount:fn-search@callgraph-dev\.iam\.gserviceaccount\.com"\)[\s\S]*\nTo fix: remove this grant, or declare the caller/,
+      /^gcp\.cloudfunctions\.FunctionIamMember "rogue-member" grants roles\/cloudfunctions\.invoker on Cloud Function "beta" to user:mallory@example\.com, which "beta" does not declare in CALLGRAPH_INVOKERS \(it declares "serviceAccount:fn-alpha@callgraph-dev\.iam\.gserviceaccount\.com", "serviceAccount:fn-gamma@callgraph-dev\.iam\.gserviceaccount\.com"\)[\s\S]*\nTo fix: remove this grant, or declare the caller/,
     );
     expect(messages["function-no-public-invoker public-grant"]).toMatch(
-      /on Cloud Function "search" to allUsers: anyone on the internet[\s\S]*does not declare "allUsers"/,
+      /on Cloud Function "gamma" to allUsers: anyone on the internet[\s\S]*does not declare "allUsers"/,
     );
     expect(messages["function-dedicated-service-account shared-account"]).toMatch(
-      /Cloud Function "reports"\) runs as fn-login@callgraph-dev\.iam\.gserviceaccount\.com, as do "login"/,
+      /Cloud Function "reports"\) runs as fn-alpha@callgraph-dev\.iam\.gserviceaccount\.com, as do "alpha"/,
     );
     expect(messages["no-project-level-function-roles project-invoker"]).toMatch(
-      /on project "callgraph-dev" to serviceAccount:fn-login@.*, the account Cloud Functions "reports" and "login" run as: that lets it invoke every function in the project/,
+      /on project "callgraph-dev" to serviceAccount:fn-alpha@.*, the account Cloud Functions "reports" and "alpha" run as: that lets it invoke every function in the project/,
     );
     expect(messages["build-service-account-isolated build-runner"]).toMatch(
-      /^gcp\.cloudfunctionsv2\.Function "build-runner" \(Cloud Function "builder"\) runs as callgraph-build@callgraph-dev\.iam\.gserviceaccount\.com, the account that builds Cloud Functions "reports", "builder", "login", "profiles" and "search": the function's code holds the build's permissions/,
+      /^gcp\.cloudfunctionsv2\.Function "build-runner" \(Cloud Function "builder"\) runs as callgraph-build@callgraph-dev\.iam\.gserviceaccount\.com, the account that builds Cloud Functions "reports", "builder", "alpha", "beta" and "gamma": the function's code holds the build's permissions/,
     );
     expect(messages["no-project-level-grants build-storage-admin"]).toMatch(
       /^gcp\.projects\.IAMMember "build-storage-admin" grants roles\/storage\.admin on project "callgraph-dev" to serviceAccount:callgraph-build@callgraph-dev\.iam\.gserviceaccount\.com: a grant on a whole project reaches every resource in it[\s\S]*\nTo fix: grant the role on the individual resources the member needs instead/,
     );
-    expect(messages["no-service-account-keys login-key"]).toMatch(
-      /creates a long-lived private key for fn-login@callgraph-dev\.iam\.gserviceaccount\.com/,
+    expect(messages["no-service-account-keys alpha-key"]).toMatch(
+      /creates a long-lived private key for fn-alpha@callgraph-dev\.iam\.gserviceaccount\.com/,
     );
   });
 

@@ -1,8 +1,8 @@
+import { fromEngine } from "../../engine";
 import { PolicyConfigError } from "../../policy/config";
 import { parsePackConfig } from "../../policy/pack-config";
 import { RULES } from "../../policy/rules";
 import { runRules } from "../../policy/run-rules";
-import { fromEngine } from "../../policy/from-engine";
 import { happyStack, invokerMember } from "./fixtures";
 import { registered } from "./harness";
 

@@ -1,8 +1,8 @@
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { GCP } from "../../iam";
 import { POLICIES } from "../../policy/policies";
-import { GCP } from "../../policy/resource-types";
 import { RULES } from "../../policy/rules";
 import { resourceArgs } from "./harness";
 

@@ -1,6 +1,8 @@
 /**
- * Type tokens of the GCP resources the rules read (from @pulumi/gcp's `__pulumiType`). The pack checks that
- * every CrossGuard policy is registered for exactly the classes with these tokens (`crossguard.ts`).
+ * Type tokens (from @pulumi/gcp's `__pulumiType`) of the GCP resources that grant access, hold credentials or
+ * are what a grant opens: the one place they are spelled out. The engine looks resources up by them and the
+ * policy pack registers each CrossGuard policy for exactly the classes with these tokens
+ * (`policy/crossguard.ts`, pinned by `tests/policy/policies.test.ts`).
  */
 export const GCP = {
   functionV1: "gcp:cloudfunctions/function:Function",

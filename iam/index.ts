@@ -1,0 +1,25 @@
+/**
+ * What an IAM binding, member or policy means, for every source: the resources a Pulumi program registers (the
+ * engine), the props the Pulumi CLI sends a policy pack (CrossGuard) and the policies the live project returns.
+ * Pure and dependency-free (function code bundles parts of it), and it imports nothing else of the project.
+ */
+export { conditionOf, type IamCondition } from "./condition";
+export { isDefaultAccount, isDefaultBuildAccount } from "./default-accounts";
+export {
+  grantsOf,
+  grantsOfPolicy,
+  iamTypes,
+  INHERITED_SCOPES,
+  isInheritedScope,
+  type Grant,
+  type GrantScope,
+  type PolicyTarget,
+} from "./grants";
+export { meaningOf, type GrantMeaning } from "./meaning";
+export { isPublicMember, normalizeMember, PUBLIC_MEMBERS, serviceAccountOf } from "./members";
+export { bindingsOf, bindingsOfJson, type PolicyBinding } from "./policy-document";
+export { booleanAt, lastSegment, stringAt, stringListAt, valueAt } from "./props";
+export { GCP, type GcpType } from "./resource-types";
+export { INVOKER_ROLES, INVOKING_ROLES, isInvokerRole, isInvokingRole } from "./roles";
+export type { Props, StackResource } from "./stack-resource";
+export { isUnknown, Unknown, type Maybe } from "./unknown";

@@ -1,0 +1,22 @@
+/**
+ * `allAuthenticatedUsers` (any Google account) is as public as `allUsers`.
+ * https://cloud.google.com/iam/docs/principal-identifiers
+ */
+export const PUBLIC_MEMBERS: readonly string[] = ["allUsers", "allAuthenticatedUsers"];
+
+export function isPublicMember(member: string): boolean {
+  return PUBLIC_MEMBERS.includes(member);
+}
+
+/** IAM compares member emails without case; so does every reader of this model. */
+export function normalizeMember(member: string): string {
+  const colon = member.indexOf(":");
+  return colon < 0 ? member : `${member.slice(0, colon)}:${member.slice(colon + 1).toLowerCase()}`;
+}
+
+/** `serviceAccount:EMAIL` -> the email, lower case; anything else -> undefined. */
+export function serviceAccountOf(member: string): string | undefined {
+  return member.startsWith("serviceAccount:")
+    ? member.slice("serviceAccount:".length).toLowerCase()
+    : undefined;
+}
