@@ -7,6 +7,8 @@ import { measureCriticalPath } from "./critical-path";
 import { measureDiff, measureDiffCli, type DiffCost } from "./diff";
 import { collectGarbage } from "./measure";
 import { measurePlanCost, type PlanCost, type PlanCostOptions } from "./plan-cost";
+import { measurePulumiLoad } from "./pulumi-load";
+import { pulumiLoadSection } from "./pulumi-load-section";
 import { machine, markdown, num, table, times, type Row, type Section } from "./report";
 import { measureTokenFetches, type TokenFetchOptions } from "./token-fetches";
 
@@ -18,6 +20,8 @@ interface Plan {
   readonly chains: readonly number[];
   readonly coldStartRuns: number;
   readonly diff: { readonly functions: number; readonly runs: number; readonly cliRuns: number };
+  /** Rounds of three program loads by Pulumi's cmd/run (as configured, type-checked, transpile-only). */
+  readonly pulumiLoadRounds: number;
 }
 
 /** How much of each: sized so the whole run takes a few minutes on a 2-core machine. */
@@ -37,6 +41,8 @@ const FULL: Plan = {
   chains: [2, 20, 200],
   coldStartRuns: 10,
   diff: { functions: 200, runs: 7, cliRuns: 3 },
+  // A type-checked load takes ~10-20 s of wall time here: 5 rounds is about two minutes.
+  pulumiLoadRounds: 5,
 };
 
 /** `--quick`: a smoke run of every benchmark in well under a minute; prints the table, writes no RESULTS.md. */
@@ -51,6 +57,7 @@ const QUICK: Plan = {
   chains: [2, 20],
   coldStartRuns: 2,
   diff: { functions: 200, runs: 1, cliRuns: 1 }, // its head adds edges to fn-0100 and fn-0150
+  pulumiLoadRounds: 1,
 };
 
 const quick = process.argv.includes("--quick");
@@ -88,6 +95,10 @@ async function main(): Promise<void> {
   }
   sections.push(await coldStartSection(secured));
   sections.push(await diffSection());
+  progress(`pulumi up start: ${PLAN.pulumiLoadRounds} rounds of three program loads in fresh processes`);
+  sections.push(
+    pulumiLoadSection(await measurePulumiLoad(path.resolve(__dirname, ".."), PLAN.pulumiLoadRounds)),
+  );
 
   const report = { machine: facts, command: COMMAND, durationS: (Date.now() - started) / 1000, sections };
   process.stdout.write(`${table(sections)}\n\n`);
