@@ -1,0 +1,49 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { readStackConfig, stackFileOf, stacksIn } from "../../../engine/stack-config";
+import { CONFIG_KEY, parseTopology, type Topology } from "../../../topology";
+
+/** The project the user's stack tests verify: this repository's root, whatever it declares. */
+export const PROJECT_ROOT = path.resolve(__dirname, "../../..");
+
+/** One stack file's declaration, read the way the program reads it. */
+export interface Declaration {
+  readonly root: string;
+  readonly stack: string;
+  /** `Pulumi.<stack>.yaml`, absolute: named in every failure, so the user knows which file to fix. */
+  readonly file: string;
+  /** `gcp:project`: the project the functions' accounts (and so the invoker members) belong to. */
+  readonly project: string;
+  readonly topology: Topology;
+}
+
+/**
+ * Every stack with a `Pulumi.<stack>.yaml` in `root`, found when the tests are collected, so that a stack the
+ * user adds is tested with no edit to any test.
+ */
+export function declaredStacks(root: string = PROJECT_ROOT): string[] {
+  return stacksIn(root);
+}
+
+/**
+ * The declaration in `Pulumi.<stack>.yaml`: the stack file read by the engine's own reader and the declaration
+ * validated by the topology model's `parseTopology`, with the stack-wide settings the program passes it. No
+ * second parser: what is compared with the deployment is what the program itself would build from the file.
+ * Throws the model's `TopologyError` (every problem, with its config path) when the declaration is invalid.
+ */
+export function readDeclaration(root: string, stack: string): Declaration {
+  const { config } = readStackConfig(root, stack);
+  const topology = parseTopology(config[CONFIG_KEY], {
+    defaultGeneration: config["callgraph:generation"],
+    defaultRuntime: config["callgraph:runtime"],
+    sourceExists: (folder) =>
+      fs.statSync(path.resolve(root, folder), { throwIfNoEntry: false })?.isDirectory() ?? false,
+  });
+  return {
+    root,
+    stack,
+    file: stackFileOf(root, stack),
+    project: String(config["gcp:project"] ?? ""),
+    topology,
+  };
+}
