@@ -1,9 +1,11 @@
+import { isPublicMember, PUBLIC_MEMBERS } from "../iam/members";
+
 /**
- * IAM members a function may name as invokers. The public ones must be written exactly like this: IAM treats
- * `allAuthenticatedUsers` (any Google account) as public as `allUsers`, so both count as public here.
+ * IAM members a function may name as invokers. The public ones (`iam/members.ts`: `allUsers` and
+ * `allAuthenticatedUsers`, which IAM treats as just as public) must be written exactly like that.
  * https://cloud.google.com/iam/docs/principal-identifiers
  */
-export const PUBLIC_MEMBERS = ["allUsers", "allAuthenticatedUsers"] as const;
+export { isPublicMember, PUBLIC_MEMBERS };
 
 const EMAIL = /^[^@\s:]+@[^@\s:]+\.[^@\s:]+$/;
 const DOMAIN = /^(?=.{1,253}$)(?:[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
@@ -14,11 +16,6 @@ const KINDS: Record<string, RegExp> = {
   serviceAccount: EMAIL,
   domain: DOMAIN,
 };
-
-/** True for `allUsers` and `allAuthenticatedUsers`. */
-export function isPublicMember(member: string): boolean {
-  return (PUBLIC_MEMBERS as readonly string[]).includes(member);
-}
 
 /**
  * Checks one member's syntax. Returns `undefined` when it is valid, else what is wrong with it (the caller

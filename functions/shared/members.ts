@@ -1,11 +1,13 @@
 /** IAM members as the function sees them in `CALLGRAPH_INVOKERS`. */
+// The one reading of what a member means (iam/ is pure and dependency-free, so it bundles with the function).
+import { isPublicMember } from "../../iam/members";
 
 /**
  * `allUsers` or `allAuthenticatedUsers`: anyone may invoke. Both count as public: any Google account can get
  * a token (DESIGN.md, "GCP facts").
  */
 export function isPublic(invokers: readonly string[]): boolean {
-  return invokers.includes("allUsers") || invokers.includes("allAuthenticatedUsers");
+  return invokers.some(isPublicMember);
 }
 
 /**
