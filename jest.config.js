@@ -1,7 +1,9 @@
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: "node",
-  roots: ["<rootDir>/tests"],
+  // tests/: the tool's own tests, on fixtures. functions/: each function's own tests, next to its code, so a
+  // function removed takes its tests with it and a function added brings its own (DESIGN.md invariant 12).
+  roots: ["<rootDir>/tests", "<rootDir>/functions"],
   testMatch: ["**/*.test.ts"],
   // swc strips types only; `npm test` runs tsc first for the type check.
   transform: {

@@ -4,7 +4,8 @@ import { isBuiltin } from "node:module";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as esbuild from "esbuild";
-import { startFakeProfiles } from "./support/fake-profiles";
+import { fixtureSource, REPO_ROOT } from "../fixtures";
+import { startFakeCallee, type FakeCallee } from "./support/fake-callee";
 import { refusedOrigin } from "./support/loopback";
 import {
   startMetadataServer,
@@ -13,8 +14,7 @@ import {
   type TokenAuthority,
 } from "./support/token-authority";
 
-const ROOT = path.resolve(__dirname, "../..");
-const FUNCTIONS = ["login", "profiles", "search"];
+const FUNCTIONS = ["alpha", "beta", "gamma", "relay"] as const;
 // main.js is not in the package's exports map; it sits next to the entry point.
 const FRAMEWORK_MAIN = path.join(
   path.dirname(require.resolve("@google-cloud/functions-framework")),
@@ -23,10 +23,10 @@ const FRAMEWORK_MAIN = path.join(
 const outDir = fs.mkdtempSync(path.join(os.tmpdir(), "callgraph-bundles-"));
 
 /** Bundles a function as the program does: one CommonJS file with every dependency inlined. */
-async function bundle(name: string): Promise<{ file: string; externals: string[] }> {
+async function bundle(name: (typeof FUNCTIONS)[number]): Promise<{ file: string; externals: string[] }> {
   const dir = path.join(outDir, name);
   const result = await esbuild.build({
-    entryPoints: [path.join(ROOT, "functions", name, "index.ts")],
+    entryPoints: [path.join(REPO_ROOT, fixtureSource(name), "index.ts")],
     bundle: true,
     platform: "node",
     target: "node20",
@@ -63,27 +63,32 @@ describe.each(FUNCTIONS)("the %s bundle", (name) => {
   });
 });
 
-describe("the login bundle served by the Functions Framework, as on the platform", () => {
+describe("a caller's bundle served by the Functions Framework, as on the platform", () => {
   let authority: TokenAuthority;
   let metadata: MetadataServer;
-  let profiles: Awaited<ReturnType<typeof startFakeProfiles>>;
+  let beta: FakeCallee;
   let child: ChildProcess;
   let url: string;
-  const SELF = "https://us-central1-proj.cloudfunctions.net/login";
-  const LOGIN_SA = "fn-login@proj.iam.gserviceaccount.com";
+  const SELF = "https://us-central1-proj.cloudfunctions.net/alpha";
+  const ALPHA_SA = "fn-alpha@proj.iam.gserviceaccount.com";
 
   beforeAll(async () => {
     authority = await startTokenAuthority();
-    metadata = await startMetadataServer(authority, LOGIN_SA);
-    profiles = await startFakeProfiles(authority.jwksUrl, LOGIN_SA);
-    const { file } = await bundle("login");
+    metadata = await startMetadataServer(authority, ALPHA_SA);
+    beta = await startFakeCallee({
+      name: "beta",
+      jwksUrl: authority.jwksUrl,
+      callerSa: ALPHA_SA,
+      answer: (query) => ({ status: 200, body: { function: "beta", from: query.get("from") } }),
+    });
+    const { file } = await bundle("alpha");
     const port = Number(new URL(await refusedOrigin()).port);
     url = `http://127.0.0.1:${port}/`;
     child = spawn(
       process.execPath,
       [
         FRAMEWORK_MAIN,
-        "--target=login",
+        "--target=alpha",
         `--source=${path.dirname(file)}`,
         `--port=${port}`,
         "--signature-type=http",
@@ -93,9 +98,9 @@ describe("the login bundle served by the Functions Framework, as on the platform
         env: {
           PATH: process.env.PATH,
           HOME: outDir,
-          CALLGRAPH_FUNCTION: "login",
+          CALLGRAPH_FUNCTION: "alpha",
           CALLGRAPH_SELF_URL: SELF,
-          CALLGRAPH_CALLEES: JSON.stringify({ profiles: profiles.url }),
+          CALLGRAPH_CALLEES: JSON.stringify({ beta: beta.url }),
           CALLGRAPH_INVOKERS: JSON.stringify(["group:developers@example.com"]),
           CALLGRAPH_JWKS_URL: authority.jwksUrl,
           // As the local stack does; unset, google-auth-library would first run `gcloud config config-helper`.
@@ -115,25 +120,25 @@ describe("the login bundle served by the Functions Framework, as on the platform
       child.kill("SIGTERM");
       await exited;
     }
-    await Promise.all([profiles.close(), metadata.close(), authority.close()]);
+    await Promise.all([beta.close(), metadata.close(), authority.close()]);
   });
 
-  test("a developer logs in; login fetches the profile with a metadata-server token, once", async () => {
+  test("a developer calls alpha; alpha asks beta with a metadata-server token, once", async () => {
     const token = await authority.mint("developers@example.com", SELF);
     for (let i = 0; i < 3; i++) {
-      const res = await fetch(url, {
-        method: "POST",
-        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-        body: JSON.stringify({ username: "alice", password: "wonderland" }),
-      });
+      const res = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
       expect(res.status).toBe(200);
-      expect(await res.json()).toMatchObject({ username: "alice", profile: { username: "alice" } });
+      expect(await res.json()).toMatchObject({
+        function: "alpha",
+        caller: "developers@example.com",
+        beta: { function: "beta", from: "alpha" },
+      });
     }
-    expect(metadata.identityRequests).toEqual(new Map([[profiles.url, 1]]));
+    expect(metadata.identityRequests).toEqual(new Map([[beta.url, 1]]));
   });
 
   test("without a token: 401 from the function's own verification", async () => {
-    expect((await fetch(url, { method: "POST" })).status).toBe(401);
+    expect((await fetch(url)).status).toBe(401);
   });
 });
 

@@ -3,7 +3,13 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { registerCheck, runCheck, type CheckResult } from "../../cli/commands/check";
 import { CheckFailed, UsageError } from "../../cli/errors";
-import { REPO_ROOT, ROGUES, writeRogueProgram, type RogueProgram } from "./rogue-program";
+import {
+  FIXTURE_STACK_YAML,
+  ROGUES,
+  writeCleanProgram,
+  writeRogueProgram,
+  type RogueProgram,
+} from "./rogue-program";
 
 /** Runs `callgraph check ARGS` through commander, as the CLI does, capturing stdout. */
 async function callgraph(...args: string[]): Promise<{ stdout: string; error?: unknown }> {
@@ -26,16 +32,21 @@ async function callgraph(...args: string[]): Promise<{ stdout: string; error?: u
 
 describe("callgraph check", () => {
   let rogue: RogueProgram;
+  let clean: RogueProgram;
   beforeAll(() => {
     rogue = writeRogueProgram({
       // A stack whose config turns every policy off but the keys one: exactly one mandatory violation.
-      keys: `${fs.readFileSync(path.join(REPO_ROOT, "Pulumi.dev.yaml"), "utf8")}  callgraph:policy:\n    all: disabled\n    no-service-account-keys: mandatory\n`,
+      keys: `${FIXTURE_STACK_YAML}  callgraph:policy:\n    all: disabled\n    no-service-account-keys: mandatory\n`,
     });
+    clean = writeCleanProgram();
   });
-  afterAll(() => rogue.remove());
+  afterAll(() => {
+    rogue.remove();
+    clean.remove();
+  });
 
   test("says clearly that the default stack is clean, and succeeds", async () => {
-    const { stdout, error } = await callgraph("check", "--dir", REPO_ROOT);
+    const { stdout, error } = await callgraph("check", "--dir", clean.dir);
     expect(error).toBeUndefined();
     expect(stdout).toMatch(
       /^callgraph check: stack dev \(update\), \d+ resources, 11 policies; policy config: defaults \(every policy mandatory\)\n/,
@@ -49,8 +60,8 @@ describe("callgraph check", () => {
     expect((error as Error).message).toMatch(/^check: 9 mandatory policy violations in stack dev\. /);
     for (const { policy } of Object.values(ROGUES)) expect(stdout).toContain(`FAIL ${policy} [mandatory]\n`);
     expect(stdout).toContain(
-      'FAIL no-service-account-keys [mandatory]\n  resource: gcp.serviceaccount.Key "login-key"\n  urn:      urn:pulumi:dev::callgraph::gcp:serviceaccount/key:Key::login-key\n' +
-        '  why:      gcp.serviceaccount.Key "login-key" creates a long-lived private key for fn-login@callgraph-dev.iam.gserviceaccount.com',
+      'FAIL no-service-account-keys [mandatory]\n  resource: gcp.serviceaccount.Key "alpha-key"\n  urn:      urn:pulumi:dev::callgraph::gcp:serviceaccount/key:Key::alpha-key\n' +
+        '  why:      gcp.serviceaccount.Key "alpha-key" creates a long-lived private key for fn-alpha@callgraph-dev.iam.gserviceaccount.com',
     );
     expect(stdout).toMatch(/\n  fix:      remove the key; code on Google Cloud gets short-lived tokens/);
     expect(stdout).toMatch(/9 violations: 9 mandatory, 0 advisory\.\n$/);
@@ -101,10 +112,10 @@ describe("callgraph check", () => {
   });
 
   test.each([
-    [["--format", "yaml"], '--format must be text or json, not "yaml"'],
+    [["--format", "yaml"], '--format must be one of text, json, sarif, not "yaml"'],
     [["--policy-config", "missing.json"], "--policy-config missing.json: ENOENT: no such file or directory"],
   ])("rejects %j with a usage error", async (args, message) => {
-    const { error } = await callgraph("check", "--dir", REPO_ROOT, ...args);
+    const { error } = await callgraph("check", "--dir", clean.dir, ...args);
     expect(error).toBeInstanceOf(UsageError);
     expect((error as Error).message).toContain(message);
   });
@@ -112,7 +123,7 @@ describe("callgraph check", () => {
   test("a policy config with a typo is a usage error naming the file and the setting", async () => {
     const file = path.join(rogue.dir, "typo.json");
     fs.writeFileSync(file, JSON.stringify({ "function-no-public-invoker": { forbidPublc: true } }));
-    const failure = runCheck({ dir: REPO_ROOT, policyConfig: file }, () => undefined);
+    const failure = runCheck({ dir: clean.dir, policyConfig: file }, () => undefined);
     await expect(failure).rejects.toBeInstanceOf(UsageError);
     await expect(failure).rejects.toThrow(
       `${file}: policy "function-no-public-invoker" has no setting "forbidPublc" (its settings: forbidPublic, allowedPublicFunctions)`,

@@ -2,7 +2,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { buildArchives, buildFunctionArchive } from "../../components";
-import { evaluate, EvaluationError } from "../../engine";
+import { EvaluationError } from "../../engine";
+import { evaluateFixture } from "../fixtures";
 import { parseTopology, TopologyError } from "../../topology";
 
 const root = path.resolve(__dirname, "../..");
@@ -121,8 +122,7 @@ describe("each bundle must export its entry point, checked when the archives are
 
 describe("the program checks entry points before registering anything", () => {
   test.each([false, true])("preview: %s", async (preview) => {
-    const error = await evaluate({
-      stack: "no-such-stack",
+    const error = await evaluateFixture({
       preview,
       config: {
         "gcp:project": "callgraph-dev",

@@ -1,23 +1,21 @@
-import { evaluate, TYPES, UNKNOWN, type Evaluation, type RegisteredResource } from "../../engine";
+import { TYPES, UNKNOWN, type Evaluation, type RegisteredResource } from "../../engine";
 import { isInvokingRole } from "../../engine/resource-types";
 import { SERVICE_ACCOUNT_ID_PATTERN } from "../../topology";
+import { BASE_CONFIG, BASE_TOPOLOGY, evaluateFixture } from "../fixtures";
 
 // Invariant 9: builds run as a dedicated build account of the stack, never a default one; it holds no invoking
 // role and no function runs as it. Grants per https://cloud.google.com/functions/docs/securing/build-custom-sa
 // (and its 1st-gen twin): logs writer, Artifact Registry writer, read on the source bucket.
-const SECOND_GEN = { "callgraph:generation": 2, "callgraph:projectNumber": "123456789012" };
+const SECOND_GEN = { ...BASE_CONFIG, "callgraph:generation": 2, "callgraph:projectNumber": "123456789012" };
 const MIXED = {
+  ...BASE_CONFIG,
   "callgraph:projectNumber": "123456789012",
-  "callgraph:functions": {
-    login: { calls: ["profiles"], invokers: ["group:developers@example.com"], generation: 2 },
-    profiles: {},
-    search: { calls: ["profiles"], invokers: ["group:developers@example.com"] },
-  },
+  "callgraph:functions": { ...BASE_TOPOLOGY, alpha: { ...BASE_TOPOLOGY.alpha, generation: 2 } },
 };
 
-const cases: [string, Record<string, unknown> | undefined, boolean][] = [
-  ["default stack, update", undefined, false],
-  ["default stack, preview", undefined, true],
+const cases: [string, Record<string, unknown>, boolean][] = [
+  ["base fixture, update", BASE_CONFIG, false],
+  ["base fixture, preview", BASE_CONFIG, true],
   ["2nd-gen stack, update", SECOND_GEN, false],
   ["2nd-gen stack, preview", SECOND_GEN, true],
   ["mixed stack, update", MIXED, false],
@@ -45,7 +43,7 @@ function buildSettings(fn: RegisteredResource): { build: unknown; repository: un
 describe.each(cases)("%s", (_label, config, preview) => {
   let e: Evaluation;
   beforeAll(async () => {
-    e = await evaluate({ config, preview });
+    e = await evaluateFixture({ config, preview });
   });
   const ofType = (type: string) => e.resources.filter((r) => r.type === type);
   const functions = () => e.resources.filter((r) => r.type === TYPES.function || r.type === TYPES.functionV2);

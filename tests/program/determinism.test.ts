@@ -2,14 +2,13 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { buildFunctionArchive } from "../../components";
-import { evaluate, TYPES } from "../../engine";
-
-const root = path.resolve(__dirname, "../..");
+import { TYPES } from "../../engine";
+import { evaluateFixture, fixtureSource, REPO_ROOT as root } from "../fixtures";
 
 describe("same code, same archive, no diff", () => {
   test("two evaluations register identical resources", async () => {
-    const first = await evaluate();
-    const second = await evaluate();
+    const first = await evaluateFixture();
+    const second = await evaluateFixture();
     expect(second.resources).toEqual(first.resources);
   });
 
@@ -20,15 +19,15 @@ describe("same code, same archive, no diff", () => {
     ];
     try {
       const [a, b] = dirs.map((outDir) =>
-        buildFunctionArchive({ projectRoot: root, source: "functions/login", outDir }),
+        buildFunctionArchive({ projectRoot: root, source: fixtureSource("alpha"), outDir }),
       );
       expect(a.sha256).toBe(b.sha256);
       expect(fs.readFileSync(a.path).equals(fs.readFileSync(b.path))).toBe(true);
-      const e = await evaluate();
+      const e = await evaluateFixture();
       const object = e.resources.find(
-        (r) => r.type === TYPES.bucketObject && r.name === "callgraph-login-source",
+        (r) => r.type === TYPES.bucketObject && r.name === "callgraph-alpha-source",
       )!;
-      expect(object.inputs.name).toBe(`login/${a.sha256}.zip`);
+      expect(object.inputs.name).toBe(`alpha/${a.sha256}.zip`);
     } finally {
       for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
     }
@@ -38,13 +37,13 @@ describe("same code, same archive, no diff", () => {
     const outDir = fs.mkdtempSync(path.join(os.tmpdir(), "cg-c-"));
     const copy = fs.mkdtempSync(path.join(root, ".callgraph", "copy-"));
     try {
-      fs.cpSync(path.join(root, "functions"), path.join(copy, "functions"), { recursive: true });
-      const source = path.relative(root, path.join(copy, "functions", "profiles"));
+      // .callgraph/copy-*/fixture/beta is as deep as tests/fixtures/functions/beta: its import of functions/shared
+      // still reaches the real library, so only the function's own code differs between the two builds.
+      const folder = path.join(copy, "fixture", "beta");
+      fs.cpSync(path.join(root, fixtureSource("beta")), folder, { recursive: true });
+      const source = path.relative(root, folder);
       const before = buildFunctionArchive({ projectRoot: root, source, outDir });
-      fs.appendFileSync(
-        path.join(copy, "functions", "profiles", "index.ts"),
-        "\n// a change\nexport const changed = 1;\n",
-      );
+      fs.appendFileSync(path.join(folder, "index.ts"), "\n// a change\nexport const changed = 1;\n");
       const after = buildFunctionArchive({ projectRoot: root, source, outDir: `${outDir}-2` });
       expect(after.sha256).not.toBe(before.sha256);
     } finally {

@@ -1,5 +1,5 @@
-import { evaluate, TYPES, type Evaluation } from "../../engine";
-import { LARGE_CONFIG, LARGE_TOPOLOGY } from "./fixtures";
+import { TYPES, type Evaluation } from "../../engine";
+import { evaluateFixture, FIXTURE_STACK, LARGE_CONFIG, LARGE_TOPOLOGY } from "../fixtures";
 
 /** URN -> inputs, for comparing two evaluations resource by resource. */
 function inputsByUrn(e: Evaluation): Map<string, string> {
@@ -21,9 +21,9 @@ function changes(
 }
 
 const functionUrn = (name: string) =>
-  `urn:pulumi:dev::callgraph::callgraph:index:ServiceFunction$${TYPES.function}::callgraph-${name}-function`;
+  `urn:pulumi:${FIXTURE_STACK}::callgraph::callgraph:index:ServiceFunction$${TYPES.function}::callgraph-${name}-function`;
 const bindingUrn = (name: string) =>
-  `urn:pulumi:dev::callgraph::callgraph:index:CallGraph$${TYPES.functionIamBinding}::callgraph-${name}-invokers`;
+  `urn:pulumi:${FIXTURE_STACK}::callgraph::callgraph:index:CallGraph$${TYPES.functionIamBinding}::callgraph-${name}-invokers`;
 
 // Invariant 6. The callee's environment changes too: it carries the callee's invoker list
 // (CALLGRAPH_INVOKERS) so its code can refuse callers IAM would refuse; see docs/design-notes.md.
@@ -32,7 +32,7 @@ describe.each([false, true])(
   (preview) => {
     let base: Evaluation;
     beforeAll(async () => {
-      base = await evaluate({ config: LARGE_CONFIG, preview });
+      base = await evaluateFixture({ config: LARGE_CONFIG, preview });
     });
 
     const withCalls = (name: keyof typeof LARGE_TOPOLOGY, calls: string[]) => ({
@@ -41,7 +41,7 @@ describe.each([false, true])(
     });
 
     test("adding ping -> bottom changes ping's function, bottom's function and bottom's binding only", async () => {
-      const after = await evaluate({ config: withCalls("ping", ["bottom", "pong"]), preview });
+      const after = await evaluateFixture({ config: withCalls("ping", ["bottom", "pong"]), preview });
       expect(changes(base, after)).toEqual({
         added: [],
         removed: [],
@@ -54,7 +54,7 @@ describe.each([false, true])(
     });
 
     test("removing top -> right changes top's function, right's function and right's binding only", async () => {
-      const after = await evaluate({ config: withCalls("top", ["left"]), preview });
+      const after = await evaluateFixture({ config: withCalls("top", ["left"]), preview });
       // right has no other caller or invoker: its binding goes away rather than being left with no members.
       expect(changes(base, after)).toEqual({
         added: [],
@@ -64,7 +64,7 @@ describe.each([false, true])(
     });
 
     test("the first edge into a function adds its binding", async () => {
-      const after = await evaluate({
+      const after = await evaluateFixture({
         config: withCalls("top", ["left", "right", "reporting-pipeline-aggregation-service-stage-one"]),
         preview,
       });

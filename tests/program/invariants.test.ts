@@ -1,16 +1,17 @@
 import { unzipSync } from "fflate";
 import * as fs from "node:fs";
 import { builtinModules } from "node:module";
-import { evaluate, TYPES, UNKNOWN, type Evaluation } from "../../engine";
+import { TYPES, UNKNOWN, type Evaluation } from "../../engine";
+import { BASE_CONFIG, evaluateFixture } from "../fixtures";
 import { declared, env, functionsOf, LARGE_CONFIG, ofType, transitiveDependencies } from "./fixtures";
 
 const DEFAULT_ACCOUNT = /(@appspot\.gserviceaccount\.com|-compute@developer\.gserviceaccount\.com)$/;
 const SA_ID = /^[a-z]([-a-z0-9]*[a-z0-9])$/;
 
-// Every invariant of DESIGN.md, on the default stack and on a larger topology, in update and in preview mode.
-const cases: [string, Record<string, unknown> | undefined, boolean][] = [
-  ["default stack, update", undefined, false],
-  ["default stack, preview", undefined, true],
+// Every invariant of DESIGN.md, on the base fixture and on a larger topology, in update and in preview mode.
+const cases: [string, Record<string, unknown>, boolean][] = [
+  ["base fixture, update", BASE_CONFIG, false],
+  ["base fixture, preview", BASE_CONFIG, true],
   ["larger topology, update", LARGE_CONFIG, false],
   ["larger topology, preview", LARGE_CONFIG, true],
 ];
@@ -18,7 +19,7 @@ const cases: [string, Record<string, unknown> | undefined, boolean][] = [
 describe.each(cases)("%s", (_label, config, preview) => {
   let e: Evaluation;
   beforeAll(async () => {
-    e = await evaluate({ config, preview });
+    e = await evaluateFixture({ config, preview });
   });
 
   /** The account email a function runs as, read from the registered Account resource (not from the config). */

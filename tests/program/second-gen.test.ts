@@ -1,11 +1,11 @@
-import { evaluate, TYPES, type Evaluation, type RegisteredResource } from "../../engine";
+import { TYPES, type Evaluation, type RegisteredResource } from "../../engine";
 import { mockProjectNumber } from "../../engine/gcp-mocks";
+import { evaluateFixture, runs } from "../fixtures";
 import { transitiveDependencies } from "./fixtures";
 
 const PROJECT = "callgraph-mixed";
 const REGION = "europe-west1";
 const NUMBER = mockProjectNumber(PROJECT);
-const code = (entryPoint: string) => ({ source: `functions/${entryPoint}`, entryPoint });
 
 // Mixed generations: a gen1 function calling a gen2 one and back, a gen2 public function, a gen2 caller.
 const MIXED = {
@@ -17,11 +17,11 @@ const MIXED = {
       calls: ["profiles"],
       invokers: ["group:developers@example.com"],
       generation: 1,
-      ...code("login"),
+      ...runs("relay"),
     },
-    profiles: { calls: ["audit"], ...code("profiles") },
-    audit: { calls: ["profiles"], generation: 1, ...code("profiles") },
-    search: { calls: ["profiles"], invokers: ["allUsers"], ...code("search") },
+    profiles: { calls: ["audit"], ...runs("relay") },
+    audit: { calls: ["profiles"], generation: 1, ...runs("relay") },
+    search: { calls: ["profiles"], invokers: ["allUsers"], ...runs("relay") },
   },
 };
 
@@ -32,7 +32,7 @@ const sa = (name: string) => `fn-${name}@${PROJECT}.iam.gserviceaccount.com`;
 describe.each([false, true])("mixed generations (preview: %s)", (preview) => {
   let e: Evaluation;
   beforeAll(async () => {
-    e = await evaluate({ stack: "mixed", config: MIXED, preview });
+    e = await evaluateFixture({ config: MIXED, preview });
   });
   const fn = (name: string) =>
     e.resources.find(
@@ -50,7 +50,7 @@ describe.each([false, true])("mixed generations (preview: %s)", (preview) => {
       location: REGION,
       buildConfig: {
         runtime: "nodejs22",
-        entryPoint: "profiles",
+        entryPoint: "relay",
         serviceAccount: `projects/${PROJECT}/serviceAccounts/callgraph-build@${PROJECT}.iam.gserviceaccount.com`,
         dockerRepository: `projects/${PROJECT}/locations/${REGION}/repositories/callgraph-functions`,
       },
@@ -137,8 +137,7 @@ describe.each([false, true])("mixed generations (preview: %s)", (preview) => {
 });
 
 test("a configured project number is used as is (no lookup)", async () => {
-  const e = await evaluate({
-    stack: "mixed",
+  const e = await evaluateFixture({
     config: { ...MIXED, "callgraph:projectNumber": "123456789012" },
   });
   expect(e.graph.functions.find((f) => f.name === "profiles")!.environment.CALLGRAPH_SELF_URL).toBe(
@@ -147,7 +146,7 @@ test("a configured project number is used as is (no lookup)", async () => {
 });
 
 test("a gen1-only graph does not enable Cloud Run", async () => {
-  const e = await evaluate();
+  const e = await evaluateFixture();
   expect(
     e.resources.filter((r) => r.type === TYPES.projectService).map((s) => s.inputs.service),
   ).not.toContain("run.googleapis.com");

@@ -1,11 +1,14 @@
-import { evaluate, EvaluationError } from "../../engine";
+import { EvaluationError } from "../../engine";
+import { evaluateFixture, FIXTURE_TARGET as project, fixtureSource } from "../fixtures";
 
-const project = { "gcp:project": "callgraph-dev", "gcp:region": "us-central1" };
+// Fixture code for each name, so a message lists only the problem a case is about.
+const A = { source: fixtureSource("alpha") };
+const B = { source: fixtureSource("beta") };
 
 /** Runs the program with `functions` as `callgraph:functions` and returns the error it must fail with. */
 async function failure(functions: unknown): Promise<EvaluationError> {
   const config = functions === undefined ? { ...project } : { ...project, "callgraph:functions": functions };
-  const error = await evaluate({ stack: "no-such-stack", config }).then(
+  const error = await evaluateFixture({ config }).then(
     () => undefined,
     (e: unknown) => e,
   );
@@ -19,31 +22,31 @@ describe("a bad topology registers nothing", () => {
   test.each([
     [
       "unknown callee",
-      { login: { calls: ["profile"] }, profiles: {} },
-      ['functions.login.calls[0]: unknown function "profile" (did you mean "profiles"?)'],
+      { alpha: { ...A, calls: ["bet"] }, beta: B },
+      ['functions.alpha.calls[0]: unknown function "bet" (did you mean "beta"?)'],
     ],
     [
       "self-call",
-      { profiles: { calls: ["profiles"] } },
-      ['functions.profiles.calls[0]: "profiles" calls itself: a function needs no grant to run its own code'],
+      { beta: { ...B, calls: ["beta"] } },
+      ['functions.beta.calls[0]: "beta" calls itself: a function needs no grant to run its own code'],
     ],
     [
       "calls as a string",
-      { login: { calls: "profiles" }, profiles: {} },
-      ['functions.login.calls: expected a list of function names, e.g. [profiles], got "profiles"'],
+      { alpha: { ...A, calls: "beta" }, beta: B },
+      ['functions.alpha.calls: expected a list of function names, e.g. [profiles], got "beta"'],
     ],
     [
       "missing source folder",
-      { login: {}, nowhere: {} },
+      { alpha: A, nowhere: {} },
       [
         'functions.nowhere.source: source folder "functions/nowhere" does not exist (the default is functions/<name>; set `source` to use another folder)',
       ],
     ],
     [
       "invalid member",
-      { profiles: { invokers: ["developers@example.com"] } },
+      { beta: { ...B, invokers: ["developers@example.com"] } },
       [
-        'functions.profiles.invokers[0]: invalid member "developers@example.com": expected "user:", "group:", "serviceAccount:" or "domain:" followed by an email or domain, or "allUsers" / "allAuthenticatedUsers"',
+        'functions.beta.invokers[0]: invalid member "developers@example.com": expected "user:", "group:", "serviceAccount:" or "domain:" followed by an email or domain, or "allUsers" / "allAuthenticatedUsers"',
       ],
     ],
     [
@@ -55,8 +58,8 @@ describe("a bad topology registers nothing", () => {
     ],
     [
       "non-object callgraph:functions",
-      ["login"],
-      ['callgraph:functions: expected a map of function name -> settings, got ["login"]'],
+      ["alpha"],
+      ['callgraph:functions: expected a map of function name -> settings, got ["alpha"]'],
     ],
   ])("%s", async (_label, functions, lines) => {
     const error = await failure(functions);
@@ -70,18 +73,18 @@ describe("a bad topology registers nothing", () => {
   test.each([
     [
       "a 2nd-gen-only runtime on 1st gen",
-      { login: { calls: ["profiles"], runtime: "nodejs24" }, profiles: {} },
-      'functions.login.runtime: "nodejs24" is not offered by Cloud Functions 1st gen (1st gen accepts: ',
+      { alpha: { ...A, calls: ["beta"], runtime: "nodejs24" }, beta: B },
+      'functions.alpha.runtime: "nodejs24" is not offered by Cloud Functions 1st gen (1st gen accepts: ',
     ],
     [
       "a decommissioned runtime",
-      { login: { calls: ["profiles"] }, profiles: { runtime: "nodejs18" } },
-      'functions.profiles.runtime: "nodejs18" was decommissioned on Cloud Functions 1st gen on 2025-10-30 and can no longer be deployed (1st gen accepts: ',
+      { alpha: { ...A, calls: ["beta"] }, beta: { ...B, runtime: "nodejs18" } },
+      'functions.beta.runtime: "nodejs18" was decommissioned on Cloud Functions 1st gen on 2025-10-30 and can no longer be deployed (1st gen accepts: ',
     ],
     [
       "ALLOW_INTERNAL_ONLY on a function with callers",
-      { login: { calls: ["profiles"] }, profiles: { ingress: "ALLOW_INTERNAL_ONLY", generation: 2 } },
-      'functions.profiles.ingress: "ALLOW_INTERNAL_ONLY" refuses the calls of login: ',
+      { alpha: { ...A, calls: ["beta"] }, beta: { ...B, ingress: "ALLOW_INTERNAL_ONLY", generation: 2 } },
+      'functions.beta.ingress: "ALLOW_INTERNAL_ONLY" refuses the calls of alpha: ',
     ],
   ])("%s", async (_label, functions, start) => {
     const error = await failure(functions);
@@ -92,42 +95,40 @@ describe("a bad topology registers nothing", () => {
   });
 
   test("a stack-wide runtime is read from callgraph:runtime and checked per function", async () => {
-    const error = await evaluate({
-      stack: "no-such-stack",
+    const error = await evaluateFixture({
       config: {
         ...project,
         "callgraph:runtime": "nodejs24",
-        "callgraph:functions": { login: { calls: ["profiles"] }, profiles: { generation: 2 } },
+        "callgraph:functions": { alpha: { ...A, calls: ["beta"] }, beta: { ...B, generation: 2 } },
       },
     }).catch((e: EvaluationError) => e);
     expect(error).toBeInstanceOf(EvaluationError);
     expect((error as EvaluationError).resources).toEqual([]);
     expect((error as EvaluationError).message.split("\n")[1]).toMatch(
-      /^ {2}functions\.login\.runtime: "nodejs24" \(from callgraph:runtime\) is not offered by Cloud Functions 1st gen/,
+      /^ {2}functions\.alpha\.runtime: "nodejs24" \(from callgraph:runtime\) is not offered by Cloud Functions 1st gen/,
     );
   });
 
   test("every problem is reported at once", async () => {
     const error = await failure({
-      login: { calls: ["profile", "login"], invokers: ["allusers"], memroy: 512 },
-      profiles: {},
+      alpha: { ...A, calls: ["bet", "alpha"], invokers: ["allusers"], memroy: 512 },
+      beta: B,
       Search: {},
     });
     expect(error.resources).toEqual([]);
     expect(error.message.split("\n").slice(1)).toEqual([
-      '  functions.login.calls[0]: unknown function "profile" (did you mean "profiles"?)',
-      '  functions.login.calls[1]: "login" calls itself: a function needs no grant to run its own code',
-      '  functions.login.invokers[0]: invalid member "allusers": public members must be written exactly "allUsers"',
-      '  functions.login.memroy: unknown key "memroy" (did you mean "memory"?) (allowed: calls, invokers, source, entryPoint, memory, timeout, maxInstances, ingress, generation, runtime)',
+      '  functions.alpha.calls[0]: unknown function "bet" (did you mean "beta"?)',
+      '  functions.alpha.calls[1]: "alpha" calls itself: a function needs no grant to run its own code',
+      '  functions.alpha.invokers[0]: invalid member "allusers": public members must be written exactly "allUsers"',
+      '  functions.alpha.memroy: unknown key "memroy" (did you mean "memory"?) (allowed: calls, invokers, source, entryPoint, memory, timeout, maxInstances, ingress, generation, runtime)',
       '  functions.Search: invalid function name "Search": use lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen',
       '  functions.Search.source: source folder "functions/Search" does not exist (the default is functions/<name>; set `source` to use another folder)',
     ]);
   });
 
   test("a missing gcp:project is named", async () => {
-    const error = await evaluate({
-      stack: "no-such-stack",
-      config: { "gcp:region": "us-central1", "callgraph:functions": { profiles: {} } },
+    const error = await evaluateFixture({
+      config: { "gcp:region": "us-central1", "callgraph:functions": { beta: B } },
     }).catch((e: Error) => e);
     expect(String(error)).toMatch(/gcp:project/);
   });

@@ -1,9 +1,9 @@
 import { getTestServer } from "@google-cloud/functions-framework/testing";
 import request from "supertest";
-import "../../functions/profiles";
-import { MAX_RESULTS, searchProfiles } from "../../functions/profiles/directory";
-import { captureLogs, useFunctionEnv } from "./support/function-env";
-import { startTokenAuthority, type TokenAuthority } from "./support/token-authority";
+import { MAX_RESULTS, searchProfiles } from "./directory";
+import "./index";
+import { captureLogs, useFunctionEnv } from "../../tests/functions/support/function-env";
+import { startTokenAuthority, type TokenAuthority } from "../../tests/functions/support/token-authority";
 
 const SELF = "https://us-central1-proj.cloudfunctions.net/profiles";
 const LOGIN_SA = "fn-login@proj.iam.gserviceaccount.com";

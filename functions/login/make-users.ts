@@ -1,9 +1,9 @@
 /**
  * Prints `functions/login/users.json` for the given `username:password` pairs, each with a fresh salt:
- *   npx tsx tests/functions/support/make-users.ts alice:wonderland bob:builder carol:singer > functions/login/users.json
+ *   npx tsx functions/login/make-users.ts alice:wonderland bob:builder carol:singer > functions/login/users.json
  * Only the hashes are committed; the demo passwords are listed in functions/login/README.md.
  */
-import { hashPassword, type PasswordRecord } from "../../../functions/login/passwords";
+import { hashPassword, type PasswordRecord } from "./passwords";
 
 export async function makeUsers(pairs: readonly string[]): Promise<PasswordRecord[]> {
   return Promise.all(

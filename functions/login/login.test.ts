@@ -2,10 +2,14 @@
 import crypto = require("node:crypto");
 import { getTestServer } from "@google-cloud/functions-framework/testing";
 import request from "supertest";
-import "../../functions/login";
-import { startFakeProfiles } from "./support/fake-profiles";
-import { captureLogs, useFunctionEnv, type FunctionEnvVars } from "./support/function-env";
-import { refusedOrigin, setEnv } from "./support/loopback";
+import { startFakeCallee, type FakeCallee } from "../../tests/functions/support/fake-callee";
+import "./index";
+import {
+  captureLogs,
+  useFunctionEnv,
+  type FunctionEnvVars,
+} from "../../tests/functions/support/function-env";
+import { refusedOrigin, setEnv } from "../../tests/functions/support/loopback";
 import {
   metadataEnv,
   startMetadataServer,
@@ -13,15 +17,21 @@ import {
   useNodeFetchInGaxios,
   type MetadataServer,
   type TokenAuthority,
-} from "./support/token-authority";
+} from "../../tests/functions/support/token-authority";
 
 const SELF = "https://us-central1-proj.cloudfunctions.net/login";
 const LOGIN_SA = "fn-login@proj.iam.gserviceaccount.com";
 const DEVELOPER = "developers@example.com";
+// What the stand-in for profiles knows: login must hand back the profile profiles gave it.
+const PROFILES: Record<string, { username: string; displayName: string }> = {
+  alice: { username: "alice", displayName: "Alice Liddell" },
+  bob: { username: "bob", displayName: "Bob Martinez" },
+  carol: { username: "carol", displayName: "Carol Nguyen" },
+};
 
 let authority: TokenAuthority;
 let metadata: MetadataServer;
-let profiles: Awaited<ReturnType<typeof startFakeProfiles>>;
+let profiles: FakeCallee;
 let vars: FunctionEnvVars;
 let token: string;
 const restore: (() => void)[] = [];
@@ -32,7 +42,15 @@ beforeAll(async () => {
   useNodeFetchInGaxios();
   authority = await startTokenAuthority();
   metadata = await startMetadataServer(authority, LOGIN_SA);
-  profiles = await startFakeProfiles(authority.jwksUrl, LOGIN_SA);
+  profiles = await startFakeCallee({
+    name: "profiles",
+    jwksUrl: authority.jwksUrl,
+    callerSa: LOGIN_SA,
+    answer: (query) => {
+      const profile = PROFILES[query.get("username") ?? ""];
+      return profile ? { status: 200, body: profile } : { status: 404, body: { error: "no profile" } };
+    },
+  });
   vars = {
     name: "login",
     selfUrl: SELF,

@@ -1,9 +1,9 @@
 import { getTestServer } from "@google-cloud/functions-framework/testing";
 import request from "supertest";
-import "../../functions/search";
-import { startFakeProfiles } from "./support/fake-profiles";
-import { captureLogs, useFunctionEnv } from "./support/function-env";
-import { setEnv } from "./support/loopback";
+import { startFakeCallee, type FakeCallee } from "../../tests/functions/support/fake-callee";
+import "./index";
+import { captureLogs, useFunctionEnv } from "../../tests/functions/support/function-env";
+import { setEnv } from "../../tests/functions/support/loopback";
 import {
   metadataEnv,
   startMetadataServer,
@@ -11,14 +11,22 @@ import {
   useNodeFetchInGaxios,
   type MetadataServer,
   type TokenAuthority,
-} from "./support/token-authority";
+} from "../../tests/functions/support/token-authority";
 
 const SELF = "https://us-central1-proj.cloudfunctions.net/search";
 const SEARCH_SA = "fn-search@proj.iam.gserviceaccount.com";
+// What the stand-in for profiles knows; it matches usernames and display names by prefix, as profiles does.
+const PEOPLE = [
+  { username: "alice", displayName: "Alice Liddell" },
+  { username: "aturing", displayName: "Alan Turing" },
+  { username: "bob", displayName: "Bob Martinez" },
+  { username: "grace", displayName: "Grace Hopper" },
+];
+const startsWith = (text: string, prefix: string) => text.toLowerCase().startsWith(prefix.toLowerCase());
 
 let authority: TokenAuthority;
 let metadata: MetadataServer;
-let profiles: Awaited<ReturnType<typeof startFakeProfiles>>;
+let profiles: FakeCallee;
 let token: string;
 const restore: (() => void)[] = [];
 let logs: ReturnType<typeof captureLogs>;
@@ -28,7 +36,16 @@ beforeAll(async () => {
   useNodeFetchInGaxios();
   authority = await startTokenAuthority();
   metadata = await startMetadataServer(authority, SEARCH_SA);
-  profiles = await startFakeProfiles(authority.jwksUrl, SEARCH_SA);
+  profiles = await startFakeCallee({
+    name: "profiles",
+    jwksUrl: authority.jwksUrl,
+    callerSa: SEARCH_SA,
+    answer: (query) => {
+      const q = query.get("q") ?? "";
+      const results = PEOPLE.filter((p) => startsWith(p.username, q) || startsWith(p.displayName, q));
+      return { status: 200, body: { results } };
+    },
+  });
   restore.push(
     setEnv(metadataEnv(metadata)),
     useFunctionEnv({
