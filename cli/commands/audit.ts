@@ -1,0 +1,227 @@
+import { Option, type Command } from "commander";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { evaluate } from "../../engine";
+import { readStackConfig, stackFileOf } from "../../engine/stack-config";
+import { audit } from "../../live/audit/audit";
+import { createAuditClients } from "../../live/audit/audit-clients";
+import { declaredAudit } from "../../live/audit/declared";
+import { FINDING_KINDS, type FindingKind } from "../../live/audit/findings";
+import { progressLine } from "../../live/audit/progress";
+import { readLive } from "../../live/audit/read-live";
+import { parseScope } from "../../live/audit/scope";
+import { API_ROOT_ENV, resolveApiRoot } from "../../live/api-root";
+import { LiveConfigError } from "../../live/errors";
+import { CLOUD_PLATFORM_SCOPE, GoogleAuth } from "../../live/google-clients";
+import { assessAudit, type AuditReport } from "../audit/assessed";
+import { renderAuditMarkdown } from "../audit/render-markdown";
+import { renderAuditSarif } from "../audit/render-sarif";
+import { renderAuditTable } from "../audit/render-table";
+import { RISKS, type Risk } from "../diff/types";
+import { CheckFailed, UsageError } from "../errors";
+import { programOptions, withProgramOptions } from "../program-options";
+import { jsonDocument } from "../render/json-document";
+import { declarationLines } from "../review/declaration-lines";
+import { repositoryPath, type SourceLocation } from "../review/finding-locations";
+
+export const AUDIT_FORMATS = ["table", "json", "markdown", "sarif"] as const;
+type Format = (typeof AUDIT_FORMATS)[number];
+
+/** `--fail-on` classes: every finding, a risk level, a finding kind, or a read that was refused. */
+export const AUDIT_FAIL_ON = ["any", ...RISKS, ...FINDING_KINDS, "not-visible"] as const;
+type FailOn = (typeof AUDIT_FAIL_ON)[number];
+const DEFAULT_FAIL_ON: readonly FailOn[] = ["any", "not-visible"];
+
+export interface AuditFlags {
+  readonly stack?: string;
+  readonly dir?: string;
+  readonly scope?: string;
+  readonly format?: string;
+  readonly failOn?: readonly string[];
+  readonly apiRoot?: string;
+}
+
+/** What tests replace: credentials (default: Application Default Credentials), env, where progress goes. */
+export interface AuditDeps {
+  readonly auth?: GoogleAuth;
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  readonly progress?: { readonly write: (text: string) => void; readonly tty: boolean };
+  readonly fetchImplementation?: typeof fetch;
+}
+
+export function registerAudit(program: Command): void {
+  withProgramOptions(
+    program
+      .command("audit")
+      .description(
+        "read, with your credentials, who may really invoke each deployed function (direct, inherited and public grants) and hold it against the declaration; exit 1 on drift",
+      )
+      .option(
+        "--scope <scope>",
+        "read every IAM policy with one Cloud Asset Inventory query at projects/P, folders/F or organizations/O (falls back to one read per policy when the Asset API is off)",
+      )
+      .addOption(new Option("-f, --format <format>", "output format").choices(AUDIT_FORMATS).default("table"))
+      .option(
+        "--fail-on <class...>",
+        `exit 1 only on these (repeat or comma-separate): ${AUDIT_FAIL_ON.join(", ")}; default: any,not-visible`,
+      )
+      .option(
+        "--api-root <url>",
+        `reach every Google API at <url>/<first label of its host>/ (env: ${API_ROOT_ENV})`,
+      ),
+  ).action(async (flags: AuditFlags) => {
+    await runAuditCommand(flags, (text) => process.stdout.write(text), {
+      progress: { write: (text) => process.stderr.write(text), tty: process.stderr.isTTY === true },
+    });
+  });
+}
+
+/**
+ * Evaluates the program, reads the live project it deploys to, writes the report, and throws {@link CheckFailed}
+ * when a `--fail-on` class is present.
+ */
+export async function runAuditCommand(
+  flags: AuditFlags,
+  write: (text: string) => void,
+  deps: AuditDeps = {},
+): Promise<AuditReport> {
+  const format = (flags.format ?? "table") as Format;
+  if (!AUDIT_FORMATS.includes(format))
+    throw new UsageError(
+      `audit: --format must be ${AUDIT_FORMATS.join(", ")}, not ${JSON.stringify(flags.format)}`,
+    );
+  const failOn = parseAuditFailOn(flags.failOn);
+  let apiRoot: string | undefined;
+  let scope: string | undefined;
+  try {
+    apiRoot = resolveApiRoot(flags.apiRoot, deps.env ?? process.env);
+    scope = flags.scope === undefined ? undefined : parseScope(flags.scope);
+  } catch (error) {
+    if (error instanceof LiveConfigError) throw new UsageError(`audit: ${error.message}`, { cause: error });
+    throw error;
+  }
+  const options = programOptions(flags);
+  const evaluation = await evaluate({ programDir: options.dir, stack: options.stack });
+  const region = String(evaluation.config["gcp:region"] ?? "");
+  if (evaluation.project === "" || region === "")
+    throw new UsageError(
+      `audit: Pulumi.${options.stack}.yaml sets no ${evaluation.project === "" ? "gcp:project" : "gcp:region"}: the audit reads the functions of that project and region. Set it (pulumi config set ${evaluation.project === "" ? "gcp:project PROJECT" : "gcp:region REGION"})`,
+    );
+  const declared = declaredAudit(evaluation.graph, evaluation.resources, evaluation.project, region);
+  const auth = deps.auth ?? new GoogleAuth({ scopes: [CLOUD_PLATFORM_SCOPE] });
+  await requireCredentials(auth);
+  const clients = createAuditClients({
+    auth,
+    ...(apiRoot === undefined ? {} : { apiRoot }),
+    ...(deps.fetchImplementation ? { fetchImplementation: deps.fetchImplementation } : {}),
+  });
+  const progress = deps.progress ? progressLine(deps.progress) : undefined;
+  let live;
+  try {
+    live = await readLive(clients, {
+      project: declared.project,
+      region,
+      ...(scope === undefined ? {} : { scope }),
+      declaredAccounts: declared.functions.flatMap((f) => [
+        f.serviceAccount,
+        ...(f.buildServiceAccount ? [f.buildServiceAccount] : []),
+      ]),
+      ...(progress ? { onProgress: progress.listener } : {}),
+    });
+  } catch (error) {
+    if (error instanceof LiveConfigError) throw new UsageError(`audit: ${error.message}`, { cause: error });
+    throw error;
+  } finally {
+    progress?.end();
+  }
+  const report = assessAudit(audit(declared, live, options.stack), options.stack, apiRoot);
+  write(render(report, format, options));
+  const failures = failOnHits(report, failOn);
+  if (failures.length > 0)
+    throw new CheckFailed(
+      `audit: project ${report.project} ${failures.join("; ")}. Fix each finding as its "fix" says, or declare what is intended`,
+    );
+  return report;
+}
+
+function render(report: AuditReport, format: Format, options: { dir: string; stack: string }): string {
+  switch (format) {
+    case "json":
+      return `${jsonDocument("audit", report)}\n`;
+    case "markdown":
+      return renderAuditMarkdown(report);
+    case "sarif":
+      return `${renderAuditSarif(report, { name: "callgraph", version: PACKAGE_VERSION }, locator(options))}\n`;
+    case "table":
+      return renderAuditTable(report);
+  }
+}
+
+/** Points a finding at the stack file's line that declares its function (the declaration, when none does). */
+function locator(options: { dir: string; stack: string }): (fn: string | undefined) => SourceLocation {
+  const file = stackFileOf(options.dir, options.stack);
+  const lines = declarationLines(
+    fs.readFileSync(file, "utf8"),
+    readStackConfig(options.dir, options.stack).project,
+  );
+  return (fn) => {
+    const at = fn === undefined ? undefined : lines.byFunction.get(fn);
+    const position = at ?? lines.functions ?? { line: 1, column: 1 };
+    return {
+      file: repositoryPath(file),
+      ...position,
+      what: at ? `function "${fn}"` : "the declared call graph",
+    };
+  };
+}
+
+/** `--fail-on high,public-exposure` and `--fail-on high --fail-on not-visible` alike; anything else is a usage error. */
+export function parseAuditFailOn(values: readonly string[] | undefined): readonly FailOn[] {
+  if (values === undefined) return DEFAULT_FAIL_ON;
+  const classes = values
+    .flatMap((v) => v.split(","))
+    .map((v) => v.trim())
+    .filter(Boolean);
+  const unknown = classes.filter((c) => !(AUDIT_FAIL_ON as readonly string[]).includes(c));
+  if (unknown.length > 0 || classes.length === 0)
+    throw new UsageError(
+      `audit: --fail-on: ${unknown.length > 0 ? `unknown class ${unknown.map((u) => `"${u}"`).join(", ")}` : "no class given"}. Use ${AUDIT_FAIL_ON.join(", ")}`,
+    );
+  return [...new Set(classes as FailOn[])];
+}
+
+function failOnHits(report: AuditReport, failOn: readonly FailOn[]): string[] {
+  const hits = report.findings.filter(
+    (f) =>
+      failOn.includes("any") ||
+      failOn.includes(f.risk as Risk & FailOn) ||
+      failOn.includes(f.kind as FindingKind & FailOn),
+  );
+  const failures: string[] = [];
+  if (hits.length > 0)
+    failures.push(
+      `has ${hits.length} finding${hits.length === 1 ? "" : "s"} (${[...new Set(hits.map((f) => f.kind))].join(", ")})`,
+    );
+  if (failOn.includes("not-visible") && report.notVisible.length > 0)
+    failures.push(
+      `could not read ${report.notVisible.length} source${report.notVisible.length === 1 ? "" : "s"} (not visible: not known to be clean)`,
+    );
+  return failures;
+}
+
+/** Fails early, with the fix, when there are no Application Default Credentials at all. */
+async function requireCredentials(auth: GoogleAuth): Promise<void> {
+  try {
+    await auth.getClient();
+  } catch (error) {
+    throw new UsageError(
+      `audit: no usable Application Default Credentials (${error instanceof Error ? error.message.split("\n")[0] : String(error)}). ` +
+        "Run `gcloud auth application-default login`, or set GOOGLE_APPLICATION_CREDENTIALS",
+      { cause: error },
+    );
+  }
+}
+
+const PACKAGE_VERSION = (
+  JSON.parse(fs.readFileSync(path.join(__dirname, "..", "..", "package.json"), "utf8")) as { version: string }
+).version;

@@ -1,0 +1,96 @@
+import type { PolicyRef, PolicySource } from "./types";
+
+/**
+ * What the audit can find, one kind per question an auditor asks:
+ * - `undeclared-invoker`: someone the declaration does not name may invoke (where it was granted says how);
+ * - `public-exposure`: anyone (`allUsers`, `allAuthenticatedUsers`) may invoke, and the declaration does not say so;
+ * - `account-overreach`: a runtime or build account of the stack may invoke something the declaration does not
+ *   let it call (an undeclared edge, another function, the whole project);
+ * - `missing-grant`: a declared grant is not in the live policy (not yet applied, or removed by hand);
+ * - `undeclared-function`: a function in the region that the stack does not declare;
+ * - `missing-function`: a declared function that is not deployed;
+ * - `account-keys`: an account the functions run or build as holds user-managed keys;
+ * - `deployed-differs`: a deployed function's runtime account, build account or callee URLs differ from the
+ *   declaration.
+ */
+export const FINDING_KINDS = [
+  "undeclared-invoker",
+  "public-exposure",
+  "account-overreach",
+  "missing-grant",
+  "undeclared-function",
+  "missing-function",
+  "account-keys",
+  "deployed-differs",
+] as const;
+export type FindingKind = (typeof FINDING_KINDS)[number];
+
+export interface AuditFinding {
+  readonly kind: FindingKind;
+  /** One line naming what it is about, e.g. `group:ops@example.com → profiles` or `fn-login@p.iam…`. */
+  readonly subject: string;
+  readonly function?: string;
+  readonly member?: string;
+  readonly role?: string;
+  /** For a grant: the policy that makes it. */
+  readonly grantedOn?: PolicyRef;
+  /** For an inherited grant: the functions of the region it reaches. */
+  readonly reaches?: readonly string[];
+  /** For a conditional grant: its CEL expression. */
+  readonly condition?: string;
+  /** For `deployed-differs`: what differs. */
+  readonly field?: "serviceAccount" | "buildServiceAccount" | "callees";
+  readonly expected?: string;
+  readonly actual?: string;
+  /** For `account-keys`: the key ids. */
+  readonly keys?: readonly string[];
+  /** For `account-overreach` and `account-keys`: the account, and what the stack uses it for. */
+  readonly account?: string;
+  readonly accountUse?: string;
+  /** What is wrong, in a sentence. */
+  readonly problem: string;
+  /** How to fix it: a command or a change to the stack config. */
+  readonly fix: string;
+  readonly source?: string;
+}
+
+/** A read that was refused: what it leaves unknown is never reported as clean. */
+export interface NotVisible {
+  readonly subject: string;
+  readonly problem: string;
+  readonly fix: string;
+  readonly source?: string;
+}
+
+/** One invoking grant of a function, live, next to the declaration. */
+export interface InvokerRow {
+  readonly member: string;
+  readonly role: string;
+  /** Where it is granted; undefined for a declared grant that is not live. */
+  readonly grantedOn?: PolicyRef;
+  readonly declared: boolean;
+  readonly live: boolean;
+  readonly public: boolean;
+  readonly condition?: string;
+}
+
+export interface FunctionAudit {
+  readonly name: string;
+  readonly generation: 1 | 2;
+  /** `deployed`: declared and live; `not-deployed`: declared only; `undeclared`: live only; `unknown`: its listing was refused. */
+  readonly status: "deployed" | "not-deployed" | "undeclared" | "unknown";
+  readonly serviceAccount?: string;
+  /** Effective invokers (direct, inherited, public) and declared ones, side by side. */
+  readonly invokers: readonly InvokerRow[];
+  /** False when a policy that governs it could not be read: its invokers may be more than listed. */
+  readonly complete: boolean;
+}
+
+export interface AuditResult {
+  readonly project: string;
+  readonly region: string;
+  readonly policySource: PolicySource;
+  readonly functions: readonly FunctionAudit[];
+  readonly findings: readonly AuditFinding[];
+  readonly notVisible: readonly NotVisible[];
+}
