@@ -1,6 +1,7 @@
 import { Command, type CommanderError } from "commander";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { registerAudit } from "./commands/audit";
 import { registerCheck } from "./commands/check";
 import { registerDiff } from "./commands/diff";
 import { registerGraph } from "./commands/graph";
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerInvoke(program);
   registerLocal(program);
   registerPreflight(program);
+  registerAudit(program);
   return withExitCodes(program);
 }
 

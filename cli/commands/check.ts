@@ -1,20 +1,23 @@
 import type { Command } from "commander";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { evaluate } from "../../engine";
+import { evaluate, fromEngine, readStackConfig, type Evaluation } from "../../engine";
 import { PolicyConfigError } from "../../policy/config";
-import { fromEngine } from "../../policy/from-engine";
 import { parsePackConfig, type PackSettings } from "../../policy/pack-config";
 import { RULES } from "../../policy/rules";
 import { runRules, type PolicyReport } from "../../policy/run-rules";
 import { describeResource } from "../../policy/values";
 import { CheckFailed, UsageError } from "../errors";
 import { programOptions, withProgramOptions } from "../program-options";
+import { renderCheckSarif } from "../render/check-sarif";
+import { jsonDocument } from "../render/json-document";
+import { plural } from "../render/words";
+import { FindingLocator } from "../review/finding-locations";
 
 /** Stack config key holding the policy config, in `--policy-pack-config` format (see docs/policy.md). */
 export const POLICY_CONFIG_KEY = "callgraph:policy";
 
-const FORMATS = ["text", "json"] as const;
+const FORMATS = ["text", "json", "sarif"] as const;
 type Format = (typeof FORMATS)[number];
 
 export interface CheckFlags {
@@ -25,7 +28,7 @@ export interface CheckFlags {
   readonly policyConfig?: string;
 }
 
-/** What one check found, as `--format json` prints it. */
+/** What one check found, as `--format json` prints it (after its `schemaVersion`). */
 export interface CheckResult {
   readonly stack: string;
   readonly preview: boolean;
@@ -44,7 +47,7 @@ export function registerCheck(program: Command): void {
       .description(
         "run the policy pack's rules over the resources the program registers, without the Pulumi CLI or credentials; exit 1 on a mandatory violation",
       )
-      .option("--format <format>", `output format: ${FORMATS.join(" or ")}`, "text")
+      .option("--format <format>", `output format: ${FORMATS.join(", ")}`, "text")
       .option("--preview", "evaluate as `pulumi preview` would: values computed at deployment are unknown")
       .option(
         "--policy-config <file>",
@@ -64,7 +67,7 @@ export async function runCheck(flags: CheckFlags, write: (text: string) => void)
   const format = (flags.format ?? "text") as Format;
   if (!FORMATS.includes(format))
     throw new UsageError(
-      `check: --format must be ${FORMATS.join(" or ")}, not ${JSON.stringify(flags.format)}. Pass ${FORMATS.map((f) => `--format ${f}`).join(" or ")}`,
+      `check: --format must be one of ${FORMATS.join(", ")}, not ${JSON.stringify(flags.format)}. Pass ${FORMATS.map((f) => `--format ${f}`).join(", ")}`,
     );
   const options = programOptions(flags);
   const fromFile = flags.policyConfig === undefined ? undefined : readPolicyConfigFile(flags.policyConfig);
@@ -83,13 +86,59 @@ export async function runCheck(flags: CheckFlags, write: (text: string) => void)
     passed: mandatory === 0,
     ...report,
   };
-  write(format === "json" ? `${JSON.stringify(result, null, 2)}\n` : renderText(result));
+  write(render(format, result, evaluation, options.dir));
   if (mandatory > 0) {
     throw new CheckFailed(
-      `check: ${plural(mandatory, "mandatory policy violation")} in stack ${options.stack}. Fix each FAIL above as its "fix" line says`,
+      `check: ${plural(mandatory, "mandatory policy violation")} in stack ${options.stack}. ${HOW_TO_FIX[format]}`,
     );
   }
   return result;
+}
+
+/** Where the user reads what to fix, per format, for the one-line error that ends a failed check. */
+const HOW_TO_FIX: Record<Format, string> = {
+  text: 'Fix each FAIL above as its "fix" line says',
+  json: 'Fix each of the report\'s "violations" as its "fix" says',
+  sarif: "Fix each result of the SARIF log (level error) as its message says",
+};
+
+function render(format: Format, result: CheckResult, evaluation: Evaluation, programDir: string): string {
+  switch (format) {
+    case "text":
+      return renderText(result);
+    case "json":
+      return `${jsonDocument("check", result)}\n`;
+    case "sarif":
+      return `${renderSarif(result, evaluation, programDir)}\n`;
+  }
+}
+
+/** SARIF for code scanning: each violation at the stack-file line of its function, or the index.ts line of its resource. */
+function renderSarif(result: CheckResult, evaluation: Evaluation, programDir: string): string {
+  const locator = new FindingLocator({
+    programDir,
+    stack: result.stack,
+    project: readStackConfig(programDir, result.stack).project,
+    resources: evaluation.resources,
+    graph: evaluation.graph,
+  });
+  const running = new Set(
+    result.policies.filter((p) => p.enforcementLevel !== "disabled").map((p) => p.name),
+  );
+  return renderCheckSarif({
+    tool: { name: "callgraph", version: PACKAGE_VERSION },
+    category: `callgraph-check/${result.stack}/`,
+    rules: RULES.filter((r) => running.has(r.name)),
+    findings: result.violations.map((v) => ({
+      policy: v.policy,
+      enforcementLevel: v.enforcementLevel,
+      why: v.why,
+      fix: v.fix,
+      urn: v.urn,
+      resource: v.resourceType ? describeResource({ type: v.resourceType, name: v.resourceName }) : v.urn,
+      location: locator.locate(v.urn),
+    })),
+  });
 }
 
 function readPolicyConfigFile(file: string): { settings: PackSettings; source: string } {
@@ -169,6 +218,7 @@ function messageOf(error: unknown): string {
   return typeof message === "string" ? message : String(error);
 }
 
-function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n} ${n === 1 ? one : many}`;
-}
+/** callgraph's own version, for the SARIF log's tool. */
+const PACKAGE_VERSION = (
+  JSON.parse(fs.readFileSync(path.join(__dirname, "..", "..", "package.json"), "utf8")) as { version: string }
+).version;

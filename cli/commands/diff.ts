@@ -1,28 +1,45 @@
 import { Option, type Command } from "commander";
-import { addedGrants, computeDiff } from "../diff/compute-diff";
+import { computeDiff } from "../diff/compute-diff";
+import { FAIL_ON_CLASSES, failOnViolations, parseFailOn } from "../diff/fail-on";
 import { evaluateRevisions } from "../diff/revisions";
 import type { GraphDiff, Revisions } from "../diff/types";
 import { CheckFailed, UsageError } from "../errors";
 import { programOptions, withProgramOptions } from "../program-options";
+import { colourWanted } from "../render/colour";
 import { renderDiffJson } from "../render/diff-json";
 import { renderDiffMarkdown } from "../render/diff-markdown";
+import { renderDiffText } from "../render/diff-text";
 
-export const DIFF_FORMATS = ["markdown", "json"] as const;
+export const DIFF_FORMATS = ["text", "markdown", "json"] as const;
 export type DiffFormat = (typeof DIFF_FORMATS)[number];
-
-/** Classes of change `--fail-on` can make fatal. */
-export const FAIL_ON = ["public", "new-grant"] as const;
-export type FailOn = (typeof FAIL_ON)[number];
 
 export interface DiffFlags {
   readonly base: string;
   readonly head?: string;
   readonly stack?: string;
   readonly dir?: string;
-  readonly format?: DiffFormat;
+  /** Default: text on a terminal, markdown otherwise (see {@link defaultDiffFormat}). */
+  readonly format?: string;
   readonly failOn?: readonly string[];
   readonly preview?: boolean;
 }
+
+/** Where the diff goes: whether it is a terminal decides the default format and colour. */
+export interface DiffOutput {
+  readonly isTty: boolean | undefined;
+  readonly env: NodeJS.ProcessEnv;
+}
+
+/** Plain text for a person at a terminal; Markdown, the pull-request comment, everywhere else (CI, a file). */
+export function defaultDiffFormat(isTty: boolean | undefined): DiffFormat {
+  return isTty === true ? "text" : "markdown";
+}
+
+/** `--help` lists every `--fail-on` class with what it catches, from the one table. */
+const FAIL_ON_HELP = `
+--fail-on classes (exit 1 when the change has one; comma-separate or repeat):
+${FAIL_ON_CLASSES.map((c) => `  ${c.name.padEnd(Math.max(...FAIL_ON_CLASSES.map((x) => x.name.length)))}  ${c.means}`).join("\n")}
+`;
 
 export function registerDiff(program: Command): void {
   withProgramOptions(
@@ -34,19 +51,20 @@ export function registerDiff(program: Command): void {
       .requiredOption("--base <ref>", "revision to compare against, e.g. origin/main")
       .option("--head <ref>", "revision to compare (default: the working tree, uncommitted changes included)")
       .addOption(
-        new Option("-f, --format <format>", "output format").choices(DIFF_FORMATS).default("markdown"),
+        new Option(
+          "-f, --format <format>",
+          "output format (default: text on a terminal, markdown otherwise)",
+        ).choices(DIFF_FORMATS),
       )
-      .option(
-        "--fail-on <class...>",
-        `exit 1 when the change has this class of change: ${FAIL_ON.join(", ")} (repeat or comma-separate)`,
-      )
-      .option("--preview", "evaluate as `pulumi preview` would (computed outputs unknown)"),
+      .option("--fail-on <class...>", "exit 1 when the change has this class of change (listed below)")
+      .option("--preview", "evaluate as `pulumi preview` would (computed outputs unknown)")
+      .addHelpText("after", FAIL_ON_HELP),
   ).action(async (flags: DiffFlags) => {
-    const result = await diffCommand(flags);
+    const result = await diffCommand(flags, { isTty: process.stdout.isTTY, env: process.env });
     process.stdout.write(result.output);
     if (result.failures.length > 0)
       throw new CheckFailed(
-        `diff --fail-on: the change ${result.failures.join("; ")}. Review it, and merge only if it is intended`,
+        `diff --fail-on: the change has ${result.failures.join("; ")}. Review it, and merge only if it is intended`,
       );
   });
 }
@@ -55,12 +73,16 @@ export interface DiffResult {
   readonly output: string;
   readonly diff: GraphDiff;
   readonly revisions: Revisions;
-  /** One line per `--fail-on` class the change has; empty when it passes. */
+  /** One line per `--fail-on` class the change has (`public: allUsers → status`); empty when it passes. */
   readonly failures: readonly string[];
 }
 
-/** The whole of `callgraph diff` but the printing and the exit code. */
-export async function diffCommand(flags: DiffFlags): Promise<DiffResult> {
+/** The whole of `callgraph diff` but the printing and the exit code. Without `out`, output is not a terminal. */
+export async function diffCommand(
+  flags: DiffFlags,
+  out: DiffOutput = { isTty: false, env: {} },
+): Promise<DiffResult> {
+  const format = diffFormat(flags.format, out.isTty);
   const failOn = parseFailOn(flags.failOn ?? []);
   // With --head, both sides come from revisions: the working tree's stack file does not matter.
   const { stack, dir } = programOptions(flags, undefined, flags.head === undefined ? "required" : "optional");
@@ -77,43 +99,30 @@ export async function diffCommand(flags: DiffFlags): Promise<DiffResult> {
     head: { ref: head.ref, commit: head.commit },
     stack,
   };
-  const output =
-    (flags.format ?? "markdown") === "json"
-      ? `${renderDiffJson(diff, revisions)}\n`
-      : renderDiffMarkdown(diff, revisions);
-  return { output, diff, revisions, failures: failOnViolations(diff, failOn) };
+  return {
+    output: render(format, diff, revisions, out),
+    diff,
+    revisions,
+    failures: failOnViolations(diff, failOn),
+  };
 }
 
-/** `--fail-on public,new-grant` and `--fail-on public --fail-on new-grant` alike; anything else is a user error. */
-export function parseFailOn(values: readonly string[]): FailOn[] {
-  const classes = values
-    .flatMap((v) => v.split(","))
-    .map((v) => v.trim())
-    .filter(Boolean);
-  const unknown = classes.filter((c) => !(FAIL_ON as readonly string[]).includes(c));
-  if (unknown.length > 0)
-    throw new UsageError(
-      `diff: --fail-on: unknown class ${unknown.map((u) => `"${u}"`).join(", ")}. Use ${FAIL_ON.join(" or ")}`,
-    );
-  return [...new Set(classes as FailOn[])];
+function render(format: DiffFormat, diff: GraphDiff, revisions: Revisions, out: DiffOutput): string {
+  switch (format) {
+    case "json":
+      return `${renderDiffJson(diff, revisions)}\n`;
+    case "markdown":
+      return renderDiffMarkdown(diff, revisions);
+    case "text":
+      return renderDiffText(diff, revisions, colourWanted(out.isTty, out.env));
+  }
 }
 
-/** What makes each requested class fail: a public invoker added, or any grant added. */
-export function failOnViolations(diff: GraphDiff, failOn: readonly FailOn[]): string[] {
-  const added = addedGrants(diff);
-  const failures: string[] = [];
-  if (failOn.includes("public")) {
-    const publicGrants = added.filter((g) => g.invokerKind === "public");
-    if (publicGrants.length > 0)
-      failures.push(`adds a public invoker (${publicGrants.map((g) => g.subject).join(", ")})`);
-  }
-  if (failOn.includes("new-grant") && added.length > 0) {
-    failures.push(
-      `adds ${added.length} grant${added.length === 1 ? "" : "s"} (${added
-        .map((g) => g.subject)
-        .slice(0, 10)
-        .join(", ")}${added.length > 10 ? ", …" : ""})`,
-    );
-  }
-  return failures;
+/** Commander checks `--format` on the command line; this checks it for callers of {@link diffCommand}. */
+function diffFormat(value: string | undefined, isTty: boolean | undefined): DiffFormat {
+  if (value === undefined) return defaultDiffFormat(isTty);
+  if ((DIFF_FORMATS as readonly string[]).includes(value)) return value as DiffFormat;
+  throw new UsageError(
+    `diff: --format ${JSON.stringify(value)}: not a format. Use ${DIFF_FORMATS.join(", ")}`,
+  );
 }

@@ -1,4 +1,5 @@
 import { UNKNOWN } from "../../engine";
+import { possessive } from "../render/words";
 import { INVOKE_ONLY_ROLES, isDefaultAccount } from "../review/members";
 import type { Assessment, GrantFacts, Risk } from "./types";
 
@@ -18,7 +19,7 @@ function accessWords(g: GrantFacts): string {
     case "external":
       return `${g.member} may invoke ${target}`;
     case "function":
-      return `${g.invoker}'s service account may invoke ${target}`;
+      return `${possessive(g.invoker)} service account may invoke ${target}`;
   }
 }
 

@@ -61,8 +61,13 @@ function verb(word: string, counts: readonly [number, string][]): string {
   return `${word} ${items.length === 1 ? items[0] : `${items.slice(0, -1).join(", ")} and ${items[items.length - 1]}`}`;
 }
 
-/** `main` (abc1234) → working tree. */
-export function revisionsPhrase(r: Revisions): string {
-  const side = (ref: string, commit?: string) => (commit ? `\`${ref}\` (${commit.slice(0, 7)})` : ref);
-  return `${side(r.base.ref, r.base.commit)} → ${side(r.head.ref, r.head.commit)}, stack \`${r.stack}\``;
+/** How a renderer sets a ref or a stack name apart: inline code in Markdown, nothing on a terminal. */
+export type Quote = (text: string) => string;
+
+const INLINE_CODE: Quote = (text) => `\`${text}\``;
+
+/** `` `main` (abc1234) → working tree, stack `dev` ``; with `quote` the identity, no backticks. */
+export function revisionsPhrase(r: Revisions, quote: Quote = INLINE_CODE): string {
+  const side = (ref: string, commit?: string) => (commit ? `${quote(ref)} (${commit.slice(0, 7)})` : ref);
+  return `${side(r.base.ref, r.base.commit)} → ${side(r.head.ref, r.head.commit)}, stack ${quote(r.stack)}`;
 }

@@ -3,6 +3,7 @@ import { RISKS } from "../diff/types";
 import { resourceLabel } from "../review/review-graph";
 import { changeTitle, revisionsPhrase, summaryPhrase } from "./change-labels";
 import { renderDiffMermaid } from "./diff-mermaid";
+import { RISK_STYLE } from "./risk-style";
 
 /** The first line of every comment: the workflow finds its own comment by it and edits it in place. */
 export const COMMENT_MARKER = "<!-- callgraph-diff -->";
@@ -13,7 +14,7 @@ const OPEN_DIAGRAM_NODES = 25;
 /** GitHub refuses comments over 65,536 characters; stay well below with room for the workflow's footer. */
 const MAX_CHARS = 60_000;
 
-const BADGE: Record<Risk, string> = { high: "🔴 high", medium: "🟡 medium", low: "⚪ low" };
+const BADGE = (risk: Risk): string => RISK_STYLE[risk].badge;
 
 /**
  * The pull-request comment: a heading with the counts, one summary line, the changes most worrying first, a
@@ -56,7 +57,7 @@ function render(diff: GraphDiff, revisions: Revisions, rowCap: number, linkCap: 
       if (rows.length === 0) continue;
       const open = risk === "high" && rows.length <= OPEN_ROWS ? " open" : "";
       out.push(
-        `<details${open}><summary><b>${BADGE[risk]}</b>: ${rows.length} change${rows.length === 1 ? "" : "s"}</summary>`,
+        `<details${open}><summary><b>${BADGE(risk)}</b>: ${rows.length} change${rows.length === 1 ? "" : "s"}</summary>`,
         "",
         ...table(rows, rowCap),
         "</details>",
@@ -90,7 +91,7 @@ function table(rows: readonly Change[], cap: number): string[] {
   const lines = ["| risk | change | what | why |", "|---|---|---|---|"];
   for (const c of rows.slice(0, cap))
     lines.push(
-      `| ${BADGE[c.risk]} | ${changeTitle(c)} | ${code(c.subject)} | ${cell(c.reasons.join("; "))} |`,
+      `| ${BADGE(c.risk)} | ${changeTitle(c)} | ${code(c.subject)} | ${cell(c.reasons.join("; "))} |`,
     );
   if (rows.length > cap)
     lines.push(`| | | … and ${rows.length - cap} more | run \`callgraph diff --format json\` for all |`);
@@ -123,10 +124,10 @@ function legend(omitted: number): string {
 }
 
 /** Inline code that survives any text: backticks cannot end it, pipes cannot split the table. */
-function code(text: string): string {
+export function code(text: string): string {
   return `\`${text.replace(/`/g, "'").replace(/\|/g, "\\|")}\``;
 }
 
-function cell(text: string): string {
+export function cell(text: string): string {
   return text.replace(/\|/g, "\\|").replace(/[\r\n]+/g, " ");
 }

@@ -1,9 +1,11 @@
 import type { ReviewGraph } from "../review/review-graph";
 import type { GraphHeading } from "./graph-table";
+import { jsonDocument } from "./json-document";
 
 /**
  * The graph for machines: each function with who may invoke it, and every grant with the resource behind it
- * and why it is undeclared (an empty list when it is declared). Stable key order, sorted lists.
+ * and why it is undeclared (an empty list when it is declared), each function's generation and runtime. Stable
+ * key order, sorted lists.
  */
 export function renderGraphJson(graph: ReviewGraph, heading: GraphHeading): string {
   const document = {
@@ -14,6 +16,7 @@ export function renderGraphJson(graph: ReviewGraph, heading: GraphHeading): stri
       serviceAccount: f.serviceAccount,
       url: f.url,
       region: f.region,
+      generation: f.generation,
       entryPoint: f.entryPoint,
       runtime: f.runtime,
       invokedBy: graph.invocations
@@ -32,5 +35,5 @@ export function renderGraphJson(graph: ReviewGraph, heading: GraphHeading): stri
       resource: g.resource,
     })),
   };
-  return JSON.stringify(document, null, 2);
+  return jsonDocument("graph", document);
 }

@@ -1,3 +1,4 @@
+import { plural } from "./words";
 import { INVOKE_ONLY_ROLES } from "../review/members";
 import { resourceLabel, type Invocation, type ReviewGrant, type ReviewGraph } from "../review/review-graph";
 
@@ -16,8 +17,8 @@ export function renderGraphTable(graph: ReviewGraph, heading: GraphHeading): str
   const edges = graph.invocations.filter((i) => i.kind === "function").length;
   const external = new Set(graph.invocations.filter((i) => i.kind !== "function").map((i) => i.invoker)).size;
   const lines = [
-    `Stack ${heading.stack} (project ${heading.project}): ${count(graph.functions.length, "function")}, ${count(edges, "edge")}, ` +
-      `${count(external, "other invoker")}, ${count(undeclared.length, "undeclared grant")}`,
+    `Stack ${heading.stack} (project ${heading.project}): ${plural(graph.functions.length, "function")}, ${plural(edges, "edge")}, ` +
+      `${plural(external, "other invoker")}, ${plural(undeclared.length, "undeclared grant")}`,
     "",
   ];
   const rows = graph.functions.map((f) => {
@@ -58,8 +59,4 @@ function grantLine(g: ReviewGrant): string {
 function columns(rows: readonly (readonly string[])[]): string[] {
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
   return rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]))).join("  "));
-}
-
-function count(n: number, noun: string): string {
-  return `${n} ${noun}${n === 1 ? "" : "s"}`;
 }

@@ -1,4 +1,5 @@
 import type { EffectiveGraph, Grant, GraphFunction } from "../../engine";
+import { possessive } from "../render/words";
 import { invokerKind, type InvokerKind } from "./members";
 
 /**
@@ -100,7 +101,8 @@ function undeclaredReasons(g: Grant, byName: ReadonlyMap<string, GraphFunction>)
     return reasons;
   }
   const declared = declaredInvokers(fn);
-  if (declared && !declared.includes(g.member)) reasons.push(`not among ${fn.name}'s declared invokers`);
+  if (declared && !declared.includes(g.member))
+    reasons.push(`not among ${possessive(fn.name)} declared invokers`);
   return reasons;
 }
 

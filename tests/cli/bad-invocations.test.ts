@@ -41,11 +41,13 @@ async function fixtures(): Promise<{ stale: string; broken: string }> {
     "config:\n  gcp:project: p\n  callgraph:functions:\n    login: {calls: [profiles\n    profiles: {}\n",
   );
   const port = await closedPort();
-  fs.mkdirSync(path.join(stale, ".callgraph"));
+  fs.mkdirSync(path.join(stale, ".callgraph", "local"), { recursive: true });
   fs.writeFileSync(
-    path.join(stale, ".callgraph", "local.json"),
+    path.join(stale, ".callgraph", "local", "dev.json"),
     JSON.stringify({
       stack: "dev",
+      // A process that runs (this one) but serves nothing on the ports below: a stack that does not answer.
+      pid: process.pid,
       functions: {
         login: {
           url: `http://127.0.0.1:${port}/login`,
@@ -125,13 +127,13 @@ const CASES: ReadonlyArray<readonly [string, readonly string[], number, RegExp]>
     "a bad check --format",
     ["check", "--format", "yaml"],
     EXIT.usage,
-    /^callgraph: check: --format must be text or json, not "yaml"\. /,
+    /^callgraph: check: --format must be one of text, json, sarif, not "yaml"\. /,
   ],
   [
     "an unknown --fail-on class",
     ["diff", "--base", "HEAD", "--fail-on", "all"],
     EXIT.usage,
-    /^callgraph: diff: --fail-on: unknown class "all"\. Use public or new-grant$/,
+    /^callgraph: diff: --fail-on: unknown class "all"\. Use one or more of high, medium, low, public, /,
   ],
   [
     "--dir pointing nowhere",
@@ -222,7 +224,7 @@ const CASES: ReadonlyArray<readonly [string, readonly string[], number, RegExp]>
     "no local.json",
     ["invoke", "login", "--local", "--dir", "BROKEN"],
     EXIT.usage,
-    /no local stack is running .*local\.json does not exist\)\. Start it with npm start$/,
+    /no local stack serves stack dev in .* \(\.callgraph\/local\/dev\.json does not exist\)\. Start it with npm start$/,
   ],
   [
     "-X an invalid method",

@@ -79,7 +79,7 @@ describe("computeDiff", () => {
     expect(grant.managed).toBe(false);
     expect(grant.undeclared).toEqual([
       'made outside the callgraph components (FunctionIamMember "rogue")',
-      "not among profiles's declared invokers",
+      "not among profiles' declared invokers",
     ]);
     expect(grant.reasons[1]).toMatch(/^undeclared grant: made outside the callgraph components/);
     expect(diff.invocations.find((i) => i.status === "added")).toMatchObject({

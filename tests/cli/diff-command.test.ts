@@ -7,6 +7,7 @@ import { diffCommand, registerDiff } from "../../cli/commands/diff";
 import { graphCommand, registerGraph } from "../../cli/commands/graph";
 import type { GraphDiff } from "../../cli/diff/types";
 import { CheckFailed, UsageError } from "../../cli/errors";
+import { COMMENT_MARKER } from "../../cli/render/diff-markdown";
 import { fn, PROJECT, ProgramRepo } from "./support/program-repo";
 
 const BASE = {
@@ -94,7 +95,7 @@ describe("callgraph diff between two commits", () => {
       resources: [{ type: "gcp:cloudfunctions/functionIamMember:FunctionIamMember", name: "rogue" }],
     });
     expect(d.changes[0].reasons[1]).toBe(
-      'undeclared grant: made outside the callgraph components (FunctionIamMember "rogue"); not among profiles\'s declared invokers',
+      `undeclared grant: made outside the callgraph components (FunctionIamMember "rogue"); not among profiles' declared invokers`,
     );
   });
 
@@ -107,6 +108,18 @@ describe("callgraph diff between two commits", () => {
         (await diffCommand({ base: "base", head: "unrelated", dir: repo.dir, format: "json" })).output,
       ),
     ).toMatchObject({ empty: true, changes: [] });
+  });
+
+  test("text on a terminal (the default there), in colour unless NO_COLOR is set", async () => {
+    const flags = { base: "base", head: "edge-added", dir: repo.dir };
+    const terminal = await diffCommand(flags, { isTty: true, env: {} });
+    expect(terminal.output).toMatch(/^\u001b\[1mCall graph: 0 high · 1 medium · 0 low\u001b\[0m\n/);
+    expect(terminal.output).toContain("\u001b[33mMEDIUM\u001b[0m  edge added  search → login\n");
+    const noColour = await diffCommand(flags, { isTty: true, env: { NO_COLOR: "1" } });
+    expect(noColour.output).toBe(terminal.output.replace(/\u001b\[\d+m/g, ""));
+    expect(noColour.output).toMatch(
+      /^Call graph: 0 high · 1 medium · 0 low\nbase \([0-9a-f]{7}\) → edge-added/,
+    );
   });
 
   test("JSON names both commits", async () => {
@@ -213,7 +226,7 @@ describe("--fail-on", () => {
     expect(stdout).toContain("public invoker added");
     expect(error).toBeInstanceOf(CheckFailed);
     expect((error as Error).message).toBe(
-      "diff --fail-on: the change adds a public invoker (allUsers → status). Review it, and merge only if it is intended",
+      "diff --fail-on: the change has public: allUsers → status. Review it, and merge only if it is intended",
     );
   });
 
@@ -245,7 +258,7 @@ describe("--fail-on", () => {
       "new-grant",
     ]);
     expect((added.error as Error).message).toMatch(
-      /^diff --fail-on: the change adds 1 grant \(search → login\)\. /,
+      /^diff --fail-on: the change has new-grant: search → login\. /,
     );
     const removed = await run(registerDiff, [
       "diff",
@@ -261,6 +274,21 @@ describe("--fail-on", () => {
     expect(removed.error).toBeUndefined();
   });
 
+  test("undeclared and high: a grant written by hand fails both, naming it", async () => {
+    const rogue = await diffCommand({
+      base: "base",
+      head: "rogue",
+      dir: repo.dir,
+      failOn: ["undeclared,high"],
+    });
+    expect(rogue.failures).toEqual([
+      "high: user:mallory@example.com → profiles",
+      "undeclared: user:mallory@example.com → profiles",
+    ]);
+    // Markdown when the output is not a terminal (CI, a file).
+    expect(rogue.output.startsWith(COMMENT_MARKER)).toBe(true);
+  });
+
   test("an unknown class is a user error, before anything is evaluated", async () => {
     const { error } = await run(registerDiff, [
       "diff",
@@ -272,8 +300,8 @@ describe("--fail-on", () => {
       "everything",
     ]);
     expect(error).toBeInstanceOf(UsageError);
-    expect((error as Error).message).toBe(
-      'diff: --fail-on: unknown class "everything". Use public or new-grant',
+    expect((error as Error).message).toMatch(
+      /^diff: --fail-on: unknown class "everything"\. Use one or more of high, medium, low, public, external, undeclared, /,
     );
   });
 });

@@ -28,7 +28,7 @@ describe("reviewGraph", () => {
         "user:mallory@example.com",
         [
           'made outside the callgraph components (FunctionIamMember "rogue")',
-          "not among profiles's declared invokers",
+          "not among profiles' declared invokers",
         ],
       ],
       ["callgraph-status-invokers", "allUsers", []],

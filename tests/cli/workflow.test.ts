@@ -1,6 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
+import { parseFailOn } from "../../cli/diff/fail-on";
 import { COMMENT_MARKER } from "../../cli/render/diff-markdown";
 import { runChecker } from "./support/child-check";
 import type { WorkflowCheck } from "./support/workflow-check.mts";
@@ -10,14 +11,17 @@ const TEXT = fs.readFileSync(FILE, "utf8");
 
 interface Step {
   readonly id?: string;
+  readonly name?: string;
   readonly uses?: string;
   readonly run?: string;
   readonly if?: string;
   readonly with?: Record<string, unknown>;
   readonly env?: Record<string, string>;
+  readonly "continue-on-error"?: boolean;
 }
 interface Job {
   readonly if?: string;
+  readonly needs?: unknown;
   readonly permissions: Record<string, string>;
   readonly steps: readonly Step[];
 }
@@ -26,7 +30,7 @@ const WORKFLOW = parse(TEXT) as {
   permissions: Record<string, string>;
   jobs: Record<string, Job>;
 };
-const { review, preview } = WORKFLOW.jobs;
+const { test: tests, review, check, preview } = WORKFLOW.jobs;
 const step = (job: Job, predicate: (s: Step) => boolean) => job.steps.find(predicate);
 
 describe(".github/workflows/callgraph.yml", () => {
@@ -56,28 +60,75 @@ describe(".github/workflows/callgraph.yml", () => {
     );
   });
 
-  test("runs on pull requests, read-only unless a job needs more", () => {
+  test("runs on pull requests, read-only unless a job needs more, each job only what it needs", () => {
     expect(Object.keys(WORKFLOW.on)).toEqual(["pull_request"]);
     expect(WORKFLOW.permissions).toEqual({ contents: "read" });
+    expect(tests.permissions).toEqual({ contents: "read" });
     expect(review.permissions).toEqual({ contents: "read", "pull-requests": "write" });
+    expect(check.permissions).toEqual({ contents: "read", "security-events": "write", actions: "read" });
     expect(preview.permissions).toEqual({ contents: "read", "id-token": "write" });
+    // Only the check job may write security events.
+    expect(TEXT.match(/security-events: write/g)).toHaveLength(1);
   });
 
-  test("review: full history, Node 20 with the npm cache, install, test, then the diff against the base branch", () => {
+  test("the jobs are independent: the diff comment and the policy check never wait on (or skip for) the tests", () => {
+    expect(Object.keys(WORKFLOW.jobs).sort()).toEqual(["check", "preview", "review", "test"]);
+    for (const job of Object.values(WORKFLOW.jobs)) expect(job.needs).toBeUndefined();
+    expect(tests.steps.map((s) => s.run?.trim()).filter(Boolean)).toEqual(["npm ci", "npm test"]);
+    for (const job of [review, check, preview])
+      expect(job.steps.some((s) => s.run?.includes("npm test"))).toBe(false);
+  });
+
+  test("every job runs Node 22 (mermaid 12, a test dependency, needs 22.12+), with the npm cache", () => {
+    const engines = (
+      JSON.parse(
+        fs.readFileSync(path.resolve(__dirname, "../../node_modules/mermaid/package.json"), "utf8"),
+      ) as { engines: { node: string } }
+    ).engines.node;
+    expect(engines).toBe(">=22.12.0");
+    for (const [name, job] of Object.entries(WORKFLOW.jobs)) {
+      const setup = step(job, (s) => s.uses?.startsWith("actions/setup-node@") ?? false);
+      expect([name, setup?.with]).toEqual([name, { "node-version": 22, cache: "npm" }]);
+    }
+  });
+
+  test("no step runs on always(): a cancelled run stops", () => {
+    expect(TEXT).not.toContain("always()");
+    const conditional = Object.values(WORKFLOW.jobs).flatMap((job) => job.steps.filter((s) => s.if));
+    expect(conditional.length).toBeGreaterThan(0);
+    for (const s of conditional) expect(s.if).toContain("!cancelled()");
+  });
+
+  test("review: full history, install, then the diff against the base branch, failing on public and undeclared by default", () => {
     expect(step(review, (s) => s.uses?.startsWith("actions/checkout@") ?? false)?.with).toEqual({
       "fetch-depth": 0,
     });
-    expect(step(review, (s) => s.uses?.startsWith("actions/setup-node@") ?? false)?.with).toEqual({
-      "node-version": 20,
-      cache: "npm",
-    });
-    const runs = review.steps.map((s) => s.run?.trim()).filter(Boolean);
-    expect(runs.slice(0, 2)).toEqual(["npm ci", "npm test"]);
     const diff = step(review, (s) => s.id === "diff");
-    expect(diff?.run).toContain('node bin/callgraph.js diff --base "origin/${BASE_REF}" --format markdown');
+    expect(diff?.run).toContain(
+      'node bin/callgraph.js diff --base "origin/${BASE_REF}" --stack "$STACK" --format markdown --fail-on "$FAIL_ON"',
+    );
     // The branch name reaches the script through the environment, never spliced into it.
     expect(diff?.env?.BASE_REF).toBe("${{ github.base_ref }}");
     expect(diff?.run).not.toContain("${{");
+    // The repository variable overrides the default; every default class is one --fail-on accepts.
+    expect(diff?.env?.FAIL_ON).toBe("${{ vars.CALLGRAPH_FAIL_ON || 'public,undeclared' }}");
+    expect(parseFailOn(["public,undeclared"]).map((c) => c.name)).toEqual(["public", "undeclared"]);
+  });
+
+  test("check: SARIF to code scanning, then the job fails on a mandatory violation", () => {
+    const run = step(check, (s) => s.id === "check");
+    expect(run?.run).toContain(
+      'node bin/callgraph.js check --stack "$STACK" --format sarif > callgraph.sarif',
+    );
+    expect(run?.run).toContain('echo "status=$?" >> "$GITHUB_OUTPUT"');
+    const upload = step(check, (s) => s.uses?.startsWith("github/codeql-action/upload-sarif@") ?? false);
+    expect(upload?.with).toEqual({ sarif_file: "callgraph.sarif" });
+    expect(upload?.if).toContain("!cancelled()");
+    // Uploaded before the verdict, which comes from the check's own exit status.
+    const verdict = check.steps[check.steps.length - 1];
+    expect(check.steps.indexOf(upload as Step)).toBeLessThan(check.steps.length - 1);
+    expect(verdict.env?.STATUS).toBe("${{ steps.check.outputs.status }}");
+    expect(verdict.run).toBe('exit "${STATUS:-3}"');
   });
 
   test("review: one sticky comment, found by the marker the markdown starts with", () => {
@@ -86,7 +137,7 @@ describe(".github/workflows/callgraph.yml", () => {
     expect(script).toContain(`const marker = "${COMMENT_MARKER}";`);
     expect(script).toContain("github.rest.issues.updateComment");
     expect(script).toContain("github.rest.issues.createComment");
-    expect(comment?.if).toContain("always()");
+    expect(comment?.if).toContain("!cancelled()");
   });
 
   test("preview: only with cloud access configured, through workload identity federation, with the policy pack", () => {
@@ -96,5 +147,10 @@ describe(".github/workflows/callgraph.yml", () => {
     expect(TEXT).not.toMatch(/credentials_json|GOOGLE_CREDENTIALS/);
     const pulumi = step(preview, (s) => s.uses?.startsWith("pulumi/actions@") ?? false);
     expect(pulumi?.with).toMatchObject({ command: "preview", policyPacks: "policy" });
+    // preflight reads the real project first, on the same stack.
+    const preflight = step(preview, (s) => s.run?.includes("preflight") ?? false);
+    expect(preflight?.run).toBe('node bin/callgraph.js preflight --stack "$STACK"');
+    expect(preflight?.env?.STACK).toBe(pulumi?.with?.["stack-name"]);
+    expect(preview.steps.indexOf(preflight as Step)).toBeLessThan(preview.steps.indexOf(pulumi as Step));
   });
 });

@@ -6,8 +6,20 @@ import { stringify } from "yaml";
 
 const REPO_ROOT = path.resolve(__dirname, "../../..");
 
-/** What the temp repositories copy from this one: the program itself, nothing of its functions' code. */
-const PROGRAM_FILES = ["index.ts", "Pulumi.yaml", "tsconfig.json", "package.json", "topology", "components"];
+/**
+ * What the temp repositories copy from this one: the program itself (index.ts and every folder it imports, directly
+ * or not), nothing of its functions' code.
+ */
+const PROGRAM_FILES = [
+  "index.ts",
+  "Pulumi.yaml",
+  "tsconfig.json",
+  "package.json",
+  "topology",
+  "components",
+  "callsites",
+  "iam",
+];
 
 /** Two tiny function folders: different code, so rename detection has something to tell apart. */
 const FUNCTION_SOURCES: Record<string, string> = {
