@@ -39,7 +39,16 @@ const ENTRY_FILES = ["index.ts", "index.js"];
 // The platform's default runtime, nodejs22. The local stack runs the same bundle on this machine's Node.js.
 const DEFAULT_TARGET = "node22";
 
-const built = new Map<string, FunctionArchive>();
+/**
+ * Archives built or found by this process. Each is checked against the modification times of the project's own
+ * inputs (not node_modules, which only an install changes) before it is reused: a long-lived process that
+ * evaluates again after an edit (the local stack's development loop) gets the new bundle, without hashing every
+ * input on every evaluation.
+ */
+const built = new Map<
+  string,
+  { readonly archive: FunctionArchive; readonly own: readonly string[]; readonly stamp: string }
+>();
 
 /**
  * Bundles a function's code with esbuild into a single `index.js` (every dependency inlined, so the platform
@@ -54,10 +63,31 @@ export function buildFunctionArchive(options: FunctionArchiveOptions): FunctionA
   const build: Build = { root, source: options.source, target: options.target ?? DEFAULT_TARGET, outDir };
   const key = `${outDir}\0${path.resolve(root, options.source)}\0${build.target}`;
   const cached = built.get(key);
-  if (cached) return cached;
+  if (cached && stampOf(root, cached.own) === cached.stamp) return cached.archive;
   const archive = fromDiskCache(build) ?? bundle(build);
-  built.set(key, archive);
+  const own = readManifest(manifestPath(outDir, root, build.source, build.target))?.inputs.filter(
+    (file) => !file.split("/").includes("node_modules"),
+  );
+  if (own) built.set(key, { archive, own, stamp: stampOf(root, own) });
   return archive;
+}
+
+/** Size and modification time of each file: changes when any of them is saved. */
+function stampOf(root: string, files: readonly string[]): string {
+  return files
+    .map((file) => {
+      const stat = fs.statSync(path.resolve(root, file), { throwIfNoEntry: false });
+      return stat ? `${stat.size}:${stat.mtimeMs}` : "-";
+    })
+    .join("|");
+}
+
+function readManifest(file: string): Manifest | undefined {
+  try {
+    return JSON.parse(fs.readFileSync(file, "utf8")) as Manifest;
+  } catch {
+    return undefined;
+  }
 }
 
 /** A function's folder could not be bundled: no entry file, or esbuild's errors (file:line:column: text). */

@@ -4,6 +4,7 @@ import { createRemoteJWKSet, errors, jwtVerify } from "jose";
 import { close, listen, LOOPBACK, sendJson } from "./listen";
 import { isInvoker, isOpenToAll } from "./iam-members";
 import { BadRequest, guarded } from "./request-guard";
+import { PROBE_HEADER, type Decision } from "./request-log";
 import { GOOGLE_ISSUER } from "./token-service";
 
 /** What one front end enforces and where it forwards. */
@@ -18,6 +19,23 @@ export interface FrontEndOptions {
   readonly targetPort: () => number;
   /** Give up on the function after this long (its configured timeout). */
   readonly timeoutMs: number;
+  /** Told of every request once its answer is sent (or its connection ends): the request log, edge coverage. */
+  readonly onRequest?: (seen: SeenRequest) => void;
+}
+
+/** A request the front end handled, as {@link FrontEndOptions.onRequest} receives it. */
+export interface SeenRequest {
+  readonly at: Date;
+  /** The verified token's email; undefined without a valid token. */
+  readonly email?: string;
+  readonly method: string;
+  readonly decision: Decision;
+  readonly why?: string;
+  /** 0 when the connection ended before an answer. */
+  readonly status: number;
+  readonly ms: number;
+  /** Carries the {@link PROBE_HEADER}: made by a tool, not by a function's code. */
+  readonly probe: boolean;
 }
 
 /** A running front end. */
@@ -42,6 +60,7 @@ export async function startFrontEnd(options: FrontEndOptions, port = 0): Promise
   const server = http.createServer(guarded(`the front end of ${options.name}`, handle));
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const seen = observe(req, res);
     const prefix = `/${options.name}`;
     const path = req.url ?? "";
     // Matched as a string, never through `new URL`: a target like `//other/login` must not be read as a host.
@@ -50,12 +69,15 @@ export async function startFrontEnd(options: FrontEndOptions, port = 0): Promise
         `the request target must be a path under ${prefix}, not ${JSON.stringify(path.slice(0, 80))}`,
       );
     if (path !== prefix && !path.startsWith(`${prefix}/`) && !path.startsWith(`${prefix}?`)) {
+      seen.decision = "404";
       sendJson(res, 404, { error: `no function at ${path.split("?")[0].slice(0, 80)}; this is ${url}` });
       return;
     }
     if (!isOpenToAll(options.invokers)) {
       const email = await verifiedEmail(req.headers.authorization, url);
       if (typeof email !== "string") {
+        seen.decision = "401";
+        seen.why = email.reason;
         sendJson(
           res,
           401,
@@ -64,14 +86,41 @@ export async function startFrontEnd(options: FrontEndOptions, port = 0): Promise
         );
         return;
       }
+      seen.email = email;
       if (!isInvoker(email, options.invokers)) {
+        seen.decision = "403";
+        seen.why = `${email} may not invoke ${options.name}`;
         sendJson(res, 403, {
           error: `Forbidden: ${email} may not invoke ${options.name} (no roles/cloudfunctions.invoker grant)`,
         });
         return;
       }
     }
+    seen.decision = "allowed";
     forward(req, res, path.slice(prefix.length) || "/");
+  }
+
+  /**
+   * What the request log gets for this request, filled in as the front end decides and reported once the
+   * connection is done with it. A request the guard answers 400 (a target that is no path) stays "400".
+   */
+  function observe(req: http.IncomingMessage, res: http.ServerResponse) {
+    const started = process.hrtime.bigint();
+    const seen: { -readonly [K in keyof SeenRequest]: SeenRequest[K] } = {
+      at: new Date(),
+      method: req.method ?? "?",
+      decision: "400",
+      status: 0,
+      ms: 0,
+      probe: req.headers[PROBE_HEADER] !== undefined,
+    };
+    delete req.headers[PROBE_HEADER];
+    res.once("close", () => {
+      seen.status = res.writableFinished ? res.statusCode : 0;
+      seen.ms = Math.round(Number(process.hrtime.bigint() - started) / 1e6);
+      options.onRequest?.(seen);
+    });
+    return seen;
   }
 
   async function verifiedEmail(

@@ -5,6 +5,9 @@ import * as path from "node:path";
 import { unzipSync } from "fflate";
 import { LOOPBACK } from "./listen";
 
+/** Where a function's log line came from. */
+export type LogSource = "stdout" | "stderr" | "lifecycle";
+
 /** How to run one function locally. */
 export interface FunctionProcessOptions {
   readonly name: string;
@@ -20,8 +23,11 @@ export interface FunctionProcessOptions {
   readonly workDir: string;
   /** Wait this long before restarting a crashed process, as the platform would start a new instance. */
   readonly restartDelayMs: number;
-  /** Receives the process's output lines. */
-  readonly log: (line: string) => void;
+  /**
+   * Receives the process's output lines, with where each came from: its stdout, its stderr (where the function
+   * host writes errors), or the local stack's own word on the process (exited, restarting).
+   */
+  readonly log: (line: string, from: LogSource) => void;
 }
 
 // Ours, not the framework's CLI: it builds the framework's server, listens on loopback only, and checks the
@@ -46,6 +52,11 @@ export class FunctionProcess {
   /** The port it serves on. */
   get port(): number {
     return this.options.port;
+  }
+
+  /** Where its archive is unpacked. */
+  get workDir(): string {
+    return this.options.workDir;
   }
 
   /** Times it was restarted after a crash. */
@@ -105,21 +116,29 @@ export class FunctionProcess {
       { cwd: workDir, env: { ...env, HOME: workDir }, stdio: ["ignore", "pipe", "pipe", "ipc"] },
     );
     this.child = child;
-    for (const stream of [child.stdout, child.stderr]) {
+    for (const [stream, from] of [
+      [child.stdout, "stdout"],
+      [child.stderr, "stderr"],
+    ] as const) {
       let buffered = "";
       stream?.setEncoding("utf8").on("data", (chunk: string) => {
         buffered += chunk;
         const lines = buffered.split("\n");
         buffered = lines.pop() ?? "";
-        for (const line of lines) if (line.trim()) log(`[${name}] ${line}`);
+        for (const line of lines) if (line.trim()) log(`[${name}] ${line}`, from);
       });
     }
     child.on("exit", (code, signal) => {
       if (this.stopping || this.child !== child) return;
-      log(`[${name}] exited (${signal ?? `code ${code}`}); restarting in ${this.options.restartDelayMs} ms`);
+      log(
+        `[${name}] exited (${signal ?? `code ${code}`}); restarting in ${this.options.restartDelayMs} ms`,
+        "lifecycle",
+      );
       this.pendingRestart = setTimeout(() => {
         this.restarts += 1;
-        this.spawn().catch((error: unknown) => log(`[${name}] restart failed: ${String(error)}`));
+        this.spawn().catch((error: unknown) =>
+          log(`[${name}] restart failed: ${String(error)}`, "lifecycle"),
+        );
       }, this.options.restartDelayMs);
     });
     await waitForPort(port, child, name);

@@ -1,5 +1,9 @@
-export { startFrontEnd, type FrontEnd, type FrontEndOptions } from "./front-end";
-export { FunctionProcess, type FunctionProcessOptions } from "./function-process";
+export { bundleInputs } from "./bundle-inputs";
+export { declaredSample } from "./declared-sample";
+export { startDevLoop, type DevLoop, type DevLoopOptions } from "./dev-loop";
+export { coverageLines, coverageSummary, EdgeCoverage, type EdgeCount } from "./edge-coverage";
+export { startFrontEnd, type FrontEnd, type FrontEndOptions, type SeenRequest } from "./front-end";
+export { FunctionProcess, type FunctionProcessOptions, type LogSource } from "./function-process";
 export { identityEmail, isInvoker, mintableMembers } from "./iam-members";
 export {
   callFunction,
@@ -10,11 +14,23 @@ export {
 export {
   DEMO_REQUESTS,
   planScenario,
+  readSamples,
   runScenario,
   type Check,
   type CheckResult,
   type Expectation,
 } from "./scenario";
+export { formatRequest, isNotable, PROBE_HEADER, type Decision, type RequestRecord } from "./request-log";
+export { createRunFolder, type RunFolder } from "./run-folder";
+export { readSample, SampleError, type Sample } from "./samples";
+export {
+  acquireServingLock,
+  isAlive,
+  lockHolder,
+  servingPaths,
+  StackAlreadyServing,
+  type ServingLock,
+} from "./serving-lock";
 export {
   startLocalStack,
   type LocalFunction,

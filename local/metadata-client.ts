@@ -19,6 +19,8 @@ export interface FunctionRequest {
   readonly query?: Readonly<Record<string, string>>;
   /** JSON body. */
   readonly body?: unknown;
+  /** Extra request headers (the local tools' probe mark); never an Authorization header, which `token` sets. */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /** The answer: status and body (parsed when JSON). */
@@ -35,7 +37,7 @@ export async function callFunction(
 ): Promise<FunctionResponse> {
   const target = new URL(url + (request.path ?? ""));
   for (const [k, v] of Object.entries(request.query ?? {})) target.searchParams.set(k, v);
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = { ...request.headers };
   if (token) headers.authorization = `Bearer ${token}`;
   if (request.body !== undefined) headers["content-type"] = "application/json";
   const res = await fetch(target, {

@@ -1,3 +1,4 @@
+import * as path from "node:path";
 import { isOpenToAll } from "./iam-members";
 import {
   callFunction,
@@ -5,6 +6,9 @@ import {
   type FunctionRequest,
   type FunctionResponse,
 } from "./metadata-client";
+import { PROBE_HEADER } from "./request-log";
+import { declaredSample } from "./declared-sample";
+import type { Sample } from "./samples";
 import type { LocalStack } from "./stack";
 
 /** What a check expects: the request reached the function (`allowed`), or the front end refused it. */
@@ -18,8 +22,8 @@ export interface Check {
   readonly function: string;
   readonly request: FunctionRequest;
   readonly expect: Expectation;
-  /** An extra condition on the answer, for the demo call. */
-  readonly also?: { readonly description: string; readonly holds: (response: FunctionResponse) => boolean };
+  /** The function's `sample.json` the request came from; an allowed call must get its expected status. */
+  readonly sample?: Sample;
 }
 
 export interface CheckResult {
@@ -29,7 +33,10 @@ export interface CheckResult {
   readonly detail: string;
 }
 
-/** A request each demo handler answers with 2xx, by entry point; others get a plain GET. */
+/**
+ * A request each of the example's handlers answers with 2xx, by entry point, for the benchmarks. The scenario uses
+ * each function's own `sample.json` instead.
+ */
 export const DEMO_REQUESTS: Readonly<Record<string, FunctionRequest>> = {
   profiles: { method: "GET", query: { username: "alice" } },
   search: { method: "GET", query: { q: "a" } },
@@ -37,39 +44,27 @@ export const DEMO_REQUESTS: Readonly<Record<string, FunctionRequest>> = {
 };
 
 /**
- * The scenario, derived from the grants the program registered: the demo login (when the graph has it),
- * then every grant used (must get through), every other function-to-function pair (403) and an anonymous
- * call to every private function (401).
+ * The scenario, derived from the grants the program registered: every grant used (must get through), every other
+ * function-to-function pair (403) and an anonymous call to every private function (401). Each function is called
+ * with the request of its `sample.json` when it has one (an allowed call must then get the sample's status), else
+ * with a plain GET, which proves the grant when the handler answers anything but 401 and 403.
  */
-export function planScenario(stack: LocalStack): Check[] {
+export function planScenario(stack: LocalStack, samples = readSamples(stack)): Check[] {
   const fns = Object.values(stack.functions).sort((a, b) => (a.name < b.name ? -1 : 1));
-  const entry = (name: string) => stack.evaluation.graph.functions.find((f) => f.name === name)!.entryPoint;
-  const requestFor = (name: string) => DEMO_REQUESTS[entry(name)] ?? { method: "GET" };
+  const plain: FunctionRequest = { method: "GET" };
+  const call = (name: string) => {
+    const sample = samples.get(name);
+    return sample ? { request: sample.request, sample } : { request: plain };
+  };
   const checks: Check[] = [];
 
-  const login = fns.find((f) => entry(f.name) === "login");
-  const developer = login?.invokers.find((m) => /^(group|user|domain):/.test(m));
-  if (login && developer) {
-    checks.push({
-      title: `${developer} logs in as alice through ${login.name}, which fetches her profile from its callee`,
-      as: developer,
-      function: login.name,
-      request: DEMO_REQUESTS.login,
-      expect: "allowed",
-      also: {
-        description: "answer carries alice's profile",
-        holds: (r) =>
-          r.status === 200 && (r.body as { profile?: { username?: string } }).profile?.username === "alice",
-      },
-    });
-  }
   for (const fn of fns) {
     for (const member of fn.invokers.filter((m) => m !== "allUsers" && m !== "allAuthenticatedUsers")) {
       checks.push({
         title: `${describe(stack, member)} may invoke ${fn.name}`,
         as: member,
         function: fn.name,
-        request: requestFor(fn.name),
+        ...call(fn.name),
         expect: "allowed",
       });
     }
@@ -82,7 +77,7 @@ export function planScenario(stack: LocalStack): Check[] {
         title: `${caller.name}'s identity calling ${callee.name} is refused`,
         as: member,
         function: callee.name,
-        request: requestFor(callee.name),
+        request: call(callee.name).request,
         expect: 403,
       });
     }
@@ -92,14 +87,28 @@ export function planScenario(stack: LocalStack): Check[] {
     checks.push({
       title: open ? `anyone may invoke ${fn.name} (public)` : `an anonymous call to ${fn.name} is refused`,
       function: fn.name,
-      request: requestFor(fn.name),
+      ...(open ? call(fn.name) : { request: call(fn.name).request }),
       expect: open ? "allowed" : 401,
     });
   }
   return checks;
 }
 
-/** Runs the checks one after the other (their output reads as a story) and reports each. */
+/** Each function's `sample.json`, by function name; an invalid one throws a SampleError naming the file. */
+export function readSamples(stack: LocalStack): Map<string, Sample> {
+  const samples = new Map<string, Sample>();
+  for (const name of Object.keys(stack.functions)) {
+    const sample = declaredSample(stack.programDir, stack.evaluation.config, name);
+    if (sample) samples.set(name, sample);
+  }
+  return samples;
+}
+
+/**
+ * Runs the checks one after the other (their output reads as a story) and reports each. Every request carries
+ * the probe mark: the request log shows it as the scenario's, and it counts toward no edge's coverage (the calls
+ * the functions make to their callees while answering it do).
+ */
 export async function runScenario(stack: LocalStack, checks: readonly Check[]): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
   for (const check of checks) {
@@ -109,21 +118,42 @@ export async function runScenario(stack: LocalStack, checks: readonly Check[]): 
       const token = check.as
         ? await fetchIdTokenFrom(stack.identities[check.as].metadataHost, fn.url)
         : undefined;
-      response = await callFunction(fn.url, check.request, token);
+      const request = { ...check.request, headers: { ...check.request.headers, [PROBE_HEADER]: "scenario" } };
+      response = await callFunction(fn.url, request, token);
     } catch (error) {
       results.push({ check, status: 0, ok: false, detail: `request failed: ${String(error)}` });
       continue;
     }
-    const reached = response.status !== 401 && response.status !== 403 && response.status < 500;
-    let ok = check.expect === "allowed" ? reached : response.status === check.expect;
-    let detail = summarize(response.body);
-    if (ok && check.also && !check.also.holds(response)) {
-      ok = false;
-      detail = `expected: ${check.also.description}; got ${detail}`;
-    }
-    results.push({ check, status: response.status, ok, detail });
+    results.push(judge(check, response));
   }
   return results;
+}
+
+/** Whether the answer is what the check expects, and what to say about it. */
+function judge(check: Check, response: FunctionResponse): CheckResult {
+  const { status } = response;
+  const detail = summarize(response.body);
+  if (check.expect !== "allowed") return { check, status, ok: status === check.expect, detail };
+  if (check.sample)
+    return {
+      check,
+      status,
+      ok: status === check.sample.expectedStatus,
+      detail:
+        status === check.sample.expectedStatus
+          ? detail
+          : `${path.basename(path.dirname(check.sample.file))}/sample.json expects ${check.sample.expectedStatus}; got ${detail}`,
+    };
+  const reached = status !== 401 && status !== 403 && status < 500;
+  return {
+    check,
+    status,
+    ok: reached,
+    detail:
+      reached && status === 400
+        ? `passed the front end and the caller check; the handler answered 400 for lack of a sample.json (${detail})`
+        : detail,
+  };
 }
 
 function describe(stack: LocalStack, member: string): string {

@@ -1,11 +1,15 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { evaluate, type EvaluateOptions, type Evaluation, type GraphFunction } from "../engine";
-import { startFrontEnd, type FrontEnd } from "./front-end";
-import { FunctionProcess } from "./function-process";
+import { startDevLoop, type DevLoop } from "./dev-loop";
+import { EdgeCoverage } from "./edge-coverage";
+import { startFrontEnd, type FrontEnd, type SeenRequest } from "./front-end";
+import { FunctionProcess, type LogSource } from "./function-process";
 import { mintableMembers } from "./iam-members";
 import { freePort } from "./listen";
-import { startTokenService, type TokenService } from "./token-service";
+import type { RequestRecord } from "./request-log";
+import { createRunFolder } from "./run-folder";
+import { identityEmail, startTokenService, type TokenService } from "./token-service";
 
 /** How to run the local stack. */
 export interface LocalStackOptions extends EvaluateOptions {
@@ -13,10 +17,20 @@ export interface LocalStackOptions extends EvaluateOptions {
   readonly restartDelayMs?: number;
   /** Members to mint tokens for besides the functions' accounts and declared invokers (e.g. an outsider). */
   readonly extraIdentities?: readonly string[];
-  /** Where to write the stack's description; defaults to `<programDir>/.callgraph/local.json`; false: nowhere. */
+  /**
+   * Where to write the stack's description (a serving stack: `servingPaths(...).manifest`, under its lock);
+   * defaults to nowhere, so a run never overwrites the description of a stack that serves.
+   */
   readonly stateFile?: string | false;
-  /** Receives the functions' log lines; defaults to dropping them. */
-  readonly log?: (line: string) => void;
+  /** Receives the functions' log lines and where each came from; defaults to dropping them. */
+  readonly log?: (line: string, from: LogSource) => void;
+  /** Receives every request through a front end, once answered: the request log. */
+  readonly onRequest?: (record: RequestRecord) => void;
+  /**
+   * Rebuild a function's bundle when one of its source files changes and restart that function alone (the
+   * development loop of `npm start`); `debounceMs` (default 200) waits for an editor's burst of writes to end.
+   */
+  readonly watch?: boolean | { readonly debounceMs?: number };
   /** Extra environment variables per function name, on top of the deployment's (benchmarks, experiments). */
   readonly environmentOverrides?: Readonly<Record<string, Readonly<Record<string, string>>>>;
 }
@@ -31,8 +45,15 @@ export interface LocalFunction {
   readonly serviceAccount: string;
   /** Members granted an invoking role on it, from the registered IAM resources. */
   readonly invokers: readonly string[];
-  /** Its process, reachable directly (bypassing the front end) at `http://127.0.0.1:<process.port>/`. */
+  /**
+   * Its process, reachable directly (bypassing the front end) at `http://127.0.0.1:<process.port>/`; a new one
+   * after the development loop restarted it.
+   */
   readonly process: FunctionProcess;
+  /** The archive its process runs. */
+  readonly archivePath: string;
+  /** Times the development loop replaced its process with a rebuilt bundle. */
+  readonly reloads: number;
 }
 
 /** A running local stack. */
@@ -46,6 +67,20 @@ export interface LocalStack {
   readonly evaluation: Evaluation;
   /** The description written to the state file. */
   readonly description: LocalStackDescription;
+  /** Real calls across each edge of the effective graph so far (probes do not count). */
+  readonly coverage: EdgeCoverage;
+  /** The program's folder (holds Pulumi.yaml and index.ts). */
+  readonly programDir: string;
+  /** This run's own folder (unpacked bundles), removed by {@link stop}. */
+  readonly runDir: string;
+  /**
+   * Replaces a function's process with one running `archivePath`: the new process starts on a new port and takes
+   * over the front end once it accepts connections, so the function keeps answering; if it does not start, the
+   * old one keeps serving and this rejects.
+   */
+  reload(name: string, archivePath: string): Promise<void>;
+  /** The development loop, when started with `watch`. */
+  readonly devLoop?: DevLoop;
   stop(): Promise<void>;
 }
 
@@ -53,6 +88,8 @@ export interface LocalStack {
 export interface LocalStackDescription {
   /** The stack whose config the local stack runs (`invoke --local --stack` must name the same). */
   readonly stack: string;
+  /** The process that serves it: `invoke --local` tells a stack that is gone from one that does not answer. */
+  readonly pid: number;
   readonly functions: Record<string, { readonly url: string; readonly serviceAccount: string }>;
   readonly identities: Record<string, { readonly metadataHost: string }>;
   readonly jwks: string;
@@ -89,17 +126,61 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   ]);
 
   const tokens = await startTokenService(members);
-  const started: { frontEnds: FrontEnd[]; processes: FunctionProcess[] } = { frontEnds: [], processes: [] };
+  const run = createRunFolder(programDir, evaluation.stack);
+  const coverage = new EdgeCoverage(evaluation.graph.edges);
+  const callerOf = callerLabels(functions, members);
+  const ports = new Map<string, number>();
+  const processes = new Map<string, FunctionProcess>();
+  const archives = new Map<string, string>();
+  const reloads = new Map<string, number>();
+  const frontEnds: FrontEnd[] = [];
+  let devLoop: DevLoop | undefined;
   const stop = async () => {
-    await Promise.all(started.processes.map((p) => p.stop()));
-    await Promise.all(started.frontEnds.map((f) => f.stop()));
+    await devLoop?.close();
+    await Promise.all([...processes.values()].map((p) => p.stop()));
+    await Promise.all(frontEnds.map((f) => f.stop()));
     await tokens.stop();
+    run.remove();
   };
 
+  const report = (fn: string, seen: SeenRequest) => {
+    if (!options.onRequest) return void countEdge(fn, seen);
+    const calls = countEdge(fn, seen);
+    const exercised = coverage.report().filter((e) => e.calls > 0).length;
+    const total = evaluation.graph.edges.length;
+    const { email, ...rest } = seen;
+    options.onRequest({
+      ...rest,
+      function: fn,
+      ...(email === undefined ? {} : { caller: callerOf(email) }),
+      ...(calls === undefined ? {} : { edge: { calls, exercised, total } }),
+    });
+  };
+  const countEdge = (fn: string, seen: SeenRequest): number | undefined =>
+    seen.decision === "allowed" && !seen.probe && seen.email !== undefined
+      ? coverage.record(callerOf(seen.email), fn)
+      : undefined;
+
+  // Deployed URL -> local front end URL, set once the front ends listen (before any process starts).
+  let localUrls = new Map<string, string>();
+  const processFor = (fn: GraphFunction, archivePath: string, port: number, generation: number) =>
+    new FunctionProcess({
+      name: fn.name,
+      archivePath,
+      entryPoint: fn.entryPoint,
+      env: {
+        ...localEnvironment(fn, localUrls, tokens, evaluation),
+        ...options.environmentOverrides?.[fn.name],
+      },
+      port,
+      workDir: path.join(run.dir, generation === 0 ? fn.name : `${fn.name}.${generation}`),
+      restartDelayMs: options.restartDelayMs ?? 500,
+      log,
+    });
+
   try {
-    const ports = new Map<string, number>();
     for (const fn of functions) ports.set(fn.name, await freePort());
-    const frontEnds = new Map<string, FrontEnd>();
+    const urls = new Map<string, string>();
     for (const fn of functions) {
       const frontEnd = await startFrontEnd({
         name: fn.name,
@@ -107,62 +188,121 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         jwksUrl: tokens.jwksUrl,
         targetPort: () => ports.get(fn.name)!,
         timeoutMs: fn.timeoutSeconds * 1000,
+        onRequest: (seen) => report(fn.name, seen),
       });
-      frontEnds.set(fn.name, frontEnd);
-      started.frontEnds.push(frontEnd);
+      urls.set(fn.name, frontEnd.url);
+      frontEnds.push(frontEnd);
     }
-    const localUrls = new Map(functions.map((f) => [f.url, frontEnds.get(f.name)!.url]));
+    localUrls = new Map(functions.map((f) => [f.url, urls.get(f.name)!]));
 
-    const result: Record<string, LocalFunction> = {};
     await Promise.all(
       functions.map(async (fn) => {
-        const process = new FunctionProcess({
-          name: fn.name,
-          archivePath: fn.archivePath!,
-          entryPoint: fn.entryPoint,
-          env: {
-            ...localEnvironment(fn, localUrls, tokens, evaluation),
-            ...options.environmentOverrides?.[fn.name],
-          },
-          port: ports.get(fn.name)!,
-          workDir: path.join(programDir, ".callgraph", "local", evaluation.stack, fn.name),
-          restartDelayMs: options.restartDelayMs ?? 500,
-          log,
-        });
-        started.processes.push(process);
+        const process = processFor(fn, fn.archivePath!, ports.get(fn.name)!, 0);
+        processes.set(fn.name, process);
+        archives.set(fn.name, fn.archivePath!);
+        reloads.set(fn.name, 0);
         await process.start();
-        result[fn.name] = {
-          name: fn.name,
-          url: frontEnds.get(fn.name)!.url,
-          deployedUrl: fn.url,
-          serviceAccount: fn.serviceAccount,
-          invokers: grants(fn.name),
-          process,
-        };
       }),
     );
+
+    const result: Record<string, LocalFunction> = {};
+    for (const fn of functions)
+      result[fn.name] = {
+        name: fn.name,
+        url: urls.get(fn.name)!,
+        deployedUrl: fn.url,
+        serviceAccount: fn.serviceAccount,
+        invokers: grants(fn.name),
+        get process() {
+          return processes.get(fn.name)!;
+        },
+        get archivePath() {
+          return archives.get(fn.name)!;
+        },
+        get reloads() {
+          return reloads.get(fn.name)!;
+        },
+      };
+
+    const reload = async (name: string, archivePath: string) => {
+      const fn = functions.find((f) => f.name === name);
+      if (!fn) throw new Error(`the local stack has no function ${name}`);
+      const generation = reloads.get(name)! + 1;
+      const port = await freePort();
+      const next = processFor(fn, archivePath, port, generation);
+      try {
+        await next.start();
+      } catch (error) {
+        await next.stop();
+        throw error;
+      }
+      const previous = processes.get(name)!;
+      // From here on the front end forwards to the new process; requests already forwarded finish on the old one.
+      ports.set(name, port);
+      processes.set(name, next);
+      archives.set(name, archivePath);
+      reloads.set(name, generation);
+      await previous.stop();
+      fs.rmSync(previous.workDir, { recursive: true, force: true });
+    };
 
     const identities = Object.fromEntries(
       Object.entries(tokens.metadataHosts).map(([m, host]) => [m, { metadataHost: host }]),
     );
     const description: LocalStackDescription = {
       stack: evaluation.stack,
+      pid: process.pid,
       functions: Object.fromEntries(
         functions.map((f) => [f.name, { url: result[f.name].url, serviceAccount: f.serviceAccount }]),
       ),
       identities,
       jwks: tokens.jwksUrl,
     };
-    const stateFile = options.stateFile ?? path.join(programDir, ".callgraph", "local.json");
-    if (stateFile) {
-      fs.mkdirSync(path.dirname(stateFile), { recursive: true });
-      fs.writeFileSync(stateFile, `${JSON.stringify(description, null, 2)}\n`);
+    if (options.stateFile) {
+      fs.mkdirSync(path.dirname(options.stateFile), { recursive: true });
+      fs.writeFileSync(options.stateFile, `${JSON.stringify(description, null, 2)}\n`);
     }
-    return { functions: result, identities, jwksUrl: tokens.jwksUrl, tokens, evaluation, description, stop };
+    const stack: LocalStack = {
+      functions: result,
+      identities,
+      jwksUrl: tokens.jwksUrl,
+      tokens,
+      evaluation,
+      description,
+      coverage,
+      programDir,
+      runDir: run.dir,
+      reload,
+      get devLoop() {
+        return devLoop;
+      },
+      stop,
+    };
+    if (options.watch)
+      devLoop = startDevLoop(stack, {
+        evaluate: () => evaluate({ ...options, preview: false }),
+        debounceMs: typeof options.watch === "object" ? options.watch.debounceMs : undefined,
+        log: (line) => log(line, "lifecycle"),
+      });
+    return stack;
   } catch (error) {
     await stop();
     throw error;
   }
+}
+
+/**
+ * Who a verified token's email is, for the request log and edge coverage: the function whose account it is, else
+ * the member the local token service minted it for (a group's token carries the group's address), else the email.
+ */
+function callerLabels(
+  functions: readonly GraphFunction[],
+  members: readonly string[],
+): (email: string) => string {
+  const byEmail = new Map<string, string>();
+  for (const member of members) byEmail.set(identityEmail(member).toLowerCase(), member);
+  for (const fn of functions) byEmail.set(fn.serviceAccount.toLowerCase(), fn.name);
+  return (email) => byEmail.get(email.toLowerCase()) ?? email;
 }
 
 /**

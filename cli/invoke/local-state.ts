@@ -1,19 +1,21 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { LocalStackDescription } from "../../local";
+import { isAlive, servingPaths, type LocalStackDescription } from "../../local";
 import { UsageError } from "../errors";
 
 const START = "start it with npm start (or callgraph local)";
 
 /**
- * The running local stack's description (`.callgraph/local.json`, written by `callgraph local`), checked to be
- * of stack `stack`. A missing, unreadable or foreign file is a {@link UsageError} saying how to start the stack.
+ * The serving local stack's description (`.callgraph/local/<stack>.json`, written by `callgraph local` while it
+ * serves, removed when it stops), checked to be of stack `stack` and to belong to a process that still runs. A
+ * missing, unreadable or foreign file, or one left by a stack that is gone (killed, crashed), is a
+ * {@link UsageError} saying how to start the stack.
  */
 export function readLocalState(dir: string, stack: string): LocalStackDescription {
-  const file = path.join(dir, ".callgraph", "local.json");
+  const file = servingPaths(dir, stack).manifest;
   if (!fs.existsSync(file))
     throw new UsageError(
-      `invoke --local: no local stack is running (${file} does not exist). Start it with npm start`,
+      `invoke --local: no local stack serves stack ${stack} in ${dir} (${path.relative(dir, file)} does not exist). Start it with npm start${stack === "dev" ? "" : ` -- --stack ${stack}`}`,
     );
   let state: Partial<LocalStackDescription>;
   try {
@@ -25,10 +27,13 @@ export function readLocalState(dir: string, stack: string): LocalStackDescriptio
   }
   if (!isRecord(state.functions) || !isRecord(state.identities))
     throw new UsageError(`invoke --local: ${file} is not a local stack description. Re${START}`);
-  // Older files carry no stack name: they can only be checked by their answers.
   if (state.stack !== undefined && state.stack !== stack)
     throw new UsageError(
-      `invoke --local --stack ${stack}: the local stack runs stack ${state.stack}, not ${stack}. Pass --stack ${state.stack}, or stop it and start stack ${stack} with callgraph local --stack ${stack}`,
+      `invoke --local --stack ${stack}: ${file} describes stack ${state.stack}, not ${stack}. Re${START}`,
+    );
+  if (typeof state.pid === "number" && !isAlive(state.pid))
+    throw new UsageError(
+      `invoke --local: the local stack of stack ${stack} (process ${state.pid}) is gone: it stopped or crashed without removing ${path.relative(dir, file)}. Start it again with npm start`,
     );
   return state as LocalStackDescription;
 }

@@ -75,7 +75,7 @@ test("serves until Ctrl-C, then stops every function process and frees every por
   for (let i = 0; i < 300 && !out.text().includes("Serving until Ctrl-C"); i++)
     await new Promise((r) => setTimeout(r, 100));
   expect(out.text()).toContain("Serving until Ctrl-C");
-  const state = JSON.parse(fs.readFileSync(path.join(root, ".callgraph", "local.json"), "utf8")) as {
+  const state = JSON.parse(fs.readFileSync(path.join(root, ".callgraph", "local", "dev.json"), "utf8")) as {
     functions: Record<string, { url: string }>;
     identities: Record<string, { metadataHost: string }>;
   };
