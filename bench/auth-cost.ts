@@ -1,4 +1,4 @@
-import { callFunction, DEMO_REQUESTS, fetchIdTokenFrom, startLocalStack, type LocalStack } from "../local";
+import { callFunction, declaredSample, fetchIdTokenFrom, startLocalStack, type LocalStack } from "../local";
 import { interleave, runBounded, throughput, throughputRatio, type LoadResult } from "./load";
 import { percentile } from "./measure";
 
@@ -70,8 +70,12 @@ export async function measureAuthCost(
   const fn = path === "chain" ? "login" : "profiles";
   const caller = path === "chain" ? DEVELOPER : `serviceAccount:${secured.functions.login.serviceAccount}`;
   const token = await fetchIdTokenFrom(secured.identities[caller].metadataHost, secured.functions[fn].url);
+  // Both sides send the request of the function's own sample.json (alice's credentials, her profile).
+  const sample = declaredSample(secured.programDir, secured.evaluation.config, fn);
+  if (!sample)
+    throw new Error(`${fn} has no sample.json: the load sends each function the request of its sample`);
   const side = (stack: LocalStack, bearer: string | undefined) => async () => {
-    const answer = await callFunction(stack.functions[fn].url, DEMO_REQUESTS[fn], bearer);
+    const answer = await callFunction(stack.functions[fn].url, sample.request, bearer);
     const body = answer.body as { username?: unknown; profile?: { username?: unknown } } | null;
     const username = path === "chain" ? body?.profile?.username : body?.username;
     if (answer.status !== 200 || username !== "alice") {

@@ -12,7 +12,6 @@ export {
   type FunctionResponse,
 } from "./metadata-client";
 export {
-  DEMO_REQUESTS,
   planScenario,
   readSamples,
   runScenario,

@@ -34,16 +34,6 @@ export interface CheckResult {
 }
 
 /**
- * A request each of the example's handlers answers with 2xx, by entry point, for the benchmarks. The scenario uses
- * each function's own `sample.json` instead.
- */
-export const DEMO_REQUESTS: Readonly<Record<string, FunctionRequest>> = {
-  profiles: { method: "GET", query: { username: "alice" } },
-  search: { method: "GET", query: { q: "a" } },
-  login: { method: "POST", body: { username: "alice", password: "wonderland" } },
-};
-
-/**
  * The scenario, derived from the grants the program registered: every grant used (must get through), every other
  * function-to-function pair (403) and an anonymous call to every private function (401). Each function is called
  * with the request of its `sample.json` when it has one (an allowed call must then get the sample's status), else

@@ -6,6 +6,8 @@ import * as path from "node:path";
 import { EXIT, UsageError } from "../../cli/errors";
 import { main } from "../../cli/main";
 import { reportError } from "../../cli/report-error";
+import { BASE_CONFIG, FIXTURE_TARGET } from "../fixtures";
+import { tempProject, writeStackFile } from "../local/temp-project";
 
 const REPO_ROOT = path.resolve(__dirname, "../..");
 const BIN = path.join(REPO_ROOT, "bin", "callgraph.js");
@@ -23,22 +25,23 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
+/** The base fixture's caller: the function the local.json of `stale` names. */
+const FN = "alpha";
+const ACCOUNT = `fn-${FN}@${FIXTURE_TARGET["gcp:project"]}.iam.gserviceaccount.com`;
+
 /**
- * A program folder with a Pulumi.yaml, a dev stack file (broken YAML in `broken`), and a local.json of a local
- * stack that is no longer running.
+ * Program folders outside the repository, so no case depends on the root's stack files or functions: `stale`, a
+ * temporary project (this repository's program) whose dev stack is the base fixture and whose local.json is that
+ * of a local stack no longer running, and `broken`, a Pulumi.yaml and a dev stack file of broken YAML.
  */
 async function fixtures(): Promise<{ stale: string; broken: string }> {
-  const base = fs.mkdtempSync(path.join(os.tmpdir(), "callgraph-bad-args-"));
-  const stale = path.join(base, "stale");
-  const broken = path.join(base, "broken");
-  for (const dir of [stale, broken]) {
-    fs.mkdirSync(dir);
-    fs.copyFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
-  }
-  fs.copyFileSync(path.join(REPO_ROOT, "Pulumi.dev.yaml"), path.join(stale, "Pulumi.dev.yaml"));
+  const stale = tempProject("bad-args");
+  writeStackFile(stale, "dev", BASE_CONFIG);
+  const broken = fs.mkdtempSync(path.join(os.tmpdir(), "callgraph-bad-args-broken-"));
+  fs.copyFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), path.join(broken, "Pulumi.yaml"));
   fs.writeFileSync(
     path.join(broken, "Pulumi.dev.yaml"),
-    "config:\n  gcp:project: p\n  callgraph:functions:\n    login: {calls: [profiles\n    profiles: {}\n",
+    "config:\n  gcp:project: p\n  callgraph:functions:\n    alpha: {calls: [beta\n    beta: {}\n",
   );
   const port = await closedPort();
   fs.mkdirSync(path.join(stale, ".callgraph", "local"), { recursive: true });
@@ -48,14 +51,9 @@ async function fixtures(): Promise<{ stale: string; broken: string }> {
       stack: "dev",
       // A process that runs (this one) but serves nothing on the ports below: a stack that does not answer.
       pid: process.pid,
-      functions: {
-        login: {
-          url: `http://127.0.0.1:${port}/login`,
-          serviceAccount: "fn-login@p.iam.gserviceaccount.com",
-        },
-      },
+      functions: { [FN]: { url: `http://127.0.0.1:${port}/${FN}`, serviceAccount: ACCOUNT } },
       identities: {
-        "serviceAccount:fn-login@p.iam.gserviceaccount.com": { metadataHost: `127.0.0.1:${port}` },
+        [`serviceAccount:${ACCOUNT}`]: { metadataHost: `127.0.0.1:${port}` },
         "group:developers@example.com": { metadataHost: `127.0.0.1:${port}` },
       },
       jwks: `http://127.0.0.1:${port}/oauth2/v3/certs`,
@@ -68,7 +66,9 @@ let dirs: { stale: string; broken: string };
 beforeAll(async () => {
   dirs = await fixtures();
 });
-afterAll(() => fs.rmSync(path.dirname(dirs.stale), { recursive: true, force: true }));
+afterAll(() => {
+  for (const dir of [dirs.stale, dirs.broken]) fs.rmSync(dir, { recursive: true, force: true });
+});
 
 /** Runs `callgraph ARGS` in this process, as bin/callgraph.js does; stdout is swallowed. */
 async function inProcess(args: readonly string[]): Promise<{ code: number; stderr: string }> {
@@ -103,13 +103,13 @@ const CASES: ReadonlyArray<readonly [string, readonly string[], number, RegExp]>
   ],
   [
     "an unknown option of invoke",
-    ["invoke", "login", "--bogus"],
+    ["invoke", FN, "--bogus"],
     EXIT.usage,
     /^callgraph: invoke: unknown option '--bogus'/,
   ],
   ["a missing argument", ["invoke"], EXIT.usage, /^callgraph: invoke: missing required argument 'function'/],
-  ["a missing option value", ["invoke", "login", "--as"], EXIT.usage, /option '--as <who>' argument missing/],
-  ["too many arguments", ["invoke", "login", "search"], EXIT.usage, /too many arguments/],
+  ["a missing option value", ["invoke", FN, "--as"], EXIT.usage, /option '--as <who>' argument missing/],
+  ["too many arguments", ["invoke", FN, "search"], EXIT.usage, /too many arguments/],
   [
     "a missing required option",
     ["diff"],
@@ -155,19 +155,19 @@ const CASES: ReadonlyArray<readonly [string, readonly string[], number, RegExp]>
   ],
   [
     "--stack naming no stack file",
-    ["check", "--stack", "prod", "--dir", REPO_ROOT],
+    ["check", "--stack", "prod", "--dir", "STALE"],
     EXIT.usage,
     /^callgraph: --stack prod: .*Pulumi\.prod\.yaml does not exist \(stacks there: dev\)\. Pass --stack dev/,
   ],
   [
     "--stack nosuch with --local (ignored before)",
-    ["invoke", "login", "--local", "--stack", "nosuch", "--dir", "STALE"],
+    ["invoke", FN, "--local", "--stack", "nosuch", "--dir", "STALE"],
     EXIT.usage,
     /Pulumi\.nosuch\.yaml does not exist/,
   ],
   [
     "--stack that is no stack name",
-    ["graph", "--stack", "prod;rm", "--dir", REPO_ROOT],
+    ["graph", "--stack", "prod;rm", "--dir", "STALE"],
     EXIT.usage,
     /^callgraph: --stack "prod;rm": not a stack name\. /,
   ],
@@ -182,7 +182,7 @@ const CASES: ReadonlyArray<readonly [string, readonly string[], number, RegExp]>
     "invoke constructor --local",
     ["invoke", "constructor", "--local", "--dir", "STALE"],
     EXIT.usage,
-    /^callgraph: invoke constructor: the local stack has no function "constructor" \(functions: login\)\. /,
+    /^callgraph: invoke constructor: the local stack has no function "constructor" \(functions: alpha\)\. /,
   ],
   [
     "invoke __proto__ --local",
@@ -198,67 +198,67 @@ const CASES: ReadonlyArray<readonly [string, readonly string[], number, RegExp]>
   ],
   [
     "--as hasOwnProperty --local",
-    ["invoke", "login", "--local", "--as", "hasOwnProperty", "--dir", "STALE"],
+    ["invoke", FN, "--local", "--as", "hasOwnProperty", "--dir", "STALE"],
     EXIT.usage,
     /--as hasOwnProperty: not a function of this stack/,
   ],
   [
     "--as an identity the local stack lacks",
-    ["invoke", "login", "--local", "--as", "user:x@example.com", "--dir", "STALE"],
+    ["invoke", FN, "--local", "--as", "user:x@example.com", "--dir", "STALE"],
     EXIT.usage,
     /has no identity user:x@example\.com/,
   ],
   [
     "a stale local.json, no --as",
-    ["invoke", "login", "--local", "--dir", "STALE"],
+    ["invoke", FN, "--local", "--dir", "STALE"],
     EXIT.usage,
-    /no answer from http:\/\/127\.0\.0\.1:\d+\/login \(ECONNREFUSED\): the local stack is not running any more\. Start it with npm start$/,
+    /no answer from http:\/\/127\.0\.0\.1:\d+\/alpha \(ECONNREFUSED\): the local stack is not running any more\. Start it with npm start$/,
   ],
   [
     "a stale local.json, with --as",
-    ["invoke", "login", "--local", "--as", "group:developers@example.com", "--dir", "STALE"],
+    ["invoke", FN, "--local", "--as", "group:developers@example.com", "--dir", "STALE"],
     EXIT.usage,
     /could not get a token for group:developers@example\.com .*\(ECONNREFUSED\): the local stack is not running any more/,
   ],
   [
     "no local.json",
-    ["invoke", "login", "--local", "--dir", "BROKEN"],
+    ["invoke", FN, "--local", "--dir", "BROKEN"],
     EXIT.usage,
     /no local stack serves stack dev in .* \(\.callgraph\/local\/dev\.json does not exist\)\. Start it with npm start$/,
   ],
   [
     "-X an invalid method",
-    ["invoke", "login", "-X", "TRACE", "--local", "--dir", "STALE"],
+    ["invoke", FN, "-X", "TRACE", "--local", "--dir", "STALE"],
     EXIT.usage,
     /-X "TRACE" is not an HTTP method a function serves\. Use one of GET, HEAD/,
   ],
   [
     "-X GET with --data",
-    ["invoke", "login", "-X", "get", "--data", "{}", "--local"],
+    ["invoke", FN, "-X", "get", "--data", "{}", "--local", "--dir", "STALE"],
     EXIT.usage,
     /a GET request has no body, so --data cannot be sent\. /,
   ],
   [
     "-X HEAD with --data",
-    ["invoke", "login", "-X", "HEAD", "-d", "{}", "--local"],
+    ["invoke", FN, "-X", "HEAD", "-d", "{}", "--local", "--dir", "STALE"],
     EXIT.usage,
     /a HEAD request has no body/,
   ],
   [
     "--data that is not JSON",
-    ["invoke", "login", "--data", "{user: a}", "--local"],
+    ["invoke", FN, "--data", "{user: a}", "--local", "--dir", "STALE"],
     EXIT.usage,
     /--data is not JSON \(.*\)\. Quote it for the shell/,
   ],
   [
     "--path not starting with / or ?",
-    ["invoke", "login", "--path", "@evil.example.com", "--local"],
+    ["invoke", FN, "--path", "@evil.example.com", "--local", "--dir", "STALE"],
     EXIT.usage,
     /--path "@evil\.example\.com" must start with "\/" or "\?"/,
   ],
   [
     "--policy-config naming no file",
-    ["check", "--dir", REPO_ROOT, "--policy-config", "/no/such.json"],
+    ["check", "--dir", "STALE", "--policy-config", "/no/such.json"],
     EXIT.usage,
     /^callgraph: check: --policy-config \/no\/such\.json: ENOENT/,
   ],
@@ -351,9 +351,9 @@ describe("bin/callgraph.js: real process exit codes", () => {
       spawnCli(["--version"]),
       spawnCli(["check", "--formt", "json"]),
       spawnCli(["graph", "--dir", dirs.broken]),
-      spawnCli(["invoke", "login", "--local", "--dir", dirs.stale]),
+      spawnCli(["invoke", FN, "--local", "--dir", dirs.stale]),
       // No Application Default Credentials anywhere: no key file, no gcloud login, not on GCE.
-      spawnCli(["invoke", "login"], {
+      spawnCli(["invoke", FN, "--dir", dirs.stale], {
         HOME: home,
         CLOUDSDK_CONFIG: home,
         GOOGLE_APPLICATION_CREDENTIALS: "",
@@ -375,7 +375,7 @@ describe("bin/callgraph.js: real process exit codes", () => {
     expect(broken.stderr).toContain("Pulumi.dev.yaml:5:5:");
     expect(stale.stderr).toContain("the local stack is not running any more");
     expect(adc.stderr).toMatch(
-      /^callgraph: invoke login: no Application Default Credentials \(.*\)\. Log in with gcloud auth application-default login, or pass --local/,
+      /^callgraph: invoke alpha: no Application Default Credentials \(.*\)\. Log in with gcloud auth application-default login, or pass --local/,
     );
   }, 60_000);
 });

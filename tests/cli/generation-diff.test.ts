@@ -12,15 +12,15 @@ const config = (betaGeneration: 1 | 2) => ({
     beta: { ...BASE_TOPOLOGY.beta, generation: betaGeneration, invokers: ["user:auditor@example.com"] },
   },
 });
-const evaluate = (options: { config: ReturnType<typeof config>; preview?: boolean }) =>
+const evaluateAt = (options: { config: ReturnType<typeof config>; preview?: boolean }) =>
   evaluateFixture(options);
 
 // Issue 7: moving one function to 2nd gen is a generation change with its grants carried over, not a removed
 // function and an unrelated new one (the invoker role differs per generation, the grant is the same).
 describe.each([false, true])("beta moves from gen1 to gen2 (preview: %s)", (preview) => {
   test("one generation change, no grant added or removed", async () => {
-    const base = await evaluate({ config: config(1), preview });
-    const head = await evaluate({ config: config(2), preview });
+    const base = await evaluateAt({ config: config(1), preview });
+    const head = await evaluateAt({ config: config(2), preview });
     const diff = computeDiff(base.graph, head.graph);
     expect(diff.changes.map((c) => [c.kind, c.subject, c.risk])).toEqual([
       ["generation-changed", "beta", "medium"],
@@ -36,16 +36,16 @@ describe.each([false, true])("beta moves from gen1 to gen2 (preview: %s)", (prev
   });
 
   test("and back again", async () => {
-    const base = await evaluate({ config: config(2), preview });
-    const head = await evaluate({ config: config(1), preview });
+    const base = await evaluateAt({ config: config(2), preview });
+    const head = await evaluateAt({ config: config(1), preview });
     expect(computeDiff(base.graph, head.graph).changes.map((c) => c.kind)).toEqual(["generation-changed"]);
   });
 });
 
 test("the PR comment names the generation change and says the grants carry over", async () => {
   const diff = computeDiff(
-    (await evaluate({ config: config(1) })).graph,
-    (await evaluate({ config: config(2) })).graph,
+    (await evaluateAt({ config: config(1) })).graph,
+    (await evaluateAt({ config: config(2) })).graph,
   );
   const markdown = renderDiffMarkdown(diff, {
     base: { ref: "main", commit: "0123456789abcdef" },

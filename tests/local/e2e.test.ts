@@ -1,30 +1,63 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { callFunction, DEMO_REQUESTS, fetchIdTokenFrom, startLocalStack, type LocalStack } from "../../local";
+import {
+  callFunction,
+  fetchIdTokenFrom,
+  startLocalStack,
+  type FunctionRequest,
+  type LocalStack,
+} from "../../local";
+import { BASE_CONFIG, BASE_TOPOLOGY, FIXTURE_STACK, LARGE_CONFIG, type FixtureCode } from "../fixtures";
 import { attackTokens } from "./attacks";
 
-const OUTSIDER = "user:outsider@example.com";
+/** An identity no fixture topology grants anything, in a domain none of them names. */
+const OUTSIDER = "user:outsider@example.net";
+const DEVELOPERS = "group:developers@example.com";
 
-/** Calls `fn` through its front end as `member` (undefined: no token) with its demo request. */
-async function callAs(stack: LocalStack, member: string | undefined, fn: string) {
+/**
+ * A request each fixture function (tests/fixtures/functions) answers with 200 once its caller is let in, by entry
+ * point: gamma refuses a call without a note with 400, the others take a plain GET (and call their callees).
+ */
+const REQUESTS: Readonly<Record<FixtureCode, FunctionRequest>> = {
+  alpha: { method: "GET" },
+  beta: { method: "GET", query: { from: "e2e" } },
+  gamma: { method: "GET", query: { note: "hi" } },
+  relay: { method: "GET" },
+};
+
+function requestFor(stack: LocalStack, fn: string): FunctionRequest {
   const entry = stack.evaluation.graph.functions.find((f) => f.name === fn)!.entryPoint;
+  return REQUESTS[entry as FixtureCode];
+}
+
+/** Calls `fn` through its front end as `member` (undefined: no token) with the request its code answers. */
+async function callAs(stack: LocalStack, member: string | undefined, fn: string) {
   const token = member
     ? await fetchIdTokenFrom(stack.identities[member].metadataHost, stack.functions[fn].url)
     : undefined;
-  return callFunction(stack.functions[fn].url, DEMO_REQUESTS[entry] ?? {}, token);
+  return callFunction(stack.functions[fn].url, requestFor(stack, fn), token);
 }
 
-type Declaration = Record<string, { calls?: string[]; invokers?: string[] }>;
+type Declaration = Record<string, { calls?: readonly string[]; invokers?: readonly string[] }>;
 
-/** Whether the declaration (read here independently of the program) lets `member` invoke `fn`. */
+const declarationOf = (stack: LocalStack) => stack.evaluation.config["callgraph:functions"] as Declaration;
+
+/**
+ * Whether the declaration (read here independently of the program) lets `member` invoke `fn`: named, public, in a
+ * declared `domain:` (a principal's domain is that of its address,
+ * https://cloud.google.com/iam/docs/principals-overview#google-workspace-domain), or a declared caller's account.
+ */
 function declaredInvoker(stack: LocalStack, member: string, fn: string): boolean {
-  const decl = stack.evaluation.config["callgraph:functions"] as Declaration;
+  const decl = declarationOf(stack);
   const invokers = decl[fn].invokers ?? [];
+  const value = member.slice(member.indexOf(":") + 1);
+  const domain = member.startsWith("domain:") ? value : value.slice(value.lastIndexOf("@") + 1);
   const caller = Object.values(stack.functions).find((f) => `serviceAccount:${f.serviceAccount}` === member);
   return (
     invokers.includes(member) ||
     invokers.includes("allUsers") ||
+    invokers.includes(`domain:${domain}`) ||
     (caller !== undefined && (decl[caller.name].calls ?? []).includes(fn))
   );
 }
@@ -49,63 +82,64 @@ function tempState(): string {
   return path.join(fs.mkdtempSync(path.join(os.tmpdir(), "callgraph-local-")), "local.json");
 }
 
-describe("the default stack on loopback", () => {
+describe("the base fixture stack on loopback", () => {
   let stack: LocalStack;
   const stateFile = tempState();
+  const account = (fn: string) => `serviceAccount:fn-${fn}@callgraph-dev.iam.gserviceaccount.com`;
   beforeAll(async () => {
-    stack = await startLocalStack({ stateFile, extraIdentities: [OUTSIDER], restartDelayMs: 2000 });
+    stack = await startLocalStack({
+      stack: FIXTURE_STACK,
+      config: BASE_CONFIG,
+      stateFile,
+      extraIdentities: [OUTSIDER],
+      restartDelayMs: 2000,
+    });
   }, 60_000);
   afterAll(async () => stack?.stop());
 
   test("writes local.json with functions, identities and the JWKS", () => {
     const state = JSON.parse(fs.readFileSync(stateFile, "utf8"));
-    expect(Object.keys(state.functions).sort()).toEqual(["login", "profiles", "search"]);
-    expect(state.functions.login.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/login$/);
-    expect(state.functions.login.serviceAccount).toBe("fn-login@callgraph-dev.iam.gserviceaccount.com");
+    expect(Object.keys(state.functions).sort()).toEqual(Object.keys(BASE_TOPOLOGY).sort());
+    expect(state.functions.alpha.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/alpha$/);
+    expect(state.functions.alpha.serviceAccount).toBe("fn-alpha@callgraph-dev.iam.gserviceaccount.com");
     expect(Object.keys(state.identities).sort()).toEqual([
-      "group:developers@example.com",
-      "serviceAccount:fn-login@callgraph-dev.iam.gserviceaccount.com",
-      "serviceAccount:fn-profiles@callgraph-dev.iam.gserviceaccount.com",
-      "serviceAccount:fn-search@callgraph-dev.iam.gserviceaccount.com",
+      DEVELOPERS,
+      account("alpha"),
+      account("beta"),
+      account("gamma"),
       OUTSIDER,
     ]);
     expect(state.jwks).toMatch(/^http:\/\/127\.0\.0\.1:\d+\//);
   });
 
-  test("a developer logs in through login, which fetches the profile from profiles with its own token", async () => {
-    const before = stack.tokens.tokenRequests();
-    const { status, body } = await callAs(stack, "group:developers@example.com", "login");
+  test("a developer calls alpha, which asks beta with its own token, fetched once and then cached", async () => {
+    const { status, body } = await callAs(stack, DEVELOPERS, "alpha");
     expect(status).toBe(200);
-    expect(body).toMatchObject({ username: "alice", profile: { username: "alice" } });
-    const after = stack.tokens.tokenRequests();
-    // login's own identity asked its metadata server for a token for profiles (once, then cached).
-    expect(after["serviceAccount:fn-login@callgraph-dev.iam.gserviceaccount.com"]).toBeGreaterThanOrEqual(
-      before["serviceAccount:fn-login@callgraph-dev.iam.gserviceaccount.com"],
-    );
-    for (let i = 0; i < 5; i++)
-      expect((await callAs(stack, "group:developers@example.com", "login")).status).toBe(200);
-    expect(
-      stack.tokens.tokenRequests()["serviceAccount:fn-login@callgraph-dev.iam.gserviceaccount.com"],
-    ).toBe(1);
+    // beta saw alpha's own identity, not the developer's: alpha's token came from alpha's metadata server.
+    expect(body).toEqual({
+      function: "alpha",
+      caller: "developers@example.com",
+      beta: { function: "beta", caller: "fn-alpha@callgraph-dev.iam.gserviceaccount.com", from: "alpha" },
+    });
+    for (let i = 0; i < 5; i++) expect((await callAs(stack, DEVELOPERS, "alpha")).status).toBe(200);
+    expect(stack.tokens.tokenRequests()[account("alpha")]).toBe(1);
   });
 
   test("every declared edge and invoker gets 2xx, every other pair 403", async () => {
     await expectExactlyTheGrants(stack);
   });
 
-  test.each(["login", "profiles", "search"])(
+  test.each(Object.keys(BASE_TOPOLOGY))(
     "the attack set gets 401 from %s's front end and from its own code",
     async (fn) => {
-      const member = "group:developers@example.com";
       const target = stack.functions[fn];
-      const entry = stack.evaluation.graph.functions.find((f) => f.name === fn)!.entryPoint;
-      const tokens = await attackTokens(stack, member, target.url);
+      const tokens = await attackTokens(stack, DEVELOPERS, target.url);
       const direct = `http://127.0.0.1:${target.process.port}`;
       const frontEnd: Record<string, number> = {};
       const code: Record<string, number> = {};
       for (const [attack, token] of Object.entries(tokens)) {
-        frontEnd[attack] = (await callFunction(target.url, DEMO_REQUESTS[entry], token)).status;
-        code[attack] = (await callFunction(direct, DEMO_REQUESTS[entry], token)).status;
+        frontEnd[attack] = (await callFunction(target.url, requestFor(stack, fn), token)).status;
+        code[attack] = (await callFunction(direct, requestFor(stack, fn), token)).status;
       }
       const all401 = Object.fromEntries(Object.keys(tokens).map((k) => [k, 401]));
       expect(frontEnd).toEqual(all401);
@@ -114,34 +148,32 @@ describe("the default stack on loopback", () => {
   );
 
   test("a function's own verification refuses an undeclared service account even without the front end", async () => {
-    const search = stack.functions.search;
-    const token = await stack.tokens.mint(
-      "serviceAccount:fn-login@callgraph-dev.iam.gserviceaccount.com",
-      search.url,
-    );
+    // alpha calls beta only: its account is no caller of gamma.
+    const gamma = stack.functions.gamma;
+    const token = await stack.tokens.mint(account("alpha"), gamma.url);
     const { status } = await callFunction(
-      `http://127.0.0.1:${search.process.port}`,
-      DEMO_REQUESTS.search,
+      `http://127.0.0.1:${gamma.process.port}`,
+      requestFor(stack, "gamma"),
       token,
     );
     expect(status).toBe(403);
   });
 
-  test("profiles crashing gives login a clear 503 naming profiles, then the restarted process serves again", async () => {
-    const profiles = stack.functions.profiles.process;
-    const restarts = profiles.restartCount;
-    profiles.crash();
+  test("beta crashing gives alpha a clear 503 naming beta, then the restarted process serves again", async () => {
+    const beta = stack.functions.beta.process;
+    const restarts = beta.restartCount;
+    beta.crash();
     const started = Date.now();
-    const { status, body } = await callAs(stack, "group:developers@example.com", "login");
+    const { status, body } = await callAs(stack, DEVELOPERS, "alpha");
     expect(Date.now() - started).toBeLessThan(15_000);
     expect(status).toBe(503);
-    expect(JSON.stringify(body)).toContain("profiles");
-    for (let i = 0; i < 100 && profiles.restartCount === restarts; i++)
+    expect(JSON.stringify(body)).toContain("beta");
+    for (let i = 0; i < 100 && beta.restartCount === restarts; i++)
       await new Promise((r) => setTimeout(r, 100));
-    expect(profiles.restartCount).toBe(restarts + 1);
+    expect(beta.restartCount).toBe(restarts + 1);
     let again = 0;
     for (let i = 0; i < 50 && again !== 200; i++) {
-      again = (await callAs(stack, "group:developers@example.com", "login")).status;
+      again = (await callAs(stack, DEVELOPERS, "alpha")).status;
       if (again !== 200) await new Promise((r) => setTimeout(r, 100));
     }
     expect(again).toBe(200);
@@ -149,28 +181,21 @@ describe("the default stack on loopback", () => {
 });
 
 describe("a larger topology with a cycle, a diamond and a public function", () => {
-  const code = { source: "functions/profiles", entryPoint: "profiles" };
-  const config = {
-    "gcp:project": "callgraph-e2e",
-    "gcp:region": "europe-west1",
-    "callgraph:functions": {
-      ping: { calls: ["pong"], ...code },
-      pong: { calls: ["ping", "sink"], ...code },
-      fork: { calls: ["left", "right"], invokers: ["group:developers@example.com"], ...code },
-      left: { calls: ["sink"], ...code },
-      right: { calls: ["sink"], ...code },
-      sink: { invokers: ["user:auditor@example.com"], ...code },
-      status: { invokers: ["allUsers"], ...code },
-    },
-  };
   let stack: LocalStack;
   beforeAll(async () => {
-    stack = await startLocalStack({
-      config,
-      stack: "e2e",
-      stateFile: tempState(),
-      extraIdentities: [OUTSIDER],
-    });
+    // The relays' callees come from their environment, so the call-site checker warns of each relay's dynamic
+    // site; those warnings are tests/program/callsites.test.ts's business, not this test's output.
+    const warn = jest.spyOn(console, "warn").mockImplementation(() => undefined);
+    try {
+      stack = await startLocalStack({
+        config: LARGE_CONFIG,
+        stack: FIXTURE_STACK,
+        stateFile: tempState(),
+        extraIdentities: [OUTSIDER],
+      });
+    } finally {
+      warn.mockRestore();
+    }
   }, 60_000);
   afterAll(async () => stack?.stop());
 
@@ -179,42 +204,44 @@ describe("a larger topology with a cycle, a diamond and a public function", () =
   });
 
   test("the public function needs no token; private ones refuse anonymous calls", async () => {
+    const decl = declarationOf(stack);
+    const open = Object.keys(decl).filter((fn) => decl[fn].invokers?.includes("allUsers"));
+    expect(open).toHaveLength(1);
     for (const fn of Object.keys(stack.functions)) {
-      expect([fn, (await callAs(stack, undefined, fn)).status]).toEqual([fn, fn === "status" ? 200 : 401]);
+      expect([fn, (await callAs(stack, undefined, fn)).status]).toEqual([fn, open.includes(fn) ? 200 : 401]);
     }
   });
 });
 
-describe("mixed generations: gen1 login calling gen2 profiles, gen2 search calling it too", () => {
+describe("mixed generations: gen1 alpha calling gen2 beta, gen2 gamma calling it too", () => {
   const config = {
     "gcp:project": "callgraph-mixed",
     "gcp:region": "us-central1",
     "callgraph:generation": 2,
-    "callgraph:functions": {
-      login: { calls: ["profiles"], invokers: ["group:developers@example.com"], generation: 1 },
-      profiles: {},
-      search: { calls: ["profiles"], invokers: ["group:developers@example.com"] },
-    },
+    "callgraph:functions": { ...BASE_TOPOLOGY, alpha: { ...BASE_TOPOLOGY.alpha, generation: 1 } },
   };
   let stack: LocalStack;
   beforeAll(async () => {
     stack = await startLocalStack({
       config,
-      stack: "mixed",
+      stack: FIXTURE_STACK,
       stateFile: tempState(),
       extraIdentities: [OUTSIDER],
     });
   }, 60_000);
   afterAll(async () => stack?.stop());
 
-  test("the developer's login reaches the gen2 profiles with login's own token", async () => {
+  test("the developer's alpha reaches the gen2 beta with alpha's own token", async () => {
     expect(stack.evaluation.graph.functions.map((f) => [f.name, f.generation])).toEqual([
-      ["login", 1],
-      ["profiles", 2],
-      ["search", 2],
+      ["alpha", 1],
+      ["beta", 2],
+      ["gamma", 2],
     ]);
-    const { status, body } = await callAs(stack, "group:developers@example.com", "login");
-    expect([status, (body as { profile?: { username?: string } }).profile?.username]).toEqual([200, "alice"]);
+    const { status, body } = await callAs(stack, DEVELOPERS, "alpha");
+    expect([status, (body as { beta?: { caller?: string } }).beta?.caller]).toEqual([
+      200,
+      "fn-alpha@callgraph-mixed.iam.gserviceaccount.com",
+    ]);
   });
 
   test("every declared edge and invoker gets 2xx, every other pair 403", async () => {
@@ -222,14 +249,14 @@ describe("mixed generations: gen1 login calling gen2 profiles, gen2 search calli
   });
 
   test("a gen2 process refuses a stripped-signature token here, where no platform verified it", async () => {
-    const profiles = stack.functions.profiles;
+    const beta = stack.functions.beta;
     const tokens = await attackTokens(
       stack,
-      "serviceAccount:fn-login@callgraph-mixed.iam.gserviceaccount.com",
-      profiles.url,
+      "serviceAccount:fn-alpha@callgraph-mixed.iam.gserviceaccount.com",
+      beta.url,
     );
-    const direct = `http://127.0.0.1:${profiles.process.port}`;
-    expect((await callFunction(direct, DEMO_REQUESTS.profiles, tokens["signature removed"])).status).toBe(
+    const direct = `http://127.0.0.1:${beta.process.port}`;
+    expect((await callFunction(direct, requestFor(stack, "beta"), tokens["signature removed"])).status).toBe(
       401,
     );
   });

@@ -3,10 +3,14 @@ import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import fc from "fast-check";
-import { callFunction, DEMO_REQUESTS, fetchIdTokenFrom, startLocalStack, type LocalStack } from "../../local";
+import { callFunction, fetchIdTokenFrom, startLocalStack, type LocalStack } from "../../local";
+import { BASE_CONFIG, FIXTURE_STACK } from "../fixtures";
 import { sendRaw, type RawAnswer } from "./raw-http";
 
 const DEVELOPERS = "group:developers@example.com";
+/** The base fixture's caller (tests/fixtures/functions/alpha): a GET makes it ask beta with its own identity. */
+const CALLER = "alpha";
+const GET = { method: "GET" } as const;
 
 type PortKind = "front end" | "metadata server" | "JWKS" | "function process";
 
@@ -18,17 +22,18 @@ interface Port {
 }
 
 function portsOf(stack: LocalStack): Port[] {
-  const login = stack.functions.login;
+  const caller = stack.functions[CALLER];
   const member = Object.keys(stack.identities)[0];
+  const front = new URL(caller.url);
   return [
-    { kind: "front end", port: Number(new URL(login.url).port), path: "/login" },
+    { kind: "front end", port: Number(front.port), path: front.pathname },
     {
       kind: "metadata server",
       port: Number(stack.identities[member].metadataHost.split(":")[1]),
       path: "/computeMetadata/v1/instance/service-accounts/default/identity",
     },
     { kind: "JWKS", port: Number(new URL(stack.jwksUrl).port), path: "/oauth2/v3/certs" },
-    { kind: "function process", port: login.process.port, path: "/" },
+    { kind: "function process", port: caller.process.port, path: "/" },
   ];
 }
 
@@ -42,12 +47,13 @@ function refused(port: number): Promise<boolean> {
   });
 }
 
-/** The declared call that must still work after every attack: a developer logs in, login calls profiles. */
+/** The declared call that must still work after every attack: a developer calls alpha, alpha calls beta. */
 async function expectStillServes(stack: LocalStack): Promise<void> {
-  const token = await fetchIdTokenFrom(stack.identities[DEVELOPERS].metadataHost, stack.functions.login.url);
-  const { status, body } = await callFunction(stack.functions.login.url, DEMO_REQUESTS.login, token);
+  const { url } = stack.functions[CALLER];
+  const token = await fetchIdTokenFrom(stack.identities[DEVELOPERS].metadataHost, url);
+  const { status, body } = await callFunction(url, GET, token);
   expect(status).toBe(200);
-  expect(body).toMatchObject({ profile: { username: "alice" } });
+  expect(body).toMatchObject({ function: CALLER, beta: { function: "beta", from: CALLER } });
 }
 
 const CRLF = "\r\n";
@@ -181,7 +187,12 @@ describe("hostile requests to every port of a running stack", () => {
   let ports: Port[];
   beforeAll(async () => {
     const stateFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "callgraph-hostile-")), "local.json");
-    stack = await startLocalStack({ stateFile, restartDelayMs: 200 });
+    stack = await startLocalStack({
+      stack: FIXTURE_STACK,
+      config: BASE_CONFIG,
+      stateFile,
+      restartDelayMs: 200,
+    });
     ports = portsOf(stack);
   }, 60_000);
   afterAll(async () => stack?.stop());
@@ -208,19 +219,19 @@ describe("hostile requests to every port of a running stack", () => {
   }, 30_000);
 
   test("a front end whose function is down answers 503, and serves again once it is restarted", async () => {
-    const login = stack.functions.login;
-    const token = await fetchIdTokenFrom(stack.identities[DEVELOPERS].metadataHost, login.url);
-    login.process.crash();
-    for (let i = 0; i < 100 && !(await refused(login.process.port)); i++) await sleep(20);
-    const down = await callFunction(login.url, DEMO_REQUESTS.login, token);
+    const caller = stack.functions[CALLER];
+    const token = await fetchIdTokenFrom(stack.identities[DEVELOPERS].metadataHost, caller.url);
+    caller.process.crash();
+    for (let i = 0; i < 100 && !(await refused(caller.process.port)); i++) await sleep(20);
+    const down = await callFunction(caller.url, GET, token);
     expect(down).toMatchObject({
       status: 503,
-      body: { error: expect.stringMatching(/^function login is not running/) },
+      body: { error: expect.stringMatching(new RegExp(`^function ${CALLER} is not running`)) },
     });
     // The local stack restarts a crashed function, as the platform starts a new instance.
     let status = 0;
     for (let i = 0; i < 100 && status !== 200; i++, await sleep(100))
-      status = (await callFunction(login.url, DEMO_REQUESTS.login, token)).status;
+      status = (await callFunction(caller.url, GET, token)).status;
     await expectStillServes(stack);
   }, 20_000);
 
@@ -235,7 +246,7 @@ describe("hostile requests to every port of a running stack", () => {
       ),
       target: fc.oneof(
         fc.constantFrom(
-          "/login",
+          `/${CALLER}`,
           "/computeMetadata/v1/instance/service-accounts/default/identity?audience=a",
         ),
         text.map((t) => `/${t}`),

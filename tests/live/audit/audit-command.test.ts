@@ -1,59 +1,67 @@
 import * as fs from "node:fs";
+import * as path from "node:path";
+import { auth as authPlus } from "googleapis/build/src/apis/iam";
+import { stringify } from "yaml";
 import { runAuditCommand } from "../../../cli/commands/audit";
 import { CheckFailed, UsageError } from "../../../cli/errors";
 import { AUDIT_MARKER } from "../../../cli/audit/render-markdown";
 import { GoogleAuth } from "../../../live/google-clients";
-import * as path from "node:path";
-import { auth as authPlus } from "googleapis/build/src/apis/iam";
-import { stringify } from "yaml";
+import { ProgramRepo } from "../../cli/support/program-repo";
+import { fixtureSource, REPO_ROOT, type FixtureCode } from "../../fixtures";
 import { FAKE_TOKEN, FakeEstateServer, type FakeEstate } from "./support/fake-estate";
 
 const PROJECT = "audit-command-test";
 const REGION = "europe-west1";
 const sa = (name: string) => `fn-${name}@${PROJECT}.iam.gserviceaccount.com`;
 
-// A stack of this repository's program (its example functions: their code calls exactly what is declared), in a
-// stack file of its own, removed afterwards.
-const DIR = path.resolve(__dirname, "../../..");
-const STACK = `audit-command-test-${process.pid}`;
-const STACK_FILE = path.join(DIR, `Pulumi.${STACK}.yaml`);
+// A temporary copy of this repository's program with a stack of its own (never a file in the repository root,
+// where tests/stack discovers every stack file). Its functions are fixtures, alpha calling beta as declared,
+// copied with the library they import to the same paths as here, so their sources and relative imports resolve.
+const STACK = "audit";
+let repo: ProgramRepo;
 beforeAll(() => {
-  fs.writeFileSync(
-    STACK_FILE,
+  repo = ProgramRepo.create();
+  const copy = (folder: string) =>
+    fs.cpSync(path.join(REPO_ROOT, folder), path.join(repo.dir, folder), { recursive: true });
+  for (const code of ["alpha", "beta"] satisfies FixtureCode[]) copy(fixtureSource(code));
+  copy(path.join("functions", "shared"));
+  repo.write(
+    `Pulumi.${STACK}.yaml`,
     stringify({
       config: {
         "gcp:project": PROJECT,
         "gcp:region": REGION,
-        "callgraph:functions": { login: { calls: ["profiles"] }, profiles: {} },
+        "callgraph:functions": {
+          alpha: { calls: ["beta"], source: fixtureSource("alpha") },
+          beta: { source: fixtureSource("beta") },
+        },
       },
     }),
   );
 });
-afterAll(() => {
-  fs.rmSync(STACK_FILE, { force: true });
-});
+afterAll(() => repo?.dispose());
 
-/** A live estate where `login` is deployed as declared and `profiles` lets `login` in, plus `change`. */
+/** A live estate where `alpha` is deployed as declared and `beta` lets `alpha` in, plus `change`. */
 function estate(change: (e: FakeEstate) => void): FakeEstate {
   const e: FakeEstate = {
     projectId: PROJECT,
     projectNumber: "1234",
     region: REGION,
     ancestors: [{ type: "organization", id: "999" }],
-    functions: ["login", "profiles"].map((name) => ({
+    functions: ["alpha", "beta"].map((name) => ({
       name,
       generation: 1 as const,
       serviceAccountEmail: sa(name),
       buildServiceAccount: `projects/${PROJECT}/serviceAccounts/callgraph-build@${PROJECT}.iam.gserviceaccount.com`,
       environmentVariables: {
         CALLGRAPH_CALLEES: JSON.stringify(
-          name === "login" ? { profiles: `https://${REGION}-${PROJECT}.cloudfunctions.net/profiles` } : {},
+          name === "alpha" ? { beta: `https://${REGION}-${PROJECT}.cloudfunctions.net/beta` } : {},
         ),
       },
     })),
     policies: {
-      [`projects/${PROJECT}/locations/${REGION}/functions/profiles`]: [
-        { role: "roles/cloudfunctions.invoker", members: [`serviceAccount:${sa("login")}`] },
+      [`projects/${PROJECT}/locations/${REGION}/functions/beta`]: [
+        { role: "roles/cloudfunctions.invoker", members: [`serviceAccount:${sa("alpha")}`] },
       ],
     },
     accounts: {},
@@ -78,12 +86,16 @@ async function command(flags: Record<string, unknown>, change: (e: FakeEstate) =
   let out = "";
   const progress: string[] = [];
   try {
-    const run = runAuditCommand({ dir: DIR, stack: STACK, apiRoot: fake.root, ...flags }, (t) => (out += t), {
-      auth,
-      env: {},
-      fetchImplementation: globalThis.fetch,
-      progress: { write: (t) => progress.push(t), tty: false },
-    });
+    const run = runAuditCommand(
+      { dir: repo.dir, stack: STACK, apiRoot: fake.root, ...flags },
+      (t) => (out += t),
+      {
+        auth,
+        env: {},
+        fetchImplementation: globalThis.fetch,
+        progress: { write: (t) => progress.push(t), tty: false },
+      },
+    );
     const outcome = await run.then(
       (report) => ({ report, error: undefined }),
       (error: unknown) => ({ report: undefined, error }),
@@ -104,7 +116,7 @@ describe("callgraph audit (command)", () => {
 
   test("drift: exit 1 (CheckFailed), markdown with the marker the workflow looks for and the diff's badges", async () => {
     const { error, out } = await command({ format: "markdown" }, (e) => {
-      e.policies[`projects/${PROJECT}/locations/${REGION}/functions/login`] = [
+      e.policies[`projects/${PROJECT}/locations/${REGION}/functions/alpha`] = [
         { role: "roles/cloudfunctions.invoker", members: ["allUsers"] },
       ];
     });
@@ -117,12 +129,12 @@ describe("callgraph audit (command)", () => {
       "### Call graph audit: 1 high · 0 medium · 0 low",
       "",
     ]);
-    expect(out).toContain("| 🔴 high | public-exposure | `allUsers → login` |");
+    expect(out).toContain("| 🔴 high | public-exposure | `allUsers → alpha` |");
   }, 60_000);
 
   test("json has schemaVersion first and the risk of each finding; sarif is 2.1.0 located at the stack file", async () => {
     const change = (e: FakeEstate) => {
-      e.accounts[sa("profiles")] = { keys: ["abc"] };
+      e.accounts[sa("beta")] = { keys: ["abc"] };
     };
     const json = await command({ format: "json" }, change);
     const doc = JSON.parse(json.out) as { schemaVersion: number; findings: { kind: string; risk: string }[] };

@@ -35,7 +35,7 @@ async function run(
     const live = await readLive(testClients(fake.root), {
       project: PROJECT,
       region: REGION,
-      declaredAccounts: [sa("login"), sa("profiles"), sa("search"), BUILD],
+      declaredAccounts: [sa("alpha"), sa("beta"), sa("gamma"), BUILD],
       ...(scope ? { scope } : {}),
     });
     expect(fake.unexpected).toEqual([]);
@@ -59,25 +59,25 @@ describe("audit: the live estate held against the declaration", () => {
     expect(result.findings).toEqual([]);
     expect(result.notVisible).toEqual([]);
     expect(result.functions.map((f) => [f.name, f.status, f.complete])).toEqual([
-      ["login", "deployed", true],
-      ["profiles", "deployed", true],
-      ["search", "deployed", true],
+      ["alpha", "deployed", true],
+      ["beta", "deployed", true],
+      ["gamma", "deployed", true],
     ]);
     const paths = new Set(fake.requests.map((r) => r.path));
     for (const p of [
-      `/cloudfunctions/v1/${fn("login")}:getIamPolicy`,
-      `/cloudfunctions/v1/${fn("profiles")}:getIamPolicy`,
-      `/cloudfunctions/v2/${fn("search")}:getIamPolicy`,
-      `/run/v2/${service("search")}:getIamPolicy`,
+      `/cloudfunctions/v1/${fn("alpha")}:getIamPolicy`,
+      `/cloudfunctions/v1/${fn("beta")}:getIamPolicy`,
+      `/cloudfunctions/v2/${fn("gamma")}:getIamPolicy`,
+      `/run/v2/${service("gamma")}:getIamPolicy`,
       `/cloudresourcemanager/v3/projects/${PROJECT}:getIamPolicy`,
       `/cloudresourcemanager/v3/folders/${FOLDER}:getIamPolicy`,
       `/cloudresourcemanager/v3/organizations/${ORGANIZATION}:getIamPolicy`,
       `/cloudresourcemanager/v1/projects/${PROJECT}:getAncestry`,
-      `/iam/v1/projects/-/serviceAccounts/${sa("login")}/keys`,
+      `/iam/v1/projects/-/serviceAccounts/${sa("alpha")}/keys`,
     ])
       expect(paths).toContain(p);
-    // The declared public invoker of search is shown, and is no finding.
-    expect(result.functions.find((f) => f.name === "search")!.invokers).toEqual([
+    // The declared public invoker of gamma is shown, and is no finding.
+    expect(result.functions.find((f) => f.name === "gamma")!.invokers).toEqual([
       expect.objectContaining({
         member: "allUsers",
         role: "roles/run.invoker",
@@ -90,13 +90,13 @@ describe("audit: the live estate held against the declaration", () => {
 
   test("an invoker granted by hand on a function is undeclared, with where it was granted and how to remove it", async () => {
     const { result } = await run((e) =>
-      addBinding(e, fn("profiles"), "roles/cloudfunctions.invoker", "user:eve@example.com"),
+      addBinding(e, fn("beta"), "roles/cloudfunctions.invoker", "user:eve@example.com"),
     );
-    expect(kinds(result)).toEqual(["undeclared-invoker user:eve@example.com → profiles"]);
+    expect(kinds(result)).toEqual(["undeclared-invoker user:eve@example.com → beta"]);
     expect(result.findings[0]).toMatchObject({
-      grantedOn: { scope: "function", name: fn("profiles") },
+      grantedOn: { scope: "function", name: fn("beta") },
       fix: expect.stringContaining(
-        `gcloud functions remove-iam-policy-binding profiles --region=${REGION} --project=${PROJECT} --member=user:eve@example.com --role=roles/cloudfunctions.invoker`,
+        `gcloud functions remove-iam-policy-binding beta --region=${REGION} --project=${PROJECT} --member=user:eve@example.com --role=roles/cloudfunctions.invoker`,
       ),
     });
   });
@@ -110,9 +110,9 @@ describe("audit: the live estate held against the declaration", () => {
       `undeclared-invoker group:contractors@example.com → every function (folder ${FOLDER})`,
       `undeclared-invoker user:ops@example.com → every function (project ${PROJECT})`,
     ]);
-    expect(result.findings[0]!.reaches).toEqual(["login", "profiles", "search"]);
-    const profiles = result.functions.find((f) => f.name === "profiles")!;
-    expect(profiles.invokers.filter((i) => !i.declared).map((i) => [i.member, i.grantedOn?.scope])).toEqual([
+    expect(result.findings[0]!.reaches).toEqual(["alpha", "beta", "gamma"]);
+    const beta = result.functions.find((f) => f.name === "beta")!;
+    expect(beta.invokers.filter((i) => !i.declared).map((i) => [i.member, i.grantedOn?.scope])).toEqual([
       ["user:ops@example.com", "project"],
       ["group:contractors@example.com", "folder"],
     ]);
@@ -137,25 +137,25 @@ describe("audit: the live estate held against the declaration", () => {
 
   test("a declared grant that is not live is missing; the public grants it replaced are exposure", async () => {
     const { result } = await run((e) => {
-      e.policies[fn("profiles")] = [
+      e.policies[fn("beta")] = [
         {
           role: "roles/cloudfunctions.invoker",
-          members: ["group:devs@example.com", `serviceAccount:${sa("search")}`],
+          members: ["group:devs@example.com", `serviceAccount:${sa("gamma")}`],
         },
       ];
-      addBinding(e, fn("login"), "roles/cloudfunctions.invoker", "allUsers");
+      addBinding(e, fn("alpha"), "roles/cloudfunctions.invoker", "allUsers");
       addBinding(e, `folders/${FOLDER}`, "roles/cloudfunctions.invoker", "allAuthenticatedUsers");
     });
     expect(kinds(result)).toEqual([
-      `missing-grant serviceAccount:${sa("login")} → profiles`,
+      `missing-grant serviceAccount:${sa("alpha")} → beta`,
       "public-exposure allAuthenticatedUsers → every function (folder 111)",
-      "public-exposure allUsers → login",
+      "public-exposure allUsers → alpha",
     ]);
     expect(only(result, "missing-grant")[0]!.fix).toBe(
       "pulumi up --stack test (the stack's binding is authoritative and puts it back); the project's audit logs (SetIamPolicy) tell who removed it",
     );
     expect(only(result, "public-exposure").find((f) => f.member === "allUsers")!.problem).toMatch(
-      /^anyone on the internet may invoke login/,
+      /^anyone on the internet may invoke alpha/,
     );
   });
 
@@ -170,61 +170,61 @@ describe("audit: the live estate held against the declaration", () => {
       e.policies[fn("delta")] = [
         {
           role: "roles/cloudfunctions.invoker",
-          members: ["user:bob@example.com", `serviceAccount:${sa("login")}`],
+          members: ["user:bob@example.com", `serviceAccount:${sa("alpha")}`],
         },
       ];
     });
     expect(kinds(result)).toEqual([
-      `account-overreach serviceAccount:${sa("login")} → delta`,
+      `account-overreach serviceAccount:${sa("alpha")} → delta`,
       "undeclared-function delta",
     ]);
     expect(only(result, "undeclared-function")[0]!.problem).toContain(
       `running as ${PROJECT}@appspot.gserviceaccount.com (a default account, which holds Editor)`,
     );
     expect(only(result, "account-overreach")[0]).toMatchObject({
-      account: sa("login"),
-      accountUse: "runtime of login",
+      account: sa("alpha"),
+      accountUse: "runtime of alpha",
     });
     expect(result.functions.find((f) => f.name === "delta")).toMatchObject({ status: "undeclared" });
   });
 
   test("a runtime account with keys, or with an invoking role on the project, is reported", async () => {
     const { result } = await run((e) => {
-      e.accounts[sa("profiles")] = { keys: ["k1", "k2"] };
-      addBinding(e, `projects/${PROJECT}`, "roles/run.invoker", `serviceAccount:${sa("search")}`);
+      e.accounts[sa("beta")] = { keys: ["k1", "k2"] };
+      addBinding(e, `projects/${PROJECT}`, "roles/run.invoker", `serviceAccount:${sa("gamma")}`);
     });
     expect(kinds(result)).toEqual([
-      `account-keys ${sa("profiles")}`,
-      `account-overreach serviceAccount:${sa("search")} → every function (project ${PROJECT})`,
+      `account-keys ${sa("beta")}`,
+      `account-overreach serviceAccount:${sa("gamma")} → every function (project ${PROJECT})`,
     ]);
     expect(only(result, "account-keys")[0]).toMatchObject({
       keys: ["k1", "k2"],
-      accountUse: "runtime of profiles",
-      fix: `gcloud iam service-accounts keys delete k1 --iam-account=${sa("profiles")} --project=${PROJECT} && gcloud iam service-accounts keys delete k2 --iam-account=${sa("profiles")} --project=${PROJECT}`,
+      accountUse: "runtime of beta",
+      fix: `gcloud iam service-accounts keys delete k1 --iam-account=${sa("beta")} --project=${PROJECT} && gcloud iam service-accounts keys delete k2 --iam-account=${sa("beta")} --project=${PROJECT}`,
     });
   });
 
   test("a deployed runtime account, build account or callee URL that differs from the declaration is reported", async () => {
     const { result } = await run((e) => {
-      const login = e.functions.find((f) => f.name === "login")!;
-      login.serviceAccountEmail = `${PROJECT}@appspot.gserviceaccount.com`;
-      login.environmentVariables.CALLGRAPH_CALLEES = JSON.stringify({
-        profiles: "https://evil.example.com/profiles",
+      const alpha = e.functions.find((f) => f.name === "alpha")!;
+      alpha.serviceAccountEmail = `${PROJECT}@appspot.gserviceaccount.com`;
+      alpha.environmentVariables.CALLGRAPH_CALLEES = JSON.stringify({
+        beta: "https://evil.example.com/beta",
       });
-      e.functions.find((f) => f.name === "search")!.buildServiceAccount =
+      e.functions.find((f) => f.name === "gamma")!.buildServiceAccount =
         `projects/${PROJECT}/serviceAccounts/424242@cloudbuild.gserviceaccount.com`;
     });
     expect(kinds(result)).toEqual([
-      "deployed-differs login: callees",
-      "deployed-differs login: serviceAccount",
-      "deployed-differs search: buildServiceAccount",
+      "deployed-differs alpha: callees",
+      "deployed-differs alpha: serviceAccount",
+      "deployed-differs gamma: buildServiceAccount",
     ]);
     const byField = new Map(result.findings.map((f) => [f.field, f]));
     expect(byField.get("callees")!.problem).toBe(
-      `CALLGRAPH_CALLEES differs from the declaration: profiles is https://evil.example.com/profiles, declared https://${REGION}-${PROJECT}.cloudfunctions.net/profiles.`,
+      `CALLGRAPH_CALLEES differs from the declaration: beta is https://evil.example.com/beta, declared https://${REGION}-${PROJECT}.cloudfunctions.net/beta.`,
     );
     expect(byField.get("serviceAccount")).toMatchObject({
-      expected: sa("login"),
+      expected: sa("alpha"),
       actual: `${PROJECT}@appspot.gserviceaccount.com`,
     });
     expect(byField.get("buildServiceAccount")!.problem).toContain("(a default build account)");
@@ -232,9 +232,9 @@ describe("audit: the live estate held against the declaration", () => {
 
   test("a declared function that is not deployed is missing; its grants are not reported one by one", async () => {
     const { result } = await run((e) => {
-      e.functions = e.functions.filter((f) => f.name !== "login");
+      e.functions = e.functions.filter((f) => f.name !== "alpha");
     });
-    expect(kinds(result)).toEqual(["missing-function login"]);
+    expect(kinds(result)).toEqual(["missing-function alpha"]);
   });
 
   test("every page of both listings is read (nextPageToken), and v2's GEN_1 entries are left to v1", async () => {
@@ -249,14 +249,14 @@ describe("audit: the live estate held against the declaration", () => {
     expect(lists("v1").map((r) => r.query)).toEqual(["", "?pageToken=1"]);
     expect(lists("v2").map((r) => r.query)).toEqual(["", "?pageToken=1", "?pageToken=2"]);
     expect(result.functions.map((f) => [f.name, f.generation])).toEqual([
-      ["login", 1],
-      ["profiles", 1],
-      ["search", 2],
+      ["alpha", 1],
+      ["beta", 1],
+      ["gamma", 2],
     ]);
   });
 
   test("a 429 then a 503 on a policy read are retried, then answered", async () => {
-    const path = `/cloudfunctions/v1/${fn("profiles")}:getIamPolicy`;
+    const path = `/cloudfunctions/v1/${fn("beta")}:getIamPolicy`;
     const { result, fake } = await run((e) => {
       e.failures[path] = [429, 503];
     });
@@ -268,8 +268,8 @@ describe("audit: the live estate held against the declaration", () => {
 
 describe("audit with --scope: one Asset Inventory query instead of a read per policy", () => {
   const taint = (e: FakeEstate) => {
-    addBinding(e, fn("profiles"), "roles/cloudfunctions.invoker", "user:eve@example.com");
-    addBinding(e, service("search"), "roles/run.invoker", `serviceAccount:${sa("login")}`);
+    addBinding(e, fn("beta"), "roles/cloudfunctions.invoker", "user:eve@example.com");
+    addBinding(e, service("gamma"), "roles/run.invoker", `serviceAccount:${sa("alpha")}`);
     addBinding(e, `folders/${FOLDER}`, "roles/run.invoker", "group:contractors@example.com");
     addBinding(e, `organizations/${ORGANIZATION}`, "roles/cloudfunctions.invoker", "allAuthenticatedUsers");
   };
@@ -282,10 +282,10 @@ describe("audit with --scope: one Asset Inventory query instead of a read per po
     }, `organizations/${ORGANIZATION}`);
     expect(kinds(asset.result)).toEqual(kinds(perResource.result));
     expect(kinds(asset.result)).toEqual([
-      "account-overreach serviceAccount:fn-login@audit-test.iam.gserviceaccount.com → search",
+      "account-overreach serviceAccount:fn-alpha@audit-test.iam.gserviceaccount.com → gamma",
       "public-exposure allAuthenticatedUsers → every function (organization 999)",
       "undeclared-invoker group:contractors@example.com → every function (folder 111)",
-      "undeclared-invoker user:eve@example.com → profiles",
+      "undeclared-invoker user:eve@example.com → beta",
     ]);
     expect(asset.result.policySource).toEqual({
       mode: "asset",
@@ -293,9 +293,9 @@ describe("audit with --scope: one Asset Inventory query instead of a read per po
       requests: 3,
     });
     const getPolicy = (r: { path: string }) => r.path.endsWith(":getIamPolicy");
-    // Only search's own (2nd-gen) function policy is still read one by one: Asset Inventory lists 1st gen only.
+    // Only gamma's own (2nd-gen) function policy is still read one by one: Asset Inventory lists 1st gen only.
     expect(asset.fake.requests.filter(getPolicy).map((r) => r.path)).toEqual([
-      `/cloudfunctions/v2/${fn("search")}:getIamPolicy`,
+      `/cloudfunctions/v2/${fn("gamma")}:getIamPolicy`,
     ]);
     expect(perResource.fake.count(getPolicy)).toBe(7);
   });
@@ -326,7 +326,7 @@ describe("audit with --scope: one Asset Inventory query instead of a read per po
       ),
     });
     expect(result.findings).toHaveLength(4);
-    expect(fake.count((r) => r.path === `/cloudfunctions/v1/${fn("profiles")}:getIamPolicy`)).toBe(1);
+    expect(fake.count((r) => r.path === `/cloudfunctions/v1/${fn("beta")}:getIamPolicy`)).toBe(1);
   });
 
   test("a scope that does not contain the project is a usage mistake", async () => {

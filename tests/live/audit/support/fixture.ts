@@ -1,8 +1,8 @@
 import { auth as authPlus } from "googleapis/build/src/apis/iam";
-import { evaluate } from "../../../../engine";
 import { createAuditClients, type AuditClients } from "../../../../live/audit/audit-clients";
 import { CALLEES_ENV, declaredAudit, type DeclaredAudit } from "../../../../live/audit/declared";
 import { GoogleAuth } from "../../../../live/google-clients";
+import { evaluateFixture, fixtureSource } from "../../../fixtures";
 import { FAKE_TOKEN, type FakeEstate } from "./fake-estate";
 
 export const PROJECT = "audit-test";
@@ -12,20 +12,20 @@ export const FOLDER = "111";
 export const ORGANIZATION = "999";
 
 /** Two 1st-gen functions with an edge and a group invoker, and a public 2nd-gen function that calls one of them
- * (the repository's example functions: their code calls exactly what is declared). */
+ * (the fixture functions of tests/fixtures/functions: alpha and gamma call beta, as declared). */
 export const CONFIG = {
   "gcp:project": PROJECT,
   "gcp:region": REGION,
   "callgraph:projectNumber": PROJECT_NUMBER,
   "callgraph:functions": {
-    login: { calls: ["profiles"] },
-    profiles: { invokers: ["group:devs@example.com"] },
-    search: { generation: 2, calls: ["profiles"], invokers: ["allUsers"] },
+    alpha: { calls: ["beta"], source: fixtureSource("alpha") },
+    beta: { invokers: ["group:devs@example.com"], source: fixtureSource("beta") },
+    gamma: { generation: 2, calls: ["beta"], invokers: ["allUsers"], source: fixtureSource("gamma") },
   },
 };
 
 export async function fixtureDeclared(): Promise<DeclaredAudit> {
-  const evaluation = await evaluate({ config: CONFIG });
+  const evaluation = await evaluateFixture({ config: CONFIG });
   return declaredAudit(evaluation.graph, evaluation.resources, evaluation.project, REGION);
 }
 
