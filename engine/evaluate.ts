@@ -1,10 +1,11 @@
+import * as fs from "node:fs";
 import { createRequire } from "node:module";
 import * as path from "node:path";
 import type * as pulumiType from "@pulumi/pulumi";
 import { effectiveGraph } from "./effective-graph";
 import { gcpMocks } from "./gcp-mocks";
 import { recordRegistrations } from "./recording-monitor";
-import { readStackConfig, toProgramConfig } from "./stack-config";
+import { readStackConfig, StackConfigError, toProgramConfig } from "./stack-config";
 import { UNKNOWN, type Evaluation, type RegisteredResource } from "./types";
 
 /** What to evaluate, and how. */
@@ -51,7 +52,7 @@ async function evaluateNow(options: EvaluateOptions): Promise<Evaluation> {
   const entry = path.join(programDir, "index.ts");
   // The program's own copy of @pulumi/pulumi: the mocks must be set on the instance the program registers with.
   const programRequire = createRequire(entry);
-  const pulumi = programRequire("@pulumi/pulumi") as typeof pulumiType;
+  const pulumi = loadPulumi(programRequire, programDir, entry);
   const runtime = pulumi.runtime as typeof pulumi.runtime & { waitForRPCs(): Promise<void> };
 
   await runtime.setMocks(gcpMocks({ project, region, preview }), stackConfig.project, stack, preview);
@@ -97,6 +98,29 @@ async function evaluateNow(options: EvaluateOptions): Promise<Evaluation> {
     Error.stackTraceLimit = stackTraceLimit;
     process.off("unhandledRejection", onRejection);
     recorder.stop();
+  }
+}
+
+/**
+ * The program's own @pulumi/pulumi. A folder without the program, or without its dependencies installed, is the
+ * user's to fix (exit 2), not a bug: say which, and how.
+ */
+function loadPulumi(programRequire: NodeJS.Require, programDir: string, entry: string): typeof pulumiType {
+  if (!fs.existsSync(entry))
+    throw new StackConfigError(
+      entry,
+      `no such file: ${programDir} has a Pulumi.yaml but no program. Run from the project root, or pass its folder with --dir`,
+    );
+  try {
+    return programRequire("@pulumi/pulumi") as typeof pulumiType;
+  } catch (error) {
+    if ((error as { code?: unknown } | null)?.code !== "MODULE_NOT_FOUND") throw error;
+    throw new StackConfigError(
+      entry,
+      `cannot load @pulumi/pulumi from ${programDir}: its dependencies are not installed. Run npm ci there`,
+      undefined,
+      { cause: error },
+    );
   }
 }
 

@@ -34,7 +34,7 @@ const ACCOUNT = `fn-${FN}@${FIXTURE_TARGET["gcp:project"]}.iam.gserviceaccount.c
  * temporary project (this repository's program) whose dev stack is the base fixture and whose local.json is that
  * of a local stack no longer running, and `broken`, a Pulumi.yaml and a dev stack file of broken YAML.
  */
-async function fixtures(): Promise<{ stale: string; broken: string }> {
+async function fixtures(): Promise<{ stale: string; broken: string; noProgram: string }> {
   const stale = tempProject("bad-args");
   writeStackFile(stale, "dev", BASE_CONFIG);
   const broken = fs.mkdtempSync(path.join(os.tmpdir(), "callgraph-bad-args-broken-"));
@@ -43,6 +43,10 @@ async function fixtures(): Promise<{ stale: string; broken: string }> {
     path.join(broken, "Pulumi.dev.yaml"),
     "config:\n  gcp:project: p\n  callgraph:functions:\n    alpha: {calls: [beta\n    beta: {}\n",
   );
+  // A Pulumi project folder whose program is missing: the user's to fix, not a bug.
+  const noProgram = fs.mkdtempSync(path.join(os.tmpdir(), "callgraph-bad-args-no-program-"));
+  fs.copyFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), path.join(noProgram, "Pulumi.yaml"));
+  writeStackFile(noProgram, "dev", BASE_CONFIG);
   const port = await closedPort();
   fs.mkdirSync(path.join(stale, ".callgraph", "local"), { recursive: true });
   fs.writeFileSync(
@@ -59,15 +63,16 @@ async function fixtures(): Promise<{ stale: string; broken: string }> {
       jwks: `http://127.0.0.1:${port}/oauth2/v3/certs`,
     }),
   );
-  return { stale, broken };
+  return { stale, broken, noProgram };
 }
 
-let dirs: { stale: string; broken: string };
+let dirs: { stale: string; broken: string; noProgram: string };
 beforeAll(async () => {
   dirs = await fixtures();
 });
 afterAll(() => {
-  for (const dir of [dirs.stale, dirs.broken]) fs.rmSync(dir, { recursive: true, force: true });
+  for (const dir of [dirs.stale, dirs.broken, dirs.noProgram])
+    fs.rmSync(dir, { recursive: true, force: true });
 });
 
 /** Runs `callgraph ARGS` in this process, as bin/callgraph.js does; stdout is swallowed. */
@@ -86,7 +91,7 @@ async function inProcess(args: readonly string[]): Promise<{ code: number; stder
   }
 }
 
-/** Each case: arguments (`STALE`/`BROKEN` stand for the fixture folders), exit code, what the line must name. */
+/** Each case: arguments (`STALE`/`BROKEN`/`NOPROGRAM` stand for the fixture folders), exit code, what the line must name. */
 const CASES: ReadonlyArray<readonly [string, readonly string[], number, RegExp]> = [
   [
     "no command",
@@ -179,6 +184,12 @@ const CASES: ReadonlyArray<readonly [string, readonly string[], number, RegExp]>
   ],
   ["the same through check", ["check", "--dir", "BROKEN"], EXIT.usage, /Pulumi\.dev\.yaml:5:5: /],
   [
+    "--dir at a Pulumi project without its program",
+    ["graph", "--dir", "NOPROGRAM"],
+    EXIT.usage,
+    /index\.ts: no such file: .* has a Pulumi\.yaml but no program\. Run from the project root, or pass its folder with --dir$/,
+  ],
+  [
     "invoke constructor --local",
     ["invoke", "constructor", "--local", "--dir", "STALE"],
     EXIT.usage,
@@ -266,7 +277,14 @@ const CASES: ReadonlyArray<readonly [string, readonly string[], number, RegExp]>
 
 describe("bad invocations, in process: the exit code and one line, never a stack trace", () => {
   test.each(CASES)("%s", async (_name, args, exitCode, names) => {
-    const resolved = args.map((a) => (a === "STALE" ? dirs.stale : a === "BROKEN" ? dirs.broken : a));
+    const resolved = args.map(
+      (a) =>
+        new Map([
+          ["STALE", dirs.stale],
+          ["BROKEN", dirs.broken],
+          ["NOPROGRAM", dirs.noProgram],
+        ]).get(a) ?? a,
+    );
     const { code, stderr } = await inProcess(resolved);
     expect(stderr).not.toMatch(STACK_TRACE);
     const lines = stderr.split("\n").filter(Boolean);
