@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import { buildArchives, CallGraph, requireCliVersion } from "./components";
+import { buildArchives, CallGraph, checkCallSites, requireCliVersion } from "./components";
 import { hasSecondGen, parseTopology, runtimeWarnings } from "./topology";
 
 /**
@@ -30,6 +30,10 @@ export = async () => {
     pulumi.log.warn(`${warning.path}: ${warning.message}`);
   // Every archive is built, and every entry point checked, before anything is registered.
   const archives = buildArchives(topology, __dirname);
+  // Every call in the code must be declared (invariant 10): an undeclared one stops the program here, with the
+  // file and line; an unused edge or a call the checker cannot name is a warning.
+  const callSites = checkCallSites(topology, __dirname);
+  for (const warning of callSites.warnings) pulumi.log.warn(warning);
   // 2nd-gen URLs carry the project number: from config, or looked up (a read, known at preview time too).
   const projectNumber = hasSecondGen(topology)
     ? (config.get("projectNumber", { pattern: /^[0-9]+$/ }) ??
@@ -42,6 +46,7 @@ export = async () => {
     region,
     projectNumber,
     archives,
+    callSites: callSites.byFunction,
   });
 
   return {

@@ -34,7 +34,7 @@ export interface BundleInputs {
 
 /**
  * The project files each function's bundle reads, found by esbuild itself: one build of every entry with the
- * archive's resolution settings (bundle, platform node, format cjs), whose metafile lists each input and the
+ * archive's resolution settings (bundle, platform node), whose metafile lists each input and the
  * imports it resolved to. A function's inputs are what its entry reaches through those imports, i.e. the
  * project files of its archive's metafile `inputs`. Packages stay external (`packages: "external"`): a package
  * cannot name this project's functions, and not bundling them makes resolution ~25x faster (10 ms against
@@ -52,7 +52,12 @@ export function bundleInputs(root: string, sources: readonly string[]): BundleIn
       bundle: true,
       packages: "external",
       platform: "node",
-      format: "cjs",
+      // Only the metafile's inputs are read, and they do not depend on the output format: ESM with code
+      // splitting emits the code the entries share (functions/shared) once instead of once per entry, which
+      // makes one build of 300 entries ~15x faster (114-192 ms against 1.6-3.3 s, measured for bench/callsites.ts),
+      // for the same inputs and imports.
+      format: "esm",
+      splitting: true,
       target: "node20",
       metafile: true,
       write: false,

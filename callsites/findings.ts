@@ -34,6 +34,12 @@ export interface EdgeUse {
   readonly dynamic: readonly DynamicCallSite[];
 }
 
+/**
+ * What the comparisons read of a report: the sites, not the inputs they came from, so a reader holding the sites
+ * a resource records (engine/call-sites.ts) compares them the same way.
+ */
+export type CallSiteEvidence = Pick<CallSiteReport, "function" | "callSites" | "dynamic">;
+
 /** `functions.search: code calls "login" (…)`: the one-line form, as validation errors print. */
 export function formatFinding(finding: CallSiteFinding): string {
   return `${finding.path}: ${finding.message}`;
@@ -47,7 +53,7 @@ export function formatFinding(finding: CallSiteFinding): string {
  */
 export function edgeUses(
   declared: Readonly<Record<string, readonly string[]>>,
-  reports: readonly CallSiteReport[],
+  reports: readonly CallSiteEvidence[],
 ): EdgeUse[] {
   const byFunction = reportsByFunction(declared, reports);
   return Object.keys(declared)
@@ -73,7 +79,7 @@ export function edgeUses(
  */
 export function compareCallSites(
   declared: Readonly<Record<string, readonly string[]>>,
-  reports: readonly CallSiteReport[],
+  reports: readonly CallSiteEvidence[],
 ): CallSiteFinding[] {
   const byFunction = reportsByFunction(declared, reports);
   const findings: CallSiteFinding[] = [];
@@ -134,8 +140,8 @@ export function compareCallSites(
 
 function reportsByFunction(
   declared: Readonly<Record<string, readonly string[]>>,
-  reports: readonly CallSiteReport[],
-): Map<string, CallSiteReport> {
+  reports: readonly CallSiteEvidence[],
+): Map<string, CallSiteEvidence> {
   const byFunction = new Map(reports.map((r) => [r.function, r]));
   const missing = Object.keys(declared).filter((name) => !byFunction.has(name));
   if (missing.length > 0)

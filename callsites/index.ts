@@ -5,6 +5,7 @@ export {
   compareCallSites,
   edgeUses,
   formatFinding,
+  type CallSiteEvidence,
   type CallSiteFinding,
   type CallSiteFindingKind,
   type EdgeUse,

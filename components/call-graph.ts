@@ -14,6 +14,7 @@ import {
   type Edge,
   type Topology,
 } from "../topology";
+import type { RecordedCallSites } from "./call-sites";
 import type { FunctionArchive } from "./function-archive";
 import { ServiceFunction } from "./service-function";
 
@@ -74,6 +75,11 @@ export interface CallGraphArgs {
    * anything is registered, so a function whose code cannot run registers nothing.
    */
   readonly archives: Readonly<Record<string, FunctionArchive>>;
+  /**
+   * What each function's code calls, by function name, from `checkCallSites` (which also refused undeclared
+   * calls before anything was registered); each {@link ServiceFunction} records its own. Defaults to none.
+   */
+  readonly callSites?: Readonly<Record<string, RecordedCallSites>>;
   /**
    * Whether to enable the APIs a fresh project needs (never disabled on destroy, since other workloads may
    * use them). Defaults to true.
@@ -231,6 +237,7 @@ export class CallGraph extends pulumi.ComponentResource {
           dockerRepository,
           apis,
           buildGrants: this.buildGrants,
+          callSites: args.callSites?.[spec.name],
         },
         { parent: this },
       );

@@ -1,4 +1,5 @@
 export { buildArchives } from "./archives";
+export { checkCallSites, type CheckedCallSites, type RecordedCallSites } from "./call-sites";
 export {
   BUILD_ROLES,
   CallGraph,

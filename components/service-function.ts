@@ -1,6 +1,7 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import type { Generation, Ingress } from "../topology";
+import type { RecordedCallSites } from "./call-sites";
 
 /** Arguments of one {@link ServiceFunction}. Everything it needs is computed before it is created. */
 export interface ServiceFunctionArgs {
@@ -55,6 +56,13 @@ export interface ServiceFunctionArgs {
   readonly apis?: readonly pulumi.Resource[];
   /** Grants the build account needs; the function waits for them, so no build starts before it may. Defaults to none. */
   readonly buildGrants?: readonly pulumi.Resource[];
+  /**
+   * What the function's code calls (`checkCallSites`), recorded on this component, inputs and outputs alike, so
+   * every reader of the registered resources (the engine, `check`, the policy pack, `graph`, `diff`) sees why each
+   * edge exists without reading the code again. No custom resource's inputs change with it. Defaults to none:
+   * nothing recorded, which readers must take as "not extracted", never as "calls nothing".
+   */
+  readonly callSites?: RecordedCallSites;
 }
 
 /**
@@ -79,7 +87,9 @@ export class ServiceFunction extends pulumi.ComponentResource {
    * @param opts Resource options; `dependsOn` is typically the project's enabled APIs.
    */
   constructor(name: string, args: ServiceFunctionArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("callgraph:index:ServiceFunction", name, {}, opts);
+    // Component inputs reach the engine (and the recorded state); the outputs below reach stack policies, which
+    // see each resource's outputs (pulumi/pulumi pkg/resource/deploy/step_generator.go, AnalyzeResources).
+    super("callgraph:index:ServiceFunction", name, recordOf(args), opts);
     const apis = [...(args.apis ?? [])];
 
     this.serviceAccount = new gcp.serviceaccount.Account(
@@ -171,6 +181,15 @@ export class ServiceFunction extends pulumi.ComponentResource {
 
     this.url = pulumi.output(args.url);
     this.serviceAccountEmail = pulumi.output(args.serviceAccountEmail);
-    this.registerOutputs({ url: this.url, serviceAccountEmail: this.serviceAccountEmail });
+    this.registerOutputs({
+      url: this.url,
+      serviceAccountEmail: this.serviceAccountEmail,
+      ...recordOf(args),
+    });
   }
+}
+
+/** The component's own record: its function's name and, when extracted, its code's call sites. */
+function recordOf(args: ServiceFunctionArgs): Record<string, unknown> {
+  return args.callSites === undefined ? {} : { functionName: args.functionName, callSites: args.callSites };
 }

@@ -1,5 +1,6 @@
 import * as functions from "@google-cloud/functions-framework";
 import { CalleeError, HttpError, requireMethod, secured, sendJson } from "../shared";
+import type { Callee } from "./callees.generated";
 import { checkCredentials } from "./users";
 
 /** The callee login reads profiles from; it must be declared in `calls` (Pulumi.<stack>.yaml). */
@@ -12,7 +13,7 @@ const USAGE = 'send a JSON body {"username": "...", "password": "..."} with Cont
  * `POST {"username","password"}`: checks the password, then fetches the user's profile from `profiles` with
  * this function's own identity and answers `{ username, profile }` (profile null when profiles has none).
  */
-export const login = secured(
+export const login = secured<Callee>(
   async (req, res, { downstream }) => {
     requireMethod(req, "POST");
     const { username, password } = credentials(req.body);

@@ -1,5 +1,6 @@
 import * as functions from "@google-cloud/functions-framework";
 import { HttpError, queryString, requireMethod, secured, sendJson } from "../shared";
+import type { Callee } from "./callees.generated";
 import { findProfile, searchProfiles } from "./directory";
 
 const MAX_PARAM_LENGTH = 100;
@@ -8,7 +9,7 @@ const MAX_PARAM_LENGTH = 100;
  * `GET ?username=alice`: one profile (404 if none). `GET ?q=al`: `{ results }`, profiles whose username or
  * display name starts with `al`. Calls nothing.
  */
-export const profiles = secured(
+export const profiles = secured<Callee>(
   (req, res) => {
     requireMethod(req, "GET");
     const username = param(queryString(req, "username"), "username");

@@ -1,12 +1,13 @@
 import * as functions from "@google-cloud/functions-framework";
 import { CalleeError, HttpError, queryString, requireMethod, secured, sendJson } from "../shared";
+import type { Callee } from "./callees.generated";
 
 /** The callee search asks; it must be declared in `calls` (Pulumi.<stack>.yaml). */
 const PROFILES = "profiles";
 const MAX_QUERY = 100;
 
 /** `GET ?q=al`: asks `profiles` (`GET ?q=al`) with this function's own identity; answers `{ query, results }`. */
-export const search = secured(
+export const search = secured<Callee>(
   async (req, res, { downstream }) => {
     requireMethod(req, "GET");
     const query = queryString(req, "q")?.trim();

@@ -75,8 +75,14 @@ type Attempt =
  * Calls the function's declared callees with its own identity: an ID token per callee URL, a timeout per
  * attempt, bounded jittered retries of idempotent requests, one token refresh after a 401, and typed errors
  * naming the callee. It knows the declared callees only, so calling another function fails before any network.
+ *
+ * `C` is the names the code may pass to {@link call}: a handler written as `secured<Callee>(…)` with the `Callee`
+ * generated from its declaration (`callees.generated.ts`) gets a client whose `call` refuses any other name at
+ * compile time, so an undeclared call is a TypeScript error in the editor before it is a 403 in production. The
+ * default, `string`, leaves that to the run-time check, which stays either way: the type is only as fresh as
+ * the generated file.
  */
-export class DownstreamClient {
+export class DownstreamClient<C extends string = string> {
   private readonly fetch: typeof fetch;
   private readonly backoff: BackoffPolicy;
   private readonly random: () => number;
@@ -96,7 +102,7 @@ export class DownstreamClient {
     return Object.keys(this.options.callees);
   }
 
-  async call(callee: string, request: CallRequest): Promise<CallResponse> {
+  async call(callee: C, request: CallRequest): Promise<CallResponse> {
     if (!Object.hasOwn(this.options.callees, callee)) throw new UndeclaredCalleeError(callee, this.callees);
     const audience = this.options.callees[callee];
     const url = targetUrl(callee, audience, request);

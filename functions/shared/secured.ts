@@ -15,14 +15,21 @@ import { log } from "./log";
 import { functionRuntime, type FunctionRuntime } from "./runtime";
 import { verifyCaller, type Caller } from "./verify-caller";
 
-/** What a secured handler gets besides the request: the verified caller and the process's runtime. */
-export interface HandlerContext {
+/**
+ * What a secured handler gets besides the request: the verified caller and the process's runtime. `C` is the
+ * callee names `downstream.call` accepts (see {@link secured}).
+ */
+export interface HandlerContext<C extends string = string> {
   readonly caller: Caller;
   readonly env: FunctionEnv;
-  readonly downstream: DownstreamClient;
+  readonly downstream: DownstreamClient<C>;
 }
 
-export type SecuredHandler = (req: Request, res: Response, context: HandlerContext) => Promise<void> | void;
+export type SecuredHandler<C extends string = string> = (
+  req: Request,
+  res: Response,
+  context: HandlerContext<C>,
+) => Promise<void> | void;
 
 export interface SecuredOptions {
   /** Defaults to the process's runtime (`functionRuntime`). */
@@ -50,8 +57,16 @@ const DEFAULT_USAGE = "send a UTF-8 JSON body with Content-Type: application/jso
  * names what failed without leaking internals. The result also carries an `Admission` (under `ADMISSION`): the
  * same caller check and body limit from the request's head alone, for a host that can run them before the
  * framework reads the body (on Google, the front end does that before the code runs).
+ *
+ * `secured<Callee>(…)`, with the `Callee` type generated from the function's declared `calls`
+ * (`callees.generated.ts`), types `downstream.call` so that calling an undeclared function does not compile.
+ * The runtime's client is the same object either way: the type narrows what the handler may write, and the
+ * client still refuses an undeclared name at run time.
  */
-export function secured(handler: SecuredHandler, options: SecuredOptions = {}): SecuredFunction {
+export function secured<C extends string = string>(
+  handler: SecuredHandler<C>,
+  options: SecuredOptions = {},
+): SecuredFunction {
   const runtimeOf = options.runtime ?? functionRuntime;
   const verify = options.verify ?? verifyCaller;
   const usage = options.usage ?? DEFAULT_USAGE;
