@@ -143,23 +143,56 @@ export function callSitesRows(costs: readonly CallSitesCost[]): string {
   ].join("\n");
 }
 
-async function main(): Promise<void> {
-  const quick = process.argv.includes("--quick");
+/** How much of each scenario: rounds of paired cold runs, and how many generated functions. */
+export interface CallSitesPlan {
+  readonly defaultRounds: number;
+  readonly generatedFunctions: number;
+  readonly generatedRounds: number;
+}
+
+export const FULL_CALL_SITES: CallSitesPlan = {
+  defaultRounds: 5,
+  generatedFunctions: 300,
+  generatedRounds: 3,
+};
+export const QUICK_CALL_SITES: CallSitesPlan = {
+  defaultRounds: 1,
+  generatedFunctions: 30,
+  generatedRounds: 1,
+};
+
+/**
+ * Both scenarios, in a copy of the project made for the run and removed after it: the default stack (what a
+ * user's `callgraph check` analyses) and `plan.generatedFunctions` generated ones, each with its own code.
+ */
+export async function measureCallSitesScenarios(plan: CallSitesPlan): Promise<CallSitesCost[]> {
   const dir = copyProgram();
   try {
-    const costs = [
-      await measureCallSites("default stack", dir, readStackConfig(REPO, "dev").config, quick ? 1 : 5),
-      await measureCallSites("generated", dir, generatedConfig(dir, quick ? 30 : 300), quick ? 1 : 3),
+    return [
+      await measureCallSites("default stack", dir, readStackConfig(REPO, "dev").config, plan.defaultRounds),
+      await measureCallSites(
+        "generated",
+        dir,
+        generatedConfig(dir, plan.generatedFunctions),
+        plan.generatedRounds,
+      ),
     ];
-    process.stdout.write(
-      `${callSitesRows(costs)}\n\nload average: ${os
-        .loadavg()
-        .map((l) => l.toFixed(2))
-        .join(" ")}\n`,
-    );
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+async function main(): Promise<void> {
+  const costs = await measureCallSitesScenarios(
+    process.argv.includes("--quick") ? QUICK_CALL_SITES : FULL_CALL_SITES,
+  );
+  process.stdout.write(
+    `${callSitesRows(costs)}\n\nload average: ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" ")}\n`,
+  );
+  process.stderr.write(`${JSON.stringify(costs)}\n`);
 }
 
 if (require.main === module) {

@@ -1,7 +1,16 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { startLocalStack, type LocalStack } from "../local";
+import { auditSection } from "./audit-section";
+import { benchAudit } from "./audit";
 import { measureAuthCost, startUnauthenticatedStack, type AuthCost, type AuthCostOptions } from "./auth-cost";
+import {
+  FULL_CALL_SITES,
+  measureCallSitesScenarios,
+  QUICK_CALL_SITES,
+  type CallSitesPlan,
+} from "./callsites";
+import { callSitesSection } from "./callsites-section";
 import { measureColdStart } from "./cold-start";
 import { measureCriticalPath } from "./critical-path";
 import { measureDiff, measureDiffCli, type DiffCost } from "./diff";
@@ -22,6 +31,9 @@ interface Plan {
   readonly diff: { readonly functions: number; readonly runs: number; readonly cliRuns: number };
   /** Rounds of three program loads by Pulumi's cmd/run (as configured, type-checked, transpile-only). */
   readonly pulumiLoadRounds: number;
+  readonly callSites: CallSitesPlan;
+  /** Functions of the audited estate. */
+  readonly auditFunctions: number;
 }
 
 /** How much of each: sized so the whole run takes a few minutes on a 2-core machine. */
@@ -43,6 +55,9 @@ const FULL: Plan = {
   diff: { functions: 200, runs: 7, cliRuns: 3 },
   // A type-checked load takes ~10-20 s of wall time here: 5 rounds is about two minutes.
   pulumiLoadRounds: 5,
+  // Fresh processes, two per round: about two minutes at 300 generated functions.
+  callSites: FULL_CALL_SITES,
+  auditFunctions: 1000,
 };
 
 /** `--quick`: a smoke run of every benchmark in well under a minute; prints the table, writes no RESULTS.md. */
@@ -58,6 +73,8 @@ const QUICK: Plan = {
   coldStartRuns: 2,
   diff: { functions: 200, runs: 1, cliRuns: 1 }, // its head adds edges to fn-0100 and fn-0150
   pulumiLoadRounds: 1,
+  callSites: QUICK_CALL_SITES,
+  auditFunctions: 100,
 };
 
 const quick = process.argv.includes("--quick");
@@ -74,6 +91,10 @@ async function main(): Promise<void> {
   const started = Date.now();
   const facts = machine();
   if (!collectGarbage()) progress("no --expose-gc: timed runs cannot start level (npm run bench passes it)");
+  // The generated topologies run the relay fixture (bench/topologies.ts), whose call sites are dynamic: the program
+  // warns for each function, thousands of lines per run. Printing them is not what is measured (the flat baseline
+  // has none to print), and the bench's own progress goes to stderr directly.
+  console.warn = () => undefined;
 
   // CPU-bound, in this process: before any local stack runs.
   const sections: Section[] = [];
@@ -99,6 +120,12 @@ async function main(): Promise<void> {
   sections.push(
     pulumiLoadSection(await measurePulumiLoad(path.resolve(__dirname, ".."), PLAN.pulumiLoadRounds)),
   );
+  progress(
+    `call-site extraction: the default stack and ${PLAN.callSites.generatedFunctions} generated functions, in fresh processes`,
+  );
+  sections.push(callSitesSection(await measureCallSitesScenarios(PLAN.callSites)));
+  progress(`audit: ${num(PLAN.auditFunctions)} functions, per resource and with one Asset query`);
+  sections.push(auditSection(await benchAudit(PLAN.auditFunctions)));
 
   const report = { machine: facts, command: COMMAND, durationS: (Date.now() - started) / 1000, sections };
   process.stdout.write(`${table(sections)}\n\n`);

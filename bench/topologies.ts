@@ -1,9 +1,13 @@
-/** The demo handlers, reused as the code of generated functions (their source folders must exist). */
-const SOURCES = [
-  { source: "functions/profiles", entryPoint: "profiles" },
-  { source: "functions/search", entryPoint: "search" },
-  { source: "functions/login", entryPoint: "login" },
-] as const;
+import { runs } from "../tests/fixtures";
+
+/**
+ * The code every generated function runs: the relay fixture, which calls whatever its function declares through
+ * dynamic call sites. The program refuses a function whose code calls an undeclared callee (invariant 10), so
+ * a function's code must fit its place in the topology; the relay fits every place (its sites are dynamic: advisories,
+ * never an error), and it is the tool's own code, so the benches run whatever the user declares
+ * (DESIGN.md invariant 12).
+ */
+const CODE = runs("relay");
 
 /** `n` functions, each calling the next `fanOut` ones (a ring, so the graph is full of cycles). */
 export function ringTopology(n: number, fanOut = 3): Record<string, unknown> {
@@ -14,7 +18,7 @@ export function ringTopology(n: number, fanOut = 3): Record<string, unknown> {
     for (let k = 1; k <= Math.min(fanOut, n - 1); k++) calls.push(name((i + k) % n));
     functions[name(i)] = {
       calls,
-      ...SOURCES[i % SOURCES.length],
+      ...CODE,
       ...(i % 10 === 0 ? { invokers: ["group:developers@example.com"] } : {}),
     };
   }
@@ -25,7 +29,7 @@ export function ringTopology(n: number, fanOut = 3): Record<string, unknown> {
 export function chainTopology(n: number): Record<string, unknown> {
   const name = (i: number) => `link-${String(i).padStart(4, "0")}`;
   const functions: Record<string, unknown> = {};
-  for (let i = 0; i < n; i++) functions[name(i)] = { calls: i + 1 < n ? [name(i + 1)] : [], ...SOURCES[0] };
+  for (let i = 0; i < n; i++) functions[name(i)] = { calls: i + 1 < n ? [name(i + 1)] : [], ...CODE };
   return functions;
 }
 

@@ -8,6 +8,7 @@ import { registerGraph } from "./commands/graph";
 import { registerInvoke } from "./commands/invoke";
 import { registerLocal } from "./commands/local";
 import { registerPreflight } from "./commands/preflight";
+import { registerTypes } from "./commands/types";
 import { EXIT } from "./errors";
 import { CommandLineError, reportError } from "./report-error";
 
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerLocal(program);
   registerPreflight(program);
   registerAudit(program);
+  registerTypes(program);
   return withExitCodes(program);
 }
 

@@ -18,6 +18,7 @@ export {
 export { meaningOf, type GrantMeaning } from "./meaning";
 export { isPublicMember, normalizeMember, PUBLIC_MEMBERS, serviceAccountOf } from "./members";
 export { bindingsOf, bindingsOfJson, type PolicyBinding } from "./policy-document";
+export { possessive } from "./possessive";
 export { booleanAt, lastSegment, stringAt, stringListAt, valueAt } from "./props";
 export { GCP, type GcpType } from "./resource-types";
 export { INVOKER_ROLES, INVOKING_ROLES, isInvokerRole, isInvokingRole } from "./roles";

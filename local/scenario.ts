@@ -1,4 +1,5 @@
 import * as path from "node:path";
+import { possessive } from "../iam/possessive";
 import { isOpenToAll } from "./iam-members";
 import {
   callFunction,
@@ -64,7 +65,7 @@ export function planScenario(stack: LocalStack, samples = readSamples(stack)): C
       const member = `serviceAccount:${caller.serviceAccount}`;
       if (caller === callee || callee.invokers.includes(member) || isOpenToAll(callee.invokers)) continue;
       checks.push({
-        title: `${caller.name}'s identity calling ${callee.name} is refused`,
+        title: `${possessive(caller.name)} identity calling ${callee.name} is refused`,
         as: member,
         function: callee.name,
         request: call(callee.name).request,
@@ -148,7 +149,7 @@ function judge(check: Check, response: FunctionResponse): CheckResult {
 
 function describe(stack: LocalStack, member: string): string {
   const fn = Object.values(stack.functions).find((f) => `serviceAccount:${f.serviceAccount}` === member);
-  return fn ? `${fn.name}'s identity` : member;
+  return fn ? `${possessive(fn.name)} identity` : member;
 }
 
 function summarize(body: unknown): string {

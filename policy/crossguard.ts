@@ -34,7 +34,7 @@ export function policyInfo(
     name: rule.name,
     description: rule.description,
     remediationSteps: rule.remediation,
-    enforcementLevel: "mandatory",
+    enforcementLevel: rule.defaultEnforcement,
     configSchema: configSchemaOf(rule.fields),
   };
 }

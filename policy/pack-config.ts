@@ -6,9 +6,6 @@ export type EnforcementLevel = "advisory" | "mandatory" | "remediate" | "disable
 
 const LEVELS: readonly EnforcementLevel[] = ["advisory", "mandatory", "remediate", "disabled"];
 
-/** Every policy of the pack is mandatory unless configured otherwise. */
-export const DEFAULT_ENFORCEMENT: EnforcementLevel = "mandatory";
-
 /** Enforcement level and settings of each policy, resolved from a pack config. */
 export interface PackSettings {
   readonly levels: ReadonlyMap<string, EnforcementLevel>;
@@ -69,5 +66,5 @@ function levelsOf(
   all: EnforcementLevel | undefined,
   own: ReadonlyMap<string, EnforcementLevel>,
 ): Map<string, EnforcementLevel> {
-  return new Map(rules.map((r) => [r.name, own.get(r.name) ?? all ?? DEFAULT_ENFORCEMENT]));
+  return new Map(rules.map((r) => [r.name, own.get(r.name) ?? all ?? r.defaultEnforcement]));
 }

@@ -47,6 +47,10 @@ export const functionInvokersMatchDeclaration: StackValidationPolicy = stackPoli
   rules.functionInvokersMatchDeclaration,
 );
 
+export const functionCallsDeclared: StackValidationPolicy = stackPolicy(rules.functionCallsDeclared);
+
+export const functionGrantsUsed: StackValidationPolicy = stackPolicy(rules.functionGrantsUsed);
+
 export const functionNoPublicInvoker: StackValidationPolicy = stackPolicy(rules.functionNoPublicInvoker);
 
 export const noProjectLevelFunctionRoles: StackValidationPolicy = stackPolicy(
@@ -91,6 +95,8 @@ export const POLICIES: readonly (ResourceValidationPolicy | StackValidationPolic
   functionExplicitBuildServiceAccount,
   buildServiceAccountIsolated,
   functionInvokersMatchDeclaration,
+  functionCallsDeclared,
+  functionGrantsUsed,
   functionNoPublicInvoker,
   noProjectLevelFunctionRoles,
   noProjectLevelGrants,

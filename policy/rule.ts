@@ -10,6 +10,11 @@ interface RuleInfo {
   /** How to fix a violation, in general (each violation also says how to fix itself). */
   readonly remediation: string;
   readonly fields: FieldMap;
+  /**
+   * Level it runs at unless the pack config sets one: mandatory, but for a rule whose finding is a risk to weigh
+   * rather than a certain fault (a grant no code is proven to use), which starts advisory.
+   */
+  readonly defaultEnforcement: "mandatory" | "advisory";
 }
 
 /** A rule that judges each resource of some types on its own. */
@@ -28,8 +33,10 @@ export interface StackRule extends RuleInfo {
 
 export type Rule = ResourceRule | StackRule;
 
-interface Spec<C> extends Omit<RuleInfo, "fields"> {
+interface Spec<C> extends Omit<RuleInfo, "fields" | "defaultEnforcement"> {
   readonly fields: ConfigFields<C>;
+  /** Default: mandatory. */
+  readonly defaultEnforcement?: RuleInfo["defaultEnforcement"];
 }
 
 /** Defines a per-resource rule; its settings are parsed (defaults filled in, types checked) before `check`. */
@@ -45,6 +52,7 @@ export function resourceRule<C>(
     description: spec.description,
     remediation: spec.remediation,
     fields: spec.fields as FieldMap,
+    defaultEnforcement: spec.defaultEnforcement ?? "mandatory",
     types: spec.types,
     check: (resource, raw) => spec.check(resource, parseRuleConfig(spec.name, spec.fields, raw)),
   };
@@ -60,6 +68,7 @@ export function stackRule<C>(
     description: spec.description,
     remediation: spec.remediation,
     fields: spec.fields as FieldMap,
+    defaultEnforcement: spec.defaultEnforcement ?? "mandatory",
     check: (resources, raw) => spec.check(resources, parseRuleConfig(spec.name, spec.fields, raw)),
   };
 }

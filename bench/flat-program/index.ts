@@ -31,6 +31,10 @@ type ResourceClass = new (
 const CLASSES: Readonly<Record<string, ResourceClass>> = {
   "gcp:projects/service:Service": gcp.projects.Service,
   "gcp:storage/bucket:Bucket": gcp.storage.Bucket,
+  "gcp:storage/bucketIAMMember:BucketIAMMember": gcp.storage.BucketIAMMember,
+  "gcp:artifactregistry/repository:Repository": gcp.artifactregistry.Repository,
+  "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember": gcp.artifactregistry.RepositoryIamMember,
+  "gcp:projects/iAMMember:IAMMember": gcp.projects.IAMMember,
   "gcp:serviceaccount/account:Account": gcp.serviceaccount.Account,
   "gcp:storage/bucketObject:BucketObject": gcp.storage.BucketObject,
   "gcp:cloudfunctions/function:Function": gcp.cloudfunctions.Function,

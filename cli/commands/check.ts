@@ -159,7 +159,7 @@ function settingsFrom(raw: unknown, source: string): { settings: PackSettings; s
   try {
     return {
       settings: parsePackConfig(raw, RULES, source),
-      source: raw === undefined ? "defaults (every policy mandatory)" : source,
+      source: raw === undefined ? "defaults (each policy at its default level)" : source,
     };
   } catch (error) {
     if (error instanceof PolicyConfigError)
@@ -192,7 +192,7 @@ function renderText(result: CheckResult): string {
   }
   if (result.undecided.length > 0) {
     lines.push(
-      "Not decided until deployment (values unknown in preview; `pulumi up` runs these checks on known values):",
+      "Not decided (a value unknown in preview, decided at `pulumi up`; or a function whose call sites were not recorded):",
     );
     for (const u of result.undecided)
       lines.push(`  ${u.policy}: ${u.why} (unknown: ${u.unknownPath || "the whole value"})`);

@@ -2,22 +2,12 @@
 import crypto = require("node:crypto");
 import { getTestServer } from "@google-cloud/functions-framework/testing";
 import request from "supertest";
-import { startFakeCallee, type FakeCallee } from "../../tests/functions/support/fake-callee";
+import { startCallerHarness, type CallerHarness } from "../../tests/functions/support/caller-harness";
+import type { FakeCallee } from "../../tests/functions/support/fake-callee";
 import "./index";
-import {
-  captureLogs,
-  useFunctionEnv,
-  type FunctionEnvVars,
-} from "../../tests/functions/support/function-env";
-import { refusedOrigin, setEnv } from "../../tests/functions/support/loopback";
-import {
-  metadataEnv,
-  startMetadataServer,
-  startTokenAuthority,
-  useNodeFetchInGaxios,
-  type MetadataServer,
-  type TokenAuthority,
-} from "../../tests/functions/support/token-authority";
+import { useFunctionEnv, type FunctionEnvVars } from "../../tests/functions/support/function-env";
+import { refusedOrigin } from "../../tests/functions/support/loopback";
+import type { MetadataServer, TokenAuthority } from "../../tests/functions/support/token-authority";
 
 const SELF = "https://us-central1-proj.cloudfunctions.net/login";
 const LOGIN_SA = "fn-login@proj.iam.gserviceaccount.com";
@@ -34,40 +24,29 @@ let metadata: MetadataServer;
 let profiles: FakeCallee;
 let vars: FunctionEnvVars;
 let token: string;
-const restore: (() => void)[] = [];
-let logs: ReturnType<typeof captureLogs>;
+let logs: CallerHarness["logs"];
+let harness: CallerHarness;
 const server = getTestServer("login");
 
 beforeAll(async () => {
-  useNodeFetchInGaxios();
-  authority = await startTokenAuthority();
-  metadata = await startMetadataServer(authority, LOGIN_SA);
-  profiles = await startFakeCallee({
-    name: "profiles",
-    jwksUrl: authority.jwksUrl,
-    callerSa: LOGIN_SA,
-    answer: (query) => {
-      const profile = PROFILES[query.get("username") ?? ""];
-      return profile ? { status: 200, body: profile } : { status: 404, body: { error: "no profile" } };
-    },
-  });
-  vars = {
+  harness = await startCallerHarness({
     name: "login",
     selfUrl: SELF,
-    callees: { profiles: profiles.url },
+    serviceAccount: LOGIN_SA,
     invokers: ["group:developers@example.com"],
-    jwksUrl: authority.jwksUrl,
-  };
-  restore.push(setEnv(metadataEnv(metadata)), useFunctionEnv(vars));
-  token = await authority.mint(DEVELOPER, SELF);
-  logs = captureLogs();
+    caller: DEVELOPER,
+    callees: {
+      profiles: (query) => {
+        const profile = PROFILES[query.get("username") ?? ""];
+        return profile ? { status: 200, body: profile } : { status: 404, body: { error: "no profile" } };
+      },
+    },
+  });
+  ({ authority, metadata, vars, token, logs } = harness);
+  profiles = harness.callees.profiles!;
 });
 
-afterAll(async () => {
-  logs.restore();
-  restore.reverse().forEach((r) => r());
-  await Promise.all([profiles.close(), metadata.close(), authority.close()]);
-});
+afterAll(() => harness.close());
 
 beforeEach(() => {
   profiles.mode = "normal";

@@ -1,17 +1,9 @@
 import { getTestServer } from "@google-cloud/functions-framework/testing";
 import request from "supertest";
-import { startFakeCallee, type FakeCallee } from "../../tests/functions/support/fake-callee";
+import { startCallerHarness, type CallerHarness } from "../../tests/functions/support/caller-harness";
+import type { FakeCallee } from "../../tests/functions/support/fake-callee";
 import "./index";
-import { captureLogs, useFunctionEnv } from "../../tests/functions/support/function-env";
-import { setEnv } from "../../tests/functions/support/loopback";
-import {
-  metadataEnv,
-  startMetadataServer,
-  startTokenAuthority,
-  useNodeFetchInGaxios,
-  type MetadataServer,
-  type TokenAuthority,
-} from "../../tests/functions/support/token-authority";
+import type { MetadataServer, TokenAuthority } from "../../tests/functions/support/token-authority";
 
 const SELF = "https://us-central1-proj.cloudfunctions.net/search";
 const SEARCH_SA = "fn-search@proj.iam.gserviceaccount.com";
@@ -28,44 +20,31 @@ let authority: TokenAuthority;
 let metadata: MetadataServer;
 let profiles: FakeCallee;
 let token: string;
-const restore: (() => void)[] = [];
-let logs: ReturnType<typeof captureLogs>;
+let logs: CallerHarness["logs"];
+let harness: CallerHarness;
 const server = getTestServer("search");
 
 beforeAll(async () => {
-  useNodeFetchInGaxios();
-  authority = await startTokenAuthority();
-  metadata = await startMetadataServer(authority, SEARCH_SA);
-  profiles = await startFakeCallee({
-    name: "profiles",
-    jwksUrl: authority.jwksUrl,
-    callerSa: SEARCH_SA,
-    answer: (query) => {
-      const q = query.get("q") ?? "";
-      const results = PEOPLE.filter((p) => startsWith(p.username, q) || startsWith(p.displayName, q));
-      return { status: 200, body: { results } };
+  harness = await startCallerHarness({
+    name: "search",
+    selfUrl: SELF,
+    serviceAccount: SEARCH_SA,
+    invokers: ["user:dev@example.com"],
+    caller: "dev@example.com",
+    timeoutMs: 300,
+    callees: {
+      profiles: (query) => {
+        const q = query.get("q") ?? "";
+        const results = PEOPLE.filter((p) => startsWith(p.username, q) || startsWith(p.displayName, q));
+        return { status: 200, body: { results } };
+      },
     },
   });
-  restore.push(
-    setEnv(metadataEnv(metadata)),
-    useFunctionEnv({
-      name: "search",
-      selfUrl: SELF,
-      callees: { profiles: profiles.url },
-      invokers: ["user:dev@example.com"],
-      jwksUrl: authority.jwksUrl,
-      timeoutMs: 300,
-    }),
-  );
-  token = await authority.mint("dev@example.com", SELF);
-  logs = captureLogs();
+  ({ authority, metadata, token, logs } = harness);
+  profiles = harness.callees.profiles!;
 });
 
-afterAll(async () => {
-  logs.restore();
-  restore.reverse().forEach((r) => r());
-  await Promise.all([profiles.close(), metadata.close(), authority.close()]);
-});
+afterAll(() => harness.close());
 
 beforeEach(() => {
   profiles.mode = "normal";

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
+import { possessive } from "../../iam/possessive";
 import { backoffDelay, DEFAULT_BACKOFF, retryAfterDelay, type BackoffPolicy } from "./backoff";
 import {
   CalleeError,
@@ -213,7 +214,7 @@ function targetUrl(callee: string, base: string, request: CallRequest): URL {
   const rootPath = root.pathname.replace(/\/$/, "");
   if (url.origin !== root.origin || (url.pathname !== rootPath && !url.pathname.startsWith(`${rootPath}/`))) {
     throw new CalleeError(
-      `path ${JSON.stringify(path)} leaves ${callee}'s URL; call other functions by their declared name`,
+      `path ${JSON.stringify(path)} leaves ${possessive(callee)} URL; call other functions by their declared name`,
       callee,
     );
   }

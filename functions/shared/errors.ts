@@ -1,3 +1,4 @@
+import { possessive } from "../../iam/possessive";
 import { classifyTokenFailure } from "./token-failure";
 
 /**
@@ -41,7 +42,7 @@ export class CalleeUnavailableError extends CalleeError {
     options?: { cause?: unknown },
   ) {
     super(
-      `${callee} is unavailable: ${detail} (${attempts} attempt${attempts === 1 ? "" : "s"}). Check ${callee}'s logs and health.`,
+      `${callee} is unavailable: ${detail} (${attempts} attempt${attempts === 1 ? "" : "s"}). Check ${possessive(callee)} logs and health.`,
       callee,
       status,
       options,
@@ -69,10 +70,10 @@ export class CalleeRejectedError extends CalleeError {
   constructor(callee: string, caller: string, status: number, tokensAttached = true) {
     super(
       tokensAttached
-        ? `${caller}'s identity may not invoke ${callee} (HTTP ${status}): check the declared graph ` +
+        ? `${possessive(caller)} identity may not invoke ${callee} (HTTP ${status}): check the declared graph ` +
             `(${caller} must list ${callee} in \`calls\`) and run \`pulumi up\`; IAM changes take a few minutes to apply.`
         : `${callee} refused a call without an ID token (HTTP ${status}): CALLGRAPH_ATTACH_TOKENS is "false" for ` +
-            `${caller}; unset it so calls carry ${caller}'s identity.`,
+            `${caller}; unset it so calls carry ${possessive(caller)} identity.`,
       callee,
       status,
     );

@@ -7,6 +7,7 @@ import {
   type JWTPayload,
   type JWTVerifyGetKey,
 } from "jose";
+import { possessive } from "../../iam/possessive";
 import type { FunctionEnv } from "./env";
 import { CallerVerificationError } from "./errors";
 import { isAllowedInvoker, isPublic, isServiceAccountEmail } from "./members";
@@ -87,7 +88,7 @@ export async function verifyCaller(
     // local stack), such a token is a forgery.
     throw new CallerVerificationError(
       401,
-      `the token's signature was removed, but ${env.functionName}'s platform does not verify tokens for it (CALLGRAPH_PLATFORM_VERIFIES_TOKENS is not "true")`,
+      `the token's signature was removed, but ${possessive(env.functionName)} platform does not verify tokens for it (CALLGRAPH_PLATFORM_VERIFIES_TOKENS is not "true")`,
     );
   }
   const now = opts.currentDate ?? new Date();
@@ -215,7 +216,7 @@ function checkAudience(aud: JWTPayload["aud"], kind: "serviceAccount" | "user", 
 function forbidden(email: string, kind: "serviceAccount" | "user", fn: string): string {
   return kind === "serviceAccount"
     ? `${email} is not a declared caller of ${fn}: add ${fn} to its function's \`calls\` in the stack config and run \`pulumi up\``
-    : `${email} may not invoke ${fn}: add "user:${email}", its group or its domain to ${fn}'s \`invokers\` in the stack config`;
+    : `${email} may not invoke ${fn}: add "user:${email}", its group or its domain to ${possessive(fn)} \`invokers\` in the stack config`;
 }
 
 /** One remote key set per URL for the life of the process: jose caches the keys and refetches on unknown `kid`. */

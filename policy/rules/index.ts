@@ -1,8 +1,10 @@
 import type { Rule } from "../rule";
 import { buildServiceAccountIsolated } from "./build-service-account-isolated";
+import { functionCallsDeclared } from "./function-calls-declared";
 import { functionDedicatedServiceAccount } from "./function-dedicated-service-account";
 import { functionExplicitBuildServiceAccount } from "./function-explicit-build-service-account";
 import { functionExplicitServiceAccount } from "./function-explicit-service-account";
+import { functionGrantsUsed } from "./function-grants-used";
 import { functionInvokersMatchDeclaration } from "./function-invokers-match-declaration";
 import { functionNoPublicInvoker } from "./function-no-public-invoker";
 import { noProjectLevelFunctionRoles } from "./no-project-level-function-roles";
@@ -13,9 +15,11 @@ import { storageBucketPrivate } from "./storage-bucket-private";
 
 export {
   buildServiceAccountIsolated,
+  functionCallsDeclared,
   functionDedicatedServiceAccount,
   functionExplicitBuildServiceAccount,
   functionExplicitServiceAccount,
+  functionGrantsUsed,
   functionInvokersMatchDeclaration,
   functionNoPublicInvoker,
   noProjectLevelFunctionRoles,
@@ -32,6 +36,8 @@ export const RULES: readonly Rule[] = [
   functionExplicitBuildServiceAccount,
   buildServiceAccountIsolated,
   functionInvokersMatchDeclaration,
+  functionCallsDeclared,
+  functionGrantsUsed,
   functionNoPublicInvoker,
   noProjectLevelFunctionRoles,
   noProjectLevelGrants,

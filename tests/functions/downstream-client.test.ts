@@ -117,7 +117,7 @@ describe("DownstreamClient: identity", () => {
       const error = await failure(client().call("profiles", { method: "GET", path }));
       expect([path, error.message]).toEqual([
         path,
-        expect.stringMatching(/leaves profiles's URL|must start with/),
+        expect.stringMatching(/leaves profiles' URL|must start with/),
       ]);
     }
     expect(callee.requests).toHaveLength(0);

@@ -1,64 +1,38 @@
 import { getTestServer } from "@google-cloud/functions-framework/testing";
 import request from "supertest";
 import "../fixtures/functions/relay";
-import { startFakeCallee, type FakeCallee } from "./support/fake-callee";
-import { captureLogs, useFunctionEnv } from "./support/function-env";
-import { setEnv } from "./support/loopback";
-import {
-  metadataEnv,
-  startMetadataServer,
-  startTokenAuthority,
-  useNodeFetchInGaxios,
-  type MetadataServer,
-  type TokenAuthority,
-} from "./support/token-authority";
+import { startCallerHarness, type CallerHarness } from "./support/caller-harness";
+import type { CalleeAnswer, FakeCallee } from "./support/fake-callee";
 
 // The relay fixture stands for any function of the tool's test topologies (tests/fixtures): it must call exactly
 // what its function declares, and a cycle of relays (ping -> pong -> ping) must end.
 const SELF = "https://us-central1-proj.cloudfunctions.net/hub";
 const HUB_SA = "fn-hub@proj.iam.gserviceaccount.com";
 
-let authority: TokenAuthority;
-let metadata: MetadataServer;
 let callees: FakeCallee[];
 let token: string;
-const restore: (() => void)[] = [];
-let logs: ReturnType<typeof captureLogs>;
+let harness: CallerHarness;
 const server = getTestServer("relay");
 
 beforeAll(async () => {
-  useNodeFetchInGaxios();
-  authority = await startTokenAuthority();
-  metadata = await startMetadataServer(authority, HUB_SA);
-  callees = await Promise.all(
-    ["left", "right"].map((name) =>
-      startFakeCallee({
+  harness = await startCallerHarness({
+    name: "hub",
+    selfUrl: SELF,
+    serviceAccount: HUB_SA,
+    invokers: ["group:developers@example.com"],
+    caller: "developers@example.com",
+    callees: Object.fromEntries(
+      ["left", "right"].map((name): [string, CalleeAnswer] => [
         name,
-        jwksUrl: authority.jwksUrl,
-        callerSa: HUB_SA,
-        answer: (query) => ({ status: 200, body: { name, depth: query.get("depth") } }),
-      }),
+        (query) => ({ status: 200, body: { name, depth: query.get("depth") } }),
+      ]),
     ),
-  );
-  restore.push(
-    setEnv(metadataEnv(metadata)),
-    useFunctionEnv({
-      name: "hub",
-      selfUrl: SELF,
-      callees: Object.fromEntries(callees.map((c) => [c.url.split("/").pop()!, c.url])),
-      invokers: ["group:developers@example.com"],
-      jwksUrl: authority.jwksUrl,
-    }),
-  );
-  token = await authority.mint("developers@example.com", SELF);
-  logs = captureLogs();
+  });
+  ({ token } = harness);
+  callees = Object.values(harness.callees);
 });
 
-afterAll(async () => {
-  logs.restore();
-  restore.reverse().forEach((r) => r());
-  await Promise.all([...callees.map((c) => c.close()), metadata.close(), authority.close()]);
-});
+afterAll(() => harness.close());
 
 const get = (query: string) => request(server).get(`/${query}`).set("authorization", `Bearer ${token}`);
 

@@ -49,9 +49,9 @@ describe("callgraph check", () => {
     const { stdout, error } = await callgraph("check", "--dir", clean.dir);
     expect(error).toBeUndefined();
     expect(stdout).toMatch(
-      /^callgraph check: stack dev \(update\), \d+ resources, 11 policies; policy config: defaults \(every policy mandatory\)\n/,
+      /^callgraph check: stack dev \(update\), \d+ resources, 13 policies; policy config: defaults \(each policy at its default level\)\n/,
     );
-    expect(stdout).toMatch(/No policy violations: the \d+ resources of stack dev pass all 11 policies\.\n$/);
+    expect(stdout).toMatch(/No policy violations: the \d+ resources of stack dev pass all 13 policies\.\n$/);
   });
 
   test("prints each violation (policy, resource, why, how to fix) and fails on the mandatory ones", async () => {
@@ -64,14 +64,14 @@ describe("callgraph check", () => {
         '  why:      gcp.serviceaccount.Key "alpha-key" creates a long-lived private key for fn-alpha@callgraph-dev.iam.gserviceaccount.com',
     );
     expect(stdout).toMatch(/\n  fix:      remove the key; code on Google Cloud gets short-lived tokens/);
-    expect(stdout).toMatch(/9 violations: 9 mandatory, 0 advisory\.\n$/);
+    expect(stdout).toMatch(/12 violations: 9 mandatory, 3 advisory\.\n$/);
   });
 
   test("--preview lists what cannot be decided before deployment, without failing on it", async () => {
     const { stdout } = await callgraph("check", "--dir", rogue.dir, "--preview");
     expect(stdout).toContain("(preview)");
     expect(stdout).toContain(
-      "Not decided until deployment (values unknown in preview; `pulumi up` runs these checks on known values):\n" +
+      "Not decided (a value unknown in preview, decided at `pulumi up`; or a function whose call sites were not recorded):\n" +
         '  storage-bucket-no-public-access: gcp.storage.BucketIAMMember "reporting-reader": whether it grants to a public member is not known until deployment (unknown: member)\n',
     );
   });
@@ -81,7 +81,7 @@ describe("callgraph check", () => {
     expect(error).toBeInstanceOf(CheckFailed);
     const result = JSON.parse(stdout) as CheckResult;
     expect(result).toMatchObject({ stack: "dev", preview: false, passed: false, undecided: [] });
-    expect(result.violations).toHaveLength(9);
+    expect(result.violations).toHaveLength(12);
     expect(result.violations[0]).toEqual({
       policy: expect.any(String),
       urn: expect.stringMatching(/^urn:pulumi:dev::callgraph::/),
@@ -108,7 +108,7 @@ describe("callgraph check", () => {
     fs.writeFileSync(file, JSON.stringify({ all: "advisory" }));
     const result = await runCheck({ dir: rogue.dir, policyConfig: file }, () => undefined);
     expect(result.passed).toBe(true);
-    expect(result.violations.map((v) => v.enforcementLevel)).toEqual(Array(9).fill("advisory"));
+    expect(result.violations.map((v) => v.enforcementLevel)).toEqual(Array(12).fill("advisory"));
   });
 
   test.each([

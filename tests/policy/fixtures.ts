@@ -10,6 +10,8 @@ export interface TestResource {
   readonly type: string;
   readonly name: string;
   readonly props: Record<string, unknown>;
+  /** Logical name of the parent resource, in the same stack. */
+  readonly parent?: string;
 }
 
 export const T = {
@@ -46,6 +48,14 @@ export const DEVELOPERS = "group:developers@example.com";
 export const BUILD_EMAIL = `callgraph-build@${PROJECT}.iam.gserviceaccount.com`;
 export const BUILD_ACCOUNT = `projects/${PROJECT}/serviceAccounts/${BUILD_EMAIL}`;
 export const BUILD_MEMBER = `serviceAccount:${BUILD_EMAIL}`;
+
+/** The parent's URN of a test resource, found by logical name in its stack. */
+export function parentUrnOf(r: TestResource, stack: readonly TestResource[]): string | undefined {
+  if (r.parent === undefined) return undefined;
+  const parent = stack.find((p) => p.name === r.parent);
+  if (!parent) throw new Error(`no parent ${r.parent} in the fixture`);
+  return urnOf(parent);
+}
 
 export function urnOf(r: { type: string; name: string }): string {
   return `urn:pulumi:test::callgraph::${r.type}::${r.name}`;
@@ -233,4 +243,38 @@ export function withUnknownsAs(value: unknown, marker: string): unknown {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withUnknownsAs(v, marker)]));
   }
   return value;
+}
+
+export const SERVICE_FUNCTION = "callgraph:index:ServiceFunction";
+
+/** A call-site record as components/service-function.ts writes it (undefined: the component records none). */
+export interface TestRecord {
+  readonly callSites: readonly { callee: string; file: string; line: number; column: number }[];
+  readonly dynamic: readonly { file: string; line: number; column: number; expression: string }[];
+}
+
+/** A literal call site of `caller`'s code, in its index.ts. */
+export function site(caller: string, callee: string, line: number) {
+  return { callee, file: `functions/${caller}/index.ts`, line, column: 25 };
+}
+
+/**
+ * `stack` with each Cloud Function put under a ServiceFunction component, as the CallGraph component deploys it,
+ * recording `records[name]` (no record for a function not in `records`).
+ */
+export function withComponents(
+  stack: readonly TestResource[],
+  records: Readonly<Record<string, TestRecord | undefined>>,
+): TestResource[] {
+  return stack.flatMap((r) => {
+    if (r.type !== T.fn1 && r.type !== T.fn2) return [r];
+    const name = String(r.props.name);
+    const record = records[name];
+    const component: TestResource = {
+      type: SERVICE_FUNCTION,
+      name: `callgraph-${name}`,
+      props: record === undefined ? {} : { functionName: name, callSites: record },
+    };
+    return [component, { ...r, parent: component.name }];
+  });
 }

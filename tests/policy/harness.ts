@@ -14,7 +14,7 @@ import { parsePackConfig } from "../../policy/pack-config";
 import { POLICIES } from "../../policy/policies";
 import { RULES } from "../../policy/rules";
 import { runRules } from "../../policy/run-rules";
-import { urnOf, withUnknownsAs, type TestResource } from "./fixtures";
+import { parentUrnOf, urnOf, withUnknownsAs, type TestResource } from "./fixtures";
 
 /**
  * Runs a policy the way the Pulumi CLI's policy server does (pulumi-policy-aws `src/tests/util.ts`): fake
@@ -90,6 +90,12 @@ export function stackArgs(stack: readonly TestResource[], config: RawConfig = {}
       throw new Error("the policies read props, never asType");
     },
   }));
+  // CrossGuard hands a stack policy each resource's parent as the parent resource itself.
+  const byUrn = new Map(resources.map((r) => [r.urn, r]));
+  stack.forEach((r, i) => {
+    const parent = parentUrnOf(r, stack);
+    if (parent !== undefined) resources[i] = { ...resources[i], parent: byUrn.get(parent) };
+  });
   return {
     resources,
     stackTags: new Map(),
@@ -149,6 +155,7 @@ export function registered(stack: readonly TestResource[]): RegisteredResource[]
     inputs: withUnknownsAs(r.props, UNKNOWN) as Record<string, unknown>,
     outputs: {},
     id: UNKNOWN,
+    parent: parentUrnOf(r, stack),
     dependencies: [],
     propertyDependencies: {},
     options: {

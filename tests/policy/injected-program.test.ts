@@ -6,11 +6,13 @@ import { COMPUTED, urnOf, type TestResource } from "./fixtures";
 import { runPolicy } from "./harness";
 import { FIXTURE_STACK_CONFIG, ROGUES, writeRogueProgram, type RogueProgram } from "./rogue-program";
 
-/** The violations as [policy, resource name] pairs, sorted. */
+/** The mandatory violations as [policy, resource name] pairs, sorted. */
 function caught(e: Evaluation): string[][] {
   const byUrn = new Map(e.resources.map((r) => [r.urn, r.name]));
+  // Mandatory ones: the fixture relay's dynamic call sites add advisory function-grants-used findings.
   return runRules(fromEngine(e.resources))
-    .violations.map((v) => [v.policy, byUrn.get(v.urn) ?? v.urn])
+    .violations.filter((v) => v.enforcementLevel === "mandatory")
+    .map((v) => [v.policy, byUrn.get(v.urn) ?? v.urn])
     .sort();
 }
 
@@ -31,7 +33,9 @@ describe.each([false, true])("the real program under mocks (preview: %s)", (prev
 
   test("the default stack passes every policy, with nothing left undecided", () => {
     const report = runRules(fromEngine(clean.resources));
-    expect(report.violations).toEqual([]);
+    // The fixture relay's code names its callees at run time: dynamic call sites, advisory findings only.
+    expect(report.violations.filter((v) => v.policy !== "function-grants-used")).toEqual([]);
+    expect(new Set(report.violations.map((v) => v.enforcementLevel))).not.toContain("mandatory");
     expect(report.undecided).toEqual([]);
   });
 

@@ -99,12 +99,15 @@ afterAll(() => {
   if (pack?.pid !== undefined && pack.exitCode === null) pack.kill();
 });
 
-test("the pack loads and describes every policy, mandatory, with its config schema", async () => {
+test("the pack loads and describes every policy, at its default level, with its config schema", async () => {
   const info = await call<AnalyzerInfo>((done) => client.getAnalyzerInfo(new Empty(), done));
   expect(info.getName()).toBe("callgraph");
   expect(info.getVersion()).toBe("0.1.0");
   expect(info.getPoliciesList().map((p) => [p.getName(), p.getEnforcementlevel()])).toEqual(
-    RULES.map((r) => [r.name, EnforcementLevel.MANDATORY]),
+    RULES.map((r) => [
+      r.name,
+      r.defaultEnforcement === "advisory" ? EnforcementLevel.ADVISORY : EnforcementLevel.MANDATORY,
+    ]),
   );
   const schema = info
     .getPoliciesList()

@@ -8,13 +8,13 @@ import { resourceArgs } from "./harness";
 
 // The pack's shape: what `pulumi preview --policy-pack policy` loads (policy/index.ts passes POLICIES as they are).
 describe("the policy pack", () => {
-  test("has one policy per rule, same name and order, kebab-case, mandatory, with the rule's settings as its schema", () => {
+  test("has one policy per rule, same name and order, kebab-case, at its default level, with the rule's settings as its schema", () => {
     expect(POLICIES.map((p) => p.name)).toEqual(RULES.map((r) => r.name));
     expect(new Set(POLICIES.map((p) => p.name)).size).toBe(POLICIES.length);
     for (const [i, policy] of POLICIES.entries()) {
       const rule = RULES[i];
       expect(policy.name).toMatch(/^[a-z]+(-[a-z]+)+$/);
-      expect(policy.enforcementLevel).toBe("mandatory");
+      expect(policy.enforcementLevel).toBe(rule.defaultEnforcement);
       expect(policy.description).toBe(rule.description);
       expect(policy.remediationSteps).toBe(rule.remediation);
       expect("validateStack" in policy).toBe(rule.kind === "stack");

@@ -1,5 +1,6 @@
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
+import { errorBody, send, sendInjectedFailure } from "./google-http";
 
 /**
  * A loopback stand-in for the Google APIs preflight reads, reached the way `--api-root` routes them
@@ -83,17 +84,7 @@ export class FakeGoogle {
       ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}),
     };
     this.requests.push(recorded);
-    const failure = Object.entries(this.project.failures).find(
-      ([prefix, statuses]) => path.startsWith(prefix) && statuses.length > 0,
-    );
-    if (failure) {
-      const status = failure[1].shift()!;
-      return send(
-        res,
-        status,
-        errorBody(status, `injected ${status}`, status === 429 ? "RATE_LIMIT_EXCEEDED" : "BACKEND_ERROR"),
-      );
-    }
+    if (sendInjectedFailure(res, this.project.failures, path)) return;
     const answer = this.route(req.method ?? "", path, url.searchParams, body);
     if (!answer) {
       this.unexpected.push(recorded);
@@ -232,29 +223,4 @@ export class FakeGoogle {
     }
     return undefined;
   }
-}
-
-/** Google's error body. https://cloud.google.com/apis/design/errors#http_mapping */
-function errorBody(code: number, message: string, reason: string): unknown {
-  const status =
-    {
-      400: "INVALID_ARGUMENT",
-      403: "PERMISSION_DENIED",
-      404: "NOT_FOUND",
-      429: "RESOURCE_EXHAUSTED",
-      503: "UNAVAILABLE",
-    }[code] ?? "INTERNAL";
-  return {
-    error: {
-      code,
-      message,
-      status,
-      details: [{ "@type": "type.googleapis.com/google.rpc.ErrorInfo", reason, domain: "googleapis.com" }],
-    },
-  };
-}
-
-function send(res: http.ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { "content-type": "application/json; charset=utf-8" });
-  res.end(JSON.stringify(body));
 }

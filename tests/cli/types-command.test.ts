@@ -1,0 +1,75 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { CheckFailed, UsageError } from "../../cli/errors";
+import { typesCommand } from "../../cli/commands/types";
+
+/** A program folder with two functions, a calling b, in one stack file. */
+function program(stackYaml: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "callgraph-types-"));
+  fs.writeFileSync(path.join(dir, "Pulumi.yaml"), "name: fixture\nruntime: nodejs\n");
+  fs.writeFileSync(path.join(dir, "Pulumi.dev.yaml"), stackYaml);
+  for (const fn of ["alpha", "beta"]) fs.mkdirSync(path.join(dir, "functions", fn), { recursive: true });
+  return dir;
+}
+
+const DECLARED = `config:
+  gcp:project: fixture
+  gcp:region: europe-west1
+  callgraph:functions:
+    alpha:
+      calls: [beta]
+    beta: {}
+`;
+
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+const fixture = (yaml = DECLARED) => {
+  const dir = program(yaml);
+  dirs.push(dir);
+  return dir;
+};
+
+describe("callgraph types", () => {
+  test("writes each function's callees.generated.ts, then reports nothing to write", () => {
+    const dir = fixture();
+    expect(typesCommand({ dir })).toBe(
+      "Wrote 2 files:\n  functions/alpha/callees.generated.ts\n  functions/beta/callees.generated.ts",
+    );
+    expect(fs.readFileSync(path.join(dir, "functions/alpha/callees.generated.ts"), "utf8")).toMatch(
+      /export type Callee = "beta";/,
+    );
+    expect(typesCommand({ dir })).toBe("Callee types are up to date with the stack files: nothing written.");
+    expect(typesCommand({ dir, check: true })).toBe("Callee types are up to date with the stack files.");
+  });
+
+  test("--check writes nothing and fails (exit 1) naming each stale file", () => {
+    const dir = fixture();
+    typesCommand({ dir });
+    fs.writeFileSync(path.join(dir, "Pulumi.dev.yaml"), DECLARED.replace("calls: [beta]", "calls: []"));
+    fs.rmSync(path.join(dir, "functions/beta/callees.generated.ts"));
+    const before = fs.readFileSync(path.join(dir, "functions/alpha/callees.generated.ts"), "utf8");
+    const run = () => typesCommand({ dir, check: true });
+    expect(run).toThrow(CheckFailed);
+    expect(run).toThrow(
+      "types: 2 generated files are stale: functions/alpha/callees.generated.ts (out of date), " +
+        "functions/beta/callees.generated.ts (missing). Run `npx callgraph types` and commit the result",
+    );
+    expect(fs.readFileSync(path.join(dir, "functions/alpha/callees.generated.ts"), "utf8")).toBe(before);
+  });
+
+  test("an invalid declaration is a usage error naming the stack file and the key", () => {
+    const dir = fixture(DECLARED.replace("calls: [beta]", "calls: [gamma]"));
+    expect(() => typesCommand({ dir })).toThrow(UsageError);
+    expect(() => typesCommand({ dir })).toThrow(
+      /^types: Invalid call graph .*\n {2}Pulumi\.dev\.yaml functions\.alpha/,
+    );
+  });
+
+  test("two functions deploying one folder is a usage error saying how to fix", () => {
+    const dir = fixture(DECLARED.replace("    beta: {}", "    beta:\n      source: functions/alpha"));
+    expect(() => typesCommand({ dir })).toThrow(
+      /^types: functions\.alpha and functions\.beta both deploy functions\/alpha .*Give each function its own folder/,
+    );
+  });
+});
