@@ -10,7 +10,7 @@ test("every function's callees.generated.ts matches the declaration in every Pul
   );
   if (stale.length > 0) {
     throw new Error(
-      `stale generated callee types: ${stale.join(", ")}. Run \`npx tsx engine/generate-callee-types.ts\` ` +
+      `stale generated callee types: ${stale.join(", ")}. Run \`npx callgraph types\` ` +
         `after changing a function's calls, and commit the files it writes`,
     );
   }
