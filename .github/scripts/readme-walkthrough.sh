@@ -42,7 +42,11 @@ export const reports = secured<Callee>(
     const answer = await downstream.call("profiles", { method: "GET", query: { q: "a" } });
     const body = answer.body as { results?: unknown } | null;
     if (answer.status !== 200 || !Array.isArray(body?.results))
-      throw new CalleeError(`profiles answered HTTP ${answer.status} without results`, "profiles", answer.status);
+      throw new CalleeError(
+        `profiles answered HTTP ${answer.status} without results`,
+        "profiles",
+        answer.status,
+      );
     sendJson(res, 200, { profilesStartingWithA: body.results.length });
   },
   { usage: "GET; no body" },
