@@ -1,14 +1,21 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { Option, type Command } from "commander";
+import { callSitesOf, edgeCallSites } from "../../engine";
+import { withCallSites } from "../diff/call-sites";
 import { computeDiff } from "../diff/compute-diff";
 import { FAIL_ON_CLASSES, failOnViolations, parseFailOn } from "../diff/fail-on";
 import { evaluateRevisions } from "../diff/revisions";
 import type { GraphDiff, Revisions } from "../diff/types";
 import { CheckFailed, UsageError } from "../errors";
+import { repositoryRoot } from "../git";
 import { programOptions, withProgramOptions } from "../program-options";
 import { colourWanted } from "../render/colour";
 import { renderDiffJson } from "../render/diff-json";
 import { renderDiffMarkdown } from "../render/diff-markdown";
 import { renderDiffText } from "../render/diff-text";
+import type { SiteFormat } from "../render/edge-evidence-text";
+import { siteLinks } from "../render/site-links";
 
 export const DIFF_FORMATS = ["text", "markdown", "json"] as const;
 export type DiffFormat = (typeof DIFF_FORMATS)[number];
@@ -93,29 +100,46 @@ export async function diffCommand(
     head: flags.head,
     preview: flags.preview,
   });
-  const diff = computeDiff(base.evaluation.graph, head.evaluation.graph);
+  const headUses = edgeCallSites(head.evaluation.graph, callSitesOf(head.evaluation.resources));
+  const diff = withCallSites(computeDiff(base.evaluation.graph, head.evaluation.graph), headUses);
   const revisions: Revisions = {
     base: { ref: base.ref, commit: base.commit ?? "" },
     head: { ref: head.ref, commit: head.commit },
     stack,
   };
+  const siteFormat =
+    format === "markdown"
+      ? siteLinks({ env: out.env, commit: head.commit, programPath: programPathOf(dir) })
+      : undefined;
   return {
-    output: render(format, diff, revisions, out),
+    output: render(format, diff, revisions, out, siteFormat),
     diff,
     revisions,
     failures: failOnViolations(diff, failOn),
   };
 }
 
-function render(format: DiffFormat, diff: GraphDiff, revisions: Revisions, out: DiffOutput): string {
+function render(
+  format: DiffFormat,
+  diff: GraphDiff,
+  revisions: Revisions,
+  out: DiffOutput,
+  siteFormat: SiteFormat | undefined,
+): string {
   switch (format) {
     case "json":
       return `${renderDiffJson(diff, revisions)}\n`;
     case "markdown":
-      return renderDiffMarkdown(diff, revisions);
+      return renderDiffMarkdown(diff, revisions, siteFormat);
     case "text":
       return renderDiffText(diff, revisions, colourWanted(out.isTty, out.env));
   }
+}
+
+/** The program's folder relative to the repository root: call sites are relative to the program, links to the root. */
+function programPathOf(dir: string): string {
+  const programDir = fs.realpathSync(dir);
+  return path.relative(repositoryRoot(programDir), programDir).split(path.sep).join("/");
 }
 
 /** Commander checks `--format` on the command line; this checks it for callers of {@link diffCommand}. */

@@ -1,5 +1,5 @@
 import { Option, type Command } from "commander";
-import { evaluate } from "../../engine";
+import { callSitesOf, edgeCallSites, evaluate } from "../../engine";
 import { programOptions, withProgramOptions } from "../program-options";
 import { renderGraphDot } from "../render/graph-dot";
 import { renderGraphJson } from "../render/graph-json";
@@ -35,7 +35,8 @@ export function registerGraph(program: Command): void {
 export async function graphCommand(flags: GraphFlags): Promise<string> {
   const { stack, dir } = programOptions(flags);
   const evaluation = await evaluate({ programDir: dir, stack, preview: flags.preview ?? false });
-  const graph = reviewGraph(evaluation.graph);
+  const uses = edgeCallSites(evaluation.graph, callSitesOf(evaluation.resources));
+  const graph = reviewGraph(evaluation.graph, uses);
   const heading = { stack, project: evaluation.project };
   switch (flags.format ?? "table") {
     case "table":

@@ -1,5 +1,6 @@
 import { UsageError } from "../errors";
 import { INVOKE_ONLY_ROLES, isDefaultAccount } from "../review/members";
+import { isUnusedEdgeAdded } from "./call-sites";
 import { riskOrder } from "./risk";
 import type { Change, GraphDiff, Risk } from "./types";
 
@@ -67,6 +68,11 @@ export const FAIL_ON_CLASSES: readonly FailOnClass[] = [
     name: "new-edge",
     means: "an edge added: one function may now invoke another",
     matches: (c) => c.kind === "grant-added" && c.invokerKind === "function",
+  },
+  {
+    name: "unused",
+    means: "an edge added that no code of the caller calls (no call site, no dynamic call)",
+    matches: isUnusedEdgeAdded,
   },
   { name: "new-function", means: "a function added", matches: (c) => c.kind === "function-added" },
   {

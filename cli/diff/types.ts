@@ -1,4 +1,5 @@
 import type { GrantScope } from "../../engine";
+import type { EdgeEvidence } from "../review/edge-evidence";
 import type { InvokerKind } from "../review/members";
 
 /**
@@ -76,6 +77,11 @@ export interface GrantFacts {
 /** A grant that appears, disappears, or stops being declared. */
 export interface GrantChange extends ChangeBase, GrantFacts {
   readonly kind: "grant-added" | "grant-removed" | "grant-undeclared";
+  /**
+   * For an edge added between two functions, the head's code that calls across it (./call-sites.ts); absent
+   * when the caller recorded no call sites, or for any other change.
+   */
+  readonly evidence?: EdgeEvidence;
 }
 
 export type Change = FunctionChange | RenameChange | GenerationChange | ServiceAccountChange | GrantChange;

@@ -1,8 +1,11 @@
 import type { Change, GrantFacts, GraphDiff, Revisions, Risk } from "../diff/types";
 import { RISKS } from "../diff/types";
+import { siteLocation } from "../../callsites";
+import { isUnused } from "../review/edge-evidence";
 import { resourceLabel } from "../review/review-graph";
 import { changeTitle, revisionsPhrase, summaryPhrase } from "./change-labels";
 import { renderDiffMermaid } from "./diff-mermaid";
+import { evidenceText, type SiteFormat } from "./edge-evidence-text";
 import { RISK_STYLE } from "./risk-style";
 
 /** The first line of every comment: the workflow finds its own comment by it and edits it in place. */
@@ -21,17 +24,28 @@ const BADGE = (risk: Risk): string => RISK_STYLE[risk].badge;
  * Mermaid diagram of the changed part of the graph, and undeclared grants that were already there. Small
  * changes read at a glance; past a size each risk level gets its own collapsed section (high stays open while
  * short), and rows past a cap are counted rather than listed, so a 50-function change stays readable and any
- * change fits in one comment.
+ * change fits in one comment. An added edge lists the call sites that use it, each a link to its line when
+ * `siteFormat` makes one (./site-links.ts), else `file:line`.
  */
-export function renderDiffMarkdown(diff: GraphDiff, revisions: Revisions): string {
+export function renderDiffMarkdown(
+  diff: GraphDiff,
+  revisions: Revisions,
+  siteFormat: SiteFormat = (s) => code(siteLocation(s)),
+): string {
   for (const rowCap of [200, 100, 50, 20]) {
-    const text = render(diff, revisions, rowCap, rowCap);
+    const text = render(diff, revisions, rowCap, rowCap, siteFormat);
     if (text.length <= MAX_CHARS) return text;
   }
-  return render(diff, revisions, 10, 30);
+  return render(diff, revisions, 10, 30, siteFormat);
 }
 
-function render(diff: GraphDiff, revisions: Revisions, rowCap: number, linkCap: number): string {
+function render(
+  diff: GraphDiff,
+  revisions: Revisions,
+  rowCap: number,
+  linkCap: number,
+  siteFormat: SiteFormat,
+): string {
   const out = [COMMENT_MARKER];
   if (diff.changes.length === 0) {
     out.push(
@@ -50,7 +64,7 @@ function render(diff: GraphDiff, revisions: Revisions, rowCap: number, linkCap: 
     "",
   );
 
-  if (diff.changes.length <= OPEN_ROWS) out.push(...table(diff.changes, rowCap));
+  if (diff.changes.length <= OPEN_ROWS) out.push(...table(diff.changes, rowCap, siteFormat));
   else {
     for (const risk of RISKS) {
       const rows = diff.changes.filter((c) => c.risk === risk);
@@ -59,7 +73,7 @@ function render(diff: GraphDiff, revisions: Revisions, rowCap: number, linkCap: 
       out.push(
         `<details${open}><summary><b>${BADGE(risk)}</b>: ${rows.length} change${rows.length === 1 ? "" : "s"}</summary>`,
         "",
-        ...table(rows, rowCap),
+        ...table(rows, rowCap, siteFormat),
         "</details>",
         "",
       );
@@ -87,15 +101,21 @@ function render(diff: GraphDiff, revisions: Revisions, rowCap: number, linkCap: 
   return `${out.join("\n")}\n`;
 }
 
-function table(rows: readonly Change[], cap: number): string[] {
+function table(rows: readonly Change[], cap: number, siteFormat: SiteFormat): string[] {
   const lines = ["| risk | change | what | why |", "|---|---|---|---|"];
   for (const c of rows.slice(0, cap))
     lines.push(
-      `| ${BADGE(c.risk)} | ${changeTitle(c)} | ${code(c.subject)} | ${cell(c.reasons.join("; "))} |`,
+      `| ${BADGE(c.risk)} | ${changeTitle(c)} | ${code(c.subject)} | ${cell(c.reasons.join("; "))}${callSites(c, siteFormat)} |`,
     );
   if (rows.length > cap)
     lines.push(`| | | … and ${rows.length - cap} more | run \`callgraph diff --format json\` for all |`);
   return lines;
+}
+
+/** An added edge's call sites after its reasons (an unused one says so among them); already cell-safe. */
+function callSites(c: Change, siteFormat: SiteFormat): string {
+  if (c.kind !== "grant-added" || !c.evidence || isUnused(c.evidence)) return "";
+  return `<br>call sites: ${evidenceText(c.evidence, siteFormat)}`;
 }
 
 function standing(grants: readonly GrantFacts[]): string[] {

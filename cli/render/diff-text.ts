@@ -1,7 +1,9 @@
 import type { Change, GrantFacts, GraphDiff, Revisions } from "../diff/types";
+import { isUnused } from "../review/edge-evidence";
 import { resourceLabel } from "../review/review-graph";
 import { changeTitle, revisionsPhrase, summaryPhrase } from "./change-labels";
 import { painter, type Paint } from "./colour";
+import { evidenceText } from "./edge-evidence-text";
 import { RISK_STYLE } from "./risk-style";
 import { plural } from "./words";
 
@@ -9,7 +11,8 @@ import { plural } from "./words";
  * The diff for a terminal: the same heading, summary and rows as the pull-request comment, most worrying
  * first, as plain text. Each row is one line (risk, kind of change, what) with its reasons indented below; no
  * diagram and no caps (`--format json` and the comment are for large changes). Colour only when `colour` is
- * true: the command decides it from the terminal and `NO_COLOR` (./colour.ts).
+ * true: the command decides it from the terminal and `NO_COLOR` (./colour.ts). An added edge lists the call
+ * sites that use it; an unused one says so among its reasons.
  */
 export function renderDiffText(diff: GraphDiff, revisions: Revisions, colour = false): string {
   const paint = painter(colour);
@@ -41,6 +44,9 @@ function rows(changes: readonly Change[], paint: Paint): string[] {
     return [
       `${paint(style, label.padEnd(word))}  ${changeTitle(c).padEnd(title)}  ${c.subject}`,
       ...c.reasons.map((reason) => `${" ".repeat(word + 2)}${reason}`),
+      ...(c.kind === "grant-added" && c.evidence && !isUnused(c.evidence)
+        ? [`${" ".repeat(word + 2)}call sites: ${evidenceText(c.evidence)}`]
+        : []),
     ];
   });
 }

@@ -1,9 +1,10 @@
 import type { ReviewGraph } from "../review/review-graph";
-import { COLOURS } from "./graph-mermaid";
+import { COLOURS, edgeLabel } from "./graph-mermaid";
 
 /**
  * The graph in Graphviz DOT (`callgraph graph --format dot | dot -Tsvg`): functions as boxes labelled with their
- * service account, other invokers as ellipses (public ones red), undeclared edges dashed orange.
+ * service account, other invokers as ellipses (public ones red), undeclared edges dashed orange; an edge is
+ * labelled with its call sites (or `unused`) when they were recorded.
  * https://graphviz.org/doc/info/lang.html
  */
 export function renderGraphDot(graph: ReviewGraph): string {
@@ -20,7 +21,12 @@ export function renderGraphDot(graph: ReviewGraph): string {
     lines.push(`  ${dotId(i.invoker)} [shape=ellipse${colour}];`);
   }
   for (const i of graph.invocations) {
-    const style = i.undeclared ? ` [style=dashed, color="${COLOURS.undeclared}", label="undeclared"]` : "";
+    const label = edgeLabel(i);
+    const attributes = [
+      ...(i.undeclared ? [`style=dashed, color="${COLOURS.undeclared}"`] : []),
+      ...(label ? [`label=${dotId(label)}`] : []),
+    ];
+    const style = attributes.length > 0 ? ` [${attributes.join(", ")}]` : "";
     lines.push(`  ${dotId(i.invoker)} -> ${dotId(i.function)}${style};`);
   }
   lines.push("}");

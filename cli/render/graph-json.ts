@@ -1,6 +1,7 @@
 import type { ReviewGraph } from "../review/review-graph";
 import type { GraphHeading } from "./graph-table";
 import { jsonDocument } from "./json-document";
+import { isUnused, type EdgeEvidence } from "../review/edge-evidence";
 
 /**
  * The graph for machines: each function with who may invoke it, and every grant with the resource behind it
@@ -21,7 +22,13 @@ export function renderGraphJson(graph: ReviewGraph, heading: GraphHeading): stri
       runtime: f.runtime,
       invokedBy: graph.invocations
         .filter((i) => i.function === f.name)
-        .map((i) => ({ invoker: i.invoker, kind: i.kind, roles: i.roles, undeclared: i.undeclared })),
+        .map((i) => ({
+          invoker: i.invoker,
+          kind: i.kind,
+          roles: i.roles,
+          undeclared: i.undeclared,
+          ...(i.evidence ? evidenceJson(i.evidence) : {}),
+        })),
     })),
     grants: graph.grants.map((g) => ({
       function: g.target,
@@ -36,4 +43,13 @@ export function renderGraphJson(graph: ReviewGraph, heading: GraphHeading): stri
     })),
   };
   return jsonDocument("graph", document);
+}
+
+/** An edge's call sites for machines: where (file, line, column), dynamic sites with their expression. */
+export function evidenceJson(evidence: EdgeEvidence) {
+  return {
+    callSites: evidence.callSites.map(({ file, line, column }) => ({ file, line, column })),
+    dynamic: evidence.dynamic,
+    unused: isUnused(evidence),
+  };
 }

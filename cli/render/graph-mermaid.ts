@@ -1,4 +1,5 @@
-import type { ReviewGraph } from "../review/review-graph";
+import type { Invocation, ReviewGraph } from "../review/review-graph";
+import { evidenceText } from "./edge-evidence-text";
 import { Flowchart, NodeIds } from "./mermaid-syntax";
 
 /** Colours shared by the graph and the diff, so a reviewer learns them once. */
@@ -12,7 +13,8 @@ export const COLOURS = {
 
 /**
  * The whole graph as a Mermaid flowchart: functions as boxes, other invokers as stadiums (public ones red),
- * an arrow per "may invoke"; arrows backed by an undeclared grant are dotted orange and labelled.
+ * an arrow per "may invoke"; arrows backed by an undeclared grant are dotted orange and labelled. An edge whose
+ * call sites were recorded is labelled with them (or `unused`).
  */
 export function renderGraphMermaid(graph: ReviewGraph): string {
   const chart = new Flowchart("LR");
@@ -27,12 +29,20 @@ export function renderGraphMermaid(graph: ReviewGraph): string {
   }
   for (const i of graph.invocations) {
     const from = i.kind === "function" ? fns.get(i.invoker) : members.get(i.invoker);
+    const label = edgeLabel(i) || undefined;
     if (i.undeclared)
       chart.link(from, fns.get(i.function), "dotted", {
-        label: "undeclared",
+        label,
         style: `stroke:${COLOURS.undeclared},stroke-width:2px`,
       });
-    else chart.link(from, fns.get(i.function));
+    else chart.link(from, fns.get(i.function), "solid", { label });
   }
   return chart.render();
+}
+
+/** `undeclared`, the edge's call sites, or both (`undeclared; unused`); empty for a plain declared edge. */
+export function edgeLabel(i: Invocation): string {
+  return [...(i.undeclared ? ["undeclared"] : []), ...(i.evidence ? [evidenceText(i.evidence)] : [])].join(
+    "; ",
+  );
 }

@@ -1,5 +1,7 @@
+import { evidenceText } from "./edge-evidence-text";
 import { plural } from "./words";
 import { INVOKE_ONLY_ROLES } from "../review/members";
+import { isUnused } from "../review/edge-evidence";
 import { resourceLabel, type Invocation, type ReviewGrant, type ReviewGraph } from "../review/review-graph";
 
 /** The stack a graph belongs to, for headings. */
@@ -10,7 +12,8 @@ export interface GraphHeading {
 
 /**
  * The graph for a terminal: one row per function (what it runs as, who may invoke it), then every undeclared
- * grant with the resource that makes it and why it is undeclared. Marks say what needs a second look.
+ * grant with the resource that makes it and why it is undeclared, then each edge with the code that calls across
+ * it (or `unused`) when call sites were recorded. Marks say what needs a second look.
  */
 export function renderGraphTable(graph: ReviewGraph, heading: GraphHeading): string {
   const undeclared = graph.grants.filter((g) => g.undeclared.length > 0);
@@ -35,9 +38,15 @@ export function renderGraphTable(graph: ReviewGraph, heading: GraphHeading): str
     lines.push("", "Undeclared grants (not accounted for by the declaration):");
     for (const g of undeclared) lines.push(`  ! ${grantLine(g)}`, `      ${g.undeclared.join("; ")}`);
   }
+  const evidenced = graph.invocations.filter((i) => i.evidence !== undefined);
+  if (evidenced.length > 0) {
+    lines.push("", "Call sites (the code each edge exists for):");
+    const edgeRows = evidenced.map((i) => [`  ${i.invoker} -> ${i.function}`, evidenceText(i.evidence!)]);
+    lines.push(...columns(edgeRows));
+  }
   lines.push(
     "",
-    "Marks: [PUBLIC] anyone may invoke; [UNDECLARED] a grant the declaration does not account for; [role] beyond invoking.",
+    "Marks: [PUBLIC] anyone may invoke; [UNDECLARED] a grant the declaration does not account for; [UNUSED] no code calls it; [role] beyond invoking.",
   );
   return lines.join("\n");
 }
@@ -46,6 +55,7 @@ function invokerCell(i: Invocation): string {
   const marks = [
     ...(i.kind === "public" ? ["PUBLIC"] : []),
     ...(i.undeclared ? ["UNDECLARED"] : []),
+    ...(i.evidence && isUnused(i.evidence) ? ["UNUSED"] : []),
     ...i.roles.filter((r) => !INVOKE_ONLY_ROLES.includes(r)),
   ];
   return marks.length > 0 ? `${i.invoker} [${marks.join(", ")}]` : i.invoker;

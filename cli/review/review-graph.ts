@@ -1,5 +1,7 @@
+import type { EdgeUse } from "../../callsites";
 import type { EffectiveGraph, Grant, GraphFunction } from "../../engine";
 import { possessive } from "../render/words";
+import { evidenceLookup, type EdgeEvidence } from "./edge-evidence";
 import { invokerKind, type InvokerKind } from "./members";
 
 /**
@@ -28,6 +30,8 @@ export interface Invocation {
   /** True when some grant behind it is undeclared (see {@link ReviewGrant.undeclared}). */
   readonly undeclared: boolean;
   readonly grants: readonly ReviewGrant[];
+  /** For an edge between two functions, the caller's code that uses it; absent when the caller has no record. */
+  readonly evidence?: EdgeEvidence;
 }
 
 /** The effective graph as reviewers read it: every grant judged against the declaration, access per function. */
@@ -41,8 +45,11 @@ export interface ReviewGraph {
 /**
  * Judges each grant of the engine's graph against the declaration as the program deployed it. Who may invoke
  * whom comes from the graph's own edges and external invokers (the one extractor); grants only add detail.
+ *
+ * @param uses per edge, the call sites that use it (engine `edgeCallSites`); without them no edge has evidence.
  */
-export function reviewGraph(graph: EffectiveGraph): ReviewGraph {
+export function reviewGraph(graph: EffectiveGraph, uses: readonly EdgeUse[] = []): ReviewGraph {
+  const evidenceOf = evidenceLookup(uses);
   const byName = new Map(graph.functions.map((f) => [f.name, f]));
   const grants = graph.grants.map((g): ReviewGrant => {
     const invoker = g.callerFunction ?? g.member;
@@ -63,6 +70,7 @@ export function reviewGraph(graph: EffectiveGraph): ReviewGraph {
   for (const g of grants) byInvoker.set(g.invoker, [...(byInvoker.get(g.invoker) ?? []), g]);
   const invocations = [...pairs.values()].map(({ function: fn, invoker }): Invocation => {
     const behind = (byInvoker.get(invoker) ?? []).filter((g) => g.scope === "project" || g.target === fn);
+    const evidence = evidenceOf(invoker, fn);
     return {
       function: fn,
       invoker,
@@ -70,6 +78,7 @@ export function reviewGraph(graph: EffectiveGraph): ReviewGraph {
       roles: [...new Set(behind.map((g) => g.role))].sort(),
       undeclared: behind.some((g) => g.undeclared.length > 0),
       grants: behind,
+      ...(evidence ? { evidence } : {}),
     };
   });
   invocations.sort((a, b) => compare(`${a.function}\0${a.invoker}`, `${b.function}\0${b.invoker}`));
