@@ -105,10 +105,12 @@ describe(".github/workflows/callgraph.yml", () => {
     });
     const diff = step(review, (s) => s.id === "diff");
     expect(diff?.run).toContain(
-      'node bin/callgraph.js diff --base "origin/${BASE_REF}" --stack "$STACK" --format markdown --fail-on "$FAIL_ON"',
+      'node bin/callgraph.js diff --base "origin/${BASE_REF}" --head "$HEAD_SHA" --stack "$STACK" --format markdown --fail-on "$FAIL_ON"',
     );
     // The branch name reaches the script through the environment, never spliced into it.
     expect(diff?.env?.BASE_REF).toBe("${{ github.base_ref }}");
+    // The head is the pull request's own commit, so call sites link to lines that exist on GitHub.
+    expect(diff?.env?.HEAD_SHA).toBe("${{ github.event.pull_request.head.sha }}");
     expect(diff?.run).not.toContain("${{");
     // The repository variable overrides the default; every default class is one --fail-on accepts.
     expect(diff?.env?.FAIL_ON).toBe("${{ vars.CALLGRAPH_FAIL_ON || 'public,undeclared' }}");
