@@ -2,13 +2,24 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as net from "node:net";
 import * as path from "node:path";
+import { BASE_CONFIG } from "../fixtures";
 import { sendRaw } from "./raw-http";
+import { tempProject, writeStackFile } from "./temp-project";
 
 const root = path.resolve(__dirname, "../..");
 const tsx = path.join(root, "node_modules", ".bin", "tsx");
 
+// A project of fixture functions (alpha and gamma call beta; developers may invoke alpha and gamma), never the
+// user's declaration (DESIGN.md invariant 12), run the way `npm start` runs the CLI.
+let project: string;
+beforeAll(() => {
+  project = tempProject("cli-local");
+  writeStackFile(project, "dev", BASE_CONFIG);
+});
+afterAll(() => fs.rmSync(project, { recursive: true, force: true }));
+
 function run(args: string[]): ChildProcess {
-  return spawn(tsx, ["cli/main.ts", "local", "--quiet", ...args], {
+  return spawn(tsx, ["cli/main.ts", "local", "--quiet", "--dir", project, ...args], {
     cwd: root,
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -66,7 +77,7 @@ test("--once runs the scenario and exits 0 when every expectation held", async (
   const out = output(child);
   expect(await exited(child)).toBe(0);
   expect(out.text()).toMatch(/All \d+ expectations held\./);
-  expect(out.text()).toContain("login's identity calling search is refused: expected 403, got 403");
+  expect(out.text()).toContain("alpha's identity calling gamma is refused: expected 403, got 403");
 }, 60_000);
 
 test("serves until Ctrl-C, then stops every function process and frees every port", async () => {
@@ -75,13 +86,15 @@ test("serves until Ctrl-C, then stops every function process and frees every por
   for (let i = 0; i < 300 && !out.text().includes("Serving until Ctrl-C"); i++)
     await new Promise((r) => setTimeout(r, 100));
   expect(out.text()).toContain("Serving until Ctrl-C");
-  const state = JSON.parse(fs.readFileSync(path.join(root, ".callgraph", "local", "dev.json"), "utf8")) as {
+  const state = JSON.parse(
+    fs.readFileSync(path.join(project, ".callgraph", "local", "dev.json"), "utf8"),
+  ) as {
     functions: Record<string, { url: string }>;
     identities: Record<string, { metadataHost: string }>;
   };
   const ports = Object.values(state.functions).map((f) => Number(new URL(f.url).port));
   const pids = functionProcesses(child.pid!);
-  expect(pids).toHaveLength(3);
+  expect(pids).toHaveLength(Object.keys(state.functions).length);
 
   // One unparsable request used to be an unhandled rejection that ended `npm start` and every process with it.
   for (const { metadataHost } of Object.values(state.identities))
@@ -95,20 +108,16 @@ test("serves until Ctrl-C, then stops every function process and frees every por
 
   // `callgraph invoke --local` answers "can X call Y?" against the running stack.
   const invoke = (...args: string[]) =>
-    spawnSync(tsx, ["cli/main.ts", "invoke", ...args, "--local"], { cwd: root, encoding: "utf8" });
-  const refusedCall = invoke("search", "--as", "login", "--path", "?q=a");
+    spawnSync(tsx, ["cli/main.ts", "invoke", ...args, "--local", "--dir", project], {
+      cwd: root,
+      encoding: "utf8",
+    });
+  const refusedCall = invoke("gamma", "--as", "alpha", "--path", "?note=hi");
   expect([refusedCall.status, refusedCall.stdout.split("\n")[0]]).toEqual([1, "HTTP 403"]);
-  const login = invoke(
-    "login",
-    "--as",
-    "group:developers@example.com",
-    "--data",
-    '{"username":"alice","password":"wonderland"}',
-  );
-  expect([login.status, login.stdout.split("\n")[0]]).toEqual([0, "HTTP 200"]);
-  expect(JSON.parse(login.stdout.slice(login.stdout.indexOf("\n") + 1))).toMatchObject({
-    profile: { username: "alice" },
-  });
+  const allowed = invoke("alpha", "--as", "group:developers@example.com");
+  expect([allowed.status, allowed.stdout.split("\n")[0]]).toEqual([0, "HTTP 200"]);
+  // alpha answered after asking beta with its own identity.
+  expect(allowed.stdout).toContain("beta");
 
   child.kill("SIGINT");
   expect(await exited(child)).toBe(0);
