@@ -3,10 +3,8 @@
  * {@link possessive}, so a name ending in "s" reads "profiles'" and never "profiles's".
  */
 
-/** `login's`, `profiles'`: the possessive of a name (a plural-looking name takes the apostrophe alone). */
-export function possessive(name: string): string {
-  return /s$/i.test(name) ? `${name}'` : `${name}'s`;
-}
+// One possessive for the whole project (the function code and the local stack use it too).
+export { possessive } from "../../iam/possessive";
 
 /** `1 function`, `2 functions`, `3 policies` (with the plural given). */
 export function plural(n: number, one: string, many = `${one}s`): string {
