@@ -1,3 +1,4 @@
+import { possessive } from "../../../iam/possessive";
 import type { EffectiveGraph, Grant } from "../../../engine";
 import { invokerMembers } from "../../../topology";
 import type { Declaration } from "./declaration";
@@ -32,7 +33,7 @@ export function grantMismatches(declaration: Declaration, graph: EffectiveGraph)
       if (!expected.has(member)) {
         problems.push(
           `${name}: ${member} may invoke it, but ${file} does not declare it (granted by ${by.map(describe).join(", ")}). ` +
-            `Remove the grant, or declare it in callgraph:functions (a caller's \`calls\` or ${name}'s \`invokers\`)`,
+            `Remove the grant, or declare it in callgraph:functions (a caller's \`calls\` or ${possessive(name)} \`invokers\`)`,
         );
       } else {
         for (const stray of by.filter((g) => !g.managed || g.scope !== "function"))
