@@ -3,7 +3,12 @@ import * as path from "node:path";
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { buildArchives, CallGraph, checkCallSites, requireCliVersion } from "./components";
-import { hasSecondGen, parseTopology, runtimeWarnings } from "./topology";
+import {
+  DECLARATION_CONFIG_KEYS,
+  parseStackDeclaration,
+  principalWarnings,
+  runtimeWarnings,
+} from "./topology";
 
 /**
  * The program: read the stack config, validate the declared graph, deploy it. Exported as a function (which
@@ -19,14 +24,20 @@ export = async () => {
   const config = new pulumi.Config("callgraph");
   // One day for every runtime check of this run: what is decommissioned, what only deprecated.
   const today = new Date();
-  const topology = parseTopology(config.getObject<unknown>("functions"), {
-    defaultGeneration: config.getObject<unknown>("generation"),
-    defaultRuntime: config.get("runtime"),
-    today,
-    sourceExists: (folder) =>
-      fs.statSync(path.resolve(__dirname, folder), { throwIfNoEntry: false })?.isDirectory() ?? false,
-  });
-  for (const warning of runtimeWarnings(topology, today))
+  const topology = parseStackDeclaration(
+    {
+      [DECLARATION_CONFIG_KEYS.functions]: config.getObject<unknown>("functions"),
+      [DECLARATION_CONFIG_KEYS.generation]: config.getObject<unknown>("generation"),
+      [DECLARATION_CONFIG_KEYS.runtime]: config.get("runtime"),
+      [DECLARATION_CONFIG_KEYS.principals]: config.getObject<unknown>("principals"),
+    },
+    {
+      today,
+      sourceExists: (folder) =>
+        fs.statSync(path.resolve(__dirname, folder), { throwIfNoEntry: false })?.isDirectory() ?? false,
+    },
+  );
+  for (const warning of [...runtimeWarnings(topology, today), ...principalWarnings(topology)])
     pulumi.log.warn(`${warning.path}: ${warning.message}`);
   // Every archive is built, and every entry point checked, before anything is registered.
   const archives = buildArchives(topology, __dirname);
@@ -34,11 +45,13 @@ export = async () => {
   // file and line; an unused edge or a call the checker cannot name is a warning.
   const callSites = checkCallSites(topology, __dirname);
   for (const warning of callSites.warnings) pulumi.log.warn(warning);
-  // 2nd-gen URLs carry the project number: from config, or looked up (a read, known at preview time too).
-  const projectNumber = hasSecondGen(topology)
-    ? (config.get("projectNumber", { pattern: /^[0-9]+$/ }) ??
-      (await gcp.organizations.getProject({ projectId: project })).number)
-    : undefined;
+  // 2nd-gen URLs and the buckets builds read from carry the project number: from config, or looked up (a read,
+  // known at preview time too).
+  const projectNumber =
+    config.get("projectNumber", { pattern: /^[0-9]+$/ }) ??
+    (await gcp.organizations.getProject({ projectId: project })).number;
+  if (!projectNumber)
+    throw new Error(`could not read the number of project ${project}: set callgraph:projectNumber`);
 
   const graph = new CallGraph("callgraph", {
     topology,

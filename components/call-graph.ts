@@ -1,7 +1,9 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import {
+  BUILD_ROLES,
   BUILD_SERVICE_ACCOUNT_ID,
+  buildProjectGrants,
   buildServiceAccountEmail,
   callersOf,
   edges,
@@ -14,6 +16,7 @@ import {
   type Edge,
   type Topology,
 } from "../topology";
+import * as time from "@pulumiverse/time";
 import type { RecordedCallSites } from "./call-sites";
 import type { FunctionArchive } from "./function-archive";
 import { ServiceFunction } from "./service-function";
@@ -27,20 +30,8 @@ export const INVOKER_ROLE = "roles/cloudfunctions.invoker";
  */
 export const RUN_INVOKER_ROLE = "roles/run.invoker";
 
-/**
- * What the build account needs to build a function, and nothing more
- * (https://cloud.google.com/functions/docs/securing/build-custom-sa, and for 1st gen
- * https://cloud.google.com/functions/1stgendocs/securing/build-custom-sa; new projects build with a default
- * identity that may lack them: cloudspannerecosystem/autoscaler#387):
- * - writing build logs, which IAM grants only on a project: the one project-level grant the program makes;
- * - pushing the built image, granted on the program's own Artifact Registry repository only;
- * - reading the uploaded source, granted on the source bucket only.
- */
-export const BUILD_ROLES = {
-  logs: "roles/logging.logWriter",
-  images: "roles/artifactregistry.writer",
-  source: "roles/storage.objectViewer",
-} as const;
+/** What the build account needs (`iam/build-grants.ts`, where each role's source is cited). */
+export { BUILD_ROLES };
 
 /** The id of the Docker repository in Artifact Registry that holds the functions' built images. */
 export const IMAGE_REPOSITORY_ID = "callgraph-functions";
@@ -49,16 +40,39 @@ export const IMAGE_REPOSITORY_ID = "callgraph-functions";
 export const SECOND_GEN_APIS = ["run.googleapis.com"] as const;
 
 /**
- * APIs a fresh project needs: functions, their builds (Cloud Build into Artifact Registry), service accounts
- * and the source bucket. https://cloud.google.com/functions/docs/1stgen/deploy#before_you_begin
+ * APIs a fresh project needs: functions, their builds (Cloud Build into Artifact Registry, logging to Cloud
+ * Logging: the build account writes its logs there), service accounts and the source bucket.
+ * https://cloud.google.com/functions/docs/1stgen/deploy#before_you_begin, and for Cloud Run functions
+ * https://cloud.google.com/run/docs/deploy-functions ("Enable the Artifact Registry, Cloud Build, Cloud Run Admin
+ * API, and Cloud Logging APIs").
  */
 export const REQUIRED_APIS = [
   "artifactregistry.googleapis.com",
   "cloudbuild.googleapis.com",
   "cloudfunctions.googleapis.com",
   "iam.googleapis.com",
+  "logging.googleapis.com",
   "storage.googleapis.com",
 ] as const;
+
+/**
+ * How long the first `pulumi up` waits between the build account's grants and the first build. IAM changes take
+ * up to minutes to apply, and a build that starts before them fails ("Access to bucket gcf-sources-… denied"):
+ * terraform-provider-google's own 2nd-gen example waits 60 s ("builder permissions need to stablize before it can
+ * pull the source zip", magic-modules `cloudfunctions2_basic_builder.tf.tmpl`) and still failed half of its runs
+ * (terraform-provider-google#20571); its 1st-gen test needed 120 s (magic-modules#11909, "doubled the waiting time
+ * for the permission propagation"). So 120 s, waited once: a `Sleep` waits only when it is created.
+ */
+export const BUILD_GRANTS_PROPAGATION = "120s";
+
+/**
+ * How long the first `pulumi up` waits after enabling APIs: enabling is "eventually consistent ... service
+ * activation is not guaranteed by the time the google_project_service resource is done provisioning"
+ * (terraform-provider-google's guide to google_project_service, "Mitigation - Adding sleeps"; Google's own error
+ * says "If you enabled this API recently, wait a few minutes for the action to propagate"). 60 s, as Google's own
+ * googleapis/google-cloud-rust#5444 waits for the same reason; waited once, and again only when the set of APIs changes.
+ */
+export const API_PROPAGATION = "60s";
 
 /** Arguments of a {@link CallGraph}. */
 export interface CallGraphArgs {
@@ -68,8 +82,11 @@ export interface CallGraphArgs {
   readonly project: string;
   /** Region of every function and of the source bucket. */
   readonly region: string;
-  /** The project's number, needed for 2nd-gen URLs (`https://NAME-NUMBER.REGION.run.app`); required only then. */
-  readonly projectNumber?: string;
+  /**
+   * The project's number: part of 2nd-gen URLs (`https://NAME-NUMBER.REGION.run.app`) and of the buckets Cloud
+   * Functions builds from (`gcf-sources-NUMBER-REGION`), which the build account's read is conditioned on.
+   */
+  readonly projectNumber: string;
   /**
    * Every function's archive, by function name, from `buildArchives`: built (and checked) by the caller before
    * anything is registered, so a function whose code cannot run registers nothing.
@@ -109,8 +126,13 @@ export class CallGraph extends pulumi.ComponentResource {
   public readonly buildServiceAccount: gcp.serviceaccount.Account;
   /** The Docker repository the builds push the functions' images to. */
   public readonly imageRepository: gcp.artifactregistry.Repository;
-  /** The build account's grants (logs, images, source); every function waits for them. */
+  /** The build account's grants (logs, images, sources); every function waits for them. */
   public readonly buildGrants: readonly pulumi.CustomResource[];
+  /**
+   * The wait between the build account's grants and the first build ({@link BUILD_GRANTS_PROPAGATION}); every
+   * function depends on it. Created again (and so waited again) only when the grants change.
+   */
+  public readonly buildGrantsPropagation: time.Sleep;
   /** Function name -> URL. */
   public readonly urls: pulumi.Output<Record<string, string>>;
   /** Function name -> service-account email. */
@@ -128,10 +150,11 @@ export class CallGraph extends pulumi.ComponentResource {
     const { topology, project, region } = args;
     const target = { project, region, projectNumber: args.projectNumber };
 
-    const apis =
+    const services = [...REQUIRED_APIS, ...(hasSecondGen(topology) ? SECOND_GEN_APIS : [])];
+    const enabled =
       args.enableApis === false
         ? []
-        : [...REQUIRED_APIS, ...(hasSecondGen(topology) ? SECOND_GEN_APIS : [])].map(
+        : services.map(
             (service) =>
               new gcp.projects.Service(
                 `${name}-api-${service.split(".")[0]}`,
@@ -139,6 +162,18 @@ export class CallGraph extends pulumi.ComponentResource {
                 { parent: this },
               ),
           );
+    // Everything else waits for the APIs to be usable, not just enabled; the set of services is the trigger, so
+    // enabling one more (a first 2nd-gen function) waits again, and nothing else does.
+    const apis: pulumi.Resource[] =
+      enabled.length === 0
+        ? []
+        : [
+            new time.Sleep(
+              `${name}-api-propagation`,
+              { createDuration: API_PROPAGATION, triggers: { services: [...services].sort().join(",") } },
+              { parent: this, dependsOn: enabled },
+            ),
+          ];
 
     this.sourceBucket = new gcp.storage.Bucket(
       `${name}-source`,
@@ -181,13 +216,25 @@ export class CallGraph extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: apis },
     );
+    const generations = [...new Set(topology.functions.map((f) => f.generation))].sort();
+    // Project-level: the build log writer (no narrower scope exists) and the read of the staging buckets Cloud
+    // Functions builds from, conditioned on their names (they exist only after a first function; iam/build-grants.ts).
+    const projectGrants = buildProjectGrants(generations, args.projectNumber, region);
+    const projectGrantResources = projectGrants.map(
+      (grant) =>
+        new gcp.projects.IAMMember(
+          `${name}-build-${grant.role === BUILD_ROLES.logs ? "logs" : "sources"}`,
+          {
+            project,
+            role: grant.role,
+            member: buildMember,
+            ...(grant.condition ? { condition: grant.condition } : {}),
+          },
+          afterAccount,
+        ),
+    );
     this.buildGrants = [
-      // Cloud Logging grants log writing on projects (and above) only: there is no narrower scope.
-      new gcp.projects.IAMMember(
-        `${name}-build-logs`,
-        { project, role: BUILD_ROLES.logs, member: buildMember },
-        afterAccount,
-      ),
+      ...projectGrantResources,
       // The repository is named by its id, known at preview time, rather than by its `name` output.
       new gcp.artifactregistry.RepositoryIamMember(
         `${name}-build-images`,
@@ -200,12 +247,22 @@ export class CallGraph extends pulumi.ComponentResource {
         },
         { parent: this, dependsOn: [this.buildServiceAccount, this.imageRepository] },
       ),
-      new gcp.storage.BucketIAMMember(
-        `${name}-build-source`,
-        { bucket: this.sourceBucket.name, role: BUILD_ROLES.source, member: buildMember },
-        afterAccount,
-      ),
     ];
+    // The program's own bucket needs no grant to the build account: Cloud Functions' service agent copies each
+    // archive from it into the staging bucket, and the build reads only that copy.
+    this.buildGrantsPropagation = new time.Sleep(
+      `${name}-build-propagation`,
+      {
+        createDuration: BUILD_GRANTS_PROPAGATION,
+        triggers: {
+          grants: projectGrants
+            .map((g) => `${g.role}${g.condition ? ` if ${g.condition.expression}` : ""}`)
+            .concat(`${BUILD_ROLES.images} on ${IMAGE_REPOSITORY_ID}`)
+            .join("\n"),
+        },
+      },
+      { parent: this, dependsOn: [...this.buildGrants] },
+    );
     // `projects/P/locations/L/repositories/R`, the form both generations take; computed, so preview knows it.
     const dockerRepository = `projects/${project}/locations/${region}/repositories/${IMAGE_REPOSITORY_ID}`;
 
@@ -236,7 +293,7 @@ export class CallGraph extends pulumi.ComponentResource {
           buildServiceAccount: `projects/${project}/serviceAccounts/${buildEmail}`,
           dockerRepository,
           apis,
-          buildGrants: this.buildGrants,
+          buildGrants: [this.buildGrantsPropagation],
           callSites: args.callSites?.[spec.name],
         },
         { parent: this },

@@ -6,7 +6,7 @@ import {
   type CalleeTypesFunction,
   type StaleCalleeTypes,
 } from "../callsites";
-import { CONFIG_KEY, parseTopology, TopologyError } from "../topology";
+import { parseStackDeclaration, TopologyError } from "../topology";
 import { readStackConfig, stacksIn } from "./stack-config";
 
 /** Two declared functions deploy one source folder, whose one generated `Callee` type cannot fit both. */
@@ -20,7 +20,7 @@ export class SharedSourceError extends Error {
 /**
  * Every source folder the project's stacks deploy, with its function's `calls` in each stack that declares it:
  * what `callees.generated.ts` is generated from. Each stack's declaration is read with the program's own parser
- * (`parseTopology`), so a default `source` or a rejected declaration means what it means to `pulumi up`; the
+ * (`parseStackDeclaration`), so a default `source` or a rejected declaration means what it means to `pulumi up`; the
  * generated type is the declaration's, not a derivation of what it deploys, which is why no evaluation runs.
  *
  * @throws TopologyError naming the stack file when a declaration is invalid; SharedSourceError when two
@@ -33,9 +33,7 @@ export function calleeTypesOf(programDir: string): CalleeTypesFunction[] {
     const { config } = readStackConfig(programDir, stack);
     let functions;
     try {
-      ({ functions } = parseTopology(config[CONFIG_KEY], {
-        defaultGeneration: config["callgraph:generation"],
-        defaultRuntime: config["callgraph:runtime"],
+      ({ functions } = parseStackDeclaration(config, {
         // A folder that does not exist has no handler to type: refused as the program refuses it.
         sourceExists: (folder) =>
           fs.statSync(path.resolve(programDir, folder), { throwIfNoEntry: false })?.isDirectory() ?? false,

@@ -13,6 +13,11 @@ export interface GcpMocksOptions {
   readonly preview: boolean;
 }
 
+function conditionTitle(condition: unknown): string | undefined {
+  const title = (condition as { title?: unknown } | undefined)?.title;
+  return typeof title === "string" ? title : undefined;
+}
+
 /** A short deterministic suffix, standing in for the random suffix of Pulumi auto-naming. */
 function suffix(seed: string): string {
   return createHash("sha256").update(seed).digest("hex").slice(0, 7);
@@ -128,8 +133,11 @@ const ANSWERS: Record<
     id: `b/${inputs.bucket} ${inputs.role} ${inputs.member}`,
     computed: { etag: `CAE${suffix(JSON.stringify(inputs))}=` },
   }),
+  // A conditional member's import id ends with its condition's title.
   "gcp:projects/iAMMember:IAMMember": ({ inputs }, o) => ({
-    id: `${inputs.project ?? o.project} ${inputs.role} ${inputs.member}`,
+    id: [inputs.project ?? o.project, inputs.role, inputs.member, conditionTitle(inputs.condition)]
+      .filter(Boolean)
+      .join(" "),
     computed: { etag: `BwY${suffix(JSON.stringify(inputs))}=` },
   }),
   "gcp:projects/service:Service": ({ inputs }, o) => ({

@@ -1,8 +1,11 @@
 export { evaluate, EvaluationError, type EvaluateOptions } from "./evaluate";
 export { effectiveGraph } from "./effective-graph";
+export { propagationWaits, type PropagationWait } from "./propagation-waits";
 export { fromEngine } from "./from-engine";
 export { INVOKING_ROLES, isInvokingRole, TYPES } from "./resource-types";
 export { readStackConfig, type StackConfig } from "./stack-config";
+/** The stack-config key of the named principals, for the local stack's demo identities. */
+export { PRINCIPALS_KEY } from "../topology";
 export * from "./types";
 export {
   callSitesOf,

@@ -22,6 +22,8 @@ export const TYPES = {
   serviceAccount: "gcp:serviceaccount/account:Account",
   bucketObject: "gcp:storage/bucketObject:BucketObject",
   projectService: "gcp:projects/service:Service",
+  /** `@pulumiverse/time`'s Sleep: the waits for IAM and API propagation (`components/call-graph.ts`). */
+  sleep: "time:index/sleep:Sleep",
   callGraph: "callgraph:index:CallGraph",
   serviceFunction: "callgraph:index:ServiceFunction",
 } as const;

@@ -3,6 +3,16 @@
  * engine), the props the Pulumi CLI sends a policy pack (CrossGuard) and the policies the live project returns.
  * Pure and dependency-free (function code bundles parts of it), and it imports nothing else of the project.
  */
+export {
+  BUILD_ROLES,
+  buildProjectGrants,
+  STAGING_READ_TITLE,
+  stagingBucket,
+  stagingBucketsOf,
+  stagingReadCondition,
+  type BuildProjectGrant,
+  type StagingBucket,
+} from "./build-grants";
 export { conditionOf, type IamCondition } from "./condition";
 export { isDefaultAccount, isDefaultBuildAccount } from "./default-accounts";
 export {

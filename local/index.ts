@@ -1,5 +1,6 @@
 export { bundleInputs } from "./bundle-inputs";
 export { declaredSample } from "./declared-sample";
+export { demoMember, localConfig, localPrincipals } from "./demo-principals";
 export { startDevLoop, type DevLoop, type DevLoopOptions } from "./dev-loop";
 export { coverageLines, coverageSummary, EdgeCoverage, type EdgeCount } from "./edge-coverage";
 export { startFrontEnd, type FrontEnd, type FrontEndOptions, type SeenRequest } from "./front-end";

@@ -8,6 +8,7 @@ import { FunctionProcess, type LogSource } from "./function-process";
 import { mintableMembers } from "./iam-members";
 import { freePort } from "./listen";
 import type { RequestRecord } from "./request-log";
+import { localConfig, localPrincipals } from "./demo-principals";
 import { createRunFolder } from "./run-folder";
 import { identityEmail, startTokenService, type TokenService } from "./token-service";
 
@@ -92,6 +93,8 @@ export interface LocalStackDescription {
   readonly pid: number;
   readonly functions: Record<string, { readonly url: string; readonly serviceAccount: string }>;
   readonly identities: Record<string, { readonly metadataHost: string }>;
+  /** Principal name (`callgraph:principals`) -> the member `invoke --as NAME --local` calls as. */
+  readonly principals?: Record<string, string>;
   readonly jwks: string;
 }
 
@@ -102,8 +105,12 @@ export interface LocalStackDescription {
  * exactly the invoker grants the program registered.
  */
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
-  const evaluation = await evaluate({ ...options, preview: false });
-  const programDir = path.resolve(options.programDir ?? path.join(__dirname, ".."));
+  const defaultProgramDir = path.join(__dirname, "..");
+  // Principals not set yet get a demo identity here, and only here (demo-principals.ts).
+  const evaluateLocally = () =>
+    evaluate({ ...options, config: localConfig(options, defaultProgramDir), preview: false });
+  const evaluation = await evaluateLocally();
+  const programDir = path.resolve(options.programDir ?? defaultProgramDir);
   const log = options.log ?? (() => undefined);
   const grants = (fn: string) =>
     [
@@ -256,6 +263,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         functions.map((f) => [f.name, { url: result[f.name].url, serviceAccount: f.serviceAccount }]),
       ),
       identities,
+      principals: localPrincipals(evaluation.config),
       jwks: tokens.jwksUrl,
     };
     if (options.stateFile) {
@@ -280,7 +288,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     };
     if (options.watch)
       devLoop = startDevLoop(stack, {
-        evaluate: () => evaluate({ ...options, preview: false }),
+        evaluate: evaluateLocally,
         debounceMs: typeof options.watch === "object" ? options.watch.debounceMs : undefined,
         log: (line) => log(line, "lifecycle"),
       });

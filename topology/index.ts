@@ -2,6 +2,13 @@
  * The call-graph model: parse and validate the declaration, derive names, URLs, grants and environments.
  * Pure TypeScript with no Pulumi in it, so every rule is tested without mocks.
  */
+export {
+  BUILD_ROLES,
+  buildProjectGrants,
+  stagingBucket,
+  stagingReadCondition,
+  type BuildProjectGrant,
+} from "./build-grants";
 export { functionEnvironment, ENV, PLATFORM_VERIFIES_TOKENS_ENV } from "./environment";
 export { TopologyError, type TopologyIssue } from "./errors";
 export {
@@ -28,6 +35,15 @@ export {
   type GcpTarget,
 } from "./names";
 export { CONFIG_KEY, parseTopology, type ParseOptions } from "./parse";
+export {
+  isPrincipalReference,
+  parsePrincipals,
+  principalWarnings,
+  PRINCIPALS_KEY,
+  unsetPrincipals,
+  type Principals,
+} from "./principals";
+export { DECLARATION_CONFIG_KEYS, parseStackDeclaration } from "./stack-declaration";
 export {
   acceptedRuntimes,
   DEFAULT_RUNTIME,

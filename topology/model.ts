@@ -1,3 +1,4 @@
+import type { Principals } from "./principals";
 import type { Generation, Ingress } from "./schema";
 
 /** One function of the call graph, with every default applied. */
@@ -6,8 +7,13 @@ export interface FunctionSpec {
   readonly name: string;
   /** Functions this one may invoke (the edges out of it), sorted. */
   readonly calls: readonly string[];
-  /** IAM members, other than callers, that may invoke it (e.g. a developers group), sorted. */
+  /**
+   * IAM members, other than callers, that may invoke it (e.g. a developers group), sorted: those written in its
+   * `invokers` and the members of the principals named there.
+   */
   readonly invokers: readonly string[];
+  /** The principals (`callgraph:principals`) its `invokers` names, sorted; their members are in `invokers`. */
+  readonly principals: readonly string[];
   /** Folder holding the function's code, relative to the project root. */
   readonly source: string;
   /** Exported handler name the platform calls. */
@@ -25,6 +31,8 @@ export interface FunctionSpec {
 /** A validated call graph. Functions are sorted by name, so everything derived from it is deterministic. */
 export interface Topology {
   readonly functions: readonly FunctionSpec[];
+  /** The stack's named principals (`callgraph:principals`), name -> members; `[]` for one not set yet. */
+  readonly principals: Principals;
 }
 
 /** A declared edge: `from` may invoke `to`. */

@@ -9,9 +9,14 @@ export interface GcpTarget {
 }
 
 /**
- * Function names: lowercase letters, digits and hyphens, starting with a letter, not ending with a hyphen,
- * at most 49 characters. That is the intersection of gen1 function names and Cloud Run service names (gen2
- * functions are Cloud Run services), so a function can move between generations without a rename.
+ * Function names: lowercase letters, digits and hyphens, starting with a letter, not ending with a hyphen, at most
+ * 49 characters. The limit is the deterministic URL's, not a name rule of either generation (1st gen and the v2 API
+ * take 63): callers are told a 2nd-gen callee's URL before it exists, `https://NAME-PROJECT_NUMBER.REGION.run.app`,
+ * and Cloud Run assigns that URL only when its first DNS label, NAME-PROJECT_NUMBER, has at most 63 characters
+ * (https://cloud.google.com/run/docs/triggering/https-request#deterministic). With a project number of up to 13
+ * digits, 63 - 1 - 13 = 49; the Cloud Run Admin API v2 refuses service ids of 50 characters or more for the same
+ * reason ("must be less than 50 characters", pulumi/pulumi-gcp#3166). Both generations take the same rule, so a
+ * function can move between them without a rename.
  */
 export const FUNCTION_NAME_PATTERN = /^[a-z](?:[-a-z0-9]{0,47}[a-z0-9])?$/;
 export const MAX_FUNCTION_NAME_LENGTH = 49;
@@ -71,7 +76,7 @@ export function serviceAccountMember(functionName: string, project: string): str
  *   (https://cloud.google.com/run/docs/triggering/https-request#deterministic); the audience is its origin,
  *   which is the whole URL.
  */
-export function functionUrl(functionName: string, target: GcpTarget, generation: 1 | 2 = 1): string {
+export function functionUrl(functionName: string, target: GcpTarget, generation: 1 | 2): string {
   if (generation === 1)
     return `https://${target.region}-${target.project}.cloudfunctions.net/${functionName}`;
   if (!target.projectNumber) {

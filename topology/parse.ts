@@ -5,6 +5,7 @@ import { unreachableIngress } from "./ingress";
 import { memberProblem } from "./members";
 import type { FunctionSpec, Topology } from "./model";
 import { FUNCTION_NAME_PATTERN, MAX_FUNCTION_NAME_LENGTH, serviceAccountId } from "./names";
+import { isPrincipalReference, parsePrincipals, type Principals } from "./principals";
 import { DEFAULT_RUNTIME, runtimeProblem } from "./runtimes";
 import {
   DECLARATION_KEYS,
@@ -36,6 +37,11 @@ export interface ParseOptions {
   readonly defaultRuntime?: unknown;
   /** The day runtimes are checked on (decommissioned by then, or not). Injected so tests are stable; defaults to now. */
   readonly today?: Date;
+  /**
+   * The stack-wide `callgraph:principals` as configured: principal name -> IAM members (validated here). A function's
+   * `invokers` may name a principal instead of writing a member. Defaults to none.
+   */
+  readonly principals?: unknown;
 }
 
 const JS_IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
@@ -81,6 +87,10 @@ export function parseTopology(raw: unknown, options: ParseOptions = {}): Topolog
   }
   const defaultRuntime = typeof runtime === "string" ? runtime : DEFAULT_RUNTIME;
   const today = options.today ?? new Date();
+  const principals = parsePrincipals(options.principals);
+  issues.push(...principals.issues);
+  // A principal whose own members are invalid is still a known name: its references are not reported twice.
+  const principalNames = principalNamesOf(options.principals);
   const declarations = raw as Record<string, unknown>;
   const names = Object.keys(declarations);
   const specs: FunctionSpec[] = [];
@@ -97,13 +107,17 @@ export function parseTopology(raw: unknown, options: ParseOptions = {}): Topolog
     // Cross-references are checked even when the shape is wrong elsewhere, so all problems show at once.
     const lists = parsed.success ? parsed.data : wellTypedParts(declarations[name]);
     issues.push(...referenceIssues(name, lists, names, at));
-    issues.push(...memberIssues(lists, at));
+    issues.push(...memberIssues(lists, principalNames, at));
     issues.push(...sourceIssues(name, declarations[name], options, at));
     if (!parsed.success) {
       issues.push(...parsed.error.issues.flatMap((issue) => schemaIssue(name, issue)));
       continue;
     }
-    const spec = toSpec(name, parsed.data, { generation: defaultGeneration, runtime: defaultRuntime });
+    const spec = toSpec(name, parsed.data, {
+      generation: defaultGeneration,
+      runtime: defaultRuntime,
+      principals: principals.principals,
+    });
     // A stack-wide runtime is checked per function too: whether a generation offers it depends on the function.
     const origin = parsed.data.runtime === undefined ? "callgraph:runtime" : undefined;
     const problem = runtimeProblem(spec.generation, spec.runtime, today, origin);
@@ -115,7 +129,12 @@ export function parseTopology(raw: unknown, options: ParseOptions = {}): Topolog
 
   if (issues.length > 0) throw new TopologyError(issues);
   specs.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  return { functions: specs };
+  return { functions: specs, principals: principals.principals };
+}
+
+/** The names `callgraph:principals` declares, whatever their values. */
+function principalNamesOf(raw: unknown): string[] {
+  return raw !== null && typeof raw === "object" && !Array.isArray(raw) ? Object.keys(raw) : [];
 }
 
 function sourceIssues(
@@ -187,12 +206,24 @@ function referenceIssues(
 
 function memberIssues(
   decl: Pick<FunctionDeclaration, "invokers">,
+  principals: readonly string[],
   at: (...rest: PropertyKey[]) => string,
 ): TopologyIssue[] {
   const issues: TopologyIssue[] = [];
   const seen = new Set<string>();
   (decl.invokers ?? []).forEach((member, i) => {
-    const problem = memberProblem(member);
+    if (isPrincipalReference(member) && !principals.includes(member)) {
+      const known = principals.length > 0 ? ` (declared: ${principals.join(", ")})` : "";
+      issues.push({
+        path: at("invokers", i),
+        message:
+          `unknown principal ${JSON.stringify(member)}${suggestion(member, principals)}${known}: declare it under ` +
+          `callgraph:principals, or write an IAM member such as "user:you@your-domain"`,
+      });
+      seen.add(member);
+      return;
+    }
+    const problem = isPrincipalReference(member) ? undefined : memberProblem(member);
     if (problem)
       issues.push({
         path: at("invokers", i),
@@ -238,12 +269,18 @@ export function defaultSource(name: string): string {
 function toSpec(
   name: string,
   decl: FunctionDeclaration,
-  defaults: { readonly generation: Generation; readonly runtime: string },
+  defaults: { readonly generation: Generation; readonly runtime: string; readonly principals: Principals },
 ): FunctionSpec {
+  const declared = decl.invokers ?? [];
+  const named = [...new Set(declared.filter(isPrincipalReference))].sort();
+  const members = declared
+    .filter((entry) => !isPrincipalReference(entry))
+    .concat(named.flatMap((principal) => defaults.principals[principal] ?? []));
   return {
     name,
     calls: [...new Set(decl.calls ?? [])].sort(),
-    invokers: [...new Set(decl.invokers ?? [])].sort(),
+    invokers: [...new Set(members)].sort(),
+    principals: named,
     source: decl.source ?? defaultSource(name),
     entryPoint: decl.entryPoint ?? name,
     memoryMb: decl.memory ?? DEFAULTS.memoryMb,

@@ -17,6 +17,8 @@ export interface RuntimeSupport {
 
 const GEN1_PAGE = "https://cloud.google.com/functions/1stgendocs/runtime-support#node.js";
 const GEN2_PAGE = "https://cloud.google.com/functions/docs/runtime-support#node.js";
+/** Cloud Run functions' own runtime schedule, where nodejs24's dates are given. */
+const RUN_FUNCTIONS_PAGE = "https://cloud.google.com/run/docs/runtimes/function-runtimes";
 
 /**
  * The Node.js runtimes of Cloud Functions, per generation, with their deprecation and decommission dates as
@@ -29,8 +31,8 @@ const GEN2_PAGE = "https://cloud.google.com/functions/docs/runtime-support#node.
  */
 // prettier-ignore
 export const NODE_RUNTIMES: readonly RuntimeSupport[] = [
-  // nodejs24: 2nd gen only (the 1st-gen page lists it for "2nd gen" alone); no dates scheduled yet.
-  { generation: 2, runtime: "nodejs24",                                                      source: GEN2_PAGE },
+  // nodejs24: 2nd gen only ("Runtime \"nodejs24\" is not supported on GCF Gen1": HugoGresse/open-feedback#1677).
+  { generation: 2, runtime: "nodejs24", deprecated: "2028-04-30", decommissioned: "2028-10-31", source: RUN_FUNCTIONS_PAGE },
   { generation: 1, runtime: "nodejs22", deprecated: "2027-04-30", decommissioned: "2027-10-31", source: GEN1_PAGE },
   { generation: 2, runtime: "nodejs22", deprecated: "2027-04-30", decommissioned: "2027-10-31", source: GEN2_PAGE },
   // 1st gen's dates are also quoted from Google's notice in RevenueCat/firestore-revenuecat-purchases#116.

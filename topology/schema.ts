@@ -21,7 +21,10 @@ export const DEFAULTS = {
   // A ceiling on instances keeps a runaway caller (or a cycle) from scaling the bill without bound.
   maxInstances: 10,
   ingress: "ALLOW_ALL" as Ingress,
-  generation: 1 as Generation,
+  // 2nd gen: 1st gen has no Node.js runtime every project created now accepts (nodejs20 was decommissioned on
+  // 2026-10-30; nodejs22 is refused on 1st gen in many newer projects: firebase/firebase-functions#1653,
+  // GetStream/stream-firebase-extensions#711 and #797, algolia/firestore-algolia-search#237; runtimes.ts).
+  generation: 2 as Generation,
 } as const;
 
 /**

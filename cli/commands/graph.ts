@@ -1,5 +1,5 @@
 import { Option, type Command } from "commander";
-import { callSitesOf, edgeCallSites, evaluate } from "../../engine";
+import { callSitesOf, edgeCallSites, evaluate, propagationWaits } from "../../engine";
 import { programOptions, withProgramOptions } from "../program-options";
 import { renderGraphDot } from "../render/graph-dot";
 import { renderGraphJson } from "../render/graph-json";
@@ -38,14 +38,15 @@ export async function graphCommand(flags: GraphFlags): Promise<string> {
   const uses = edgeCallSites(evaluation.graph, callSitesOf(evaluation.resources));
   const graph = reviewGraph(evaluation.graph, uses);
   const heading = { stack, project: evaluation.project };
+  const waits = propagationWaits(evaluation.resources);
   switch (flags.format ?? "table") {
     case "table":
-      return renderGraphTable(graph, heading);
+      return renderGraphTable(graph, heading, waits);
     case "mermaid":
       return renderGraphMermaid(graph);
     case "dot":
       return renderGraphDot(graph);
     case "json":
-      return renderGraphJson(graph, heading);
+      return renderGraphJson(graph, heading, waits);
   }
 }

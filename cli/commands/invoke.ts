@@ -98,7 +98,14 @@ async function invokeLocal(
       `invoke ${fn}: the local stack has no function "${fn}" (functions: ${Object.keys(local.functions).join(", ")}). Pass one of them`,
     );
   const member =
-    as === undefined ? undefined : memberOf(fn, as, (name) => own(local.functions, name)?.serviceAccount);
+    as === undefined
+      ? undefined
+      : memberOf(
+          fn,
+          as,
+          (name) => own(local.functions, name)?.serviceAccount,
+          (name) => own(local.principals ?? {}, name),
+        );
   let token: string | undefined;
   if (member) {
     const identity = own(local.identities, member);
@@ -160,15 +167,24 @@ async function invokeDeployed(
   });
 }
 
-/** `--as login` -> login's account; `--as group:x@y` -> itself. */
-function memberOf(fn: string, as: string, accountOf: (fn: string) => string | undefined): string {
+/**
+ * `--as login` -> login's account; `--as group:x@y` -> itself; locally, `--as developers` -> the member a principal
+ * of the stack stands for (its demo identity while it is not set).
+ */
+function memberOf(
+  fn: string,
+  as: string,
+  accountOf: (fn: string) => string | undefined,
+  principalOf: (name: string) => string | undefined = () => undefined,
+): string {
   if (as.includes(":") || as === "allUsers" || as === "allAuthenticatedUsers") return as;
   const account = accountOf(as);
-  if (!account)
-    throw new UsageError(
-      `invoke ${fn}: --as ${as}: not a function of this stack, nor an IAM member. Pass a function's name or a member such as user:alice@example.com`,
-    );
-  return `serviceAccount:${account}`;
+  if (account) return `serviceAccount:${account}`;
+  const principal = principalOf(as);
+  if (principal) return principal;
+  throw new UsageError(
+    `invoke ${fn}: --as ${as}: not a function of this stack, a principal of it, nor an IAM member. Pass a function's name, a principal's or a member such as user:alice@your-domain`,
+  );
 }
 
 /** Why fetch failed, in a few words: `ECONNREFUSED`, a timeout, an HTTP status of the metadata server. */

@@ -1,3 +1,4 @@
+import type { PropagationWait } from "../../engine";
 import type { ReviewGraph } from "../review/review-graph";
 import type { GraphHeading } from "./graph-table";
 import { jsonDocument } from "./json-document";
@@ -8,7 +9,11 @@ import { isUnused, type EdgeEvidence } from "../review/edge-evidence";
  * and why it is undeclared (an empty list when it is declared), each function's generation and runtime. Stable
  * key order, sorted lists.
  */
-export function renderGraphJson(graph: ReviewGraph, heading: GraphHeading): string {
+export function renderGraphJson(
+  graph: ReviewGraph,
+  heading: GraphHeading,
+  waits: readonly PropagationWait[] = [],
+): string {
   const document = {
     stack: heading.stack,
     project: heading.project,
@@ -40,6 +45,12 @@ export function renderGraphJson(graph: ReviewGraph, heading: GraphHeading): stri
       managed: g.managed,
       undeclared: g.undeclared,
       resource: g.resource,
+    })),
+    waits: waits.map((w) => ({
+      name: w.name,
+      duration: w.duration,
+      after: w.after,
+      waitedForBy: w.waitedForBy,
     })),
   };
   return jsonDocument("graph", document);

@@ -1,3 +1,4 @@
+import type { PropagationWait } from "../../engine";
 import { evidenceText } from "./edge-evidence-text";
 import { plural } from "./words";
 import { INVOKE_ONLY_ROLES } from "../review/members";
@@ -15,7 +16,11 @@ export interface GraphHeading {
  * grant with the resource that makes it and why it is undeclared, then each edge with the code that calls across
  * it (or `unused`) when call sites were recorded. Marks say what needs a second look.
  */
-export function renderGraphTable(graph: ReviewGraph, heading: GraphHeading): string {
+export function renderGraphTable(
+  graph: ReviewGraph,
+  heading: GraphHeading,
+  waits: readonly PropagationWait[] = [],
+): string {
   const undeclared = graph.grants.filter((g) => g.undeclared.length > 0);
   const edges = graph.invocations.filter((i) => i.kind === "function").length;
   const external = new Set(graph.invocations.filter((i) => i.kind !== "function").map((i) => i.invoker)).size;
@@ -43,6 +48,18 @@ export function renderGraphTable(graph: ReviewGraph, heading: GraphHeading): str
     lines.push("", "Call sites (the code each edge exists for):");
     const edgeRows = evidenced.map((i) => [`  ${i.invoker} -> ${i.function}`, evidenceText(i.evidence!)]);
     lines.push(...columns(edgeRows));
+  }
+  if (waits.length > 0) {
+    lines.push("", "Waits of the first `pulumi up` (each waits once, when created; later ups skip it):");
+    lines.push(
+      ...columns(
+        waits.map((w) => [
+          `  ${w.name}`,
+          w.duration,
+          `after ${plural(w.after.length, "resource")}, before ${plural(w.waitedForBy, "resource")}`,
+        ]),
+      ),
+    );
   }
   lines.push(
     "",

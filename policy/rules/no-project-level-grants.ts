@@ -1,10 +1,13 @@
 import {
+  BUILD_ROLES,
   GCP,
   type Grant,
   grantsOf,
   isUnknown,
   normalizeMember,
   serviceAccountOf,
+  stagingBucket,
+  stagingBucketsOf,
   type Unknown,
 } from "../../iam";
 import { describeGrantTarget } from "../describe-grant";
@@ -18,13 +21,15 @@ export interface NoProjectLevelGrantsConfig {
 }
 
 /**
- * The one role a function build needs on the whole project: Cloud Build writes the build's logs to Cloud Logging in
- * the function's project (https://cloud.google.com/functions/docs/securing/build-custom-sa), and Logging checks
- * `logging.logEntries.create` on the project (or folder, organization) receiving the entries, with no narrower
- * resource to grant it on (https://cloud.google.com/logging/docs/reference/v2/rest/v2/entries/write). The build's
- * other needs (Artifact Registry writer, read on the source bucket) are granted on the repository and the bucket.
+ * The roles a function build needs on the whole project (`iam/build-grants.ts`, where each is cited): the build log
+ * writer, which Cloud Logging grants on projects and above only
+ * (https://cloud.google.com/logging/docs/reference/v2/rest/v2/entries/write), and the read of the buckets Cloud
+ * Functions stages sources in, which exist only after a first function and so are granted on the project under an
+ * IAM condition naming them. The build's third need, Artifact Registry writer, is granted on the repository.
  */
-export const BUILD_LOG_ROLE = "roles/logging.logWriter";
+export const BUILD_LOG_ROLE = BUILD_ROLES.logs;
+export const BUILD_SOURCES_ROLE = BUILD_ROLES.sources;
+const BUILD_PROJECT_ROLES: readonly string[] = [BUILD_LOG_ROLE, BUILD_SOURCES_ROLE];
 
 const ABOVE = ["project", "folder", "organization"];
 
@@ -34,16 +39,17 @@ const ELSEWHERE =
   "callgraph:functions)";
 
 /**
- * "Grants nothing at project level, but one": a grant on a project, folder or organization reaches every
- * resource in it, present and future, not only the ones this stack manages. The stack makes exactly one such grant:
- * roles/logging.logWriter to its build account, on the project its functions are built in, added as one member
- * (gcp.projects.IAMMember). A gcp.projects.IAMBinding is authoritative for its role and an IAMPolicy for the whole
+ * "Grants nothing at project level but the build's": a grant on a project, folder or organization reaches every
+ * resource in it, present and future, not only the ones this stack manages. The stack makes exactly two such
+ * grants, both to its build account, on the project its functions are built in, each added as one member
+ * (gcp.projects.IAMMember): roles/logging.logWriter, and roles/storage.objectViewer under a condition that opens
+ * only the objects of the staging buckets of the generations and regions the account builds. A gcp.projects.IAMBinding is authoritative for its role and an IAMPolicy for the whole
  * project: either would remove the role from every other member of the project.
  * https://www.pulumi.com/registry/packages/gcp/api-docs/projects/iammember/
  */
 export const noProjectLevelGrants = stackRule<NoProjectLevelGrantsConfig>({
   name: "no-project-level-grants",
-  description: `The stack grants no role on a project, folder or organization, except ${BUILD_LOG_ROLE} on its functions' project to the account that builds them (a gcp.projects.IAMMember).`,
+  description: `The stack grants no role on a project, folder or organization, except, to the account that builds its functions, on their project (a gcp.projects.IAMMember): ${BUILD_LOG_ROLE}, and ${BUILD_SOURCES_ROLE} conditioned on the objects of the buckets Cloud Functions builds them from.`,
   remediation:
     "Grant roles on the individual resources a member needs (a bucket, a repository, a function), never on the whole project.",
   fields: {
@@ -86,12 +92,13 @@ function judge(
   }
   const to = isUnknown(grant.member) ? "a member not known until deployment" : normalizeMember(grant.member);
   const grants = `${subject} grants ${grant.role} on ${where} to ${to}`;
-  if (grant.role !== BUILD_LOG_ROLE) {
+  if (!BUILD_PROJECT_ROLES.includes(grant.role)) {
     return [
       violation(
         urn,
         `${grants}: a grant on a whole ${grant.scope} reaches every resource in it, present and future, not only the ` +
-          `ones this stack manages; the one such grant the stack may make is ${BUILD_LOG_ROLE} on the project to its build account.`,
+          `ones this stack manages; the only such grants the stack may make are ${BUILD_LOG_ROLE} and a conditioned ` +
+          `${BUILD_SOURCES_ROLE} on the project, to its build account.`,
         `${ELSEWHERE}; to accept it, list the member in allowedMembers.`,
       ),
     ];
@@ -100,9 +107,9 @@ function judge(
     return [
       violation(
         urn,
-        `${grants}: builds write their logs to their own project, so ${BUILD_LOG_ROLE} is needed on the project only, ` +
+        `${grants}: builds run in their functions' own project, so ${grant.role} is needed on the project only, ` +
           `never on a whole ${grant.scope}.`,
-        `grant ${BUILD_LOG_ROLE} on the functions' project instead (gcp.projects.IAMMember); to accept this grant, list the member in allowedMembers.`,
+        `grant ${grant.role} on the functions' project instead (gcp.projects.IAMMember); to accept this grant, list the member in allowedMembers.`,
       ),
     ];
   }
@@ -131,13 +138,17 @@ function judge(
     return [
       violation(
         urn,
-        `${grants}, which builds no function of this stack: the one project-level grant the stack may make is ` +
-          `${BUILD_LOG_ROLE} to the account its functions name in buildServiceAccount (gen2: buildConfig.serviceAccount), for their build logs.`,
+        `${grants}, which builds no function of this stack: the only project-level grants the stack may make are ` +
+          `the build's, to the account its functions name in buildServiceAccount (gen2: buildConfig.serviceAccount).`,
         `remove this grant; ${ELSEWHERE}; to accept it, list the member in allowedMembers.`,
       ),
     ];
   }
   const builds = `the account that builds ${describeFunctions(built)}`;
+  if (grant.role === BUILD_SOURCES_ROLE) {
+    const refused = stagingReadProblem(grant, built, unknownBuilder);
+    if (refused) return [refused];
+  }
   if (grant.resource.type !== GCP.projectIamMember) {
     return [
       violation(
@@ -145,7 +156,7 @@ function judge(
         `${grants}, ${builds}, through ${
           grant.resource.type === GCP.projectIamPolicy
             ? "an IAM policy, which replaces the project's whole policy: it would remove every other grant on the project"
-            : `a binding, which is authoritative for ${BUILD_LOG_ROLE}: it would remove the role from every other member of the project`
+            : `a binding, which is authoritative for ${grant.role}: it would remove the role from every other member of the project`
         } (other workloads, Google's service agents).`,
         `grant it with gcp.projects.IAMMember, which adds this member and leaves the others.`,
       ),
@@ -178,8 +189,63 @@ function judge(
   return [
     violation(
       urn,
-      `${grants}, ${builds}, but those functions are in project ${named}: their builds write logs there, so this grant is not needed.`,
-      `grant ${BUILD_LOG_ROLE} on project ${named} instead, and remove this grant.`,
+      `${grants}, ${builds}, but those functions are in project ${named}: their builds run there, so this grant is not needed.`,
+      `grant ${grant.role} on project ${named} instead, and remove this grant.`,
     ),
   ];
+}
+
+/**
+ * The build account's read of sources on a whole project is allowed only under the condition the component writes:
+ * the objects of the staging buckets (`gcf-sources-NUMBER-REGION`, `gcf-v2-sources-NUMBER-REGION`) of generations
+ * and regions that functions built by the account use. Without it, it reads every object of every bucket of the
+ * project, present and future. Undefined when the grant is that one.
+ */
+function stagingReadProblem(
+  grant: Grant,
+  built: readonly CloudFunction[],
+  unknownBuilder: Unknown | undefined,
+): Finding | undefined {
+  const urn = grant.resource.urn;
+  const subject = `${describeResource(grant.resource)} grants ${BUILD_SOURCES_ROLE} on the project to the account that builds ${describeFunctions(built)}`;
+  const fix =
+    `condition it on the objects of the staging buckets its functions are built from, as the CallGraph component does ` +
+    `(resource.type == "storage.googleapis.com/Object" && resource.name.startsWith("projects/_/buckets/${stagingBucket(2, "NUMBER", "REGION")}/objects/")); ` +
+    "to accept this grant, list the member in allowedMembers.";
+  if (isUnknown(grant.condition))
+    return undecided(urn, `${subject}: its condition is not known until deployment`, grant.condition);
+  if (grant.condition === undefined)
+    return violation(
+      urn,
+      `${subject} without a condition: it reads every object of every bucket of the project, present and future, not only the sources Cloud Functions stages for the build.`,
+      fix,
+    );
+  const buckets = stagingBucketsOf(grant.condition.expression);
+  if (buckets === undefined)
+    return violation(
+      urn,
+      `${subject} under the condition ${JSON.stringify(grant.condition.expression)}, which opens more than the objects of the buckets Cloud Functions builds from (or is not of the one form this policy can read).`,
+      fix,
+    );
+  for (const bucket of buckets) {
+    const used = built.some(
+      (fn) =>
+        fn.generation === bucket.generation &&
+        (fn.location === undefined || isUnknown(fn.location) || fn.location === bucket.region),
+    );
+    // A function whose build account is not known yet may be built by this one, from that bucket.
+    if (!used && unknownBuilder)
+      return undecided(
+        urn,
+        `${subject}; whether some function it builds is built from ${stagingBucket(bucket.generation, bucket.projectNumber, bucket.region)} is not known until deployment`,
+        unknownBuilder,
+      );
+    if (!used)
+      return violation(
+        urn,
+        `${subject}, opening ${stagingBucket(bucket.generation, bucket.projectNumber, bucket.region)}, from which none of them is built (no ${bucket.generation === 1 ? "1st" : "2nd"}-gen function in ${bucket.region}).`,
+        "open only the staging buckets of the generations and regions the account builds; the CallGraph component derives them.",
+      );
+  }
+  return undefined;
 }

@@ -319,6 +319,24 @@ describe("callgraph graph on a program with a hand-written grant", () => {
     );
   });
 
+  test("the table and the JSON list the first deploy's waits, with what each waits after and before", async () => {
+    const table = await graphCommand({ dir: repo.dir });
+    expect(table).toContain(
+      "Waits of the first `pulumi up` (each waits once, when created; later ups skip it):",
+    );
+    expect(table).toMatch(/^ {2}callgraph-api-propagation +60s +after 6 resources, before \d+ resources$/m);
+    expect(table).toMatch(/^ {2}callgraph-build-propagation +120s +after 3 resources, before 3 resources$/m);
+    const json = JSON.parse(await graphCommand({ dir: repo.dir, format: "json" })) as {
+      waits: { name: string; duration: string; after: string[]; waitedForBy: number }[];
+    };
+    expect(json.waits.find((w) => w.name === "callgraph-build-propagation")).toEqual({
+      name: "callgraph-build-propagation",
+      duration: "120s",
+      after: ["callgraph-build-images", "callgraph-build-logs", "callgraph-build-sources"],
+      waitedForBy: 3,
+    });
+  });
+
   test("through commander, with --format", async () => {
     const { stdout, error } = await run(registerGraph, ["graph", "--dir", repo.dir, "--format", "dot"]);
     expect(error).toBeUndefined();

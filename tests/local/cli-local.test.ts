@@ -2,7 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as net from "node:net";
 import * as path from "node:path";
-import { BASE_CONFIG } from "../fixtures";
+import { BASE_CONFIG, BASE_TOPOLOGY } from "../fixtures";
 import { sendRaw } from "./raw-http";
 import { tempProject, writeStackFile } from "./temp-project";
 
@@ -10,11 +10,16 @@ const root = path.resolve(__dirname, "../..");
 const tsx = path.join(root, "node_modules", ".bin", "tsx");
 
 // A project of fixture functions (alpha and gamma call beta; developers may invoke alpha and gamma), never the
-// user's declaration (DESIGN.md invariant 12), run the way `npm start` runs the CLI.
+// user's declaration (DESIGN.md invariant 12), run the way `npm start` runs the CLI. alpha's developers are a
+// principal not set yet, as in the example stack: locally it is a demo identity.
 let project: string;
 beforeAll(() => {
   project = tempProject("cli-local");
-  writeStackFile(project, "dev", BASE_CONFIG);
+  writeStackFile(project, "dev", {
+    ...BASE_CONFIG,
+    "callgraph:principals": { developers: [] },
+    "callgraph:functions": { ...BASE_TOPOLOGY, alpha: { ...BASE_TOPOLOGY.alpha, invokers: ["developers"] } },
+  });
 });
 afterAll(() => fs.rmSync(project, { recursive: true, force: true }));
 
@@ -114,10 +119,24 @@ test("serves until Ctrl-C, then stops every function process and frees every por
     });
   const refusedCall = invoke("gamma", "--as", "alpha", "--path", "?note=hi");
   expect([refusedCall.status, refusedCall.stdout.split("\n")[0]]).toEqual([1, "HTTP 403"]);
-  const allowed = invoke("alpha", "--as", "group:developers@example.com");
+  const allowed = invoke("alpha", "--as", "developers");
   expect([allowed.status, allowed.stdout.split("\n")[0]]).toEqual([0, "HTTP 200"]);
   // alpha answered after asking beta with its own identity.
   expect(allowed.stdout).toContain("beta");
+  // The principal's demo identity is a member like any other, and it is alpha's alone.
+  const demo = invoke("gamma", "--as", "group:developers@demo.callgraph.invalid", "--path", "?note=hi");
+  expect([demo.status, demo.stdout.split("\n")[0]]).toEqual([1, "HTTP 403"]);
+  const member = invoke("gamma", "--as", "group:developers@example.com", "--path", "?note=hi");
+  expect([member.status, member.stdout.split("\n")[0]]).toEqual([0, "HTTP 200"]);
+  const unknown = invoke("alpha", "--as", "developer");
+  expect([unknown.status, unknown.stderr.trim().split("\n")]).toEqual([
+    2,
+    [
+      expect.stringContaining(
+        "--as developer: not a function of this stack, a principal of it, nor an IAM member",
+      ),
+    ],
+  ]);
 
   child.kill("SIGINT");
   expect(await exited(child)).toBe(0);

@@ -41,6 +41,13 @@ export const T = {
 
 export const PROJECT = "callgraph-test";
 export const REGION = "europe-west1";
+export const PROJECT_NUMBER = "123456789012";
+
+/** The condition the CallGraph component puts on the build account's read, for this stack's two generations. */
+export const STAGING_CONDITION =
+  'resource.type == "storage.googleapis.com/Object" && (' +
+  `resource.name.startsWith("projects/_/buckets/gcf-sources-${PROJECT_NUMBER}-${REGION}/objects/") || ` +
+  `resource.name.startsWith("projects/_/buckets/gcf-v2-sources-${PROJECT_NUMBER}-${REGION}/objects/"))`;
 export const email = (fn: string) => `fn-${fn}@${PROJECT}.iam.gserviceaccount.com`;
 export const sa = (fn: string) => `serviceAccount:${email(fn)}`;
 export const DEVELOPERS = "group:developers@example.com";
@@ -157,8 +164,9 @@ export function privateBucket(name = "callgraph-source"): TestResource {
 /**
  * login (gen1, callable by developers) calls profiles (gen1) and reports (gen2, through its Cloud Run
  * service); every function has its own account and exactly the grants it declares. All three are built by the
- * stack's build account, which holds what a build needs: logs writer on the project (the one project-level grant),
- * read on the source bucket, write on the image repository.
+ * stack's build account, which holds what a build needs: logs writer on the project, read of the objects of the
+ * buckets Cloud Functions stages both generations' sources in (a project-level grant under a condition), write on
+ * the image repository.
  */
 export function happyStack(): TestResource[] {
   return [
@@ -172,9 +180,13 @@ export function happyStack(): TestResource[] {
     },
     projectMember("callgraph-build-logs", "roles/logging.logWriter", BUILD_MEMBER),
     {
-      type: T.bucketMember,
-      name: "callgraph-build-source-reader",
-      props: { bucket: "callgraph-source-1a2b3c4", role: "roles/storage.objectViewer", member: BUILD_MEMBER },
+      ...projectMember("callgraph-build-sources", "roles/storage.objectViewer", BUILD_MEMBER),
+      props: {
+        project: PROJECT,
+        role: "roles/storage.objectViewer",
+        member: BUILD_MEMBER,
+        condition: { title: "callgraph build sources", expression: STAGING_CONDITION },
+      },
     },
     {
       type: T.repositoryMember,

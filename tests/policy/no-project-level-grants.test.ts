@@ -6,7 +6,9 @@ import {
   email,
   happyStack,
   PROJECT,
+  PROJECT_NUMBER,
   projectMember,
+  REGION,
   sa,
   T,
   urnOf,
@@ -22,10 +24,88 @@ const ELSEWHERE =
   "gcp.artifactregistry.RepositoryIamMember on a repository, an invoker grant on a function through callgraph:functions)";
 
 describe(POLICY, () => {
-  test("passes on the one allowed grant: roles/logging.logWriter on the project to the build account, as a member", async () => {
+  test("passes on exactly the build's two project grants: logWriter, and objectViewer on the staging buckets' objects", async () => {
     const logs = happyStack().find((r) => r.name === "callgraph-build-logs")!;
     expect(logs.props).toEqual({ project: PROJECT, role: "roles/logging.logWriter", member: BUILD_MEMBER });
+    const sources = happyStack().find((r) => r.name === "callgraph-build-sources")!;
+    expect(sources.props).toMatchObject({
+      project: PROJECT,
+      role: "roles/storage.objectViewer",
+      member: BUILD_MEMBER,
+    });
     expect(await check(POLICY, happyStack())).toEqual({ violations: [] });
+  });
+
+  const sources = (condition: unknown) =>
+    changed(happyStack(), "callgraph-build-sources", (r) => withProp(r, "condition", condition));
+  const staging = (...buckets: string[]) =>
+    'resource.type == "storage.googleapis.com/Object" && (' +
+    buckets.map((b) => `resource.name.startsWith("projects/_/buckets/${b}/objects/")`).join(" || ") +
+    ")";
+  const SOURCES = `gcp.projects.IAMMember "callgraph-build-sources" grants roles/storage.objectViewer on the project to the account that builds`;
+
+  test.each<[string, unknown, string]>([
+    [
+      "without a condition",
+      undefined,
+      `${SOURCES} Cloud Functions "login", "profiles" and "reports" without a condition: it reads every object of every bucket of the project`,
+    ],
+    [
+      "under Google's wider example condition (every bucket whose name starts so)",
+      {
+        expression:
+          'resource.type == "storage.googleapis.com/Object" && (resource.name.startsWith("projects/_/buckets/gcf-v2-sources-"))',
+      },
+      "which opens more than the objects of the buckets Cloud Functions builds from",
+    ],
+    [
+      "under a condition that also opens another bucket",
+      {
+        expression: `${staging(`gcf-v2-sources-${PROJECT_NUMBER}-${REGION}`).slice(0, -1)} || resource.name.startsWith("projects/_/buckets/payroll/"))`,
+      },
+      "which opens more than the objects of the buckets Cloud Functions builds from",
+    ],
+    [
+      "under a condition on buckets rather than objects",
+      {
+        expression: `resource.name.startsWith("projects/_/buckets/gcf-v2-sources-${PROJECT_NUMBER}-${REGION}")`,
+      },
+      "which opens more than the objects of the buckets Cloud Functions builds from",
+    ],
+    [
+      "opening the staging bucket of a region no function is built in",
+      { expression: staging(`gcf-v2-sources-${PROJECT_NUMBER}-us-east1`) },
+      `opening gcf-v2-sources-${PROJECT_NUMBER}-us-east1, from which none of them is built (no 2nd-gen function in us-east1)`,
+    ],
+  ])("fails on the build account's read %s", async (_label, condition, message) => {
+    const stack = sources(condition);
+    const grant = stack.find((r) => r.name === "callgraph-build-sources")!;
+    const run = await check(POLICY, stack);
+    expect(run.violations).toEqual([{ urn: urnOf(grant), message: expect.stringContaining(message) }]);
+  });
+
+  test("a 1st-gen-only stack may not open the 2nd-gen staging bucket", async () => {
+    const gen1Only = sources({
+      expression: staging(
+        `gcf-sources-${PROJECT_NUMBER}-${REGION}`,
+        `gcf-v2-sources-${PROJECT_NUMBER}-${REGION}`,
+      ),
+    }).filter((r) => r.name !== "reports-v2" && r.name !== "reports-invoker-login");
+    const run = await check(POLICY, gen1Only);
+    expect(run.violations).toEqual([
+      {
+        urn: expect.stringContaining("callgraph-build-sources"),
+        message: expect.stringContaining(
+          `opening gcf-v2-sources-${PROJECT_NUMBER}-${REGION}, from which none of them is built`,
+        ),
+      },
+    ]);
+  });
+
+  test("an unknown condition is undecided, not a violation", async () => {
+    const run = await check(POLICY, sources(COMPUTED));
+    expect(run.violations).toEqual([]);
+    expect(run.unknownError?.message).toMatch(/condition can't be known during preview/);
   });
 
   test("fails on any other role at project level, whoever the member, saying how to fix", async () => {
@@ -35,8 +115,9 @@ describe(POLICY, () => {
         urn: urnOf(grant),
         message:
           `gcp.projects.IAMMember "viewers" grants roles/viewer on project "${PROJECT}" to ${DEVELOPERS}: a grant on a whole ` +
-          "project reaches every resource in it, present and future, not only the ones this stack manages; the one such " +
-          "grant the stack may make is roles/logging.logWriter on the project to its build account.\n" +
+          "project reaches every resource in it, present and future, not only the ones this stack manages; the only such " +
+          "grants the stack may make are roles/logging.logWriter and a conditioned roles/storage.objectViewer on the " +
+          "project, to its build account.\n" +
           `To fix: ${ELSEWHERE}; to accept it, list the member in allowedMembers.`,
       },
     ]);
@@ -49,8 +130,8 @@ describe(POLICY, () => {
         urn: urnOf(grant),
         message:
           `gcp.projects.IAMMember "login-logs" grants roles/logging.logWriter on project "${PROJECT}" to ${sa("login")}, ` +
-          "which builds no function of this stack: the one project-level grant the stack may make is roles/logging.logWriter " +
-          "to the account its functions name in buildServiceAccount (gen2: buildConfig.serviceAccount), for their build logs.\n" +
+          "which builds no function of this stack: the only project-level grants the stack may make are the build's, " +
+          "to the account its functions name in buildServiceAccount (gen2: buildConfig.serviceAccount).\n" +
           `To fix: remove this grant; ${ELSEWHERE}; to accept it, list the member in allowedMembers.`,
       },
     ]);
@@ -96,7 +177,7 @@ describe(POLICY, () => {
         name: "folder-logs",
         props: { folder: "folders/123", role: "roles/logging.logWriter", member: BUILD_MEMBER },
       },
-      `grants roles/logging.logWriter on folder "folders/123" to ${BUILD_MEMBER}: builds write their logs to their own project`,
+      `grants roles/logging.logWriter on folder "folders/123" to ${BUILD_MEMBER}: builds run in their functions' own project`,
     ],
     [
       "logWriter to the build account on another project",
@@ -140,7 +221,7 @@ describe(POLICY, () => {
     expect(await check(POLICY, moved)).toEqual({ violations: [] });
   });
 
-  test("without any build account in the stack, even logWriter on the project is refused", async () => {
+  test("without any build account in the stack, even the build's grants on the project are refused", async () => {
     const stack = happyStack().map((r) =>
       r.type === T.fn1
         ? withProp(r, "buildServiceAccount", undefined)
@@ -148,13 +229,15 @@ describe(POLICY, () => {
           ? withProp(r, "buildConfig.serviceAccount", undefined)
           : r,
     );
-    const logs = stack.find((r) => r.name === "callgraph-build-logs")!;
-    expect((await check(POLICY, stack)).violations).toEqual([
-      {
-        urn: urnOf(logs),
+    const grants = ["callgraph-build-logs", "callgraph-build-sources"].map((name) =>
+      stack.find((r) => r.name === name)!,
+    );
+    expect((await check(POLICY, stack)).violations).toEqual(
+      grants.map((grant) => ({
+        urn: urnOf(grant),
         message: expect.stringContaining(`to ${BUILD_MEMBER}, which builds no function of this stack`),
-      },
-    ]);
+      })),
+    );
   });
 
   test.each<[string, (s: TestResource[]) => TestResource[], RegExp]>([

@@ -89,11 +89,19 @@ describe.each(cases)("%s", (_label, config, preview) => {
     ]) {
       expect(ofType(e, type)).toEqual([]);
     }
-    // The one project-level grant: build logs, to the build account (invariant 9 is tested in build-account.test.ts).
+    // The only project-level grants: the build account's log writer and its conditioned read of the buckets builds
+    // read from (invariant 9, tested in build-account.test.ts).
+    const build = `serviceAccount:callgraph-build@${e.project}.iam.gserviceaccount.com`;
     expect(ofType(e, TYPES.projectIamMember).map((r) => [r.inputs.role, r.inputs.member])).toEqual([
-      ["roles/logging.logWriter", `serviceAccount:callgraph-build@${e.project}.iam.gserviceaccount.com`],
+      ["roles/logging.logWriter", build],
+      ["roles/storage.objectViewer", build],
     ]);
-    expect(e.resources.every((r) => r.type.startsWith("gcp:") || r.type.startsWith("callgraph:"))).toBe(true);
+    // Nothing but GCP resources, the components and the propagation waits.
+    expect(
+      e.resources.filter(
+        (r) => !r.type.startsWith("gcp:") && !r.type.startsWith("callgraph:") && r.type !== TYPES.sleep,
+      ),
+    ).toEqual([]);
   });
 
   test("invariant 3: one authoritative binding per function with invokers, re-created when its function is replaced", () => {
@@ -183,10 +191,15 @@ describe.each(cases)("%s", (_label, config, preview) => {
       "cloudbuild.googleapis.com",
       "cloudfunctions.googleapis.com",
       "iam.googleapis.com",
+      "logging.googleapis.com",
       "storage.googleapis.com",
     ]);
     for (const s of services) expect(s.inputs.disableOnDestroy).toBe(false);
-    for (const fn of functionsOf(e)) for (const s of services) expect(fn.dependencies).toContain(s.urn);
+    // Through the wait that follows them (enabling returns before an API is usable on a fresh project).
+    for (const fn of functionsOf(e)) {
+      const waits = transitiveDependencies(e, fn.urn);
+      for (const s of services) expect([fn.name, waits.has(s.urn)]).toEqual([fn.name, true]);
+    }
   });
 
   test("every child names its parent component, and logical names follow `${parent}-<role>`", () => {

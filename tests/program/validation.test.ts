@@ -73,12 +73,12 @@ describe("a bad topology registers nothing", () => {
   test.each([
     [
       "a 2nd-gen-only runtime on 1st gen",
-      { alpha: { ...A, calls: ["beta"], runtime: "nodejs24" }, beta: B },
+      { alpha: { ...A, calls: ["beta"], runtime: "nodejs24", generation: 1 }, beta: B },
       'functions.alpha.runtime: "nodejs24" is not offered by Cloud Functions 1st gen (1st gen accepts: ',
     ],
     [
       "a decommissioned runtime",
-      { alpha: { ...A, calls: ["beta"] }, beta: { ...B, runtime: "nodejs18" } },
+      { alpha: { ...A, calls: ["beta"] }, beta: { ...B, runtime: "nodejs18", generation: 1 } },
       'functions.beta.runtime: "nodejs18" was decommissioned on Cloud Functions 1st gen on 2025-10-30 and can no longer be deployed (1st gen accepts: ',
     ],
     [
@@ -99,7 +99,7 @@ describe("a bad topology registers nothing", () => {
       config: {
         ...project,
         "callgraph:runtime": "nodejs24",
-        "callgraph:functions": { alpha: { ...A, calls: ["beta"] }, beta: { ...B, generation: 2 } },
+        "callgraph:functions": { alpha: { ...A, calls: ["beta"], generation: 1 }, beta: B },
       },
     }).catch((e: EvaluationError) => e);
     expect(error).toBeInstanceOf(EvaluationError);

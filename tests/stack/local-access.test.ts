@@ -21,7 +21,7 @@ import { declaredStacks, PROJECT_ROOT, readDeclaration, type Declaration } from 
 describe.each(declaredStacks())("stack %s on the local stack", (stack) => {
   let declaration: Declaration;
   try {
-    declaration = readDeclaration(PROJECT_ROOT, stack);
+    declaration = readDeclaration(PROJECT_ROOT, stack, "local");
   } catch (error) {
     // declared-graph.test.ts reports the invalid declaration; here it only explains why nothing ran.
     test("its declaration is valid", () => {

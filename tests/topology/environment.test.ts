@@ -59,7 +59,7 @@ describe("functionEnvironment: the platform's request size limit", () => {
   });
 
   test("a mixed graph gives each function its own generation's limit", () => {
-    const t = parseTopology({ a: { calls: ["b"] }, b: { generation: 2 } });
+    const t = parseTopology({ a: { calls: ["b"], generation: 1 }, b: { generation: 2 } });
     expect(functionEnvironment(t, "a", GEN2_TARGET)[MAX_REQUEST_BYTES_ENV]).toBe("10485760");
     expect(functionEnvironment(t, "b", GEN2_TARGET)[MAX_REQUEST_BYTES_ENV]).toBe("33554432");
   });

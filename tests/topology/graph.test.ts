@@ -16,16 +16,21 @@ import {
 import { happyPath, TARGET, withFunction } from "./helpers";
 
 const URL_BASE = "https://us-central1-callgraph-test.cloudfunctions.net";
+/** These tests write 1st-gen URLs and limits out byte for byte: the stack's generation is set to 1. */
+const GEN1 = { defaultGeneration: 1 } as const;
 const SA = (id: string) => `serviceAccount:${id}@callgraph-test.iam.gserviceaccount.com`;
 
 /** The happy path plus a cycle (ping <-> pong) and a public function. */
 function sample(): Topology {
-  return parseTopology({
-    ...happyPath(),
-    ping: { calls: ["pong", "profiles"] },
-    pong: { calls: ["ping"], invokers: ["allAuthenticatedUsers"] },
-    status: { invokers: ["allUsers", "group:developers@example.com"] },
-  });
+  return parseTopology(
+    {
+      ...happyPath(),
+      ping: { calls: ["pong", "profiles"] },
+      pong: { calls: ["ping"], invokers: ["allAuthenticatedUsers"] },
+      status: { invokers: ["allUsers", "group:developers@example.com"] },
+    },
+    GEN1,
+  );
 }
 
 describe("getFunction", () => {
@@ -128,7 +133,7 @@ describe("invokerMembers", () => {
 
 describe("functionUrls", () => {
   test("gives every function's URL by name", () => {
-    expect(functionUrls(parseTopology(happyPath()), TARGET)).toEqual({
+    expect(functionUrls(parseTopology(happyPath(), GEN1), TARGET)).toEqual({
       login: `${URL_BASE}/login`,
       profiles: `${URL_BASE}/profiles`,
       search: `${URL_BASE}/search`,
@@ -190,8 +195,8 @@ describe("functionEnvironment", () => {
   });
 
   test("is byte-identical whatever order calls were declared in", () => {
-    const a = parseTopology(withFunction("login", { calls: ["search", "profiles"] }));
-    const b = parseTopology(withFunction("login", { calls: ["profiles", "search"] }));
+    const a = parseTopology(withFunction("login", { calls: ["search", "profiles"] }), GEN1);
+    const b = parseTopology(withFunction("login", { calls: ["profiles", "search"] }), GEN1);
     expect(functionEnvironment(a, "login", TARGET)).toEqual(functionEnvironment(b, "login", TARGET));
     expect(functionEnvironment(a, "login", TARGET)[ENV.callees]).toBe(
       `{"profiles":"${URL_BASE}/profiles","search":"${URL_BASE}/search"}`,

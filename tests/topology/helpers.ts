@@ -7,7 +7,11 @@ import {
 } from "../../topology";
 
 /** Where the tests deploy. */
-export const TARGET: GcpTarget = { project: "callgraph-test", region: "us-central1" };
+export const TARGET: GcpTarget = {
+  project: "callgraph-test",
+  region: "us-central1",
+  projectNumber: "123456789012",
+};
 
 /** The example of DESIGN.md ("The declaration"): login and search call profiles; developers may invoke both callers. */
 export function happyPath(): Record<string, Record<string, unknown>> {

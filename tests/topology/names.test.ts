@@ -190,13 +190,13 @@ describe("functionUrl", () => {
       "https://europe-west1-acme-prod-42.cloudfunctions.net/profiles",
     ],
   ])("%s in %j -> %s", (name, target, url) => {
-    expect(functionUrl(name, target)).toBe(url);
+    expect(functionUrl(name, target, 1)).toBe(url);
   });
 
   test("is https://REGION-PROJECT.cloudfunctions.net/NAME and a valid URL", () => {
     fc.assert(
       fc.property(functionName, (name) => {
-        const url = new URL(functionUrl(name, TARGET));
+        const url = new URL(functionUrl(name, TARGET, 1));
         expect(url.protocol).toBe("https:");
         expect(url.host).toBe(`${TARGET.region}-${TARGET.project}.cloudfunctions.net`);
         expect(url.pathname).toBe(`/${name}`);

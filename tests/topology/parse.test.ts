@@ -16,8 +16,9 @@ describe("defaults", () => {
       timeoutSeconds: 60,
       maxInstances: 10,
       ingress: "ALLOW_ALL",
-      generation: 1,
+      generation: 2,
       runtime: "nodejs22",
+      principals: [],
     });
   });
 
@@ -27,7 +28,7 @@ describe("defaults", () => {
       timeoutSeconds: 60,
       maxInstances: 10,
       ingress: "ALLOW_ALL",
-      generation: 1,
+      generation: 2,
     });
   });
 
@@ -48,8 +49,8 @@ describe("defaults", () => {
         timeout: 120,
         maxInstances: 3,
         ingress: "ALLOW_INTERNAL_ONLY",
-        generation: 2,
-        runtime: "nodejs24",
+        generation: 1,
+        runtime: "nodejs22",
       },
     });
     expect(topology.functions.find((f) => f.name === "profiles")).toEqual<FunctionSpec>({
@@ -62,8 +63,9 @@ describe("defaults", () => {
       timeoutSeconds: 120,
       maxInstances: 3,
       ingress: "ALLOW_INTERNAL_ONLY",
-      generation: 2,
-      runtime: "nodejs24",
+      generation: 1,
+      runtime: "nodejs22",
+      principals: [],
     });
   });
 
@@ -118,8 +120,9 @@ describe("output order", () => {
       timeoutSeconds: 60,
       maxInstances: 10,
       ingress: "ALLOW_ALL",
-      generation: 1,
+      generation: 2,
       runtime: "nodejs22",
+      principals: [],
     });
     expect(parseTopology(happyPath())).toEqual({
       functions: [
@@ -127,6 +130,7 @@ describe("output order", () => {
         fn("profiles", [], []),
         fn("search", ["profiles"], ["group:developers@example.com"]),
       ],
+      principals: {},
     });
   });
 });

@@ -73,7 +73,7 @@ describe("the runtime table (Google's runtime support pages)", () => {
 describe("runtime validation", () => {
   test("the default is nodejs22 in both generations", () => {
     expect(DEFAULT_RUNTIME).toBe("nodejs22");
-    const topology = parseTopology({ a: {}, b: { generation: 2 } }, at(TODAY));
+    const topology = parseTopology({ a: { generation: 1 }, b: {} }, at(TODAY));
     expect(topology.functions.map((f) => [f.name, f.generation, f.runtime])).toEqual([
       ["a", 1, "nodejs22"],
       ["b", 2, "nodejs22"],
@@ -92,7 +92,7 @@ describe("runtime validation", () => {
     [
       "a 2nd-gen-only runtime on 1st gen",
       withFunction("login", { calls: ["profiles"], runtime: "nodejs24" }),
-      {},
+      { defaultGeneration: 1 },
       [
         issue(
           "functions.login.runtime",
@@ -103,7 +103,7 @@ describe("runtime validation", () => {
     [
       "a decommissioned runtime",
       withFunction("search", { calls: ["profiles"], runtime: "nodejs20" }),
-      {},
+      { defaultGeneration: 1 },
       [
         issue(
           "functions.search.runtime",
@@ -125,7 +125,7 @@ describe("runtime validation", () => {
     [
       "a runtime no generation offers",
       withFunction("profiles", { runtime: "node22" }),
-      {},
+      { defaultGeneration: 1 },
       [
         issue(
           "functions.profiles.runtime",
@@ -136,7 +136,7 @@ describe("runtime validation", () => {
     [
       "a stack-wide runtime that a 1st-gen function cannot run: each function is named",
       { login: { calls: ["profiles"] }, profiles: { generation: 2 } },
-      { defaultRuntime: "nodejs24" },
+      { defaultRuntime: "nodejs24", defaultGeneration: 1 },
       [
         issue(
           "functions.login.runtime",
@@ -161,7 +161,7 @@ describe("runtime validation", () => {
   );
 
   test("a runtime is decommissioned from its decommission day on, not before", () => {
-    const decl = withFunction("profiles", { runtime: "nodejs20" });
+    const decl = withFunction("profiles", { generation: 1, runtime: "nodejs20" });
     expect(parseTopology(decl, at(day("2026-10-29"))).functions[1].runtime).toBe("nodejs20");
     expectRejected(
       decl,
@@ -183,10 +183,7 @@ describe("runtime warnings", () => {
 
   test("a deprecated runtime is a warning naming the function, the dates and what to move to", () => {
     const today = day("2027-05-01");
-    const topology = parseTopology(
-      { a: {}, b: { generation: 2 }, c: { generation: 2, runtime: "nodejs24" } },
-      at(today),
-    );
+    const topology = parseTopology({ a: { generation: 1 }, b: {}, c: { runtime: "nodejs24" } }, at(today));
     expect(runtimeWarnings(topology, today)).toEqual([
       issue(
         "functions.a.runtime",

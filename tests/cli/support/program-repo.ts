@@ -66,12 +66,17 @@ export class ProgramRepo {
     return repo;
   }
 
-  /** Writes `Pulumi.dev.yaml` with these functions. */
-  topology(functions: Record<string, unknown>): this {
+  /** Writes `Pulumi.dev.yaml` with these functions, 1st gen unless `generation` says otherwise. */
+  topology(functions: Record<string, unknown>, generation: 1 | 2 = 1): this {
     return this.write(
       "Pulumi.dev.yaml",
       stringify({
-        config: { "gcp:project": PROJECT, "gcp:region": "europe-west1", "callgraph:functions": functions },
+        config: {
+          "gcp:project": PROJECT,
+          "gcp:region": "europe-west1",
+          "callgraph:generation": generation,
+          "callgraph:functions": functions,
+        },
       }),
     );
   }

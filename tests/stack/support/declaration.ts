@@ -1,7 +1,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { readStackConfig, stackFileOf, stacksIn } from "../../../engine/stack-config";
-import { CONFIG_KEY, parseTopology, type Topology } from "../../../topology";
+import { localConfig } from "../../../local/demo-principals";
+import { parseStackDeclaration, type Topology } from "../../../topology";
 
 /** The project the user's stack tests verify: this repository's root, whatever it declares. */
 export const PROJECT_ROOT = path.resolve(__dirname, "../../..");
@@ -27,15 +28,21 @@ export function declaredStacks(root: string = PROJECT_ROOT): string[] {
 
 /**
  * The declaration in `Pulumi.<stack>.yaml`: the stack file read by the engine's own reader and the declaration
- * validated by the topology model's `parseTopology`, with the stack-wide settings the program passes it. No
+ * validated by the topology model's `parseStackDeclaration`, as the program reads it. No
  * second parser: what is compared with the deployment is what the program itself would build from the file.
  * Throws the model's `TopologyError` (every problem, with its config path) when the declaration is invalid.
+ * `where: "local"` reads it as the local stack runs it: principals not set yet stand for their demo identities.
  */
-export function readDeclaration(root: string, stack: string): Declaration {
-  const { config } = readStackConfig(root, stack);
-  const topology = parseTopology(config[CONFIG_KEY], {
-    defaultGeneration: config["callgraph:generation"],
-    defaultRuntime: config["callgraph:runtime"],
+export function readDeclaration(
+  root: string,
+  stack: string,
+  where: "cloud" | "local" = "cloud",
+): Declaration {
+  const stackConfig = readStackConfig(root, stack).config;
+  // Locally, a principal not set yet stands for its demo identity, as the local stack runs it.
+  const config =
+    where === "local" ? { ...stackConfig, ...localConfig({ programDir: root, stack }, root) } : stackConfig;
+  const topology = parseStackDeclaration(config, {
     sourceExists: (folder) =>
       fs.statSync(path.resolve(root, folder), { throwIfNoEntry: false })?.isDirectory() ?? false,
   });
