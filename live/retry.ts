@@ -1,4 +1,4 @@
-import { googleFailure } from "./google-errors";
+import { googleFailure, isAbortError } from "./google-errors";
 
 /** How {@link withRetry} retries. */
 export interface RetryPolicy {
@@ -8,6 +8,12 @@ export interface RetryPolicy {
   readonly baseDelayMs: number;
   /** Longest single wait, in ms, `Retry-After` included. */
   readonly maxDelayMs: number;
+  /**
+   * Attempts in all for a request that timed out (no answer within the per-attempt timeout), the first included.
+   * Default 2: a server that did not answer once is retried once, not `attempts` times (gaxios' own retry, which
+   * is off, would retry timeouts up to 3 times: https://github.com/googleapis/gaxios/blob/main/src/retry.ts).
+   */
+  readonly timeoutAttempts?: number;
   /** Waits; tests replace it. */
   readonly sleep?: (ms: number) => Promise<void>;
   /** Random number in [0, 1); tests replace it. */
@@ -41,18 +47,38 @@ export function isRetryable(status: number | undefined): boolean {
 export async function withRetry<T>(
   request: () => Promise<T>,
   policy: RetryPolicy = DEFAULT_RETRY,
+  /** The command's deadline: once it is aborted, nothing is retried and no backoff is waited out. */
+  signal?: AbortSignal,
 ): Promise<T> {
-  const sleep = policy.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const sleep = policy.sleep ?? ((ms: number) => abortableSleep(ms, signal));
   const random = policy.random ?? Math.random;
+  let timeouts = 0;
   for (let attempt = 1; ; attempt++) {
     try {
       return await request();
     } catch (error) {
+      if (signal?.aborted) throw error;
+      if (isAbortError(error) && ++timeouts >= (policy.timeoutAttempts ?? 2)) throw error;
       const failure = googleFailure(error);
       if (attempt >= policy.attempts || !isRetryable(failure.status)) throw error;
       const backoff = random() * policy.baseDelayMs * 2 ** (attempt - 1);
       const wait = failure.retryAfterSeconds !== undefined ? failure.retryAfterSeconds * 1000 : backoff;
       await sleep(Math.min(wait, policy.maxDelayMs));
+      if (signal?.aborted) throw error;
     }
   }
+}
+
+/** Waits `ms`, or less when `signal` aborts first. */
+function abortableSleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (signal?.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    }
+    signal?.addEventListener("abort", done, { once: true });
+  });
 }

@@ -3,6 +3,7 @@ import { cell, code } from "../render/diff-markdown";
 import { RISK_STYLE } from "../render/risk-style";
 import { plural } from "../render/words";
 import type { AuditReport } from "./assessed";
+import { roleCell } from "./render-table";
 
 /** First line of the issue body: the scheduled workflow finds its own issue by it and edits it in place. */
 export const AUDIT_MARKER = "<!-- callgraph-audit -->";
@@ -62,11 +63,11 @@ export function renderAuditMarkdown(report: AuditReport): string {
   );
   out.push("| function | member | role | granted on | declared | live |", "|---|---|---|---|---|---|");
   for (const f of report.functions) {
-    const status = f.status === "deployed" ? "" : ` (${f.status})`;
+    const status = `${f.status === "deployed" ? "" : ` (${f.status})`}${f.state && f.state !== "ACTIVE" ? ` [${f.state}]` : ""}`;
     if (f.invokers.length === 0) out.push(`| ${code(f.name)}${status} | nobody | | | | |`);
     for (const i of f.invokers)
       out.push(
-        `| ${code(f.name)}${status}${f.complete ? "" : " ⚠"} | ${code(i.member)} | ${code(i.role)} | ${i.grantedOn ? cell(describeRef(i.grantedOn)) : ""}${i.condition ? ` (if ${cell(i.condition)})` : ""} | ${i.declared ? "yes" : "**no**"} | ${i.live ? "yes" : "**no**"} |`,
+        `| ${code(f.name)}${status}${f.complete ? "" : " ⚠"} | ${code(i.member)} | ${code(roleCell(i))} | ${i.grantedOn ? cell(describeRef(i.grantedOn)) : ""}${i.condition ? ` (if ${cell(i.condition)})` : ""} | ${i.declared ? "yes" : "**no**"} | ${i.live ? "yes" : "**no**"} |`,
       );
   }
   out.push(

@@ -12,9 +12,9 @@ export function renderAuditTable(report: AuditReport): string {
   ];
   const rows = report.functions.flatMap((f) =>
     (f.invokers.length > 0 ? f.invokers : [undefined]).map((i) => [
-      `${f.name}${f.status === "deployed" ? "" : ` (${f.status})`}${f.complete ? "" : " *"}`,
+      `${f.name}${f.status === "deployed" ? "" : ` (${f.status})`}${f.state && f.state !== "ACTIVE" ? ` [${f.state}]` : ""}${f.complete ? "" : " *"}`,
       i?.member ?? "nobody",
-      i?.role ?? "",
+      i ? roleCell(i) : "",
       i?.grantedOn ? describeRef(i.grantedOn) : "",
       i ? (i.declared ? "yes" : "NO") : "",
       i ? (i.live ? "yes" : "NO") : "",
@@ -40,6 +40,11 @@ export function renderAuditTable(report: AuditReport): string {
       : `${plural(report.findings.length, "finding")}: ${high} high, ${medium} medium, ${low} low.`,
   );
   return `${lines.join("\n")}\n`;
+}
+
+/** The role, and for a member that acts as an account, how: `roles/run.invoker (as fn-login, by roles/iam.…)`. */
+export function roleCell(i: { role: string; via?: { account: string; role: string } }): string {
+  return i.via ? `${i.role} (as ${i.via.account.split("@")[0]}, by ${i.via.role})` : i.role;
 }
 
 function table(header: readonly string[], rows: readonly (readonly string[])[]): string[] {

@@ -1,4 +1,4 @@
-import { isDefaultAccount, isDefaultBuildAccount, isInvokerRole } from "../../iam";
+import { isDefaultAccount, isDefaultBuildAccount, isInvokerRole, isPublicMember } from "../../iam";
 import type { AuditFinding } from "../../live/audit/findings";
 import { riskOrder } from "../diff/risk";
 import type { Assessment, Risk } from "../diff/types";
@@ -46,6 +46,28 @@ export function assessFinding(f: AuditFinding): Assessment {
         reasons.push(["high", "builds as a default build identity"]);
       return assess(reasons);
     }
+    case "invoker-check-disabled":
+      // The worst there is: public whatever the policy says. The diff's scale has no level above high, so the
+      // headline says critical.
+      return assess([
+        [
+          "high",
+          `critical: invoker IAM check off on ${where(f)}: anyone may invoke ${f.function}, whatever its IAM policy says`,
+        ],
+      ]);
+    case "indirect-invoker": {
+      const reasons: [Risk, string][] = [
+        [
+          f.role === "roles/iam.serviceAccountUser" ? "medium" : "high",
+          `may act as ${f.account} (${f.role} on ${f.via?.grantedOn}), which may invoke ${(f.reaches ?? []).join(", ")}`,
+        ],
+      ];
+      if (f.member && isPublicMember(f.member)) reasons.push(["high", `public member ${f.member}`]);
+      if (f.condition) reasons.push(["high", `conditional: ${f.condition}`]);
+      return assess(reasons);
+    }
+    case "failed-deployment":
+      return assess([["medium", `deployment failed (${f.state}): ${f.function} is not serving as declared`]]);
     case "missing-grant":
       return assess([["low", `declared grant not applied: ${f.member} may not invoke ${f.function}`]]);
     case "missing-function":

@@ -11,8 +11,16 @@ import { progressLine } from "../../live/audit/progress";
 import { readLive } from "../../live/audit/read-live";
 import { parseScope } from "../../live/audit/scope";
 import { API_ROOT_ENV, resolveApiRoot } from "../../live/api-root";
-import { LiveConfigError } from "../../live/errors";
-import { CLOUD_PLATFORM_SCOPE, GoogleAuth } from "../../live/google-clients";
+import {
+  DEFAULT_DEADLINE_SECONDS,
+  DEFAULT_REQUEST_TIMEOUT_SECONDS,
+  parseLiveBounds,
+  startDeadline,
+  type Deadline,
+  type LiveBounds,
+} from "../../live/deadline";
+import { LiveConfigError, LiveUnavailableError, malformedApisIn } from "../../live/errors";
+import { createLiveAuth, loadCredentials, type GoogleAuth } from "../../live/google-clients";
 import { assessAudit, type AuditReport } from "../audit/assessed";
 import { renderAuditMarkdown } from "../audit/render-markdown";
 import { renderAuditSarif } from "../audit/render-sarif";
@@ -39,6 +47,10 @@ export interface AuditFlags {
   readonly format?: string;
   readonly failOn?: readonly string[];
   readonly apiRoot?: string;
+  /** Seconds one attempt of one request may take. */
+  readonly timeout?: string;
+  /** Seconds everything the command asks of Google may take. */
+  readonly deadline?: string;
 }
 
 /** What tests replace: credentials (default: Application Default Credentials), env, where progress goes. */
@@ -68,6 +80,14 @@ export function registerAudit(program: Command): void {
       .option(
         "--api-root <url>",
         `reach every Google API at <url>/<first label of its host>/ (env: ${API_ROOT_ENV})`,
+      )
+      .option(
+        "--timeout <seconds>",
+        `seconds one attempt of one request to Google may take (default ${DEFAULT_REQUEST_TIMEOUT_SECONDS})`,
+      )
+      .option(
+        "--deadline <seconds>",
+        `seconds everything the command asks of Google may take, credentials included (default ${DEFAULT_DEADLINE_SECONDS})`,
       ),
   ).action(async (flags: AuditFlags) => {
     await runAuditCommand(flags, (text) => process.stdout.write(text), {
@@ -93,9 +113,11 @@ export async function runAuditCommand(
   const failOn = parseAuditFailOn(flags.failOn);
   let apiRoot: string | undefined;
   let scope: string | undefined;
+  let bounds: LiveBounds;
   try {
     apiRoot = resolveApiRoot(flags.apiRoot, deps.env ?? process.env);
     scope = flags.scope === undefined ? undefined : parseScope(flags.scope);
+    bounds = parseLiveBounds(flags);
   } catch (error) {
     if (error instanceof LiveConfigError) throw new UsageError(`audit: ${error.message}`, { cause: error });
     throw error;
@@ -108,30 +130,44 @@ export async function runAuditCommand(
       `audit: Pulumi.${options.stack}.yaml sets no ${evaluation.project === "" ? "gcp:project" : "gcp:region"}: the audit reads the functions of that project and region. Set it (pulumi config set ${evaluation.project === "" ? "gcp:project PROJECT" : "gcp:region REGION"})`,
     );
   const declared = declaredAudit(evaluation.graph, evaluation.resources, evaluation.project, region);
-  const auth = deps.auth ?? new GoogleAuth({ scopes: [CLOUD_PLATFORM_SCOPE] });
-  await requireCredentials(auth);
-  const clients = createAuditClients({
-    auth,
-    ...(apiRoot === undefined ? {} : { apiRoot }),
-    ...(deps.fetchImplementation ? { fetchImplementation: deps.fetchImplementation } : {}),
-  });
+  const deadline = startDeadline(bounds.deadlineMs);
   const progress = deps.progress ? progressLine(deps.progress) : undefined;
   let live;
   try {
-    live = await readLive(clients, {
-      project: declared.project,
-      region,
-      ...(scope === undefined ? {} : { scope }),
-      declaredAccounts: declared.functions.flatMap((f) => [
-        f.serviceAccount,
-        ...(f.buildServiceAccount ? [f.buildServiceAccount] : []),
-      ]),
-      ...(progress ? { onProgress: progress.listener } : {}),
+    // The project is given to the credentials (createLiveAuth): with --api-root, nothing else is contacted.
+    const auth =
+      deps.auth ??
+      createLiveAuth({ projectId: declared.project, requestTimeoutMs: bounds.requestTimeoutMs, deadline });
+    await deadline.race(
+      requireCredentials(auth, { requestTimeoutMs: bounds.requestTimeoutMs, deadline }),
+      "loading Application Default Credentials",
+    );
+    const clients = createAuditClients({
+      auth,
+      requestTimeoutMs: bounds.requestTimeoutMs,
+      deadline,
+      ...(apiRoot === undefined ? {} : { apiRoot }),
+      ...(deps.fetchImplementation ? { fetchImplementation: deps.fetchImplementation } : {}),
     });
+    live = await deadline.race(
+      readLive(clients, {
+        project: declared.project,
+        region,
+        ...(scope === undefined ? {} : { scope }),
+        declaredAccounts: declared.functions.flatMap((f) => [
+          f.serviceAccount,
+          ...(f.buildServiceAccount ? [f.buildServiceAccount] : []),
+        ]),
+        ...(progress ? { onProgress: progress.listener } : {}),
+      }),
+      `reading project ${declared.project}`,
+    );
   } catch (error) {
-    if (error instanceof LiveConfigError) throw new UsageError(`audit: ${error.message}`, { cause: error });
+    if (error instanceof LiveConfigError || error instanceof LiveUnavailableError)
+      throw new UsageError(`audit: ${error.message}`, { cause: error });
     throw error;
   } finally {
+    deadline.dispose();
     progress?.end();
   }
   const report = assessAudit(audit(declared, live, options.stack), options.stack, apiRoot);
@@ -202,17 +238,28 @@ function failOnHits(report: AuditReport, failOn: readonly FailOn[]): string[] {
     failures.push(
       `has ${hits.length} finding${hits.length === 1 ? "" : "s"} (${[...new Set(hits.map((f) => f.kind))].join(", ")})`,
     );
-  if (failOn.includes("not-visible") && report.notVisible.length > 0)
+  if (failOn.includes("not-visible") && report.notVisible.length > 0) {
+    const subjects = [...new Set(report.notVisible.map((n) => n.subject))];
+    const named =
+      subjects.length <= 3
+        ? subjects.join("; ")
+        : `${subjects.slice(0, 3).join("; ")}; and ${subjects.length - 3} more`;
+    const malformed = malformedApisIn(report.notVisible.map((n) => n.problem));
     failures.push(
-      `could not read ${report.notVisible.length} source${report.notVisible.length === 1 ? "" : "s"} (not visible: not known to be clean)`,
+      `could not read ${report.notVisible.length} source${report.notVisible.length === 1 ? "" : "s"} (${named}` +
+        `${malformed.length > 0 ? `, with malformed answers from ${malformed.join(", ")}` : ""}; not visible: not known to be clean)`,
     );
+  }
   return failures;
 }
 
 /** Fails early, with the fix, when there are no Application Default Credentials at all. */
-async function requireCredentials(auth: GoogleAuth): Promise<void> {
+async function requireCredentials(
+  auth: GoogleAuth,
+  bounds: { readonly requestTimeoutMs: number; readonly deadline: Deadline },
+): Promise<void> {
   try {
-    await auth.getClient();
+    await loadCredentials(auth, bounds);
   } catch (error) {
     throw new UsageError(
       `audit: no usable Application Default Credentials (${error instanceof Error ? error.message.split("\n")[0] : String(error)}). ` +

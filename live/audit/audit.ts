@@ -2,6 +2,8 @@ import { isDefaultAccount, isDefaultBuildAccount, isPublicMember } from "../../i
 import { CALLEES_ENV, parseCallees, type DeclaredAudit, type DeclaredFunction } from "./declared";
 import { describeRef, removeBindingCommand } from "./describe-ref";
 import type { AuditFinding, AuditResult, FunctionAudit, InvokerRow } from "./findings";
+import { failedDeployment, invokerCheckDisabled } from "./function-state";
+import { indirectInvokers } from "./indirect-invokers";
 import { liveInvokers, type LiveInvoker } from "./live-grants";
 import { notVisibleOf } from "./not-visible";
 import type { LiveFunction, LiveSnapshot } from "./types";
@@ -20,12 +22,20 @@ export function audit(declared: DeclaredAudit, live: LiveSnapshot, stack: string
   const liveByName = new Map(deployed.map((f) => [f.name, f]));
   const declaredByName = new Map(declared.functions.map((f) => [f.name, f]));
   const invokers = liveInvokers(live, deployed);
+  const indirect = indirectInvokers(live, deployed, invokers, declared);
   const stackAccounts = stackAccountsOf(declared);
-  const findings: AuditFinding[] = [];
+  const findings: AuditFinding[] = [...indirect.findings];
   const functions: FunctionAudit[] = [];
-  const refused = new Set(
-    live.policies.filter((p) => !p.observed.visible).map((p) => `${p.ref.scope} ${p.ref.name}`),
-  );
+  const refused = new Set([
+    ...live.policies.filter((p) => !p.observed.visible).map((p) => `${p.ref.scope} ${p.ref.name}`),
+    // A service that could not be read may have its invoker check off: what may invoke is not known.
+    ...[...live.services].filter(([, o]) => !o.visible).map(([name]) => `run-service ${name}`),
+  ]);
+  const isComplete = (f: LiveFunction) =>
+    inheritedComplete && refsOf(f).every((r) => !refused.has(r)) && !indirect.incomplete.has(f.name);
+  /** The invoker check, for a 2nd-gen function: a finding and a row when it is off. */
+  const invokerCheck = (f: LiveFunction, declaredPublic: boolean) =>
+    invokerCheckDisabled(f, f.service ? live.services.get(f.service) : undefined, declaredPublic);
   const inheritedComplete =
     live.ancestry.visible && ![...refused].some((r) => /^(project|folder|organization) /.test(r));
 
@@ -57,7 +67,7 @@ export function audit(declared: DeclaredAudit, live: LiveSnapshot, stack: string
       continue;
     }
     const direct = invokers.direct.get(d.name) ?? [];
-    const complete = inheritedComplete && refsOf(f).every((r) => !refused.has(r));
+    const complete = isComplete(f);
     const rows: InvokerRow[] = [];
     for (const g of direct) {
       const isDeclared = d.invokers.some((i) => i.member === g.member && i.role === g.role);
@@ -81,6 +91,17 @@ export function audit(declared: DeclaredAudit, live: LiveSnapshot, stack: string
       });
     }
     rows.push(...invokers.inherited.map((g) => row(g, isDeclaredInherited(g, declared))));
+    rows.push(...(indirect.rows.get(d.name) ?? []));
+    const check = invokerCheck(
+      f,
+      d.invokers.some((i) => isPublicMember(i.member)),
+    );
+    if (check) {
+      rows.unshift(check.row);
+      findings.push(check.finding);
+    }
+    const failed = failedDeployment(d, f, stack);
+    if (failed) findings.push(failed);
     findings.push(...differences(d, f, stack));
     functions.push({
       name: d.name,
@@ -89,6 +110,8 @@ export function audit(declared: DeclaredAudit, live: LiveSnapshot, stack: string
       ...account(f),
       invokers: rows,
       complete,
+      ...(check ? { invokerIamDisabled: true } : {}),
+      ...(f.state ? { state: f.state } : {}),
     });
   }
 
@@ -110,13 +133,21 @@ export function audit(declared: DeclaredAudit, live: LiveSnapshot, stack: string
     for (const g of direct)
       if (g.public || (g.serviceAccount && stackAccounts.has(g.serviceAccount)))
         findings.push(grantFinding(g, [f.name], stackAccounts, declared));
+    const check = invokerCheck(f, false);
+    if (check) findings.push(check.finding);
     functions.push({
       name: f.name,
       generation: f.generation,
       status: "undeclared",
       ...account(f),
-      invokers: [...direct, ...invokers.inherited].map((g) => row(g, false)),
-      complete: inheritedComplete && refsOf(f).every((r) => !refused.has(r)),
+      invokers: [
+        ...(check ? [check.row] : []),
+        ...[...direct, ...invokers.inherited].map((g) => row(g, false)),
+        ...(indirect.rows.get(f.name) ?? []).map((r) => ({ ...r, declared: false })),
+      ],
+      complete: isComplete(f),
+      ...(check ? { invokerIamDisabled: true } : {}),
+      ...(f.state ? { state: f.state } : {}),
     });
   }
 

@@ -1,5 +1,5 @@
 import { normalizeMember } from "../../iam";
-import { declaredDeployment, type DeclaredResource } from "../preflight/declared";
+import { declaredDeployment, emailOfAccountName, type DeclaredResource } from "../preflight/declared";
 
 /**
  * The variable that tells a function its callees' URLs (JSON, callee name -> URL). `topology/environment.ts`
@@ -11,6 +11,8 @@ export const CALLEES_ENV = "CALLGRAPH_CALLEES";
 export interface DeclaredGraph {
   readonly functions: readonly {
     readonly name: string;
+    /** URN of the function's resource. */
+    readonly urn?: string;
     readonly region: string;
     readonly generation: 1 | 2;
     readonly serviceAccount: string;
@@ -33,6 +35,8 @@ export interface DeclaredInvoker {
 
 export interface DeclaredFunction {
   readonly name: string;
+  /** URN of the function's resource in the stack (what `pulumi up --target-replace` takes), when known. */
+  readonly urn?: string;
   readonly generation: 1 | 2;
   readonly region: string;
   /** Runtime account email, lower case. */
@@ -52,7 +56,27 @@ export interface DeclaredAudit {
   readonly functions: readonly DeclaredFunction[];
   /** Invoking grants the stack makes on the project (or above): they reach every function. */
   readonly inheritedInvokers: readonly DeclaredInvoker[];
+  /**
+   * Roles the stack grants on service accounts (its `gcp:serviceaccount/iAM*` resources), e.g. a service agent's
+   * token creator role on the account it delivers as: who may act as an account by the declaration's own doing.
+   */
+  readonly accountGrants?: readonly DeclaredAccountGrant[];
 }
+
+/** One (member, role) the stack grants on one service account. */
+export interface DeclaredAccountGrant {
+  /** The account's email, lower case. */
+  readonly account: string;
+  readonly member: string;
+  readonly role: string;
+}
+
+/** The IAM resources of a service account, as @pulumi/gcp spells them (`serviceAccountId`: `projects/P/serviceAccounts/EMAIL`). */
+const ACCOUNT_IAM_TYPES = [
+  "gcp:serviceaccount/iAMBinding:IAMBinding",
+  "gcp:serviceaccount/iAMMember:IAMMember",
+  "gcp:serviceaccount/iAMPolicy:IAMPolicy",
+];
 
 /**
  * Reads the declaration from the program's evaluation: the effective graph (functions, invoking grants) and the
@@ -64,9 +88,22 @@ export function declaredAudit(
   project: string,
   region: string,
 ): DeclaredAudit {
-  const builds = new Map(
-    declaredDeployment(resources, project).functions.map((f) => [f.name, f.buildServiceAccount]),
+  const deployment = declaredDeployment(resources, project);
+  const builds = new Map(deployment.functions.map((f) => [f.name, f.buildServiceAccount]));
+  const accountIds = new Map(
+    resources
+      .filter((r) => ACCOUNT_IAM_TYPES.includes(r.type))
+      .flatMap((r) => {
+        const id = r.inputs.serviceAccountId;
+        return typeof id === "string" && id.includes("@")
+          ? [[`${r.type}\0${r.name}`, emailOfAccountName(id)] as const]
+          : [];
+      }),
   );
+  const accountGrants = deployment.members.flatMap((m): DeclaredAccountGrant[] => {
+    const account = accountIds.get(`${m.resourceType}\0${m.resource}`);
+    return account === undefined ? [] : [{ account, member: normalizeMember(m.member), role: m.role }];
+  });
   const invoker = (g: { member: string; role: string }): DeclaredInvoker => ({
     member: normalizeMember(g.member),
     role: g.role,
@@ -79,6 +116,7 @@ export function declaredAudit(
       const callees = parseCallees(f.environment[CALLEES_ENV]);
       return {
         name: f.name,
+        ...(f.urn ? { urn: f.urn } : {}),
         generation: f.generation,
         region: f.region,
         serviceAccount: f.serviceAccount.toLowerCase(),
@@ -88,6 +126,7 @@ export function declaredAudit(
       };
     }),
     inheritedInvokers: graph.grants.filter((g) => g.scope === "project").map(invoker),
+    accountGrants,
   };
 }
 

@@ -11,7 +11,13 @@ import type { PolicyRef, PolicySource } from "./types";
  * - `missing-function`: a declared function that is not deployed;
  * - `account-keys`: an account the functions run or build as holds user-managed keys;
  * - `deployed-differs`: a deployed function's runtime account, build account or callee URLs differ from the
- *   declaration.
+ *   declaration;
+ * - `invoker-check-disabled`: a 2nd-gen function's Cloud Run service has its invoker IAM check off
+ *   (`invokerIamDisabled`): anyone can invoke it, whatever its IAM policy says;
+ * - `failed-deployment`: a declared function whose last deployment failed (v1 `OFFLINE`/`UNKNOWN`, v2
+ *   `FAILED`/`UNKNOWN`), which a plain `pulumi up` does not redeploy;
+ * - `indirect-invoker`: someone the declaration does not name may act as an account that may invoke (mint its
+ *   tokens, or attach it to code), and so invoke what it invokes.
  */
 export const FINDING_KINDS = [
   "undeclared-invoker",
@@ -22,6 +28,9 @@ export const FINDING_KINDS = [
   "missing-function",
   "account-keys",
   "deployed-differs",
+  "invoker-check-disabled",
+  "failed-deployment",
+  "indirect-invoker",
 ] as const;
 export type FindingKind = (typeof FINDING_KINDS)[number];
 
@@ -47,6 +56,11 @@ export interface AuditFinding {
   /** For `account-overreach` and `account-keys`: the account, and what the stack uses it for. */
   readonly account?: string;
   readonly accountUse?: string;
+  /** For `indirect-invoker`: the account acted as, the role that lets the member act as it, and where it is granted. */
+  readonly via?: ActingAs;
+  /** For `failed-deployment`: the state the API reports, and the URN of the function's resource in the stack. */
+  readonly state?: string;
+  readonly urn?: string;
   /** What is wrong, in a sentence. */
   readonly problem: string;
   /** How to fix it: a command or a change to the stack config. */
@@ -62,6 +76,18 @@ export interface NotVisible {
   readonly source?: string;
 }
 
+/**
+ * How a member may act as a service account: `role` on it (`roles/iam.serviceAccountTokenCreator`, …), granted on
+ * the account's own policy or inherited from the project and above (`grantedOn`, in words).
+ */
+export interface ActingAs {
+  readonly account: string;
+  readonly role: string;
+  readonly grantedOn: string;
+  /** The CEL expression of a conditional grant. */
+  readonly condition?: string;
+}
+
 /** One invoking grant of a function, live, next to the declaration. */
 export interface InvokerRow {
   readonly member: string;
@@ -72,6 +98,11 @@ export interface InvokerRow {
   readonly live: boolean;
   readonly public: boolean;
   readonly condition?: string;
+  /**
+   * Set when the member does not hold `role` itself but may act as an account that does (`role` and `grantedOn`
+   * are then that account's grant).
+   */
+  readonly via?: ActingAs;
 }
 
 export interface FunctionAudit {
@@ -84,6 +115,10 @@ export interface FunctionAudit {
   readonly invokers: readonly InvokerRow[];
   /** False when a policy that governs it could not be read: its invokers may be more than listed. */
   readonly complete: boolean;
+  /** 2nd gen: true when its Cloud Run service's invoker IAM check is off (anyone may invoke it). */
+  readonly invokerIamDisabled?: boolean;
+  /** Its deployment state as the API reports it (v1 `status`, v2 `state`), when known. */
+  readonly state?: string;
 }
 
 export interface AuditResult {

@@ -23,7 +23,10 @@ export interface LiveInvokers {
   readonly inherited: readonly LiveInvoker[];
 }
 
-export function liveInvokers(snapshot: LiveSnapshot, functions: readonly LiveFunction[]): LiveInvokers {
+export function liveInvokers(
+  snapshot: Pick<LiveSnapshot, "policies">,
+  functions: readonly LiveFunction[],
+): LiveInvokers {
   const byRef = new Map<string, string>();
   for (const f of functions) {
     byRef.set(`function ${f.resourceName}`, f.name);

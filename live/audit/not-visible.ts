@@ -62,6 +62,24 @@ export function notVisibleOf(live: LiveSnapshot): NotVisible[] {
       fix: `grant the auditor ${read.permission} (${read.role})`,
     });
   }
+  for (const [name, observed] of live.services) {
+    if (observed.visible) continue;
+    entries.push({
+      subject: `Cloud Run service ${name.slice(name.lastIndexOf("/") + 1)}`,
+      problem: `could not read it (${describeRefusal(observed)}): whether its invoker IAM check is off (invokerIamDisabled: anyone may invoke the 2nd-gen function, whatever its IAM policy says) is not known.`,
+      fix: "grant the auditor run.services.get (roles/run.viewer)",
+      source: "https://cloud.google.com/run/docs/reference/rest/v2/projects.locations.services/get",
+    });
+  }
+  for (const [email, observed] of live.accountPolicies) {
+    if (observed.visible) continue;
+    entries.push({
+      subject: `IAM policy of service account ${email}`,
+      problem: `not visible (${describeRefusal(observed)}): who may act as it (mint its tokens, or attach it to code), and so invoke what it may invoke, is not known.`,
+      fix: "grant the auditor iam.serviceAccounts.getIamPolicy (roles/iam.securityReviewer)",
+      source: "https://cloud.google.com/iam/docs/reference/rest/v1/projects.serviceAccounts/getIamPolicy",
+    });
+  }
   for (const [email, observed] of live.accounts) {
     if (observed.visible && (!observed.value.exists || observed.value.keys.visible)) continue;
     const refusal = observed.visible

@@ -1,4 +1,6 @@
+import { ANSWERS, assertUnique } from "../answers";
 import type { GoogleFailure } from "../google-errors";
+import { API_HOSTS } from "../google-clients";
 import type { AuditClients } from "./audit-clients";
 import { readAllPages } from "./pages";
 import type { PolicyRef } from "./types";
@@ -34,8 +36,8 @@ export async function searchIamPolicies(
   clients: AuditClients,
   scope: string,
 ): Promise<{ policies: AssetPolicy[]; requests: number }> {
-  const pages = await readAllPages((pageToken) =>
-    clients.call("cloudasset", (o) =>
+  const pages = await readAllPages(API_HOSTS.cloudasset, (pageToken) =>
+    clients.call("cloudasset", ANSWERS.searchAllIamPolicies, (o) =>
       clients.cloudasset.v1.searchAllIamPolicies(
         { scope, assetTypes: Object.values(ASSET_TYPES), pageSize: 500, pageToken },
         o,
@@ -43,10 +45,10 @@ export async function searchIamPolicies(
     ),
   );
   const policies = pages.flatMap((page) =>
-    (page.results ?? []).flatMap((r) =>
-      r.resource ? [{ resource: r.resource, policy: r.policy ?? {} }] : [],
-    ),
+    (page.results ?? []).map((r) => ({ resource: r.resource, policy: r.policy ?? {} })),
   );
+  // One result per resource that has a policy: a resource found twice (two different policies) is no answer.
+  assertUnique(API_HOSTS.cloudasset, policies, (p) => p.resource, "resource");
   return { policies, requests: pages.length };
 }
 

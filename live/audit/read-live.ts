@@ -4,8 +4,15 @@ import { observe, readAccount } from "../preflight/read-project";
 import type { AuditClients } from "./audit-clients";
 import type { ProgressListener } from "./progress";
 import { isServiceDisabled, matchAssetPolicies, searchIamPolicies } from "./read-asset-policies";
-import { listFunctionsV1, listFunctionsV2 } from "./read-functions";
-import { policyRefsOf, readAncestry, readPolicy, readProjectNumber } from "./read-policies";
+import { liveInvokers } from "./live-grants";
+import { listFunctionsV1, listFunctionsV2, readService } from "./read-functions";
+import {
+  policyRefsOf,
+  readAccountPolicy,
+  readAncestry,
+  readPolicy,
+  readProjectNumber,
+} from "./read-policies";
 import { ancestorsWithin } from "./scope";
 import type { LiveFunction, LiveSnapshot, Observed, PolicyRef, PolicySource } from "./types";
 
@@ -22,9 +29,10 @@ export interface ReadLiveOptions {
 /**
  * Reads what decides who may invoke the functions of one region: the functions (both generations, every page),
  * the project's ancestry, every IAM policy on the way (the functions', their Cloud Run services', the project's
- * and its ancestors'), and the accounts the functions run and build as with their user-managed keys. Reads run at
- * once, bounded by the clients' limiter and retried there. Nothing here writes, and no refusal is turned into an
- * empty answer.
+ * and its ancestors'), each 2nd-gen function's Cloud Run service (its invoker IAM check), the IAM policy of every
+ * service account that may invoke a function (who may act as it), and the accounts the functions run and build
+ * as with their user-managed keys. Reads run at once, bounded by the clients' limiter and retried there. Nothing
+ * here writes, and no refusal or malformed answer is turned into an empty answer.
  */
 export async function readLive(clients: AuditClients, options: ReadLiveOptions): Promise<LiveSnapshot> {
   const { project, region } = options;
@@ -75,16 +83,35 @@ export async function readLive(clients: AuditClients, options: ReadLiveOptions):
   const perResource = all.filter((r) => !fromAsset.has(r.ref));
   let done = 0;
   const tick = (phase: string, total: number) => options.onProgress?.(phase, ++done, total);
-  const policies = await Promise.all(
-    all.map(async ({ ref, ...rest }) => {
-      if (fromAsset.has(ref))
-        return { ref, observed: { visible: true, value: fromAsset.get(ref) } as Observed<unknown> };
-      const generation = "generation" in rest ? rest.generation : undefined;
-      const observed = await observe(() => readPolicy(clients, ref, generation));
-      tick("reading IAM policies", perResource.length);
-      return { ref, observed };
-    }),
-  );
+  const serviceNames = [
+    ...new Set(functions.flatMap((f) => (f.generation === 2 && f.service ? [f.service] : []))),
+  ];
+  const [policies, services] = await Promise.all([
+    Promise.all(
+      all.map(async ({ ref, ...rest }) => {
+        if (fromAsset.has(ref))
+          return { ref, observed: { visible: true, value: fromAsset.get(ref) } as Observed<unknown> };
+        const generation = "generation" in rest ? rest.generation : undefined;
+        const observed: Observed<unknown> = await observe(() => readPolicy(clients, ref, generation));
+        tick("reading IAM policies", perResource.length);
+        return { ref, observed };
+      }),
+    ),
+    Promise.all(
+      serviceNames.map(async (name) => [name, await observe(() => readService(clients, name))] as const),
+    ),
+  ]);
+
+  // Every service account that may invoke a function (directly or through the project and above): whoever may
+  // act as it may invoke what it invokes, so its own policy is read too.
+  const invokers = liveInvokers({ policies }, functions);
+  const invokingAccounts = [
+    ...new Set(
+      [...[...invokers.direct.values()].flat(), ...invokers.inherited].flatMap((g) =>
+        g.serviceAccount ? [g.serviceAccount] : [],
+      ),
+    ),
+  ].sort();
 
   const emails = [
     ...new Set([
@@ -93,13 +120,22 @@ export async function readLive(clients: AuditClients, options: ReadLiveOptions):
     ]),
   ].sort();
   done = 0;
-  const accounts = await Promise.all(
-    emails.map(async (email) => {
-      const observed = await readAccount(clients, email);
-      tick("reading service accounts and keys", emails.length);
-      return [email, observed] as const;
-    }),
-  );
+  const [accounts, accountPolicies] = await Promise.all([
+    Promise.all(
+      emails.map(async (email) => {
+        const observed = await readAccount(clients, email);
+        tick("reading service accounts and keys", emails.length + invokingAccounts.length);
+        return [email, observed] as const;
+      }),
+    ),
+    Promise.all(
+      invokingAccounts.map(async (email) => {
+        const observed = await observe(() => readAccountPolicy(clients, email));
+        tick("reading service accounts and keys", emails.length + invokingAccounts.length);
+        return [email, observed] as const;
+      }),
+    ),
+  ]);
 
   return {
     project,
@@ -112,6 +148,8 @@ export async function readLive(clients: AuditClients, options: ReadLiveOptions):
     policies,
     accounts: new Map(accounts),
     policySource,
+    services: new Map(services),
+    accountPolicies: new Map(accountPolicies),
   };
 }
 

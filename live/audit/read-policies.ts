@@ -1,3 +1,5 @@
+import { ANSWERS, assertUnique, type Policy } from "../answers";
+import { API_HOSTS } from "../google-clients";
 import type { AuditClients } from "./audit-clients";
 import type { LiveFunction, PolicyRef } from "./types";
 
@@ -29,41 +31,41 @@ export function policyRefsOf(f: LiveFunction): PolicyRef[] {
  * - project, folder, organization: Resource Manager v3 `getIamPolicy` (POST, `options.requestedPolicyVersion`)
  *   https://cloud.google.com/resource-manager/reference/rest/v3/projects/getIamPolicy (folders, organizations alike)
  */
-export function readPolicy(clients: AuditClients, ref: PolicyRef, generation?: 1 | 2): Promise<unknown> {
+export function readPolicy(clients: AuditClients, ref: PolicyRef, generation?: 1 | 2): Promise<Policy> {
   const resource = ref.name;
   const v3 = { resource, requestBody: { options: { requestedPolicyVersion: VERSION } } };
   switch (ref.scope) {
     case "function":
       return generation === 2
-        ? clients.call("cloudfunctions", (o) =>
+        ? clients.call("cloudfunctions", ANSWERS.policy, (o) =>
             clients.cloudfunctions.projects.locations.functions.getIamPolicy(
               { resource, "options.requestedPolicyVersion": VERSION },
               o,
             ),
           )
-        : clients.call("cloudfunctions", (o) =>
+        : clients.call("cloudfunctions", ANSWERS.policy, (o) =>
             clients.cloudfunctionsV1.projects.locations.functions.getIamPolicy(
               { resource, "options.requestedPolicyVersion": VERSION },
               o,
             ),
           );
     case "run-service":
-      return clients.call("run", (o) =>
+      return clients.call("run", ANSWERS.policy, (o) =>
         clients.run.projects.locations.services.getIamPolicy(
           { resource, "options.requestedPolicyVersion": VERSION },
           o,
         ),
       );
     case "project":
-      return clients.call("cloudresourcemanager", (o) =>
+      return clients.call("cloudresourcemanager", ANSWERS.policy, (o) =>
         clients.cloudresourcemanager.projects.getIamPolicy(v3, o),
       );
     case "folder":
-      return clients.call("cloudresourcemanager", (o) =>
+      return clients.call("cloudresourcemanager", ANSWERS.policy, (o) =>
         clients.cloudresourcemanager.folders.getIamPolicy(v3, o),
       );
     case "organization":
-      return clients.call("cloudresourcemanager", (o) =>
+      return clients.call("cloudresourcemanager", ANSWERS.policy, (o) =>
         clients.cloudresourcemanager.organizations.getIamPolicy(v3, o),
       );
   }
@@ -76,16 +78,31 @@ export function readPolicy(clients: AuditClients, ref: PolicyRef, generation?: 1
  * the project itself first. https://cloud.google.com/resource-manager/reference/rest/v1/projects/getAncestry
  */
 export async function readAncestry(clients: AuditClients, project: string): Promise<PolicyRef[]> {
-  const answer = await clients.call("cloudresourcemanager", (o) =>
+  const answer = await clients.call("cloudresourcemanager", ANSWERS.ancestry, (o) =>
     clients.cloudresourcemanagerV1.projects.getAncestry({ projectId: project, requestBody: {} }, o),
   );
-  return (answer.ancestor ?? []).flatMap((a): PolicyRef[] => {
+  const ancestors = (answer.ancestor ?? []).flatMap((a): PolicyRef[] => {
     const { type, id } = a.resourceId ?? {};
     if (!id) return [];
     if (type === "folder") return [{ scope: "folder", name: `folders/${id}` }];
     if (type === "organization") return [{ scope: "organization", name: `organizations/${id}` }];
     return [];
   });
+  assertUnique(API_HOSTS.cloudresourcemanager, ancestors, (a) => a.name, "ancestor");
+  return ancestors;
+}
+
+/**
+ * The IAM policy of a service account, through IAM v1 `projects.serviceAccounts.getIamPolicy` (version 3): who
+ * may act as it. https://cloud.google.com/iam/docs/reference/rest/v1/projects.serviceAccounts/getIamPolicy
+ */
+export function readAccountPolicy(clients: AuditClients, email: string): Promise<Policy> {
+  return clients.call("iam", ANSWERS.policy, (o) =>
+    clients.iam.projects.serviceAccounts.getIamPolicy(
+      { resource: `projects/-/serviceAccounts/${email}`, "options.requestedPolicyVersion": VERSION },
+      o,
+    ),
+  );
 }
 
 /**
@@ -93,9 +110,9 @@ export async function readAncestry(clients: AuditClients, project: string): Prom
  * names the project by it. https://cloud.google.com/resource-manager/reference/rest/v3/projects/get
  */
 export async function readProjectNumber(clients: AuditClients, project: string): Promise<string | undefined> {
-  const answer = await clients.call("cloudresourcemanager", (o) =>
+  const answer = await clients.call("cloudresourcemanager", ANSWERS.project, (o) =>
     clients.cloudresourcemanager.projects.get({ name: `projects/${project}` }, o),
   );
-  const number = answer.name?.slice(answer.name.lastIndexOf("/") + 1);
-  return number && /^\d+$/.test(number) ? number : undefined;
+  // The schema holds `name` to `projects/NUMBER`.
+  return answer.name.slice(answer.name.lastIndexOf("/") + 1);
 }

@@ -1,4 +1,5 @@
 import type { GrantScope } from "../../iam";
+import type { Policy } from "../answers";
 import type { LiveAccount } from "../preflight/check-accounts";
 import type { Observed } from "../preflight/types";
 
@@ -36,6 +37,22 @@ export interface LiveFunction {
   /** 2nd gen: the Cloud Run service that serves it, `projects/P/locations/L/services/S`. */
   readonly service?: string;
   readonly environment: Readonly<Record<string, string>>;
+  /**
+   * Its deployment state as the API gives it: v1 `status` (ACTIVE, OFFLINE, DEPLOY_IN_PROGRESS, DELETE_IN_PROGRESS,
+   * UNKNOWN, ...) or v2 `state` (ACTIVE, FAILED, DEPLOYING, DELETING, UNKNOWN, DETACHING, DETACH_FAILED, ...);
+   * undefined when the API gives none.
+   */
+  readonly state?: string;
+  /** v2 `stateMessages[].message` of severity ERROR (else the first), when there is one. */
+  readonly stateMessage?: string;
+}
+
+/** A 2nd-gen function's Cloud Run service, as Cloud Run Admin v2 `services.get` gives it. */
+export interface LiveService {
+  readonly name: string;
+  /** True when Cloud Run's invoker IAM check is off: anyone can invoke it, whatever its IAM policy says. */
+  readonly invokerIamDisabled: boolean;
+  readonly ingress?: string;
 }
 
 /** Where the policies came from: one Asset Inventory query, or one read per resource. */
@@ -63,4 +80,11 @@ export interface LiveSnapshot {
   /** Runtime and build accounts, by lower-case email. */
   readonly accounts: ReadonlyMap<string, Observed<LiveAccount>>;
   readonly policySource: PolicySource;
+  /** The Cloud Run service of every 2nd-gen function that names one, by service name. */
+  readonly services: ReadonlyMap<string, Observed<LiveService>>;
+  /**
+   * The IAM policy of every service account that may invoke a function (a caller's account), by lower-case email:
+   * who may act as it (mint its tokens, or attach it to code) can invoke what it invokes.
+   */
+  readonly accountPolicies: ReadonlyMap<string, Observed<Policy>>;
 }

@@ -1,3 +1,4 @@
+import { MalformedAnswerError } from "../errors";
 import type { DeclaredDeployment } from "./declared";
 import type { Finding, Observed } from "./types";
 
@@ -117,8 +118,12 @@ export function checkApis(
   });
 }
 
-/** "HTTP 403 PERMISSION_DENIED: message" for a refused read. */
+/**
+ * "HTTP 403 PERMISSION_DENIED: message" for a refused read; for a malformed answer, its message alone
+ * ("malformed answer from HOST: what is wrong").
+ */
 export function describeRefusal(o: { status?: number; reason?: string; message: string }): string {
+  if (o.reason === MalformedAnswerError.REASON) return o.message;
   const head = [o.status === undefined ? "no response" : `HTTP ${o.status}`, o.reason]
     .filter(Boolean)
     .join(" ");

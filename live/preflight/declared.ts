@@ -1,3 +1,5 @@
+import { bindingsOfJson } from "../../iam";
+
 /**
  * What the program would deploy, read from the resources it registers (the engine's evaluation), in the terms
  * the live checks need. Pure: the CLI evaluates the program and hands the resources in.
@@ -36,6 +38,10 @@ export interface DeclaredFunction {
   readonly serviceAccount?: string;
   /** Email of the build account; undefined when the function names none. */
   readonly buildServiceAccount?: string;
+  /** `vpcConnector` (gen1) or `serviceConfig.vpcConnector` (gen2); undefined when it sets none. */
+  readonly vpcConnector?: string;
+  /** Cloud Build worker pool, `buildWorkerPool` (gen1) or `buildConfig.workerPool` (gen2); undefined: the default pool. */
+  readonly workerPool?: string;
 }
 
 export interface DeclaredAccount {
@@ -98,6 +104,8 @@ function functionOf(r: DeclaredResource, defaultProject: string): DeclaredFuncti
   const serviceAccount = gen2 ? at("serviceConfig", "serviceAccountEmail") : at("serviceAccountEmail");
   // Both generations take the build account as `projects/PROJECT/serviceAccounts/EMAIL`.
   const build = gen2 ? at("buildConfig", "serviceAccount") : at("buildServiceAccount");
+  const vpcConnector = gen2 ? at("serviceConfig", "vpcConnector") : at("vpcConnector");
+  const workerPool = gen2 ? at("buildConfig", "workerPool") : at("buildWorkerPool");
   return {
     name: at("name") ?? r.name,
     resource: r.name,
@@ -108,6 +116,8 @@ function functionOf(r: DeclaredResource, defaultProject: string): DeclaredFuncti
     ingress: (gen2 ? at("serviceConfig", "ingressSettings") : at("ingressSettings")) ?? "ALLOW_ALL",
     ...(serviceAccount ? { serviceAccount: serviceAccount.toLowerCase() } : {}),
     ...(build ? { buildServiceAccount: emailOfAccountName(build) } : {}),
+    ...(vpcConnector ? { vpcConnector } : {}),
+    ...(workerPool ? { workerPool } : {}),
   };
 }
 
@@ -143,8 +153,16 @@ function accountsOf(
     .sort((a, b) => a.email.localeCompare(b.email));
 }
 
-/** Members of any IAM binding (`members`) or member (`member`) resource, with its role. */
+/**
+ * Members of any IAM binding (`members`) or member (`member`) resource, with its role, and of any IAM policy
+ * resource (`policyData`, a policy document: every binding's members).
+ */
 function membersOf(r: DeclaredResource): DeclaredMember[] {
+  const policyData = r.inputs.policyData;
+  if (typeof policyData === "string")
+    return bindingsOfJson(policyData, "policyData").flatMap((b) =>
+      b.members.map((member) => ({ member, role: b.role, resourceType: r.type, resource: r.name })),
+    );
   const role = stringAt(r.inputs, ["role"]);
   if (!role) return [];
   const members = r.inputs.members;

@@ -109,6 +109,12 @@ export const DEPLOY_PERMISSIONS: Readonly<Record<string, TypePermissions>> = {
   "gcp:artifactregistry/repositoryIamBinding:RepositoryIamBinding": REPOSITORY_IAM,
   "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember": REPOSITORY_IAM,
   "gcp:artifactregistry/repositoryIamPolicy:RepositoryIamPolicy": REPOSITORY_IAM,
+  // `@pulumiverse/time`'s Sleep waits on the deployer's machine (the program's waits for IAM propagation): it
+  // calls no Google API. https://www.pulumi.com/registry/packages/time/api-docs/sleep/
+  "time:index/sleep:Sleep": {
+    permissions: [],
+    source: "https://www.pulumi.com/registry/packages/time/api-docs/sleep/",
+  },
 };
 
 /** One permission the deploy needs, with the resources that need it. */

@@ -1,16 +1,20 @@
 import type { GoogleClients } from "../google-clients";
-import { checkAccounts } from "./check-accounts";
+import { checkAccounts, type LiveAccount } from "./check-accounts";
 import { checkApis, requiredApis } from "./check-apis";
-import { CONSTRAINTS, checkOrgPolicies } from "./check-org-policies";
+import { checkMembers, membersToLookUp, memberUses } from "./check-members";
+import { checkOrgPolicies, constraintsFor, needsOrganization } from "./check-org-policies";
 import { checkPermissions } from "./check-permissions";
 import { checkRuntimes } from "./check-runtimes";
 import type { DeclaredDeployment } from "./declared";
 import { requiredPermissions } from "./deploy-permissions";
 import {
   readAccount,
+  readAccountExists,
   readApiStates,
   readEffectiveRules,
+  readGroupExists,
   readHeldPermissions,
+  readOrganization,
   readRuntimes,
 } from "./read-project";
 import {
@@ -18,13 +22,19 @@ import {
   type CheckId,
   type CheckSummary,
   type Finding,
+  type Observed,
   type PreflightReport,
   type Severity,
 } from "./types";
 
 export interface PreflightOptions {
   readonly stack: string;
-  /** Also fail when a check could not be made. */
+  /**
+   * Fail when a check could not be made (not visible), as when something blocks. Default true: preflight is the
+   * gate before `pulumi up` (and in CI before `pulumi preview`), and a check it could not make is not known to
+   * pass, the same rule `callgraph audit` applies by default (`--fail-on not-visible`) and DESIGN.md invariant
+   * 14 states. `--no-strict` reports them without failing, for a deployer who knows what they cannot see.
+   */
   readonly strict?: boolean;
   /** Today, for runtime dates; tests fix it. */
   readonly today?: Date;
@@ -43,9 +53,11 @@ export async function runPreflight(
   const apis = requiredApis(deployment);
   const permissions = requiredPermissions(deployment);
   const regions = [...new Set(deployment.functions.map((f) => f.region))].sort();
-  const constraints = Object.values(CONSTRAINTS);
+  const constraints = constraintsFor(deployment);
+  const lookUp = membersToLookUp(deployment);
+  const accountEmails = new Set(deployment.accounts.map((a) => a.email));
 
-  const [apiStates, runtimes, held, policies, accounts] = await Promise.all([
+  const [apiStates, runtimes, held, policies, accounts, groups, memberAccounts] = await Promise.all([
     readApiStates(
       clients,
       project,
@@ -61,19 +73,43 @@ export async function runPreflight(
     Promise.all(
       deployment.accounts.map(async (a) => [a.email, await readAccount(clients, a.email)] as const),
     ),
+    Promise.all(lookUp.groups.map(async (g) => [g, await readGroupExists(clients, g)] as const)),
+    // Accounts the deployment also runs or builds as are read (with their keys) above: not asked twice.
+    Promise.all(
+      lookUp.serviceAccounts
+        .filter((email) => !accountEmails.has(email))
+        .map(async (email) => [email, await readAccountExists(clients, email)] as const),
+    ),
   ]);
+  const policyMap = new Map(policies);
+  // The organization is read only when it decides something: member domains against its customer ID.
+  const organization = needsOrganization(deployment, policyMap)
+    ? await readOrganization(clients, project)
+    : undefined;
 
+  const accountMap = new Map(accounts);
   const findings: Finding[] = [
     ...checkApis(deployment, apiStates),
     ...checkRuntimes(deployment.functions, new Map(runtimes), options.today ?? new Date()),
     ...checkPermissions(permissions, held, project),
-    ...checkOrgPolicies(deployment, new Map(policies)),
-    ...checkAccounts(deployment.accounts, new Map(accounts), project),
+    ...checkMembers(deployment, {
+      groups: new Map(groups),
+      serviceAccounts: new Map([
+        ...memberAccounts,
+        ...lookUp.serviceAccounts.flatMap((email) => {
+          const read = accountMap.get(email);
+          return read ? [[email, existsOf(read)] as const] : [];
+        }),
+      ]),
+    }),
+    ...checkOrgPolicies(deployment, policyMap, organization),
+    ...checkAccounts(deployment.accounts, accountMap, project),
   ];
   const examined: Record<CheckId, string> = {
     apis: plural(apis.length, "API"),
     runtimes: `${plural(deployment.functions.length, "function")} in ${regions.join(", ") || "no region"}`,
     permissions: plural(permissions.permissions.length, "permission"),
+    members: plural(memberUses(deployment).length, "member"),
     "org-policies": plural(constraints.length, "constraint"),
     "service-accounts": plural(deployment.accounts.length, "account"),
   };
@@ -82,8 +118,8 @@ export async function runPreflight(
     result: worst(findings.filter((f) => f.check === check).map((f) => f.severity)),
     examined: examined[check],
   }));
-  const failing = (f: Finding) =>
-    f.severity === "blocker" || (options.strict === true && f.severity === "not-visible");
+  const strict = options.strict ?? true;
+  const failing = (f: Finding) => f.severity === "blocker" || (strict && f.severity === "not-visible");
   return {
     schemaVersion: 1,
     stack: options.stack,
@@ -93,6 +129,10 @@ export async function runPreflight(
     checks,
     findings,
   };
+}
+
+function existsOf(read: Observed<LiveAccount>): Observed<{ readonly exists: boolean }> {
+  return read.visible ? { visible: true, value: { exists: read.value.exists } } : read;
 }
 
 const ORDER: readonly Severity[] = ["blocker", "not-visible", "warning", "note"];

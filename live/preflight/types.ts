@@ -10,13 +10,20 @@
 export type Severity = "blocker" | "warning" | "not-visible" | "note";
 
 /** The checks, in the order they are reported. */
-export const CHECKS = ["apis", "runtimes", "permissions", "org-policies", "service-accounts"] as const;
+export const CHECKS = [
+  "apis",
+  "runtimes",
+  "permissions",
+  "members",
+  "org-policies",
+  "service-accounts",
+] as const;
 export type CheckId = (typeof CHECKS)[number];
 
 export interface Finding {
   readonly check: CheckId;
   readonly severity: Severity;
-  /** What it is about: an API, a function, a permission, a constraint, an account. */
+  /** What it is about: an API, a function, a permission, a member, a constraint, an account. */
   readonly subject: string;
   /** What is wrong (or, for a note, what was decided), in one or two sentences. */
   readonly problem: string;
@@ -41,7 +48,7 @@ export interface PreflightReport {
   readonly project: string;
   /** `--api-root` / `CALLGRAPH_GOOGLE_API_ROOT`, when set. */
   readonly apiRoot?: string;
-  /** False when a blocker was found (or, with `strict`, a check was not visible). */
+  /** False when a blocker was found, or (unless `strict` is off) a check was not visible. */
   readonly passed: boolean;
   readonly checks: readonly CheckSummary[];
   readonly findings: readonly Finding[];

@@ -21,6 +21,7 @@ interface Step {
 }
 interface Job {
   readonly if?: string;
+  readonly environment?: string | { readonly name: string };
   readonly needs?: unknown;
   readonly permissions: Record<string, string>;
   readonly steps: readonly Step[];
@@ -102,6 +103,7 @@ describe(".github/workflows/callgraph.yml", () => {
   test("review: full history, install, then the diff against the base branch, failing on public and undeclared by default", () => {
     expect(step(review, (s) => s.uses?.startsWith("actions/checkout@") ?? false)?.with).toEqual({
       "fetch-depth": 0,
+      "persist-credentials": false,
     });
     const diff = step(review, (s) => s.id === "diff");
     expect(diff?.run).toContain(
@@ -151,8 +153,33 @@ describe(".github/workflows/callgraph.yml", () => {
     expect(pulumi?.with).toMatchObject({ command: "preview", policyPacks: "policy" });
     // preflight reads the real project first, on the same stack.
     const preflight = step(preview, (s) => s.run?.includes("preflight") ?? false);
-    expect(preflight?.run).toBe('node bin/callgraph.js preflight --stack "$STACK"');
+    // --strict: a check preflight could not make fails the job (preflight's default, pinned here).
+    expect(preflight?.run).toBe('node bin/callgraph.js preflight --stack "$STACK" --strict');
     expect(preflight?.env?.STACK).toBe(pulumi?.with?.["stack-name"]);
     expect(preview.steps.indexOf(preflight as Step)).toBeLessThan(preview.steps.indexOf(pulumi as Step));
+  });
+
+  test("every job runs the pull request's code, and no checkout keeps its token (persist-credentials: false)", () => {
+    for (const [name, job] of Object.entries(WORKFLOW.jobs)) {
+      const checkouts = job.steps.filter((s) => s.uses?.startsWith("actions/checkout@"));
+      expect([name, checkouts.length]).toEqual([name, 1]);
+      for (const c of checkouts) expect([name, c.with?.["persist-credentials"]]).toEqual([name, false]);
+    }
+  });
+
+  test("a job that holds cloud or Pulumi credentials sits behind a protected environment", () => {
+    const holdsCredentials = (job: Job) =>
+      job.permissions["id-token"] === "write" ||
+      job.steps.some(
+        (s) =>
+          (s.uses?.startsWith("google-github-actions/auth@") ?? false) ||
+          Object.values(s.env ?? {}).some((v) => /secrets\./.test(v)),
+      );
+    const holding = Object.entries(WORKFLOW.jobs).filter(([, job]) => holdsCredentials(job));
+    expect(holding.map(([name]) => name)).toEqual(["preview"]);
+    for (const [name, job] of holding) expect([name, job.environment]).toEqual([name, "callgraph-preview"]);
+    // Jobs without credentials need no approval: they stay out of the environment.
+    for (const [name, job] of Object.entries(WORKFLOW.jobs))
+      if (!holdsCredentials(job)) expect([name, job.environment]).toEqual([name, undefined]);
   });
 });

@@ -95,3 +95,47 @@ describe("callgraph preflight, end to end (bin/callgraph.js, external_account AD
     expect(badRoot.stderr).toContain('--api-root "ftp://127.0.0.1" must be an http or https URL');
   });
 });
+
+describe("callgraph preflight refuses a member at a reserved example domain (issue 17 §4)", () => {
+  let repo: ProgramRepo;
+  let fake: FakeGoogle;
+  let adc: { file: string; dir: string };
+
+  beforeAll(async () => {
+    repo = ProgramRepo.create().topology({
+      caller: fn({ calls: ["callee"] }),
+      callee: fn({ code: "hello", invokers: ["group:platform-team@example.org"] }),
+    });
+    const evaluation = await evaluate({ programDir: repo.dir, stack: "dev" });
+    // Everything else in place: the member is the one blocker.
+    fake = await FakeGoogle.start(
+      healthyProject(declaredDeployment(evaluation.resources, evaluation.project)),
+    );
+    adc = writeExternalAccountAdc(fake.root);
+  }, 60_000);
+
+  afterAll(async () => {
+    await fake.close();
+    repo.dispose();
+    fs.rmSync(adc.dir, { recursive: true, force: true });
+  });
+
+  test("exit 1, naming group:platform-team@example.org, why it cannot exist and the fix", async () => {
+    const { code, stdout, stderr } = await callgraph(["preflight", "--dir", repo.dir], {
+      GOOGLE_APPLICATION_CREDENTIALS: adc.file,
+      CALLGRAPH_GOOGLE_API_ROOT: fake.root,
+    });
+    expect(code).toBe(1);
+    expect(stderr).toMatch(
+      /^callgraph: 1 finding blocks a deploy of stack dev to project callgraph-diff-test$/m,
+    );
+    expect(stdout).toContain("BLOCKER [members] group:platform-team@example.org");
+    expect(stdout).toContain(
+      "group:platform-team@example.org is at example.org, which is reserved for examples and documentation (RFC 2606, RFC 6761)",
+    );
+    expect(stdout).toContain("`Error 400: … does not exist`");
+    expect(stdout).toContain(`"user:$(gcloud config get account)"`);
+    // Cloud Identity is not asked about a member that cannot exist.
+    expect(fake.paths().some((p) => p.startsWith("/cloudidentity/"))).toBe(false);
+  }, 120_000);
+});

@@ -4,6 +4,8 @@ import { LiveConfigError } from "../../live/errors";
 import { withRetry } from "../../live/retry";
 import { listDecision, type PolicyRule } from "../../live/preflight/check-org-policies";
 import { requiredPermissions } from "../../live/preflight/deploy-permissions";
+import { isCheckableServiceAccount, memberParts, reservedName } from "../../live/preflight/members";
+import { booleanDecision, locationDecision, multiRegionOf } from "../../live/preflight/policy-rules";
 
 describe("--api-root / CALLGRAPH_GOOGLE_API_ROOT", () => {
   test.each([
@@ -145,5 +147,105 @@ describe("the shared client layer's helpers", () => {
       }, policy),
     ).rejects.toThrow("HTTP 403");
     expect(calls).toBe(1);
+  });
+});
+
+describe("members: reserved example domains (RFC 2606, RFC 6761) and service accounts IAM can be asked about", () => {
+  test.each<[string, string | undefined]>([
+    ["example.com", "example.com"],
+    ["EXAMPLE.ORG", "example.org"],
+    ["eng.example.net", "example.net"],
+    ["example.com.", "example.com"],
+    ["corp.example", ".example"],
+    ["example", ".example"],
+    ["ci.test", ".test"],
+    ["nowhere.invalid", ".invalid"],
+    ["localhost", ".localhost"],
+    ["app.localhost", ".localhost"],
+    ["examples.com", undefined],
+    ["example.com.au", undefined],
+    ["notexample.org", undefined],
+    ["test.dev", undefined],
+    ["mytest", undefined],
+    ["callgraph-fixture.dev", undefined],
+  ])("reservedName(%s) = %s", (domain, reserved) => {
+    expect(reservedName(domain)).toBe(reserved);
+  });
+
+  test.each<[string, ReturnType<typeof memberParts>]>([
+    ["user:Alice@Example.com", { kind: "user", email: "alice@example.com", domain: "example.com" }],
+    ["group:devs@corp.dev", { kind: "group", email: "devs@corp.dev", domain: "corp.dev" }],
+    [
+      "serviceAccount:fn-a@p.iam.gserviceaccount.com?uid=123",
+      {
+        kind: "serviceAccount",
+        email: "fn-a@p.iam.gserviceaccount.com",
+        domain: "p.iam.gserviceaccount.com",
+      },
+    ],
+    ["domain:Corp.dev", { kind: "domain", domain: "corp.dev" }],
+    ["allUsers", undefined],
+    ["principalSet://iam.googleapis.com/locations/global/workforcePools/p/*", undefined],
+    ["deleted:user:bob@corp.dev?uid=1", undefined],
+    ["projectOwner:p", undefined],
+  ])("memberParts(%s)", (member, parts) => {
+    expect(memberParts(member)).toEqual(parts);
+  });
+
+  test.each<[string, boolean]>([
+    ["fn-login@my-project.iam.gserviceaccount.com", true],
+    ["my-project@appspot.gserviceaccount.com", true],
+    ["123456-compute@developer.gserviceaccount.com", true],
+    ["service-123@gcp-sa-pubsub.iam.gserviceaccount.com", false],
+    ["service-123@gcf-admin-robot.iam.gserviceaccount.com", false],
+    ["service-123@serverless-robot-prod.iam.gserviceaccount.com", false],
+    ["123@cloudbuild.gserviceaccount.com", false],
+    ["not-an-email", false],
+  ])("isCheckableServiceAccount(%s) = %s", (email, checkable) => {
+    expect(isCheckableServiceAccount(email)).toBe(checkable);
+  });
+});
+
+describe("organization policy rules", () => {
+  const allow = (...values: string[]): PolicyRule[] => [{ values: { allowedValues: values } }];
+  const deny = (...values: string[]): PolicyRule[] => [{ values: { deniedValues: values } }];
+  test.each<[string, PolicyRule[], string, string]>([
+    ["no rule", [], "europe-west1", "allowed"],
+    ["the region itself", allow("europe-west1"), "europe-west1", "allowed"],
+    ["is: prefixed", allow("is:europe-west1"), "europe-west1", "allowed"],
+    ["the region's group", allow("in:europe-west1-locations"), "europe-west1", "allowed"],
+    ["the multi-region's group", allow("in:europe-locations"), "europe-west1", "allowed"],
+    ["the multi-region's group holds the multi-region", allow("in:us-locations"), "us", "allowed"],
+    ["a region's group does not hold the multi-region", allow("in:us-central1-locations"), "us", "denied"],
+    ["another region", allow("us-central1"), "europe-west1", "denied"],
+    ["another continent's group", allow("in:asia-locations"), "europe-west1", "denied"],
+    ["an unknown group", allow("in:eu-locations"), "europe-west1", "undecided"],
+    ["an unknown group beside a match", allow("in:eu-locations", "europe-west1"), "europe-west1", "allowed"],
+    ["denied by its group", deny("in:europe-west1-locations"), "europe-west1", "denied"],
+    ["denied: another region", deny("us-central1"), "europe-west1", "allowed"],
+    ["allowAll", [{ allowAll: true }], "europe-west1", "allowed"],
+    ["denyAll", [{ denyAll: true }], "europe-west1", "denied"],
+    ["conditional", [{ condition: { expression: "x" }, ...allow("us")[0] }], "europe-west1", "undecided"],
+  ])("locationDecision: %s", (_name, rules, location, expected) => {
+    expect(locationDecision(rules, location)).toBe(expected);
+  });
+
+  test.each([
+    ["us-central1", "us"],
+    ["europe-west1", "europe"],
+    ["asia-east1", "asia"],
+    ["me-central1", undefined],
+    ["northamerica-northeast1", undefined],
+  ])("multiRegionOf(%s) = %s", (region, multi) => {
+    expect(multiRegionOf(region)).toBe(multi);
+  });
+
+  test.each<[string, PolicyRule[], string]>([
+    ["no rule: the default", [], "not-enforced"],
+    ["enforce: true", [{ enforce: true }], "enforced"],
+    ["enforce: false", [{ enforce: false }], "not-enforced"],
+    ["conditional", [{ enforce: true, condition: { expression: "x" } }], "undecided"],
+  ])("booleanDecision: %s", (_name, rules, expected) => {
+    expect(booleanDecision(rules)).toBe(expected);
   });
 });

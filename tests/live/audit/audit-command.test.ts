@@ -31,6 +31,8 @@ beforeAll(() => {
       config: {
         "gcp:project": PROJECT,
         "gcp:region": REGION,
+        // Written out: the estate below is 1st gen, whatever the stack's default becomes.
+        "callgraph:generation": 1,
         "callgraph:functions": {
           alpha: { calls: ["beta"], source: fixtureSource("alpha") },
           beta: { source: fixtureSource("beta") },

@@ -1,6 +1,6 @@
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
-import { errorBody, send, sendInjectedFailure } from "./google-http";
+import { errorBody, send, sendInjectedFailure, sendMisbehaviour, type Misbehaviour } from "./google-http";
 
 /**
  * A loopback stand-in for the Google APIs preflight reads, reached the way `--api-root` routes them
@@ -31,6 +31,19 @@ export interface FakeProject {
   accounts: Record<string, { disabled?: boolean; keys?: { id: string; validAfterTime: string }[] }>;
   /** Path prefix -> statuses to answer with first, one per request, before answering normally. */
   failures: Record<string, number[]>;
+  /** Group email -> true (it exists) or a status to refuse the lookup with; missing: 404 NOT_FOUND. */
+  groups?: Record<string, true | { status: number }>;
+  /**
+   * What is above the project: its parent (`folders/N`, `organizations/N`, or none), the folders (id -> parent),
+   * and the organization (or a status to refuse `organizations.get` with).
+   */
+  hierarchy?: {
+    parent?: string;
+    folders?: Record<string, string>;
+    organization?: { id: string; displayName: string; directoryCustomerId: string } | { status: number };
+  };
+  /** Path prefix -> how to misbehave there (hang, a sign-in page, a given JSON body). */
+  misbehave?: Record<string, Misbehaviour>;
 }
 
 export interface RecordedRequest {
@@ -84,6 +97,7 @@ export class FakeGoogle {
       ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}),
     };
     this.requests.push(recorded);
+    if (sendMisbehaviour(res, this.project.misbehave, path)) return;
     if (sendInjectedFailure(res, this.project.failures, path)) return;
     const answer = this.route(req.method ?? "", path, url.searchParams, body);
     if (!answer) {
@@ -186,6 +200,69 @@ export class FakeGoogle {
           ),
         };
       return ok(policy ? { name, spec: { rules: policy.rules } } : { name });
+    }
+
+    // https://cloud.google.com/identity/docs/reference/rest/v1/groups/lookup
+    // GET v1/groups:lookup?groupKey.id=EMAIL -> { "name": "groups/ID" }. Undocumented refusals, as observed: 403
+    // "Permission denied for resource groups/… (or it may not exist)" (terraform-example-foundation#1206); 404 for
+    // a group that does not exist.
+    if (method === "GET" && path === "/cloudidentity/v1/groups:lookup") {
+      const email = (query.get("groupKey.id") ?? "").toLowerCase();
+      const group = p.groups?.[email];
+      if (group === true) return ok({ name: `groups/0${Buffer.from(email).toString("hex").slice(0, 12)}` });
+      if (group)
+        return {
+          status: group.status,
+          body: errorBody(
+            group.status,
+            `Error(2028): Permission denied for resource groups/${email} (or it may not exist).`,
+            "PERMISSION_DENIED",
+          ),
+        };
+      return { status: 404, body: errorBody(404, `Group ${email} does not exist.`, "NOT_FOUND") };
+    }
+
+    // https://cloud.google.com/resource-manager/reference/rest/v3/projects/get
+    // Project { name: projects/NUMBER, projectId, parent, state }
+    if (method === "GET" && path === `/cloudresourcemanager/v3/projects/${p.projectId}`)
+      return ok({
+        name: `projects/${p.projectNumber}`,
+        projectId: p.projectId,
+        state: "ACTIVE",
+        ...(p.hierarchy?.parent ? { parent: p.hierarchy.parent } : {}),
+      });
+
+    // https://cloud.google.com/resource-manager/reference/rest/v3/folders/get
+    // Folder { name: folders/N, parent, displayName, state }
+    if (method === "GET" && (m = path.match(/^\/cloudresourcemanager\/v3\/folders\/(\d+)$/))) {
+      const parent = p.hierarchy?.folders?.[m[1]!];
+      if (parent === undefined)
+        return {
+          status: 403,
+          body: errorBody(403, `Permission denied on folders/${m[1]}`, "IAM_PERMISSION_DENIED"),
+        };
+      return ok({ name: `folders/${m[1]}`, parent, displayName: `folder ${m[1]}`, state: "ACTIVE" });
+    }
+
+    // https://cloud.google.com/resource-manager/reference/rest/v3/organizations/get
+    // Organization { name: organizations/N, displayName (the primary domain), directoryCustomerId, state }
+    if (method === "GET" && (m = path.match(/^\/cloudresourcemanager\/v3\/organizations\/(\d+)$/))) {
+      const org = p.hierarchy?.organization;
+      if (!org || "status" in org || org.id !== m[1])
+        return {
+          status: org && "status" in org ? org.status : 403,
+          body: errorBody(
+            org && "status" in org ? org.status : 403,
+            `Permission 'resourcemanager.organizations.get' denied on organizations/${m[1]}`,
+            "IAM_PERMISSION_DENIED",
+          ),
+        };
+      return ok({
+        name: `organizations/${org.id}`,
+        displayName: org.displayName,
+        directoryCustomerId: org.directoryCustomerId,
+        state: "ACTIVE",
+      });
     }
 
     // https://cloud.google.com/iam/docs/reference/rest/v1/projects.serviceAccounts.keys/list

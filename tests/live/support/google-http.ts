@@ -52,3 +52,40 @@ export function sendInjectedFailure(
   );
   return true;
 }
+
+/**
+ * How a stand-in can misbehave on the requests under a path prefix, for the tests of what the live readers do
+ * with an API that is not answering as documented:
+ * - `hang`: never answers (the socket stays open until the server closes): a firewall that drops packets, an
+ *   overloaded endpoint;
+ * - `sign-in-page`: 200 with an HTML page, as a captive portal, a corporate proxy or an expired SSO session gives;
+ * - `{ json }`: 200 with this JSON body, whatever the route would answer (a wrong shape, a repeating page token).
+ */
+export type Misbehaviour = "hang" | "sign-in-page" | { readonly json: unknown };
+
+/** A sign-in page as an identity-aware proxy or captive portal serves it, with status 200. */
+export const SIGN_IN_PAGE =
+  '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Sign in - Google Accounts</title></head>' +
+  '<body><form action="/signin"><input type="email" name="identifier"><button>Next</button></form></body></html>';
+
+/**
+ * Misbehaves as told for the first prefix of `path` in `misbehave`; false when none applies. A hung request is
+ * left open: `server.closeAllConnections()` ends it.
+ */
+export function sendMisbehaviour(
+  res: http.ServerResponse,
+  misbehave: Readonly<Record<string, Misbehaviour>> | undefined,
+  path: string,
+): boolean {
+  const entry = Object.entries(misbehave ?? {}).find(([prefix]) => path.startsWith(prefix));
+  if (!entry) return false;
+  const how = entry[1];
+  if (how === "hang") return true;
+  if (how === "sign-in-page") {
+    res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
+    res.end(SIGN_IN_PAGE);
+    return true;
+  }
+  send(res, 200, how.json);
+  return true;
+}

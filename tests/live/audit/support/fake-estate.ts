@@ -1,6 +1,12 @@
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
-import { errorBody, send, sendInjectedFailure } from "../../support/google-http";
+import {
+  errorBody,
+  send,
+  sendInjectedFailure,
+  sendMisbehaviour,
+  type Misbehaviour,
+} from "../../support/google-http";
 
 /**
  * A loopback stand-in for the Google APIs `callgraph audit` reads, reached the way `--api-root` routes them
@@ -21,6 +27,14 @@ export interface FakeFunction {
   /** `projects/P/serviceAccounts/EMAIL`, as both generations take it. */
   buildServiceAccount?: string;
   environmentVariables: Record<string, string>;
+  /** v1 `status` or v2 `state`; default ACTIVE. */
+  state?: string;
+  /** v2 `stateMessages[].message` (severity ERROR). */
+  stateMessage?: string;
+  /** 2nd gen: its Cloud Run service's `invokerIamDisabled`. */
+  invokerIamDisabled?: boolean;
+  /** 2nd gen: a status to refuse `services.get` of its Cloud Run service with. */
+  serviceStatus?: number;
 }
 
 export interface FakeEstate {
@@ -30,7 +44,10 @@ export interface FakeEstate {
   /** Above the project, nearest first. */
   readonly ancestors: { type: "folder" | "organization"; id: string }[];
   functions: FakeFunction[];
-  /** Full resource name -> its policy's bindings, or a status to refuse with. Missing: an empty policy. */
+  /**
+   * Full resource name -> its policy's bindings, or a status to refuse with. Missing: an empty policy. A service
+   * account's policy is under `projects/-/serviceAccounts/EMAIL`.
+   */
   policies: Record<string, Binding[] | { status: number }>;
   /** Accounts that exist, by email, with the ids of their user-managed keys. */
   accounts: Record<string, { keys?: string[] }>;
@@ -40,6 +57,8 @@ export interface FakeEstate {
   pageSize: number;
   /** Path prefix -> statuses to answer with first, one per request. */
   failures: Record<string, number[]>;
+  /** Path prefix -> how to misbehave there (hang, a sign-in page, a given JSON body). */
+  misbehave?: Record<string, Misbehaviour>;
 }
 
 export interface RecordedRequest {
@@ -90,6 +109,7 @@ export class FakeEstateServer {
         401,
         errorBody(401, "Request is missing required authentication credential.", "CREDENTIALS_MISSING"),
       );
+    if (sendMisbehaviour(res, this.estate.misbehave, path)) return;
     if (sendInjectedFailure(res, this.estate.failures, path)) return;
     const answer = this.route(req.method ?? "", path, url.searchParams);
     if (!answer) {
@@ -153,6 +173,54 @@ export class FakeEstateServer {
       if (query.get("options.requestedPolicyVersion") !== "3")
         return { status: 400, body: errorBody(400, "fake expects version 3", "INVALID_ARGUMENT") };
       return this.policy(m[2]!);
+    }
+
+    // https://cloud.google.com/iam/docs/reference/rest/v1/projects.serviceAccounts/getIamPolicy (POST, the version
+    // in the query) -> Policy
+    if (
+      method === "POST" &&
+      (m = path.match(/^\/iam\/v1\/(projects\/-\/serviceAccounts\/[^:/]+):getIamPolicy$/))
+    ) {
+      if (query.get("options.requestedPolicyVersion") !== "3")
+        return { status: 400, body: errorBody(400, "fake expects version 3", "INVALID_ARGUMENT") };
+      return this.policy(m[1]!);
+    }
+
+    // https://cloud.google.com/run/docs/reference/rest/v2/projects.locations.services/get
+    // Service { name, uid, generation, uri, urls, ingress, invokerIamDisabled, template { serviceAccount },
+    // terminalCondition, reconciling, ... }
+    if (
+      method === "GET" &&
+      (m = path.match(/^\/run\/v2\/(projects\/[^/]+\/locations\/[^/]+\/services\/([^/:]+))$/))
+    ) {
+      const f = e.functions.find((x) => x.generation === 2 && this.serviceName(x) === m![1]);
+      if (!f)
+        return {
+          status: 404,
+          body: errorBody(404, `Resource '${m[2]}' of kind 'SERVICE' does not exist.`, "NOT_FOUND"),
+        };
+      if (f.serviceStatus)
+        return {
+          status: f.serviceStatus,
+          body: errorBody(
+            f.serviceStatus,
+            `Permission 'run.services.get' denied on resource '${m[1]}'`,
+            "IAM_PERMISSION_DENIED",
+          ),
+        };
+      const uri = `https://${f.name}-${e.projectNumber}.${e.region}.run.app`;
+      return ok({
+        name: m[1],
+        uid: "00000000-0000-0000-0000-000000000000",
+        generation: "1",
+        uri,
+        urls: [uri],
+        ingress: "INGRESS_TRAFFIC_ALL",
+        ...(f.invokerIamDisabled ? { invokerIamDisabled: true } : {}),
+        template: { ...(f.serviceAccountEmail ? { serviceAccount: f.serviceAccountEmail } : {}) },
+        terminalCondition: { type: "Ready", state: "CONDITION_SUCCEEDED" },
+        reconciling: false,
+      });
     }
 
     // https://cloud.google.com/resource-manager/reference/rest/v3/projects/getIamPolicy (POST; folders and
@@ -268,7 +336,7 @@ export class FakeEstateServer {
       name: this.functionName(f),
       httpsTrigger: { url: `https://${e.region}-${e.projectId}.cloudfunctions.net/${f.name}` },
       runtime: "nodejs22",
-      status: "ACTIVE",
+      status: f.state ?? "ACTIVE",
       ...(f.serviceAccountEmail ? { serviceAccountEmail: f.serviceAccountEmail } : {}),
       ...(f.buildServiceAccount ? { buildServiceAccount: f.buildServiceAccount } : {}),
       environmentVariables: f.environmentVariables,
@@ -284,7 +352,10 @@ export class FakeEstateServer {
     return {
       name: this.functionName(f),
       environment: f.generation === 2 ? "GEN_2" : "GEN_1",
-      state: "ACTIVE",
+      state: f.state ?? "ACTIVE",
+      ...(f.stateMessage
+        ? { stateMessages: [{ severity: "ERROR", type: "BuildFailed", message: f.stateMessage }] }
+        : {}),
       url,
       buildConfig: {
         runtime: "nodejs22",

@@ -1,9 +1,12 @@
 import { auth as authPlus } from "googleapis/build/src/apis/iam";
+import { audit } from "../../../../live/audit/audit";
 import { createAuditClients, type AuditClients } from "../../../../live/audit/audit-clients";
+import type { AuditResult } from "../../../../live/audit/findings";
+import { readLive } from "../../../../live/audit/read-live";
 import { CALLEES_ENV, declaredAudit, type DeclaredAudit } from "../../../../live/audit/declared";
 import { GoogleAuth } from "../../../../live/google-clients";
 import { evaluateFixture, fixtureSource } from "../../../fixtures";
-import { FAKE_TOKEN, type FakeEstate } from "./fake-estate";
+import { FAKE_TOKEN, FakeEstateServer, type FakeEstate } from "./fake-estate";
 
 export const PROJECT = "audit-test";
 export const PROJECT_NUMBER = "424242";
@@ -12,14 +15,15 @@ export const FOLDER = "111";
 export const ORGANIZATION = "999";
 
 /** Two 1st-gen functions with an edge and a group invoker, and a public 2nd-gen function that calls one of them
- * (the fixture functions of tests/fixtures/functions: alpha and gamma call beta, as declared). */
+ * (the fixture functions of tests/fixtures/functions: alpha and gamma call beta, as declared). Generations are
+ * written out: the tests do not depend on the stack's default. */
 export const CONFIG = {
   "gcp:project": PROJECT,
   "gcp:region": REGION,
   "callgraph:projectNumber": PROJECT_NUMBER,
   "callgraph:functions": {
-    alpha: { calls: ["beta"], source: fixtureSource("alpha") },
-    beta: { invokers: ["group:devs@example.com"], source: fixtureSource("beta") },
+    alpha: { generation: 1, calls: ["beta"], source: fixtureSource("alpha") },
+    beta: { generation: 1, invokers: ["group:devs@example.com"], source: fixtureSource("beta") },
     gamma: { generation: 2, calls: ["beta"], invokers: ["allUsers"], source: fixtureSource("gamma") },
   },
 };
@@ -34,6 +38,9 @@ export async function fixtureDeclared(): Promise<DeclaredAudit> {
  * applied, no other invoker anywhere, keyless accounts): the clean baseline each test changes one thing in.
  */
 export function matchingEstate(declared: DeclaredAudit): FakeEstate {
+  // The declaration's own project and region (the fixture's, or a test's own stack).
+  const PROJECT = declared.project;
+  const REGION = declared.region;
   const policies: FakeEstate["policies"] = {};
   const accounts: FakeEstate["accounts"] = {};
   const functions = declared.functions.map((d) => {
@@ -91,4 +98,42 @@ export function testClients(root: string): AuditClients {
     retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 5 },
     fetchImplementation: globalThis.fetch,
   });
+}
+
+/**
+ * Reads the estate (the matching one, changed by `change`) through the real clients and audits it against
+ * `declared`; proves no request went anywhere the fake has no route for.
+ */
+export async function auditEstate(
+  declared: DeclaredAudit,
+  change: (e: FakeEstate) => void = () => undefined,
+  stack = "test",
+): Promise<{ result: AuditResult; fake: FakeEstateServer }> {
+  const estate = matchingEstate(declared);
+  change(estate);
+  const fake = await FakeEstateServer.start(estate);
+  try {
+    const live = await readLive(testClients(fake.root), {
+      project: PROJECT,
+      region: REGION,
+      declaredAccounts: declared.functions.flatMap((f) => [
+        f.serviceAccount,
+        ...(f.buildServiceAccount ? [f.buildServiceAccount] : []),
+      ]),
+    });
+    if (fake.unexpected.length > 0)
+      throw new Error(
+        `unexpected requests: ${fake.unexpected.map((r) => `${r.method} ${r.path}`).join(", ")}`,
+      );
+    return { result: audit(declared, live, stack), fake };
+  } finally {
+    await fake.close();
+  }
+}
+
+/** Adds `member` with `role` to the policy at `where` (a resource name, or `projects/-/serviceAccounts/EMAIL`). */
+export function addBinding(e: FakeEstate, where: string, role: string, member: string): void {
+  const policy = (e.policies[where] ??= []);
+  if ("status" in policy) throw new Error("refused policy");
+  policy.push({ role, members: [member] });
 }
