@@ -26,7 +26,33 @@ export {
   type PolicyTarget,
 } from "./grants";
 export { meaningOf, type GrantMeaning } from "./meaning";
-export { isPublicMember, normalizeMember, PUBLIC_MEMBERS, serviceAccountOf } from "./members";
+export {
+  isPublicMember,
+  isServiceAccountEmail,
+  normalizeMember,
+  PUBLIC_MEMBERS,
+  serviceAccountOf,
+} from "./members";
+export {
+  checkClaims,
+  claimsOf,
+  CLOCK_SKEW_SECONDS,
+  decodeClaims,
+  GCLOUD_USER_AUDIENCES,
+  GOOGLE_TOKEN_ISSUERS,
+  MAX_TOKEN_LIFETIME_SECONDS,
+  presentedToken,
+  SERVERLESS_AUTHORIZATION,
+  SIGNATURE_REMOVED,
+  tokenHeadersOf,
+  withoutSignature,
+  type ClaimRules,
+  type PresentedToken,
+  type TokenCaller,
+  type TokenCopy,
+  type TokenHeader,
+  type TokenHeaders,
+} from "./id-token";
 export { bindingsOf, bindingsOfJson, type PolicyBinding } from "./policy-document";
 export { possessive } from "./possessive";
 export { booleanAt, lastSegment, stringAt, stringListAt, valueAt } from "./props";

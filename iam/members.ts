@@ -20,3 +20,12 @@ export function serviceAccountOf(member: string): string | undefined {
     ? member.slice("serviceAccount:".length).toLowerCase()
     : undefined;
 }
+
+/**
+ * Service-account emails end in `.gserviceaccount.com` (`…@PROJECT.iam.gserviceaccount.com`, and Google's own
+ * `…@appspot.gserviceaccount.com`, `…@developer.gserviceaccount.com`):
+ * https://cloud.google.com/iam/docs/service-account-overview
+ */
+export function isServiceAccountEmail(email: string): boolean {
+  return email.toLowerCase().endsWith(".gserviceaccount.com");
+}

@@ -1,16 +1,47 @@
 import * as http from "node:http";
 import { pipeline } from "node:stream";
-import { createRemoteJWKSet, errors, jwtVerify } from "jose";
+import { compactVerify, createRemoteJWKSet, errors } from "jose";
+import {
+  checkClaims,
+  claimsOf,
+  presentedToken,
+  tokenHeadersOf,
+  withoutSignature,
+  type PresentedToken,
+} from "../iam/id-token";
 import { close, listen, LOOPBACK, sendJson } from "./listen";
 import { isInvoker, isOpenToAll } from "./iam-members";
 import { BadRequest, guarded } from "./request-guard";
 import { PROBE_HEADER, type Decision } from "./request-log";
-import { GOOGLE_ISSUER } from "./token-service";
+
+/**
+ * The header by which a function's process knows a request came through its front end, as a deployed function can
+ * be reached only through Google's (function-host.cjs refuses anything else). Its value is a key of the run.
+ */
+export const FRONT_END_HEADER = "x-callgraph-front-end";
+
+/** The environment variable that gives a function's process the key its front end sends in {@link FRONT_END_HEADER}. */
+export const LOCAL_FRONT_END_KEY_ENV = "CALLGRAPH_LOCAL_FRONT_END_KEY";
 
 /** What one front end enforces and where it forwards. */
 export interface FrontEndOptions {
   /** The function's name: the first path segment of its URL, as on cloudfunctions.net. */
   readonly name: string;
+  /**
+   * The function's generation, whose front end this plays: 2nd gen (Cloud Run) checks `X-Serverless-Authorization`
+   * when present, removes that copy's signature and passes `Authorization` on untouched, and without it checks and
+   * strips `Authorization` (https://cloud.google.com/run/docs/authenticating/service-to-service,
+   * https://cloud.google.com/run/docs/troubleshooting#signature-removed); 1st gen, for which stripping is
+   * undocumented, checks the same header and passes both on as they came. So the local stack runs both code paths
+   * of the function's own check: a signed copy, and a stripped one.
+   */
+  readonly generation: 1 | 2;
+  /** The token issuers accepted: the function's own setting, so both apply the same rules. */
+  readonly issuers: readonly string[];
+  /** Audiences accepted from users besides the function's URL (gcloud's client id), as the function accepts them. */
+  readonly userAudiences: readonly string[];
+  /** The key proving to the function's process that a request passed this front end ({@link FRONT_END_HEADER}). */
+  readonly hostKey: string;
   /** IAM members granted an invoking role on the function, read from the registered IAM resources. */
   readonly invokers: readonly string[];
   /** JWKS of the token service. */
@@ -73,8 +104,9 @@ export async function startFrontEnd(options: FrontEndOptions, port = 0): Promise
       sendJson(res, 404, { error: `no function at ${path.split("?")[0].slice(0, 80)}; this is ${url}` });
       return;
     }
+    const presented = presentedToken(tokenHeadersOf(req.headers));
     if (!isOpenToAll(options.invokers)) {
-      const email = await verifiedEmail(req.headers.authorization, url);
+      const email = await verifiedEmail(presented, url);
       if (typeof email !== "string") {
         seen.decision = "401";
         seen.why = email.reason;
@@ -91,11 +123,17 @@ export async function startFrontEnd(options: FrontEndOptions, port = 0): Promise
         seen.decision = "403";
         seen.why = `${email} may not invoke ${options.name}`;
         sendJson(res, 403, {
-          error: `Forbidden: ${email} may not invoke ${options.name} (no roles/cloudfunctions.invoker grant)`,
+          error: `Forbidden: ${email} may not invoke ${options.name} (no ${options.generation === 2 ? "roles/run.invoker" : "roles/cloudfunctions.invoker"} grant)`,
         });
         return;
       }
+      // What Cloud Run hands the code: the checked copy with its signature removed, the other one untouched.
+      if (options.generation === 2 && presented.kind === "token") {
+        const checked = presented.checked.header;
+        req.headers[checked] = `Bearer ${withoutSignature(presented.checked.token)}`;
+      }
     }
+    req.headers[FRONT_END_HEADER] = options.hostKey;
     seen.decision = "allowed";
     forward(req, res, path.slice(prefix.length) || "/");
   }
@@ -123,30 +161,35 @@ export async function startFrontEnd(options: FrontEndOptions, port = 0): Promise
     return seen;
   }
 
+  /**
+   * The token's email when it passes what Google's front end checks: a signature that verifies (RS256, this
+   * stack's key set) on the copy the platform checks, and the claims by the rules the function applies too
+   * (iam/id-token.ts). A request whose two copies differ is refused here as the function refuses it.
+   */
   async function verifiedEmail(
-    header: string | undefined,
+    presented: PresentedToken,
     audience: string,
   ): Promise<string | { reason: string }> {
-    const match = /^Bearer\s+(\S+)$/i.exec(header ?? "");
-    if (!match) return { reason: "no bearer token" };
+    if (presented.kind === "none") return { reason: "no bearer token" };
+    if (presented.kind === "refused") return { reason: presented.reason };
+    // Google checks the signature of the copy it checks: one it has stripped is not a token it would accept.
+    if (!presented.checked.signed) return { reason: "the token carries no signature" };
+    let claims: Record<string, unknown> | undefined;
     try {
-      const { payload } = await jwtVerify(match[1], jwks, {
-        issuer: GOOGLE_ISSUER,
-        audience,
-        algorithms: ["RS256"],
-        clockTolerance: 30,
-      });
-      if (
-        typeof payload.email !== "string" ||
-        (payload.email_verified !== true && payload.email_verified !== "true")
-      ) {
-        return { reason: "token has no verified email" };
-      }
-      return payload.email;
+      const { payload } = await compactVerify(presented.checked.token, jwks, { algorithms: ["RS256"] });
+      claims = claimsOf(payload);
     } catch (error) {
       // Say which check failed, never echo the token.
       return { reason: error instanceof errors.JOSEError ? error.code : "malformed token" };
     }
+    if (!claims) return { reason: "the payload is not a JWT claims set" };
+    const checked = checkClaims(claims, {
+      issuers: options.issuers,
+      audience,
+      userAudiences: options.userAudiences,
+      now: new Date(),
+    });
+    return "problem" in checked ? { reason: checked.problem } : checked.caller.email;
   }
 
   function forward(req: http.IncomingMessage, res: http.ServerResponse, path: string): void {

@@ -19,6 +19,7 @@
  *   answer with its usage line instead of the framework's HTML error page: the framework's Express app is called
  *   with a final handler of ours (`app(req, res, done)`), which receives the body parser's error.
  */
+const { timingSafeEqual } = require("node:crypto");
 const path = require("node:path");
 const functions = require("@google-cloud/functions-framework");
 const { getTestServer } = require("@google-cloud/functions-framework/testing");
@@ -29,6 +30,13 @@ const LOOPBACK = "127.0.0.1";
 const ADMISSION = Symbol.for("callgraph.admission");
 /** The name the function is registered under in this process's copy of the framework (a valid framework name). */
 const REGISTERED = "callgraph-hosted-function";
+/**
+ * local/front-end.ts `FRONT_END_HEADER` and `LOCAL_FRONT_END_KEY_ENV`: the front end sends the run's key with every
+ * request it lets through, and this process serves nothing else, as a deployed function is reached only through
+ * Google's front end. A token whose signature a front end removed is then believed only where one stood.
+ */
+const FRONT_END_HEADER = "x-callgraph-front-end";
+const FRONT_END_KEY = process.env.CALLGRAPH_LOCAL_FRONT_END_KEY ?? "";
 /** The framework's CLI exits with this on an uncaught error (functions-framework `invoker.js`, `killInstance`). */
 const CRASH_EXIT_CODE = 16;
 
@@ -168,6 +176,17 @@ function guarded(app, admission) {
   };
 }
 
+/** Whether the request carries the run's front-end key (then removed, so the function never sees it). */
+function throughFrontEnd(req) {
+  const given = req.headers[FRONT_END_HEADER];
+  delete req.headers[FRONT_END_HEADER];
+  if (FRONT_END_KEY === "") return true; // run by hand, with no front end to prove (main() says so)
+  if (typeof given !== "string") return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(FRONT_END_KEY);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
 function main() {
   const { source, target, port } = parseArgs(process.argv.slice(2));
   const handler = loadHandler(source, target);
@@ -175,17 +194,27 @@ function main() {
   const admission = handler[ADMISSION];
   functions.http(REGISTERED, handler);
   const server = getTestServer(REGISTERED);
-  if (admission) {
-    // getTestServer returns `http.createServer(app)`: its one request listener is the framework's Express app.
-    const [app] = server.listeners("request");
-    server.removeAllListeners("request");
-    server.on("request", guarded(app, admission));
-  } else {
+  if (FRONT_END_KEY === "")
+    log(
+      "WARNING",
+      "CALLGRAPH_LOCAL_FRONT_END_KEY is not set: serving every request, with no front end before it",
+    );
+  // getTestServer returns `http.createServer(app)`: its one request listener is the framework's Express app.
+  const [app] = server.listeners("request");
+  server.removeAllListeners("request");
+  if (!admission)
     log(
       "WARNING",
       `${target} is not wrapped in secured(): requests reach it unchecked, as the framework serves them`,
     );
-  }
+  const serve = admission ? guarded(app, admission) : app;
+  server.on("request", (req, res) => {
+    if (throughFrontEnd(req)) return serve(req, res);
+    const refusal = {
+      error: "this function's process serves only requests through its front end; call its local URL",
+    };
+    send(req, res, { status: 403, body: refusal }, !req.complete);
+  });
   process.on("uncaughtException", (error) => {
     log("ERROR", `uncaught exception: ${error?.stack ?? String(error)}`);
     process.exit(CRASH_EXIT_CODE);

@@ -3,12 +3,20 @@ export { declaredSample } from "./declared-sample";
 export { demoMember, localConfig, localPrincipals } from "./demo-principals";
 export { startDevLoop, type DevLoop, type DevLoopOptions } from "./dev-loop";
 export { coverageLines, coverageSummary, EdgeCoverage, type EdgeCount } from "./edge-coverage";
-export { startFrontEnd, type FrontEnd, type FrontEndOptions, type SeenRequest } from "./front-end";
+export {
+  FRONT_END_HEADER,
+  LOCAL_FRONT_END_KEY_ENV,
+  startFrontEnd,
+  type FrontEnd,
+  type FrontEndOptions,
+  type SeenRequest,
+} from "./front-end";
 export { FunctionProcess, type FunctionProcessOptions, type LogSource } from "./function-process";
 export { identityEmail, isInvoker, mintableMembers } from "./iam-members";
 export {
   callFunction,
   fetchIdTokenFrom,
+  tokenHeadersFor,
   type FunctionRequest,
   type FunctionResponse,
 } from "./metadata-client";

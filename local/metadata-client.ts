@@ -29,16 +29,32 @@ export interface FunctionResponse {
   readonly body: unknown;
 }
 
-/** Calls a function URL with an optional bearer token. */
+/**
+ * How a caller sends its token: `both`, in `Authorization` and `X-Serverless-Authorization`, as callgraph's
+ * downstream client does (functions/shared/downstream-client.ts); `authorization` alone, as a developer's
+ * `curl -H "Authorization: bearer $(gcloud auth print-identity-token)"` does.
+ */
+export type TokenHeaders = "both" | "authorization";
+
+/** The way an identity sends its token: a function's account as callgraph's client, anyone else as curl. */
+export function tokenHeadersFor(member: string | undefined): TokenHeaders {
+  return member?.startsWith("serviceAccount:") ? "both" : "authorization";
+}
+
+/** Calls a function URL with an optional bearer token, sent in `tokenHeaders` (default: both, as the client). */
 export async function callFunction(
   url: string,
   request: FunctionRequest,
   token?: string,
+  tokenHeaders: TokenHeaders = "both",
 ): Promise<FunctionResponse> {
   const target = new URL(url + (request.path ?? ""));
   for (const [k, v] of Object.entries(request.query ?? {})) target.searchParams.set(k, v);
   const headers: Record<string, string> = { ...request.headers };
-  if (token) headers.authorization = `Bearer ${token}`;
+  if (token) {
+    headers.authorization = `Bearer ${token}`;
+    if (tokenHeaders === "both") headers["x-serverless-authorization"] = `Bearer ${token}`;
+  }
   if (request.body !== undefined) headers["content-type"] = "application/json";
   const res = await fetch(target, {
     method: request.method ?? (request.body === undefined ? "GET" : "POST"),

@@ -5,6 +5,7 @@ import {
   callFunction,
   fetchIdTokenFrom,
   type FunctionRequest,
+  tokenHeadersFor,
   type FunctionResponse,
 } from "./metadata-client";
 import { PROBE_HEADER } from "./request-log";
@@ -110,7 +111,7 @@ export async function runScenario(stack: LocalStack, checks: readonly Check[]): 
         ? await fetchIdTokenFrom(stack.identities[check.as].metadataHost, fn.url)
         : undefined;
       const request = { ...check.request, headers: { ...check.request.headers, [PROBE_HEADER]: "scenario" } };
-      response = await callFunction(fn.url, request, token);
+      response = await callFunction(fn.url, request, token, tokenHeadersFor(check.as));
     } catch (error) {
       results.push({ check, status: 0, ok: false, detail: `request failed: ${String(error)}` });
       continue;

@@ -1,9 +1,11 @@
+import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { evaluate, type EvaluateOptions, type Evaluation, type GraphFunction } from "../engine";
 import { startDevLoop, type DevLoop } from "./dev-loop";
 import { EdgeCoverage } from "./edge-coverage";
-import { startFrontEnd, type FrontEnd, type SeenRequest } from "./front-end";
+import { GCLOUD_USER_AUDIENCES, GOOGLE_TOKEN_ISSUERS } from "../iam/id-token";
+import { LOCAL_FRONT_END_KEY_ENV, startFrontEnd, type FrontEnd, type SeenRequest } from "./front-end";
 import { FunctionProcess, type LogSource } from "./function-process";
 import { mintableMembers } from "./iam-members";
 import { freePort } from "./listen";
@@ -75,6 +77,11 @@ export interface LocalStack {
   /** This run's own folder (unpacked bundles), removed by {@link stop}. */
   readonly runDir: string;
   /**
+   * The key every front end sends its function's process (`FRONT_END_HEADER`): without it a process answers 403, as
+   * a deployed function is reached only through Google's front end. Tests send it to reach a function's own checks.
+   */
+  readonly frontEndKey: string;
+  /**
    * Replaces a function's process with one running `archivePath`: the new process starts on a new port and takes
    * over the front end once it accepts connections, so the function keeps answering; if it does not start, the
    * old one keeps serving and this rejects.
@@ -133,6 +140,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   ]);
 
   const tokens = await startTokenService(members);
+  // Proves to each function's process that a request came through its front end (function-host.cjs).
+  const hostKey = randomBytes(24).toString("base64url");
   const run = createRunFolder(programDir, evaluation.stack);
   const coverage = new EdgeCoverage(evaluation.graph.edges);
   const callerOf = callerLabels(functions, members);
@@ -176,7 +185,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       archivePath,
       entryPoint: fn.entryPoint,
       env: {
-        ...localEnvironment(fn, localUrls, tokens, evaluation),
+        ...localEnvironment(fn, localUrls, tokens, evaluation, hostKey),
         ...options.environmentOverrides?.[fn.name],
       },
       port,
@@ -191,6 +200,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     for (const fn of functions) {
       const frontEnd = await startFrontEnd({
         name: fn.name,
+        generation: fn.generation,
+        issuers: listOr(fn.environment.CALLGRAPH_TOKEN_ISSUERS, GOOGLE_TOKEN_ISSUERS),
+        userAudiences: listOr(fn.environment.CALLGRAPH_USER_AUDIENCES, GCLOUD_USER_AUDIENCES),
+        hostKey,
         invokers: grants(fn.name),
         jwksUrl: tokens.jwksUrl,
         targetPort: () => ports.get(fn.name)!,
@@ -280,6 +293,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       coverage,
       programDir,
       runDir: run.dir,
+      frontEndKey: hostKey,
       reload,
       get devLoop() {
         return devLoop;
@@ -322,6 +336,7 @@ function localEnvironment(
   localUrls: ReadonlyMap<string, string>,
   tokens: TokenService,
   e: Evaluation,
+  hostKey: string,
 ): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(fn.environment)) {
@@ -336,11 +351,21 @@ function localEnvironment(
     GCE_METADATA_HOST: tokens.metadataHosts[`serviceAccount:${fn.serviceAccount}`],
     METADATA_SERVER_DETECTION: "assume-present",
     CALLGRAPH_JWKS_URL: tokens.jwksUrl,
-    // Cloud Run (gen2) verifies tokens and strips their signature; the local front ends pass them whole, so no
-    // function here may trust a stripped one (functions/shared/env.ts).
-    CALLGRAPH_PLATFORM_VERIFIES_TOKENS: "false",
+    // The front ends play Google's, stripping what Cloud Run strips, so the function's own setting stands
+    // (CALLGRAPH_PLATFORM_VERIFIES_TOKENS as deployed); its process serves only requests carrying this key, as a
+    // deployed function is reached only through Google's front end.
+    [LOCAL_FRONT_END_KEY_ENV]: hostKey,
     GOOGLE_CLOUD_PROJECT: fn.project || e.project,
     FUNCTION_TARGET: fn.entryPoint,
     NODE_ENV: "production",
   };
+}
+
+/** A comma-separated list from the function's environment, or the production default it stands for. */
+function listOr(value: string | undefined, fallback: readonly string[]): readonly string[] {
+  const items = (value ?? "")
+    .split(",")
+    .map((v) => v.trim())
+    .filter(Boolean);
+  return items.length > 0 ? items : fallback;
 }

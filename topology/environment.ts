@@ -1,4 +1,5 @@
-import { getFunction, invokerMembers, isPublic, urlOf } from "./graph";
+import { getFunction, invokerMembers, urlOf } from "./graph";
+import { isPublicMember } from "./members";
 import type { Topology } from "./model";
 import type { GcpTarget } from "./names";
 import type { Generation } from "./schema";
@@ -19,13 +20,13 @@ export const ENV = {
 } as const;
 
 /**
- * "true" on every function whose invoker grant Google enforces: any generation, not public. Google's front end
- * then checks every token before the code runs, and may hand the code a copy whose signature is replaced by
- * SIGNATURE_REMOVED_BY_GOOGLE: documented for Cloud Run, so 2nd gen
- * (https://cloud.google.com/run/docs/troubleshooting#signature-removed); for 1st gen it is undocumented either
- * way, so the code must be right in both worlds. A public function is not fronted by an IAM check (nobody
- * verified a removed signature), so it never gets the variable; the local stack sets it to "false".
- * `functions/shared/env.ts` reads it; a token that still carries a signature is always verified.
+ * "true" on every function whose invoker grant Google enforces: any generation, not public, decided from the members
+ * of the invoker binding the program registers (the policy pack's `function-token-trust-matches-grants` holds it to
+ * every grant of the stack). Google's front end then checks every token before the code runs, and may hand the code
+ * a copy whose signature is replaced by SIGNATURE_REMOVED_BY_GOOGLE: documented for Cloud Run, so 2nd gen
+ * (https://cloud.google.com/run/docs/troubleshooting#signature-removed); for 1st gen it is undocumented either way.
+ * Only a user's token is ever believed that way (a service account needs a signature that verifies:
+ * functions/shared/verify-caller.ts). A public function is not fronted by an IAM check, so it never gets the variable.
  */
 export const PLATFORM_VERIFIES_TOKENS_ENV = "CALLGRAPH_PLATFORM_VERIFIES_TOKENS";
 
@@ -57,12 +58,15 @@ export function functionEnvironment(
   const callees = Object.fromEntries(
     spec.calls.map((callee) => [callee, urlOf(getFunction(topology, callee), target)]),
   );
+  // The members of the one invoker binding the program registers for the function: what it admits, and whether
+  // Google's IAM check stands in front of it at all.
+  const invokers = invokerMembers(topology, name, target.project);
   return {
     [ENV.function]: name,
     [ENV.selfUrl]: urlOf(spec, target),
     [ENV.callees]: JSON.stringify(callees),
-    [ENV.invokers]: JSON.stringify(invokerMembers(topology, name, target.project)),
+    [ENV.invokers]: JSON.stringify(invokers),
     [MAX_REQUEST_BYTES_ENV]: String(MAX_REQUEST_BYTES[spec.generation]),
-    ...(isPublic(spec) ? {} : { [PLATFORM_VERIFIES_TOKENS_ENV]: "true" }),
+    ...(invokers.some(isPublicMember) ? {} : { [PLATFORM_VERIFIES_TOKENS_ENV]: "true" }),
   };
 }

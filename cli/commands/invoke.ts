@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { evaluate } from "../../engine";
 import {
   callFunction,
+  tokenHeadersFor,
   fetchIdTokenFrom,
   PROBE_HEADER,
   type FunctionRequest,
@@ -120,7 +121,7 @@ async function invokeLocal(
   // Marked as a probe: the request log shows it as invoke's, and it counts toward no edge's coverage.
   const sent = request();
   const probe = { ...sent, headers: { ...sent.headers, [PROBE_HEADER]: "invoke" } };
-  return callFunction(target.url, probe, token).catch((error: unknown) => {
+  return callFunction(target.url, probe, token, tokenHeadersFor(member)).catch((error: unknown) => {
     throw localFailure(fn, `no answer from ${target.url}`, error);
   });
 }
@@ -159,7 +160,7 @@ async function invokeDeployed(
       : memberOf(fn, as, (name) => functions.find((f) => f.name === name)?.serviceAccount);
   const sent = request();
   const token = await deployedIdToken(fn, target.url, member);
-  return callFunction(target.url, sent, token).catch((error: unknown) => {
+  return callFunction(target.url, sent, token, tokenHeadersFor(member)).catch((error: unknown) => {
     throw new UsageError(
       `invoke ${fn}: no answer from ${target.url} (${causeOf(error)}). Check that stack ${options.stack} is deployed (pulumi up) and that this machine reaches it`,
       { cause: error },

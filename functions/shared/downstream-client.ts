@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
+import { SERVERLESS_AUTHORIZATION } from "../../iam/id-token";
 import { possessive } from "../../iam/possessive";
 import { backoffDelay, DEFAULT_BACKOFF, retryAfterDelay, type BackoffPolicy } from "./backoff";
 import {
@@ -21,7 +22,7 @@ export interface CallRequest {
   readonly query?: Readonly<Record<string, string | number | boolean | undefined>>;
   /** A string is sent as is; anything else as JSON. */
   readonly body?: unknown;
-  /** Extra headers; `Authorization` is always the client's own. */
+  /** Extra headers; `Authorization` and `X-Serverless-Authorization` are always the client's own. */
   readonly headers?: Readonly<Record<string, string>>;
 }
 
@@ -57,6 +58,9 @@ export interface DownstreamClientOptions {
   /** Source of jitter; defaults to `Math.random`. */
   readonly random?: () => number;
 }
+
+/** The headers the client's ID token is sent in (iam/id-token.ts). */
+const TOKEN_HEADERS = ["authorization", SERVERLESS_AUTHORIZATION] as const;
 
 // RFC 9110 §9.2.2: repeating these has the same effect as sending them once. POST and PATCH are not.
 const IDEMPOTENT = new Set<HttpMethod>(["GET", "HEAD", "OPTIONS", "PUT", "DELETE"]);
@@ -170,9 +174,15 @@ export class DownstreamClient<C extends string = string> {
       if (typeof request.body !== "string" && !headers.has("content-type"))
         headers.set("content-type", "application/json");
     }
-    // Always the client's own: a caller-supplied Authorization header is never forwarded, token or not.
-    if (token === undefined) headers.delete("authorization");
-    else headers.set("authorization", `Bearer ${token}`);
+    // Always the client's own: a caller-supplied Authorization header is never forwarded, token or not. The token
+    // goes in both headers, so one copy reaches the callee's code with its signature whatever the platform strips:
+    // Cloud Run checks X-Serverless-Authorization when present and passes Authorization on untouched
+    // (https://cloud.google.com/run/docs/authenticating/service-to-service; GoogleCloudPlatform/cloud-run-proxy#25),
+    // and the callee believes a service account only on a signature that verifies (verify-caller.ts).
+    for (const name of TOKEN_HEADERS) {
+      if (token === undefined) headers.delete(name);
+      else headers.set(name, `Bearer ${token}`);
+    }
     const controller = new AbortController();
     let timedOut = false;
     const timer = setTimeout(() => {

@@ -1,3 +1,5 @@
+import { GCLOUD_USER_AUDIENCES, GOOGLE_TOKEN_ISSUERS } from "../../iam/id-token";
+
 /**
  * The environment contract between the Pulumi program and the function code. `topology/environment.ts` writes
  * the four required variables (this folder may not import it; a test keeps the names equal).
@@ -50,12 +52,9 @@ export const OPTIONAL_ENV = {
 
 // https://developers.google.com/identity/openid-connect/openid-connect#discovery (jwks_uri, issuer)
 export const DEFAULT_JWKS_URL = "https://www.googleapis.com/oauth2/v3/certs";
-export const DEFAULT_TOKEN_ISSUERS: readonly string[] = [
-  "https://accounts.google.com",
-  "accounts.google.com",
-];
+export const DEFAULT_TOKEN_ISSUERS = GOOGLE_TOKEN_ISSUERS;
 /** The gcloud CLI's OAuth client id: the audience of `gcloud auth print-identity-token` for a user. */
-export const DEFAULT_USER_AUDIENCES: readonly string[] = ["32555940559.apps.googleusercontent.com"];
+export const DEFAULT_USER_AUDIENCES = GCLOUD_USER_AUDIENCES;
 /**
  * When `CALLGRAPH_MAX_REQUEST_BYTES` is unset: the smaller platform limit, 1st gen's 10 MB ("Max uncompressed HTTP
  * request size", https://cloud.google.com/functions/quotas, "Resource limits"), so no body passes here that Google

@@ -53,6 +53,7 @@ export {
   CLOCK_SKEW_SECONDS,
   MAX_TOKEN_LIFETIME_SECONDS,
   SIGNATURE_REMOVED,
+  tokenHeadersOf,
   verifyCaller,
   verifyRequest,
   type Caller,

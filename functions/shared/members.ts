@@ -1,6 +1,8 @@
 /** IAM members as the function sees them in `CALLGRAPH_INVOKERS`. */
 // The one reading of what a member means (iam/ is pure and dependency-free, so it bundles with the function).
-import { isPublicMember } from "../../iam/members";
+import { isPublicMember, isServiceAccountEmail } from "../../iam/members";
+
+export { isServiceAccountEmail };
 
 /**
  * `allUsers` or `allAuthenticatedUsers`: anyone may invoke. Both count as public: any Google account can get
@@ -8,15 +10,6 @@ import { isPublicMember } from "../../iam/members";
  */
 export function isPublic(invokers: readonly string[]): boolean {
   return invokers.some(isPublicMember);
-}
-
-/**
- * Service-account emails end in `.gserviceaccount.com` (`…@PROJECT.iam.gserviceaccount.com`, and Google's own
- * `…@appspot.gserviceaccount.com`, `…@developer.gserviceaccount.com`):
- * https://cloud.google.com/iam/docs/service-account-overview
- */
-export function isServiceAccountEmail(email: string): boolean {
-  return email.toLowerCase().endsWith(".gserviceaccount.com");
 }
 
 /**

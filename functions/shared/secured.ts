@@ -13,7 +13,8 @@ import { ADMISSION, bodyRefusal, checkHead, type Admission } from "./admission";
 import { HttpError, sendJson } from "./http";
 import { log } from "./log";
 import { functionRuntime, type FunctionRuntime } from "./runtime";
-import { verifyCaller, type Caller } from "./verify-caller";
+import type { TokenHeaders } from "../../iam/id-token";
+import { tokenHeadersOf, verifyCaller, type Caller } from "./verify-caller";
 
 /**
  * What a secured handler gets besides the request: the verified caller and the process's runtime. `C` is the
@@ -35,7 +36,7 @@ export interface SecuredOptions {
   /** Defaults to the process's runtime (`functionRuntime`). */
   readonly runtime?: () => FunctionRuntime;
   /** Defaults to `verifyCaller`; tests may stub it. */
-  readonly verify?: (authorization: string | undefined, env: FunctionEnv) => Promise<Caller>;
+  readonly verify?: (headers: TokenHeaders, env: FunctionEnv) => Promise<Caller>;
   /** One line telling a caller how to call the function, sent with answers about a body it cannot use. */
   readonly usage?: string;
 }
@@ -73,7 +74,7 @@ export function secured<C extends string = string>(
   const run: HttpFunction = async (req: Request, res: Response): Promise<void> => {
     try {
       const { env, downstream } = runtimeOf();
-      const caller = await verify(req.get("authorization"), env);
+      const caller = await verify(tokenHeadersOf(req.headers), env);
       checkHead(req, env);
       await handler(req, res, { caller, env, downstream });
     } catch (error) {
@@ -89,7 +90,7 @@ export function secured<C extends string = string>(
     async admit(head) {
       try {
         const { env } = runtimeOf();
-        await verify(head.headers.authorization, env);
+        await verify(tokenHeadersOf(head.headers), env);
         checkHead(head, env);
         return undefined;
       } catch (error) {

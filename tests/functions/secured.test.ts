@@ -93,7 +93,7 @@ describe("secured", () => {
 
   beforeAll(() => {
     // A stubbed verification: the handler gets what it returns, and refusals stop before the handler.
-    const verify = async (authorization: string | undefined) => {
+    const verify = async ({ authorization }: { authorization?: string }) => {
       if (authorization !== "Bearer good") throw new CallerVerificationError(401, "no");
       return caller;
     };

@@ -9,6 +9,7 @@ import {
   verifyCaller,
   type FunctionEnv,
 } from "../../functions/shared";
+import type { TokenHeaders } from "../../iam";
 import { refusedOrigin } from "./support/loopback";
 import { googleClaims, startTokenAuthority, type TokenAuthority } from "./support/token-authority";
 
@@ -43,20 +44,25 @@ beforeAll(async () => {
 afterAll(() => authority.close());
 
 const bearer = (token: string) => `Bearer ${token}`;
+const auth = (authorization: string): TokenHeaders => ({ authorization });
 const withInvokers = (invokers: string[]): FunctionEnv => ({ ...env, invokers });
 /** The token as Cloud Run hands it to the code after checking it. */
 const signatureRemoved = (token: string) => `${token.split(".").slice(0, 2).join(".")}.${SIGNATURE_REMOVED}`;
 
+/** A request's token headers: `Authorization` alone, or both. */
+type Headers = string | undefined | TokenHeaders;
+const headersOf = (h: Headers): TokenHeaders => (typeof h === "object" ? h : { authorization: h });
+
 /** The error `verifyCaller` must throw. */
-async function rejection(header: string | undefined, e: FunctionEnv = env): Promise<CallerVerificationError> {
-  const outcome = await verifyCaller(header, e).catch((error: unknown) => error);
+async function rejection(header: Headers, e: FunctionEnv = env): Promise<CallerVerificationError> {
+  const outcome = await verifyCaller(headersOf(header), e).catch((error: unknown) => error);
   if (outcome instanceof CallerVerificationError) return outcome;
   throw new Error(`expected a CallerVerificationError, got ${JSON.stringify(outcome)}`);
 }
 
-async function status(header: string | undefined, e: FunctionEnv = env): Promise<number | "ok"> {
+async function status(header: Headers, e: FunctionEnv = env): Promise<number | "ok"> {
   try {
-    await verifyCaller(header, e);
+    await verifyCaller(headersOf(header), e);
     return "ok";
   } catch (error) {
     if (error instanceof CallerVerificationError) return error.status;
@@ -66,7 +72,7 @@ async function status(header: string | undefined, e: FunctionEnv = env): Promise
 
 describe("verifyCaller accepts", () => {
   test("a declared service account's token for this function's URL", async () => {
-    expect(await verifyCaller(bearer(await authority.mint(LOGIN_SA, SELF)), env)).toEqual({
+    expect(await verifyCaller(auth(bearer(await authority.mint(LOGIN_SA, SELF))), env)).toEqual({
       email: LOGIN_SA,
       kind: "serviceAccount",
       platformVerified: false,
@@ -94,13 +100,13 @@ describe("verifyCaller accepts", () => {
     ],
   ])("%s", async (_name, token) => {
     // Lower-case scheme, as in `curl -H "Authorization: bearer $(gcloud auth print-identity-token)"`.
-    const caller = await verifyCaller(`bearer ${await token()}`, env);
+    const caller = await verifyCaller(auth(`bearer ${await token()}`), env);
     expect(caller).toEqual({ email: "dev@example.com", kind: "user", platformVerified: false });
   });
 
   test("many verifications fetch the JWKS once (one remote key set per URL)", async () => {
     const before = authority.jwksRequests();
-    for (let i = 0; i < 20; i++) await verifyCaller(bearer(await authority.mint(LOGIN_SA, SELF)), env);
+    for (let i = 0; i < 20; i++) await verifyCaller(auth(bearer(await authority.mint(LOGIN_SA, SELF))), env);
     expect(authority.jwksRequests() - before).toBeLessThanOrEqual(1);
   });
 });
@@ -180,7 +186,7 @@ describe("verifyCaller refuses with 401", () => {
   test("the 401 message says what failed without echoing the token", async () => {
     const token = await authority.sign(claims({ iat: now() - 7200, exp: now() - 3600 }));
     const error = await rejection(bearer(token));
-    expect(error.message).toBe('invalid ID token: "exp" claim timestamp check failed');
+    expect(error.message).toBe('invalid ID token: "exp" claim timestamp check failed (the token expired)');
     expect(error.message).not.toContain(token.split(".")[1]);
   });
 });
@@ -217,55 +223,67 @@ describe("verifyCaller refuses with 403", () => {
   });
 });
 
-describe("verifyCaller, signature removed by the platform (Cloud Run / gen2)", () => {
-  // Set only where the platform really verifies and strips (gen2); the default refuses such tokens.
+describe("verifyCaller, signature removed by the platform (Cloud Run; 1st gen may too)", () => {
+  // Set only where Google's IAM check fronts the function (not public); the default refuses such tokens.
   let stripped: FunctionEnv;
   beforeAll(() => {
     stripped = { ...env, platformVerifiesTokens: true };
   });
+  const DEV = "dev@example.com";
 
-  test("refused where the platform does not verify tokens (gen1, the local stack): anyone could forge it", async () => {
+  test("a service account is never believed on a stripped token, wherever Google checks the grant", async () => {
     const header = bearer(signatureRemoved(await authority.mint(LOGIN_SA, SELF)));
-    expect(await status(header, env)).toBe(401);
+    for (const e of [env, stripped]) {
+      const error = await rejection(header, e);
+      expect([error.status, error.message]).toEqual([
+        401,
+        expect.stringContaining("an unsigned token never proves a service account"),
+      ]);
+    }
+    // Built by hand with no key at all: the forgery the red team used.
     const forged = `${b64({ alg: "RS256", typ: "JWT" })}.${b64(googleClaims(LOGIN_SA, SELF, {}))}.${SIGNATURE_REMOVED}`;
-    expect(await status(bearer(forged), env)).toBe(401);
+    expect(await status(bearer(forged), stripped)).toBe(401);
   });
 
-  test("private function: claims only, the caller is marked platform-verified", async () => {
-    const header = bearer(signatureRemoved(await authority.mint(LOGIN_SA, SELF)));
-    expect(await verifyCaller(header, stripped)).toEqual({
-      email: LOGIN_SA,
-      kind: "serviceAccount",
+  test("a user's stripped token (gcloud's, through Cloud Run): claims only, marked platform-verified", async () => {
+    const header = bearer(signatureRemoved(await authority.mint(DEV, GCLOUD)));
+    expect(await verifyCaller(auth(header), stripped)).toEqual({
+      email: DEV,
+      kind: "user",
       platformVerified: true,
     });
   });
 
+  test("a user's stripped token is refused where no platform verified it (CALLGRAPH_PLATFORM_VERIFIES_TOKENS unset)", async () => {
+    expect(await status(bearer(signatureRemoved(await authority.mint(DEV, SELF))), env)).toBe(401);
+  });
+
   test.each<[string, JWTPayload, string, number]>([
-    ["expired: 401", { exp: Math.floor(Date.now() / 1000) - 3600 }, LOGIN_SA, 401],
-    ["nbf in the future: 401", { nbf: Math.floor(Date.now() / 1000) + 3600 }, LOGIN_SA, 401],
-    ["wrong issuer: 401", { iss: "https://evil.example.com" }, LOGIN_SA, 401],
-    ["no exp: 401", { exp: undefined }, LOGIN_SA, 401],
-    ["undeclared service account: 403", {}, SEARCH_SA, 403],
+    ["expired: 401", { exp: Math.floor(Date.now() / 1000) - 3600 }, DEV, 401],
+    ["nbf in the future: 401", { nbf: Math.floor(Date.now() / 1000) + 3600 }, DEV, 401],
+    ["wrong issuer: 401", { iss: "https://evil.example.com" }, DEV, 401],
+    ["no exp: 401", { exp: undefined }, DEV, 401],
+    ["a user not among the invokers: 403", {}, "outsider@example.org", 403],
   ])("private function, %s", async (_name, extra, email, expected) => {
     expect(
-      await status(
-        bearer(signatureRemoved(await authority.sign(googleClaims(email, SELF, extra)))),
-        stripped,
-      ),
+      await status(bearer(signatureRemoved(await authority.sign(googleClaims(email, SELF, extra)))), {
+        ...stripped,
+        invokers: ["user:dev@example.com"],
+      }),
     ).toBe(expected);
   });
 
   test("private function, wrong audience: 401", async () => {
-    expect(
-      await status(bearer(signatureRemoved(await authority.mint(LOGIN_SA, `${SELF}-other`))), stripped),
-    ).toBe(401);
+    expect(await status(bearer(signatureRemoved(await authority.mint(DEV, `${SELF}-other`))), stripped)).toBe(
+      401,
+    );
   });
 
   test.each(["allUsers", "allAuthenticatedUsers"])(
     "public function (%s): refused, nobody verified the signature",
     async (member) => {
       expect(
-        await status(bearer(signatureRemoved(await authority.mint(LOGIN_SA, SELF))), {
+        await status(bearer(signatureRemoved(await authority.mint(DEV, SELF))), {
           ...stripped,
           invokers: [member],
         }),
@@ -274,9 +292,75 @@ describe("verifyCaller, signature removed by the platform (Cloud Run / gen2)", (
   );
 });
 
+describe("verifyCaller, the token in both headers (X-Serverless-Authorization and Authorization)", () => {
+  let stripped: FunctionEnv;
+  beforeAll(() => {
+    stripped = { ...env, platformVerifiesTokens: true };
+  });
+  const both = (serverless: string, authorization: string): TokenHeaders => ({
+    serverlessAuthorization: bearer(serverless),
+    authorization: bearer(authorization),
+  });
+
+  test("a caller's signed token beside its stripped twin (what Cloud Run hands on): admitted on the signature", async () => {
+    const token = await authority.mint(LOGIN_SA, SELF);
+    expect(await verifyCaller(both(signatureRemoved(token), token), stripped)).toEqual({
+      email: LOGIN_SA,
+      kind: "serviceAccount",
+      platformVerified: false,
+    });
+  });
+
+  test("the same signed token in both headers (1st gen may pass both as they came): admitted", async () => {
+    const token = await authority.mint(LOGIN_SA, SELF);
+    expect(await status(both(token, token), stripped)).toBe("ok");
+  });
+
+  test("both copies stripped: a service account is refused", async () => {
+    const token = signatureRemoved(await authority.mint(LOGIN_SA, SELF));
+    expect(await status(both(token, token), stripped)).toBe(401);
+  });
+
+  test("an outsider's stripped token in X-Serverless-Authorization next to a caller's signed token: refused", async () => {
+    // The outsider passed IAM with their own token; the signed one is a declared caller's, replayed.
+    const outsider = signatureRemoved(await authority.mint("outsider@example.org", SELF));
+    const caller = await authority.mint(LOGIN_SA, SELF);
+    const error = await rejection(both(outsider, caller), stripped);
+    expect([error.status, error.message]).toEqual([
+      401,
+      "the tokens in X-Serverless-Authorization and Authorization differ: send one ID token, the same in both headers",
+    ]);
+  });
+
+  test("two differently signed tokens of the same caller: refused", async () => {
+    const a = await authority.mint(LOGIN_SA, SELF);
+    const b = await authority.sign(googleClaims(LOGIN_SA, SELF, { iat: Math.floor(Date.now() / 1000) - 1 }));
+    expect(await status(both(a, b), stripped)).toBe(401);
+  });
+
+  test("the identity is the checked header's: a signed copy that does not verify is refused, whatever the other says", async () => {
+    const stranger = await generateKeyPair("RS256");
+    const forged = await new SignJWT(googleClaims(LOGIN_SA, SELF, {}))
+      .setProtectedHeader({ alg: "RS256", kid: authority.kid })
+      .sign(stranger.privateKey);
+    expect(await status(both(signatureRemoved(forged), forged), stripped)).toBe(401);
+  });
+
+  test.each<[string, TokenHeaders]>([
+    ["a malformed X-Serverless-Authorization", { serverlessAuthorization: "Basic x", authorization: "" }],
+    ["Bearer and a tab", { authorization: "Bearer\tabc.def.ghi" }],
+    [
+      "a token with an empty signature (alg none)",
+      { authorization: `Bearer ${b64({ alg: "none" })}.${b64({})}.` },
+    ],
+  ])("%s: 401", async (_label, headers) => {
+    expect(await status(headers, stripped)).toBe(401);
+  });
+});
+
 describe("verifyCaller on a public function", () => {
   test.each(["allUsers", "allAuthenticatedUsers"])("%s: no token is an anonymous caller", async (member) => {
-    expect(await verifyCaller(undefined, withInvokers([member]))).toEqual({
+    expect(await verifyCaller({}, withInvokers([member]))).toEqual({
       kind: "anonymous",
       platformVerified: false,
     });
@@ -284,7 +368,7 @@ describe("verifyCaller on a public function", () => {
 
   test("a valid token of any service account identifies the caller", async () => {
     expect(
-      await verifyCaller(bearer(await authority.mint(SEARCH_SA, SELF)), withInvokers(["allUsers"])),
+      await verifyCaller(auth(bearer(await authority.mint(SEARCH_SA, SELF))), withInvokers(["allUsers"])),
     ).toMatchObject({ email: SEARCH_SA, kind: "serviceAccount" });
   });
 
@@ -305,12 +389,13 @@ test("signing keys that cannot be fetched give 503, not 401", async () => {
 
 describe("verifyCaller: issued-at and lifetime, as Google's ID tokens have them (1 hour)", () => {
   const now = () => Math.floor(Date.now() / 1000);
-  /** Signed, and as the platform hands it on with its signature removed. */
+  /** Signed, and as the platform hands a user's on with its signature removed (the one stripped token believed). */
   const both = async (claims: JWTPayload): Promise<[string, FunctionEnv][]> => {
     const token = await authority.sign(googleClaims(LOGIN_SA, SELF, claims));
+    const user = await authority.sign(googleClaims("dev@example.com", SELF, claims));
     return [
       [bearer(token), env],
-      [bearer(signatureRemoved(token)), { ...env, platformVerifiesTokens: true }],
+      [bearer(signatureRemoved(user)), { ...env, platformVerifiesTokens: true }],
     ];
   };
 

@@ -12,6 +12,10 @@ export async function attackTokens(
   audience: string,
 ): Promise<Record<string, string | undefined>> {
   const email = member.slice(member.indexOf(":") + 1);
+  // A declared caller's account, or one made up beside the member's: a stripped token claiming it is a forgery.
+  const serviceAccount = member.startsWith("serviceAccount:")
+    ? email
+    : "fn-admin@callgraph-dev.iam.gserviceaccount.com";
   const now = Math.floor(Date.now() / 1000);
   const claims = {
     iss: "https://accounts.google.com",
@@ -49,6 +53,7 @@ export async function attackTokens(
       .sign(stranger.privateKey),
     "tampered payload": `${header}.${b64({ ...claims, email: "fn-admin@callgraph-dev.iam.gserviceaccount.com" })}.${signature}`,
     // What Cloud Run hands the code after verifying; forged here, where no platform verified anything.
-    "signature removed": `${header}.${b64(claims)}.SIGNATURE_REMOVED_BY_GOOGLE`,
+    "a user's token, signature removed": `${header}.${b64(claims)}.SIGNATURE_REMOVED_BY_GOOGLE`,
+    "a service account's token, signature removed": `${header}.${b64({ ...claims, email: serviceAccount })}.SIGNATURE_REMOVED_BY_GOOGLE`,
   };
 }

@@ -3,6 +3,7 @@ import {
   DEFAULT_MAX_REQUEST_BYTES,
   DEFAULT_TOKEN_ISSUERS,
   DEFAULT_USER_AUDIENCES,
+  tokenHeadersOf,
   verifyCaller,
   type FunctionEnv,
 } from "../../../functions/shared";
@@ -37,7 +38,7 @@ export async function startFakeCallee(options: FakeCalleeOptions): Promise<FakeC
     if (state.mode === "forbidden") return json(res, 403, { error: "Forbidden" });
     if (state.mode === "garbage") return json(res, 200, { unexpected: true });
     try {
-      await verifyCaller(req.headers.authorization, state.env!);
+      await verifyCaller(tokenHeadersOf(req.headers), state.env!);
     } catch (error) {
       return json(res, error instanceof CallerVerificationError ? error.status : 500, {
         error: String(error),

@@ -3,6 +3,7 @@ import {
   fetchIdTokenFrom,
   identityEmail,
   mintableMembers,
+  tokenHeadersFor,
   type FunctionRequest,
 } from "../../../local";
 import type { LocalStack } from "../../../local";
@@ -95,7 +96,10 @@ export async function runAccess(stack: LocalStack, calls: readonly AccessCall[])
           if (call.as !== undefined && !identity)
             return { call, status: `the local stack mints no token for ${call.as}` };
           const token = identity ? await fetchIdTokenFrom(identity.metadataHost, fn.url) : undefined;
-          return { call, status: (await callFunction(fn.url, call.request, token)).status };
+          return {
+            call,
+            status: (await callFunction(fn.url, call.request, token, tokenHeadersFor(call.as))).status,
+          };
         } catch (error) {
           return { call, status: `request failed: ${(error as Error).message}` };
         }
