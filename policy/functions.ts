@@ -19,6 +19,15 @@ import { listed } from "./values";
  */
 export const INVOKERS_ENV = "CALLGRAPH_INVOKERS";
 
+/**
+ * The environment variable in which the CallGraph component tells a function that Google's front end enforces its
+ * invoker grant (`"true"`): its code then believes a user's token whose signature the front end removed
+ * (SIGNATURE_REMOVED_BY_GOOGLE) on its claims. `topology/environment.ts` writes it (this folder may not import it;
+ * `tests/policy/function-token-trust-matches-grants.test.ts` keeps the names equal); the function reads it in
+ * `functions/shared/env.ts`, where only `"true"` (trimmed) turns it on.
+ */
+export const PLATFORM_VERIFIES_TOKENS_ENV = "CALLGRAPH_PLATFORM_VERIFIES_TOKENS";
+
 /** What a function declares in {@link INVOKERS_ENV}. */
 export type Declaration =
   | { readonly kind: "none" }
@@ -49,6 +58,11 @@ export interface CloudFunction {
   /** Name of the Cloud Run service that serves a gen2 function (the function's own name unless stated). */
   readonly service: string | Unknown;
   readonly declaration: Declaration;
+  /**
+   * Whether its environment says {@link PLATFORM_VERIFIES_TOKENS_ENV}=true, so that its code believes stripped user
+   * tokens; {@link Unknown} while the value is.
+   */
+  readonly trustsPlatform: boolean | Unknown;
 }
 
 /** Property paths of each generation's settings. */
@@ -110,6 +124,7 @@ export function toFunction(resource: StackResource): CloudFunction | undefined {
     // The service is an output, unknown in preview; GCP names it after the function.
     service: typeof service === "string" ? lastSegment(service) : name,
     declaration: declarationOf(valueAt(props, `${shape.env}.${INVOKERS_ENV}`)),
+    trustsPlatform: flagOf(valueAt(props, `${shape.env}.${PLATFORM_VERIFIES_TOKENS_ENV}`)),
   };
 }
 
@@ -129,6 +144,12 @@ function declarationOf(value: unknown): Declaration {
   if (!Array.isArray(parsed) || !parsed.every((m) => typeof m === "string"))
     return { kind: "invalid", raw: value };
   return { kind: "members", members: parsed.map(normalizeMember) };
+}
+
+/** An environment flag as the function reads it (`functions/shared/env.ts`): on only when it is `"true"`, trimmed. */
+function flagOf(value: unknown): boolean | Unknown {
+  if (isUnknown(value)) return value;
+  return typeof value === "string" && value.trim() === "true";
 }
 
 /** Whether an allow-list names the function, by its deployed name or its logical name. */
@@ -170,7 +191,8 @@ export function targetOf(grant: Grant, functions: readonly CloudFunction[]): Gra
   return undecided ? { kind: "unknown", unknown: undecided } : { kind: "outside" };
 }
 
-type Verdict = boolean | Unknown;
+/** A match decided, or the unknown value that keeps it from being decided. */
+export type Verdict = boolean | Unknown;
 
 function equal(a: string | Unknown, b: string | Unknown): Verdict {
   if (isUnknown(a)) return a;
@@ -178,11 +200,13 @@ function equal(a: string | Unknown, b: string | Unknown): Verdict {
   return a === b;
 }
 
-function equalUnlessDefault(a: Maybe<string>, b: Maybe<string>): Verdict {
+/** Equal, where an undefined side (the provider's default) matches anything. */
+export function equalUnlessDefault(a: Maybe<string>, b: Maybe<string>): Verdict {
   return a === undefined || b === undefined ? true : equal(a, b);
 }
 
-function allOf(verdicts: readonly Verdict[]): Verdict {
+/** False if any verdict is; else the first unknown; else true. */
+export function allOf(verdicts: readonly Verdict[]): Verdict {
   if (verdicts.includes(false)) return false;
   return verdicts.find(isUnknown) ?? true;
 }

@@ -7,7 +7,7 @@ new PolicyPack("callgraph", {
   policies: [...POLICIES],
   enforcementLevel: "mandatory",
   description:
-    "Least-privilege Cloud Functions: dedicated runtime and build accounts, invoker grants equal to each function's declared callers, no public access, no project-level grants but build logs, no keys, private source buckets.",
+    "Least-privilege Cloud Functions: dedicated runtime and build accounts, invoker grants equal to each function's declared callers, no public access, a function trusts Google's token check only where no grant makes it public, no project-level grants but build logs, no keys, private source buckets.",
   provider: "gcp",
   tags: ["gcp", "cloud-functions", "iam"],
 });

@@ -53,6 +53,10 @@ export const functionGrantsUsed: StackValidationPolicy = stackPolicy(rules.funct
 
 export const functionNoPublicInvoker: StackValidationPolicy = stackPolicy(rules.functionNoPublicInvoker);
 
+export const functionTokenTrustMatchesGrants: StackValidationPolicy = stackPolicy(
+  rules.functionTokenTrustMatchesGrants,
+);
+
 export const noProjectLevelFunctionRoles: StackValidationPolicy = stackPolicy(
   rules.noProjectLevelFunctionRoles,
 );
@@ -98,6 +102,7 @@ export const POLICIES: readonly (ResourceValidationPolicy | StackValidationPolic
   functionCallsDeclared,
   functionGrantsUsed,
   functionNoPublicInvoker,
+  functionTokenTrustMatchesGrants,
   noProjectLevelFunctionRoles,
   noProjectLevelGrants,
   noServiceAccountKeys,

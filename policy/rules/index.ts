@@ -7,6 +7,7 @@ import { functionExplicitServiceAccount } from "./function-explicit-service-acco
 import { functionGrantsUsed } from "./function-grants-used";
 import { functionInvokersMatchDeclaration } from "./function-invokers-match-declaration";
 import { functionNoPublicInvoker } from "./function-no-public-invoker";
+import { functionTokenTrustMatchesGrants } from "./function-token-trust-matches-grants";
 import { noProjectLevelFunctionRoles } from "./no-project-level-function-roles";
 import { noProjectLevelGrants } from "./no-project-level-grants";
 import { noServiceAccountKeys } from "./no-service-account-keys";
@@ -22,6 +23,7 @@ export {
   functionGrantsUsed,
   functionInvokersMatchDeclaration,
   functionNoPublicInvoker,
+  functionTokenTrustMatchesGrants,
   noProjectLevelFunctionRoles,
   noProjectLevelGrants,
   noServiceAccountKeys,
@@ -39,6 +41,7 @@ export const RULES: readonly Rule[] = [
   functionCallsDeclared,
   functionGrantsUsed,
   functionNoPublicInvoker,
+  functionTokenTrustMatchesGrants,
   noProjectLevelFunctionRoles,
   noProjectLevelGrants,
   noServiceAccountKeys,

@@ -11,7 +11,8 @@ import {
   type LocalStack,
 } from "../../local";
 import { BASE_CONFIG, BASE_TOPOLOGY, FIXTURE_STACK, LARGE_CONFIG, type FixtureCode } from "../fixtures";
-import { attackTokens } from "./attacks";
+import { withoutSignature } from "../../iam";
+import { attackTokens, HEADER_ATTACKS, headerAttacks, TOKEN_ATTACKS, type HeaderAttack } from "./attacks";
 
 /** An identity no fixture topology grants anything, in a domain none of them names. */
 const OUTSIDER = "user:outsider@example.net";
@@ -49,6 +50,58 @@ function callProcess(stack: LocalStack, fn: string, token: string | undefined, w
   const request = requestFor(stack, fn);
   const headers = withKey ? { ...request.headers, [FRONT_END_HEADER]: stack.frontEndKey } : request.headers;
   return callFunction(`http://127.0.0.1:${stack.functions[fn].process.port}`, { ...request, headers }, token);
+}
+
+/**
+ * What each generation's platform hands the code once its check passed: 2nd gen removes the signature of the copy it
+ * checked (`X-Serverless-Authorization` when present, else `Authorization`) and passes the other on untouched; 1st gen
+ * passes both as they came.
+ */
+function handedOn(generation: 1 | 2, headers: Readonly<Record<string, string>>): Record<string, string> {
+  if (generation === 1) return { ...headers };
+  const checked = "x-serverless-authorization" in headers ? "x-serverless-authorization" : "authorization";
+  const token = /^Bearer (\S+)$/.exec(headers[checked] ?? "")?.[1];
+  return token ? { ...headers, [checked]: `Bearer ${withoutSignature(token)}` } : { ...headers };
+}
+
+/**
+ * One test per header attack (tests/local/attacks.ts) on `fn`: `invoker`, who passes IAM on it with its own token,
+ * poses as its declared caller `caller`. Each gets 401 from the front end, and from the function's code when handed
+ * what the platform of `fn`'s generation would hand it (Cloud Run does not compare the two headers; the code does).
+ */
+function headerAttackTests(
+  stackOf: () => LocalStack,
+  fn: string,
+  generation: 1 | 2,
+  invoker: string,
+  caller: string,
+): void {
+  describe(`gen${generation} ${fn}: ${invoker} posing as ${caller}`, () => {
+    let attacks: Record<HeaderAttack, Record<string, string>>;
+    beforeAll(async () => {
+      const stack = stackOf();
+      attacks = await headerAttacks(stack, invoker, caller, stack.functions[fn].url);
+    });
+
+    test.each(HEADER_ATTACKS)("%s: 401 from the front end and from the function's code", async (attack) => {
+      const stack = stackOf();
+      const request = requestFor(stack, fn);
+      const send = (url: string, headers: Record<string, string>) =>
+        callFunction(url, { ...request, headers: { ...request.headers, ...headers } });
+      const front = await send(stack.functions[fn].url, attacks[attack]);
+      const code = await send(`http://127.0.0.1:${stack.functions[fn].process.port}`, {
+        ...handedOn(generation, attacks[attack]),
+        [FRONT_END_HEADER]: stack.frontEndKey,
+      });
+      expect([front.status, code.status]).toEqual([401, 401]);
+      // Refused by the code for what the request is, not for a token it could not read.
+      expect(JSON.stringify(code.body)).toMatch(
+        attack.startsWith("Bearer")
+          ? /must be \\"Bearer <ID token>\\"/
+          : /the tokens in X-Serverless-Authorization and Authorization differ/,
+      );
+    });
+  });
 }
 
 type Declaration = Record<string, { calls?: readonly string[]; invokers?: readonly string[] }>;
@@ -179,6 +232,9 @@ describe("the base fixture stack on loopback", () => {
     expect((await callProcess(stack, "gamma", token)).status).toBe(403);
   });
 
+  // gamma's account may invoke beta, and poses as alpha, beta's other declared caller.
+  headerAttackTests(() => stack, "beta", 1, account("gamma"), account("alpha"));
+
   test("beta crashing gives alpha a clear 503 naming beta, then the restarted process serves again", async () => {
     const beta = stack.functions.beta.process;
     const restarts = beta.restartCount;
@@ -282,6 +338,43 @@ describe("mixed generations: gen1 alpha calling gen2 beta, gen2 gamma calling it
     ).toBe(401);
     // The real token of that caller, signed, through the same door: admitted.
     expect((await callProcess(stack, "beta", await stack.tokens.mint(alpha, beta.url))).status).toBe(200);
+  });
+
+  headerAttackTests(
+    () => stack,
+    "beta",
+    2,
+    "serviceAccount:fn-gamma@callgraph-mixed.iam.gserviceaccount.com",
+    "serviceAccount:fn-alpha@callgraph-mixed.iam.gserviceaccount.com",
+  );
+
+  describe("the token attack set on the gen2 beta", () => {
+    let tokens: Awaited<ReturnType<typeof attackTokens>>;
+    beforeAll(async () => {
+      tokens = await attackTokens(stack, DEVELOPERS, stack.functions.beta.url);
+    });
+
+    // A user's stripped token is what Cloud Run hands the code after its check: the code behind the front end
+    // believes it (the test above); only the front end can refuse the forgery.
+    test.each(TOKEN_ATTACKS.filter((a) => a !== "a user's token, signature removed"))(
+      "%s: 401 from the gen2 front end and from the function's code",
+      async (attack) => {
+        const beta = stack.functions.beta;
+        const front = await callFunction(beta.url, requestFor(stack, "beta"), tokens[attack]);
+        const code = await callProcess(stack, "beta", tokens[attack]);
+        expect([front.status, code.status]).toEqual([401, 401]);
+      },
+    );
+
+    test("a user's token, signature removed (forged, no key): 401 from the gen2 front end, which checks a signature", async () => {
+      const answer = await callFunction(
+        stack.functions.beta.url,
+        requestFor(stack, "beta"),
+        tokens["a user's token, signature removed"],
+        "authorization",
+      );
+      expect(answer.status).toBe(401);
+    });
   });
 
   test("each generation's front end hands the code what Google's would: gen2 strips the copy it checked", async () => {

@@ -49,22 +49,22 @@ describe("callgraph check", () => {
     const { stdout, error } = await callgraph("check", "--dir", clean.dir);
     expect(error).toBeUndefined();
     expect(stdout).toMatch(
-      /^callgraph check: stack dev \(update\), \d+ resources, 13 policies; policy config: defaults \(each policy at its default level\)\n/,
+      /^callgraph check: stack dev \(update\), \d+ resources, 14 policies; policy config: defaults \(each policy at its default level\)\n/,
     );
-    expect(stdout).toMatch(/No policy violations: the \d+ resources of stack dev pass all 13 policies\.\n$/);
+    expect(stdout).toMatch(/No policy violations: the \d+ resources of stack dev pass all 14 policies\.\n$/);
   });
 
   test("prints each violation (policy, resource, why, how to fix) and fails on the mandatory ones", async () => {
     const { stdout, error } = await callgraph("check", "--dir", rogue.dir);
     expect(error).toBeInstanceOf(CheckFailed);
-    expect((error as Error).message).toMatch(/^check: 9 mandatory policy violations in stack dev\. /);
+    expect((error as Error).message).toMatch(/^check: 10 mandatory policy violations in stack dev\. /);
     for (const { policy } of Object.values(ROGUES)) expect(stdout).toContain(`FAIL ${policy} [mandatory]\n`);
     expect(stdout).toContain(
       'FAIL no-service-account-keys [mandatory]\n  resource: gcp.serviceaccount.Key "alpha-key"\n  urn:      urn:pulumi:dev::callgraph::gcp:serviceaccount/key:Key::alpha-key\n' +
         '  why:      gcp.serviceaccount.Key "alpha-key" creates a long-lived private key for fn-alpha@callgraph-dev.iam.gserviceaccount.com',
     );
     expect(stdout).toMatch(/\n  fix:      remove the key; code on Google Cloud gets short-lived tokens/);
-    expect(stdout).toMatch(/12 violations: 9 mandatory, 3 advisory\.\n$/);
+    expect(stdout).toMatch(/13 violations: 10 mandatory, 3 advisory\.\n$/);
   });
 
   test("--preview lists what cannot be decided before deployment, without failing on it", async () => {
@@ -81,7 +81,7 @@ describe("callgraph check", () => {
     expect(error).toBeInstanceOf(CheckFailed);
     const result = JSON.parse(stdout) as CheckResult;
     expect(result).toMatchObject({ stack: "dev", preview: false, passed: false, undecided: [] });
-    expect(result.violations).toHaveLength(12);
+    expect(result.violations).toHaveLength(13);
     expect(result.violations[0]).toEqual({
       policy: expect.any(String),
       urn: expect.stringMatching(/^urn:pulumi:dev::callgraph::/),
@@ -108,7 +108,7 @@ describe("callgraph check", () => {
     fs.writeFileSync(file, JSON.stringify({ all: "advisory" }));
     const result = await runCheck({ dir: rogue.dir, policyConfig: file }, () => undefined);
     expect(result.passed).toBe(true);
-    expect(result.violations.map((v) => v.enforcementLevel)).toEqual(Array(12).fill("advisory"));
+    expect(result.violations.map((v) => v.enforcementLevel)).toEqual(Array(13).fill("advisory"));
   });
 
   test.each([

@@ -68,6 +68,16 @@ export function urnOf(r: { type: string; name: string }): string {
   return `urn:pulumi:test::callgraph::${r.type}::${r.name}`;
 }
 
+/**
+ * What the CallGraph component adds to a function's environment beside its invokers: `CALLGRAPH_PLATFORM_VERIFIES_TOKENS`
+ * on every function whose invoker binding has no public member (topology/environment.ts).
+ */
+function platformTrust(invokers: readonly string[]): Record<string, string> {
+  return invokers.some((m) => m === "allUsers" || m === "allAuthenticatedUsers")
+    ? {}
+    : { CALLGRAPH_PLATFORM_VERIFIES_TOKENS: "true" };
+}
+
 export function gen1Function(
   name: string,
   invokers: readonly string[],
@@ -90,6 +100,7 @@ export function gen1Function(
         CALLGRAPH_SELF_URL: `https://${REGION}-${PROJECT}.cloudfunctions.net/${name}`,
         CALLGRAPH_CALLEES: "{}",
         CALLGRAPH_INVOKERS: JSON.stringify(invokers),
+        ...platformTrust(invokers),
       },
     },
   };
@@ -110,7 +121,7 @@ export function gen2Function(
       buildConfig: { runtime: "nodejs22", entryPoint: name, serviceAccount: BUILD_ACCOUNT },
       serviceConfig: {
         serviceAccountEmail: account,
-        environmentVariables: { CALLGRAPH_INVOKERS: JSON.stringify(invokers) },
+        environmentVariables: { CALLGRAPH_INVOKERS: JSON.stringify(invokers), ...platformTrust(invokers) },
       },
     },
   };

@@ -56,6 +56,9 @@ describe.each([false, true])("the real program under mocks (preview: %s)", (prev
     expect(messages["function-no-public-invoker public-grant"]).toMatch(
       /on Cloud Function "gamma" to allUsers: anyone on the internet[\s\S]*does not declare "allUsers"/,
     );
+    expect(messages["function-token-trust-matches-grants callgraph-gamma-function"]).toMatch(
+      /^gcp\.cloudfunctions\.Function "callgraph-gamma-function" \(Cloud Function "gamma"\) says CALLGRAPH_PLATFORM_VERIFIES_TOKENS=true, [\s\S]*but the function is public \(gcp\.cloudfunctions\.FunctionIamMember "public-grant" grants roles\/cloudfunctions\.invoker to allUsers on function "gamma"\): Google checks no token before its code runs/,
+    );
     expect(messages["function-dedicated-service-account shared-account"]).toMatch(
       /Cloud Function "reports"\) runs as fn-alpha@callgraph-dev\.iam\.gserviceaccount\.com, as do "alpha"/,
     );

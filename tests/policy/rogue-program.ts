@@ -19,6 +19,8 @@ export const FIXTURE_STACK_YAML = stringify({ config: FIXTURE_STACK_CONFIG });
 export const ROGUES = {
   rogueMember: { policy: "function-invokers-match-declaration", resources: ["rogue-member"] },
   publicGrant: { policy: "function-no-public-invoker", resources: ["public-grant"] },
+  // The public grant opens gamma, which the program told to believe tokens whose signature Google removed.
+  publicTrust: { policy: "function-token-trust-matches-grants", resources: ["callgraph-gamma-function"] },
   // Both functions that share alpha's account are at fault.
   sharedAccount: {
     policy: "function-dedicated-service-account",
@@ -113,7 +115,11 @@ export function writeCleanProgram(): RogueProgram {
   return writeProgram(CLEAN_INDEX, {});
 }
 
-function writeProgram(index: string, extraStacks: Readonly<Record<string, string>>): RogueProgram {
+/**
+ * A program of `index` (TypeScript that may import the repository's `index.ts` as `../../index`) in a fresh folder
+ * inside the repository, with {@link FIXTURE_STACK_YAML} as its dev stack and `extraStacks` beside it.
+ */
+export function writeProgram(index: string, extraStacks: Readonly<Record<string, string>>): RogueProgram {
   const dir = path.join(REPO_ROOT, ".callgraph", `tmp-policy-${randomBytes(6).toString("hex")}`);
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(path.join(dir, "Pulumi.yaml"), "name: callgraph\nruntime: nodejs\n");
