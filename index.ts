@@ -1,5 +1,4 @@
 import * as fs from "node:fs";
-import * as path from "node:path";
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { buildArchives, CallGraph, checkCallSites, requireCliVersion } from "./components";
@@ -8,6 +7,7 @@ import {
   parseStackDeclaration,
   principalWarnings,
   runtimeWarnings,
+  sourceFolderChecks,
 } from "./topology";
 
 /**
@@ -31,11 +31,10 @@ export = async () => {
       [DECLARATION_CONFIG_KEYS.runtime]: config.get("runtime"),
       [DECLARATION_CONFIG_KEYS.principals]: config.getObject<unknown>("principals"),
     },
-    {
-      today,
-      sourceExists: (folder) =>
-        fs.statSync(path.resolve(__dirname, folder), { throwIfNoEntry: false })?.isDirectory() ?? false,
-    },
+    // Source folders are resolved against this folder, the project root, as the archives are built below: each
+    // must exist and be inside the project, a symlink out of it refused like an absolute path (the model does no
+    // I/O: the disk is handed to it, so all problems are still reported together, before anything is registered).
+    { today, ...sourceFolderChecks(__dirname, fs) },
   );
   for (const warning of [...runtimeWarnings(topology, today), ...principalWarnings(topology)])
     pulumi.log.warn(`${warning.path}: ${warning.message}`);

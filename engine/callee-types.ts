@@ -6,7 +6,7 @@ import {
   type CalleeTypesFunction,
   type StaleCalleeTypes,
 } from "../callsites";
-import { parseStackDeclaration, TopologyError } from "../topology";
+import { parseStackDeclaration, sourceFolderChecks, TopologyError } from "../topology";
 import { readStackConfig, stacksIn } from "./stack-config";
 
 /** Two declared functions deploy one source folder, whose one generated `Callee` type cannot fit both. */
@@ -34,9 +34,9 @@ export function calleeTypesOf(programDir: string): CalleeTypesFunction[] {
     let functions;
     try {
       ({ functions } = parseStackDeclaration(config, {
-        // A folder that does not exist has no handler to type: refused as the program refuses it.
-        sourceExists: (folder) =>
-          fs.statSync(path.resolve(programDir, folder), { throwIfNoEntry: false })?.isDirectory() ?? false,
+        // A folder that does not exist has no handler to type, and one outside the project (a symlink out of it)
+        // must not get a generated file written into it: refused as the program refuses them.
+        ...sourceFolderChecks(programDir, fs),
       }));
     } catch (error) {
       if (!(error instanceof TopologyError)) throw error;

@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parse, YAMLParseError } from "yaml";
+import { parseDocument, visit, type Document } from "yaml";
 
 /** A Pulumi project and one stack's config, read the way the Pulumi CLI would read them. */
 export interface StackConfig {
@@ -82,21 +82,125 @@ export function stacksIn(programDir: string): string[] {
 }
 
 /**
+ * The largest project or stack file read: 1 MiB. A stack file is a declaration of tens of functions (a few hundred
+ * bytes each) plus Pulumi's own keys and encrypted secrets: this repository's are under 2 KB, and a thousand
+ * functions with long member lists stay well below the cap. Past it the file is refused before a byte is parsed,
+ * so a stack file (which a pull request can change, and `callgraph diff` reads from it) cannot make the CLI spend
+ * its memory and time on parsing.
+ */
+export const MAX_STACK_FILE_BYTES = 1024 * 1024;
+
+/**
+ * How many times aliases may repeat an anchored node, counting what nested aliases expand to (the `yaml` package's
+ * `maxAliasCount`; its default too, pinned here so an upgrade cannot change it). A declaration may reuse a list of
+ * members with `&devs` / `*devs` tens of times; a "billion laughs" of nine anchors each repeating the last nine
+ * times passes it at the third level and is refused, where expanding it (as `toProgramConfig` would, writing every
+ * value out as JSON) would take gigabytes.
+ */
+export const MAX_YAML_ALIAS_COUNT = 100;
+
+/**
  * Parses a YAML file; a syntax error becomes a {@link StackConfigError} at the error's line and column (the
- * `yaml` package's message repeats them, with a snippet over several lines: only its first clause is kept).
+ * `yaml` package's message repeats them, with a snippet over several lines: only its first clause is kept). A file
+ * that is no regular file (a FIFO or a device would never end), one over {@link MAX_STACK_FILE_BYTES}, an alias
+ * bomb or an alias without its anchor are the user's errors too, naming the file, never a crash or a hang.
  */
 function readYaml(file: string): unknown {
+  const text = readBounded(file);
+  let document: Document.Parsed;
   try {
-    return parse(fs.readFileSync(file, "utf8"));
+    document = parseDocument(text, { prettyErrors: true });
   } catch (error) {
-    if (!(error instanceof YAMLParseError)) throw error;
-    const start = error.linePos?.[0];
-    const reason = error.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
+    // The parser reports what it finds in `errors`; anything thrown is still about this file's text.
+    throw new StackConfigError(
+      file,
+      `cannot be parsed as YAML (${messageOf(error)}). Fix the YAML there`,
+      undefined,
+      {
+        cause: error,
+      },
+    );
+  }
+  const [syntax] = document.errors;
+  if (syntax) {
+    const start = syntax.linePos?.[0];
+    const reason = syntax.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
     throw new StackConfigError(
       file,
       `${reason}. Fix the YAML syntax there`,
       start ? { line: start.line, column: start.col } : undefined,
-      { cause: error },
+      { cause: syntax },
     );
   }
+  try {
+    return document.toJS({ maxAliasCount: MAX_YAML_ALIAS_COUNT });
+  } catch (error) {
+    // `yaml` throws a ReferenceError for both; neither is a bug of callgraph's.
+    const message = messageOf(error);
+    const reason = /excessive alias count/i.test(message)
+      ? `its aliases expand to more than ${MAX_YAML_ALIAS_COUNT} copies of an anchored value (a YAML alias bomb?). Write the values out, or reuse each anchor less`
+      : /unresolved alias/i.test(message)
+        ? `alias *${aliasName(message)} has no anchor &${aliasName(message)} before it. Define the anchor first, or write the value out`
+        : `cannot be read as YAML (${message}). Fix the YAML there`;
+    throw new StackConfigError(file, reason, aliasPosition(document, text, message), { cause: error });
+  }
+}
+
+/** The file's text, refused unread when it is no regular file or over {@link MAX_STACK_FILE_BYTES}. */
+function readBounded(file: string): string {
+  const stat = fs.statSync(file);
+  if (!stat.isFile())
+    throw new StackConfigError(file, "not a regular file. Point it at a YAML file, or remove it");
+  if (stat.size > MAX_STACK_FILE_BYTES) throw tooLarge(file, stat.size);
+  // Read at most one byte past the cap, so a file that grows after the check cannot be read whole either.
+  const fd = fs.openSync(file, "r");
+  try {
+    const buffer = Buffer.alloc(MAX_STACK_FILE_BYTES + 1);
+    let length = 0;
+    for (let n = -1; n !== 0 && length < buffer.length; length += n)
+      n = fs.readSync(fd, buffer, length, buffer.length - length, null);
+    if (length > MAX_STACK_FILE_BYTES) throw tooLarge(file, length);
+    return buffer.toString("utf8", 0, length);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function tooLarge(file: string, bytes: number): StackConfigError {
+  return new StackConfigError(
+    file,
+    `${bytes} bytes, over the ${MAX_STACK_FILE_BYTES} bytes (1 MiB) a stack file may have: it is refused before parsing. Keep the declaration in it, and large data elsewhere`,
+  );
+}
+
+/** Where the unresolved alias named in `message` is, when the document has it; the bomb has no one place. */
+function aliasPosition(
+  document: Document.Parsed,
+  text: string,
+  message: string,
+): { line: number; column: number } | undefined {
+  const name = aliasName(message);
+  if (name === undefined) return undefined;
+  let offset: number | undefined;
+  visit(document, {
+    Alias(_key, node) {
+      if (node.source === name && node.range) {
+        offset = node.range[0];
+        return visit.BREAK;
+      }
+      return undefined;
+    },
+  });
+  if (offset === undefined) return undefined;
+  const before = text.slice(0, offset).split("\n");
+  return { line: before.length, column: before[before.length - 1].length + 1 };
+}
+
+/** The alias an "Unresolved alias" error of `yaml` names. */
+function aliasName(message: string): string | undefined {
+  return /unresolved alias.*?: (.+)$/i.exec(message)?.[1];
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

@@ -48,7 +48,10 @@ export interface FrontEndOptions {
   readonly jwksUrl: string;
   /** Port of the function's process on loopback. */
   readonly targetPort: () => number;
-  /** Give up on the function after this long (its configured timeout). */
+  /**
+   * The function's timeout: a request still running this long after it arrived gets the platform's answer (504 on
+   * 2nd gen, 408 on 1st) and the function's own answer, if any, is discarded.
+   */
   readonly timeoutMs: number;
   /** Told of every request once its answer is sent (or its connection ends): the request log, edge coverage. */
   readonly onRequest?: (seen: SeenRequest) => void;
@@ -135,7 +138,7 @@ export async function startFrontEnd(options: FrontEndOptions, port = 0): Promise
     }
     req.headers[FRONT_END_HEADER] = options.hostKey;
     seen.decision = "allowed";
-    forward(req, res, path.slice(prefix.length) || "/");
+    forward(req, res, path.slice(prefix.length) || "/", seen.at.getTime());
   }
 
   /**
@@ -192,7 +195,18 @@ export async function startFrontEnd(options: FrontEndOptions, port = 0): Promise
     return "problem" in checked ? { reason: checked.problem } : checked.caller.email;
   }
 
-  function forward(req: http.IncomingMessage, res: http.ServerResponse, path: string): void {
+  /**
+   * Hands the request to the function's process and its answer back, within the function's timeout counted from the
+   * request's arrival, as the platform counts it. A function still running then gets the platform's answer: 504 on
+   * 2nd gen ("When function execution reaches its timeout, a response message with an HTTP 504 error status is
+   * immediately returned to the caller ... Any response message that the function generates is discarded",
+   * https://cloud.google.com/functions/docs/configuring/timeout), 408 on 1st gen ("an HTTP error status, generally
+   * 408, is immediately returned to the caller", https://cloud.google.com/functions/1stgendocs/configuring/timeout).
+   * One that had begun its answer has the connection cut. No other limit applies: not node's default request
+   * timeout (five minutes, shorter than the nine a function may run), nor an idle timer (a function that streams
+   * slowly still ends at its deadline).
+   */
+  function forward(req: http.IncomingMessage, res: http.ServerResponse, path: string, arrived: number): void {
     const upstream = http.request(
       {
         host: LOOPBACK,
@@ -200,27 +214,39 @@ export async function startFrontEnd(options: FrontEndOptions, port = 0): Promise
         method: req.method,
         path: path.startsWith("?") ? `/${path}` : path,
         headers: req.headers,
-        timeout: options.timeoutMs,
       },
       (answer) => {
+        if (res.destroyed) return void answer.destroy();
         res.writeHead(answer.statusCode ?? 502, answer.headers);
         // pipeline, not pipe: a function that dies mid-answer cuts the client's connection instead of leaving it open.
         pipeline(answer, res, () => undefined);
       },
     );
-    upstream.on("timeout", () => upstream.destroy(new Error("timeout")));
+    const deadline = setTimeout(
+      () => upstream.destroy(new Error("timeout")),
+      Math.max(0, options.timeoutMs - (Date.now() - arrived)),
+    );
+    res.once("close", () => clearTimeout(deadline));
     // A client that hangs up mid-request or mid-answer: stop the call to the function too, or it waits for a
     // body that never comes until the function's timeout.
     res.on("close", () => {
       if (!res.writableFinished) upstream.destroy();
     });
     upstream.on("error", (error: NodeJS.ErrnoException) => {
+      clearTimeout(deadline);
       if (res.headersSent || res.destroyed) return void res.destroy();
-      if (error.message === "timeout")
-        sendJson(res, 504, {
-          error: `function ${options.name} did not answer within ${options.timeoutMs} ms`,
-        });
-      else
+      if (error.message === "timeout") {
+        const status = options.generation === 2 ? 504 : 408;
+        sendJson(
+          res,
+          status,
+          {
+            error: `function ${options.name} did not answer within its timeout of ${options.timeoutMs / 1000} s`,
+          },
+          // The request body may still be coming: this answer ends the exchange.
+          { connection: "close" },
+        );
+      } else
         sendJson(res, 503, {
           error: `function ${options.name} is not running (${error.code ?? error.message}); the local stack restarts it`,
         });
@@ -228,6 +254,9 @@ export async function startFrontEnd(options: FrontEndOptions, port = 0): Promise
     req.pipe(upstream);
   }
 
+  // The function's timeout is the one limit on a request's time (see `forward`); node's default of five minutes to
+  // receive a request would be a second one, shorter than a function may run.
+  server.requestTimeout = 0;
   const bound = await listen(server, port);
   url = `http://${LOOPBACK}:${bound}/${options.name}`;
   return { port: bound, url, stop: () => close(server) };

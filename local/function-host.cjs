@@ -223,6 +223,9 @@ function main() {
     log("ERROR", `unhandled rejection: ${error instanceof Error ? error.stack : String(error)}`);
     process.exit(CRASH_EXIT_CODE);
   });
+  // The front end ends a request at the function's timeout (front-end.ts `forward`), as the platform does; node's
+  // own default (five minutes to receive a request) would cut short a function allowed nine.
+  server.requestTimeout = 0;
   server.once("error", (error) => {
     log("ERROR", `cannot listen on ${LOOPBACK}:${port}: ${error.message}`);
     process.exit(1);

@@ -15,8 +15,11 @@ export { FunctionProcess, type FunctionProcessOptions, type LogSource } from "./
 export { identityEmail, isInvoker, mintableMembers } from "./iam-members";
 export {
   callFunction,
+  callTimeoutMs,
+  DEFAULT_CALL_TIMEOUT_MS,
   fetchIdTokenFrom,
   tokenHeadersFor,
+  type CallOptions,
   type FunctionRequest,
   type FunctionResponse,
 } from "./metadata-client";
@@ -35,8 +38,11 @@ export {
   acquireServingLock,
   isAlive,
   lockHolder,
+  processStart,
+  readLock,
   servingPaths,
   StackAlreadyServing,
+  type LockRecord,
   type ServingLock,
 } from "./serving-lock";
 export {
@@ -46,4 +52,9 @@ export {
   type LocalStackDescription,
   type LocalStackOptions,
 } from "./stack";
-export { GOOGLE_ISSUER, startTokenService, type TokenService } from "./token-service";
+export {
+  GOOGLE_ISSUER,
+  startTokenService,
+  type TokenService,
+  type TokenServiceOptions,
+} from "./token-service";

@@ -1,3 +1,6 @@
+import * as http from "node:http";
+import * as https from "node:https";
+
 /**
  * Fetches an ID token for `audience` from a metadata server at `metadataHost` (`host:port`), exactly the
  * request google-auth-library makes on GCE:
@@ -5,7 +8,10 @@
  */
 export async function fetchIdTokenFrom(metadataHost: string, audience: string): Promise<string> {
   const url = `http://${metadataHost}/computeMetadata/v1/instance/service-accounts/default/identity?audience=${encodeURIComponent(audience)}&format=full`;
-  const res = await fetch(url, { headers: { "Metadata-Flavor": "Google" } });
+  const res = await fetch(url, {
+    headers: { "Metadata-Flavor": "Google" },
+    signal: AbortSignal.timeout(30_000),
+  });
   if (!res.ok)
     throw new Error(`Could not fetch ID token from ${metadataHost}: HTTP ${res.status} ${await res.text()}`);
   return res.text();
@@ -41,12 +47,37 @@ export function tokenHeadersFor(member: string | undefined): TokenHeaders {
   return member?.startsWith("serviceAccount:") ? "both" : "authorization";
 }
 
-/** Calls a function URL with an optional bearer token, sent in `tokenHeaders` (default: both, as the client). */
+/** How long {@link callFunction} waits for an answer when the caller does not say: the default function timeout. */
+export const DEFAULT_CALL_TIMEOUT_MS = 60_000;
+
+/**
+ * How long a tool waits for a function whose timeout is `timeoutSeconds`: that, plus a few seconds, so the answer
+ * the platform (or the local front end playing it) gives at the function's deadline (504 on 2nd gen, 408 on 1st)
+ * arrives before the tool gives up. Never a fixed cap shorter than the function's own.
+ */
+export function callTimeoutMs(timeoutSeconds: number): number {
+  return timeoutSeconds * 1000 + 5_000;
+}
+
+/** Options of {@link callFunction}. */
+export interface CallOptions {
+  /** Give up after this long, answer or not; defaults to {@link DEFAULT_CALL_TIMEOUT_MS}. */
+  readonly timeoutMs?: number;
+}
+
+/**
+ * Calls a function URL with an optional bearer token, sent in `tokenHeaders` (default: both, as the client). It
+ * waits `timeoutMs` for the whole answer, and only that: node's http client, not fetch, whose own fixed limits
+ * (five minutes for the headers, five for the body) would cut short a function allowed up to nine. A connection
+ * error rejects with the socket's error as `cause` (`ECONNREFUSED`: nothing listens); the deadline rejects with a
+ * `TimeoutError`.
+ */
 export async function callFunction(
   url: string,
   request: FunctionRequest,
   token?: string,
   tokenHeaders: TokenHeaders = "both",
+  options: CallOptions = {},
 ): Promise<FunctionResponse> {
   const target = new URL(url + (request.path ?? ""));
   for (const [k, v] of Object.entries(request.query ?? {})) target.searchParams.set(k, v);
@@ -55,21 +86,62 @@ export async function callFunction(
     headers.authorization = `Bearer ${token}`;
     if (tokenHeaders === "both") headers["x-serverless-authorization"] = `Bearer ${token}`;
   }
-  if (request.body !== undefined) headers["content-type"] = "application/json";
-  const res = await fetch(target, {
-    method: request.method ?? (request.body === undefined ? "GET" : "POST"),
-    headers,
-    body: request.body === undefined ? undefined : JSON.stringify(request.body),
-    signal: AbortSignal.timeout(30_000),
-  });
-  const text = await res.text();
-  let body: unknown = text;
-  if ((res.headers.get("content-type") ?? "").includes("json")) {
+  const body = request.body === undefined ? undefined : JSON.stringify(request.body);
+  if (body !== undefined) headers["content-type"] = "application/json";
+  const method = request.method ?? (body === undefined ? "GET" : "POST");
+  const answer = await send(target, method, headers, body, options.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS);
+  let parsed: unknown = answer.text;
+  if ((answer.contentType ?? "").includes("json")) {
     try {
-      body = JSON.parse(text);
+      parsed = JSON.parse(answer.text);
     } catch {
-      body = text;
+      parsed = answer.text;
     }
   }
-  return { status: res.status, body };
+  return { status: answer.status, body: parsed };
+}
+
+/** One request, its whole answer read within `timeoutMs`. */
+function send(
+  target: URL,
+  method: string,
+  headers: Record<string, string>,
+  body: string | undefined,
+  timeoutMs: number,
+): Promise<{ status: number; contentType?: string; text: string }> {
+  const client = target.protocol === "https:" ? https : http;
+  return new Promise((resolve, reject) => {
+    const failed = (error: Error) => {
+      clearTimeout(timer);
+      reject(
+        error.name === "TimeoutError"
+          ? error
+          : new Error(`request to ${target.origin} failed: ${error.message}`, { cause: error }),
+      );
+    };
+    const req = client.request(target, { method, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (chunk: Buffer) => chunks.push(chunk));
+      res.on("error", failed);
+      res.on("close", () => {
+        if (!res.complete) failed(new Error("the connection closed before the answer ended"));
+      });
+      res.on("end", () => {
+        clearTimeout(timer);
+        if (!res.complete) return failed(new Error("the connection closed before the answer ended"));
+        resolve({
+          status: res.statusCode ?? 0,
+          contentType: res.headers["content-type"],
+          text: Buffer.concat(chunks).toString("utf8"),
+        });
+      });
+    });
+    const timer = setTimeout(() => {
+      const error = new Error(`no answer within ${timeoutMs} ms`);
+      error.name = "TimeoutError";
+      req.destroy(error);
+    }, timeoutMs);
+    req.on("error", failed);
+    req.end(body);
+  });
 }

@@ -3,6 +3,7 @@ import { possessive } from "../iam/possessive";
 import { isOpenToAll } from "./iam-members";
 import {
   callFunction,
+  callTimeoutMs,
   fetchIdTokenFrom,
   type FunctionRequest,
   tokenHeadersFor,
@@ -111,7 +112,9 @@ export async function runScenario(stack: LocalStack, checks: readonly Check[]): 
         ? await fetchIdTokenFrom(stack.identities[check.as].metadataHost, fn.url)
         : undefined;
       const request = { ...check.request, headers: { ...check.request.headers, [PROBE_HEADER]: "scenario" } };
-      response = await callFunction(fn.url, request, token, tokenHeadersFor(check.as));
+      response = await callFunction(fn.url, request, token, tokenHeadersFor(check.as), {
+        timeoutMs: callTimeoutMs(fn.timeoutSeconds),
+      });
     } catch (error) {
       results.push({ check, status: 0, ok: false, detail: `request failed: ${String(error)}` });
       continue;

@@ -48,6 +48,8 @@ export interface LocalFunction {
   readonly serviceAccount: string;
   /** Members granted an invoking role on it, from the registered IAM resources. */
   readonly invokers: readonly string[];
+  /** Its timeout as registered: its front end answers a request still running after it as the platform does. */
+  readonly timeoutSeconds: number;
   /**
    * Its process, reachable directly (bypassing the front end) at `http://127.0.0.1:<process.port>/`; a new one
    * after the development loop restarted it.
@@ -98,7 +100,15 @@ export interface LocalStackDescription {
   readonly stack: string;
   /** The process that serves it: `invoke --local` tells a stack that is gone from one that does not answer. */
   readonly pid: number;
-  readonly functions: Record<string, { readonly url: string; readonly serviceAccount: string }>;
+  readonly functions: Record<
+    string,
+    {
+      readonly url: string;
+      readonly serviceAccount: string;
+      /** Its timeout: `invoke --local` waits that long, and a little more, for the front end's answer. */
+      readonly timeoutSeconds?: number;
+    }
+  >;
   readonly identities: Record<string, { readonly metadataHost: string }>;
   /** Principal name (`callgraph:principals`) -> the member `invoke --as NAME --local` calls as. */
   readonly principals?: Record<string, string>;
@@ -233,6 +243,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         deployedUrl: fn.url,
         serviceAccount: fn.serviceAccount,
         invokers: grants(fn.name),
+        timeoutSeconds: fn.timeoutSeconds,
         get process() {
           return processes.get(fn.name)!;
         },
@@ -273,7 +284,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       stack: evaluation.stack,
       pid: process.pid,
       functions: Object.fromEntries(
-        functions.map((f) => [f.name, { url: result[f.name].url, serviceAccount: f.serviceAccount }]),
+        functions.map((f) => [
+          f.name,
+          { url: result[f.name].url, serviceAccount: f.serviceAccount, timeoutSeconds: f.timeoutSeconds },
+        ]),
       ),
       identities,
       principals: localPrincipals(evaluation.config),

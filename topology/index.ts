@@ -45,6 +45,12 @@ export {
 } from "./principals";
 export { DECLARATION_CONFIG_KEYS, parseStackDeclaration } from "./stack-declaration";
 export {
+  sourceFolderChecks,
+  sourcePathProblem,
+  type SourceFileSystem,
+  type SourceFolderChecks,
+} from "./source-folders";
+export {
   acceptedRuntimes,
   DEFAULT_RUNTIME,
   esbuildTarget,

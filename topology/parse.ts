@@ -7,6 +7,7 @@ import type { FunctionSpec, Topology } from "./model";
 import { FUNCTION_NAME_PATTERN, MAX_FUNCTION_NAME_LENGTH, serviceAccountId } from "./names";
 import { isPrincipalReference, parsePrincipals, type Principals } from "./principals";
 import { DEFAULT_RUNTIME, runtimeProblem } from "./runtimes";
+import { sourcePathProblem } from "./source-folders";
 import {
   DECLARATION_KEYS,
   DEFAULTS,
@@ -30,6 +31,12 @@ export interface ParseOptions {
    * free of I/O; omit it to skip the check.
    */
   readonly sourceExists?: (folder: string) => boolean;
+  /**
+   * Where a source folder really is when that is outside the project (a symlink on its way leads out): the real
+   * path, else undefined. Injected with `sourceExists`, both from `sourceFolderChecks` (source-folders.ts); omit
+   * it to skip the check. An absolute `source`, or one whose `..` climbs out, is refused whatever is injected.
+   */
+  readonly sourceOutside?: (folder: string) => string | undefined;
   /**
    * The stack-wide `callgraph:runtime` as configured (a runtime id such as `nodejs22`; validated here). A
    * function's own `runtime` overrides it. Defaults to `nodejs22`.
@@ -137,6 +144,11 @@ function principalNamesOf(raw: unknown): string[] {
   return raw !== null && typeof raw === "object" && !Array.isArray(raw) ? Object.keys(raw) : [];
 }
 
+/**
+ * A function's source folder must be a folder of the project: checked from the text first (absolute, `..`), then,
+ * when the caller injected the disk checks, where it really leads (a symlink out of the project) and whether it is
+ * there. One problem per function, the most basic first: a path outside the project is never looked up.
+ */
 function sourceIssues(
   name: string,
   declaration: unknown,
@@ -144,12 +156,23 @@ function sourceIssues(
   at: (...rest: PropertyKey[]) => string,
 ): TopologyIssue[] {
   const declared = (declaration as { source?: unknown } | null)?.source;
-  if (!options.sourceExists || (declared !== undefined && typeof declared !== "string")) return [];
+  if (declared !== undefined && typeof declared !== "string") return [];
   const folder = declared ?? defaultSource(name);
-  if (options.sourceExists(folder)) return [];
+  const refuse = (message: string) => [
+    { path: at("source"), message: `source folder ${JSON.stringify(folder)} ${message}` },
+  ];
+  const problem = folder === "" ? undefined : sourcePathProblem(folder);
+  if (problem) return refuse(problem);
+  const outside = folder === "" ? undefined : options.sourceOutside?.(folder);
+  if (outside !== undefined)
+    return refuse(
+      `leads (through a symlink) to ${JSON.stringify(outside)}, outside the project: a function's archive may hold ` +
+        "only the project's files. Move the code into the project, or point source at a folder inside it",
+    );
+  if (!options.sourceExists || options.sourceExists(folder)) return [];
   const hint =
     declared === undefined ? " (the default is functions/<name>; set `source` to use another folder)" : "";
-  return [{ path: at("source"), message: `source folder ${JSON.stringify(folder)} does not exist${hint}` }];
+  return refuse(`does not exist${hint}`);
 }
 
 /** The parts of a malformed declaration that are well typed, for the cross-reference checks. */

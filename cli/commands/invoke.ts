@@ -2,6 +2,8 @@ import type { Command } from "commander";
 import { evaluate } from "../../engine";
 import {
   callFunction,
+  callTimeoutMs,
+  DEFAULT_CALL_TIMEOUT_MS,
   tokenHeadersFor,
   fetchIdTokenFrom,
   PROBE_HEADER,
@@ -121,7 +123,12 @@ async function invokeLocal(
   // Marked as a probe: the request log shows it as invoke's, and it counts toward no edge's coverage.
   const sent = request();
   const probe = { ...sent, headers: { ...sent.headers, [PROBE_HEADER]: "invoke" } };
-  return callFunction(target.url, probe, token, tokenHeadersFor(member)).catch((error: unknown) => {
+  // As long as the function may run (its front end answers 504 or 408 at its deadline), a little more.
+  const timeout = {
+    timeoutMs:
+      target.timeoutSeconds === undefined ? DEFAULT_CALL_TIMEOUT_MS : callTimeoutMs(target.timeoutSeconds),
+  };
+  return callFunction(target.url, probe, token, tokenHeadersFor(member), timeout).catch((error: unknown) => {
     throw localFailure(fn, `no answer from ${target.url}`, error);
   });
 }
@@ -160,7 +167,8 @@ async function invokeDeployed(
       : memberOf(fn, as, (name) => functions.find((f) => f.name === name)?.serviceAccount);
   const sent = request();
   const token = await deployedIdToken(fn, target.url, member);
-  return callFunction(target.url, sent, token, tokenHeadersFor(member)).catch((error: unknown) => {
+  const timeout = { timeoutMs: callTimeoutMs(target.timeoutSeconds) };
+  return callFunction(target.url, sent, token, tokenHeadersFor(member), timeout).catch((error: unknown) => {
     throw new UsageError(
       `invoke ${fn}: no answer from ${target.url} (${causeOf(error)}). Check that stack ${options.stack} is deployed (pulumi up) and that this machine reaches it`,
       { cause: error },

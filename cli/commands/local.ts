@@ -1,3 +1,4 @@
+import * as os from "node:os";
 import * as path from "node:path";
 import type { Command } from "commander";
 import {
@@ -47,6 +48,7 @@ async function runLocal(flags: LocalFlags): Promise<void> {
   const err = (line: string) => process.stderr.write(`${line}\n`);
   // Only a serving stack owns the stack's lock and description; a --once run leaves both alone.
   const lock = flags.once ? undefined : servingLock(dir, stackName);
+  const signals = stopOnSignal(() => lock?.release());
   try {
     out(`Evaluating the program (stack ${stackName}) and starting the local stack...`);
     const stack = await startLocalStack({
@@ -62,13 +64,52 @@ async function runLocal(flags: LocalFlags): Promise<void> {
       },
     });
     try {
-      await serve(stack, flags, lock, out);
+      await serve(stack, flags, lock, out, signals.serving);
     } finally {
       await stack.stop();
     }
   } finally {
+    signals.dispose();
     lock?.release();
   }
+}
+
+/**
+ * SIGINT (Ctrl-C) and SIGTERM (`kill`, a process manager, a CI step's timeout, npm passing its own on) end the run
+ * at any time. `npm start` is `exec node bin/callgraph.js local` (package.json) so that npm's signal reaches this
+ * process: without `exec`, dash (Debian's and Ubuntu's sh) dies of it without passing it on, and with tsx's CLI in
+ * between a process busy evaluating may be killed with SIGKILL (tsx escalates when its child does not acknowledge
+ * the signal within 30 ms); either way nothing below cleans up, or the stack serves on, orphaned.
+ * - While serving, the first signal stops the stack: every function process is stopped, every port closed, the
+ *   lock and the description removed, and the run ends with 0.
+ * - Before that (evaluating the program, starting the processes, running the scenario), or on a second signal,
+ *   the lock is released and the process exits at once with 128 + the signal's number, as a shell reports it. The
+ *   function processes go with it: each exits when its IPC channel to this process closes (exit-with-parent.cjs),
+ *   esbuild's service when its stdin does, and the next run removes this run's folder (run-folder.ts).
+ */
+function stopOnSignal(release: () => void): {
+  /** Resolves on the first signal once called: the serving stack's wait. */
+  serving: () => Promise<void>;
+  dispose: () => void;
+} {
+  let stop: (() => void) | undefined;
+  const handler = (signal: NodeJS.Signals) => {
+    if (stop) {
+      const resolve = stop;
+      stop = undefined;
+      return resolve();
+    }
+    release();
+    process.exit(128 + (os.constants.signals[signal] ?? 0));
+  };
+  const signals = ["SIGINT", "SIGTERM"] as const;
+  for (const signal of signals) process.on(signal, handler);
+  return {
+    serving: () => new Promise<void>((resolve) => (stop = resolve)),
+    dispose: () => {
+      for (const signal of signals) process.off(signal, handler);
+    },
+  };
 }
 
 /** The table, the scenario, edge coverage; then, unless --once, serving until Ctrl-C. */
@@ -77,6 +118,7 @@ async function serve(
   flags: LocalFlags,
   lock: ServingLock | undefined,
   out: (line?: string) => void,
+  stopped: () => Promise<void>,
 ): Promise<void> {
   out();
   out(renderTable(stack));
@@ -108,9 +150,7 @@ async function serve(
       ? "Serving until Ctrl-C."
       : "Serving until Ctrl-C; a function whose source changes is rebuilt and restarted.",
   );
-  await new Promise<void>((resolve) => {
-    for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => resolve());
-  });
+  await stopped();
   out("Stopping...");
   for (const line of coverage(stack)) out(line);
 }

@@ -64,10 +64,14 @@ function verb(word: string, counts: readonly [number, string][]): string {
 /** How a renderer sets a ref or a stack name apart: inline code in Markdown, nothing on a terminal. */
 export type Quote = (text: string) => string;
 
-const INLINE_CODE: Quote = (text) => `\`${text}\``;
-
-/** `` `main` (abc1234) → working tree, stack `dev` ``; with `quote` the identity, no backticks. */
-export function revisionsPhrase(r: Revisions, quote: Quote = INLINE_CODE): string {
-  const side = (ref: string, commit?: string) => (commit ? `${quote(ref)} (${commit.slice(0, 7)})` : ref);
+/**
+ * `` `main` (abc1234) → working tree, stack `dev` ``: refs with a commit and the stack set apart by `quote`, the rest
+ * written by `text` (a ref without a commit, the short commit). Markdown passes both its escapers (markdown-text.ts):
+ * a ref is a branch name, which a pull request chooses and git lets hold backticks, `<` and `|`. A terminal passes
+ * the identity for both.
+ */
+export function revisionsPhrase(r: Revisions, quote: Quote, text: Quote = quote): string {
+  const side = (ref: string, commit?: string) =>
+    commit ? `${quote(ref)} (${text(commit.slice(0, 7))})` : text(ref);
   return `${side(r.base.ref, r.base.commit)} → ${side(r.head.ref, r.head.commit)}, stack ${quote(r.stack)}`;
 }

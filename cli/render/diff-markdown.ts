@@ -6,6 +6,7 @@ import { resourceLabel } from "../review/review-graph";
 import { changeTitle, revisionsPhrase, summaryPhrase } from "./change-labels";
 import { renderDiffMermaid } from "./diff-mermaid";
 import { evidenceText, type SiteFormat } from "./edge-evidence-text";
+import { markdownCode, markdownText } from "./markdown-text";
 import { RISK_STYLE } from "./risk-style";
 
 /** The first line of every comment: the workflow finds its own comment by it and edits it in place. */
@@ -51,7 +52,7 @@ function render(
     out.push(
       "### Call graph: no change",
       "",
-      `${revisionsPhrase(revisions)}: no function, edge, invoker or service-account change.`,
+      `${revisionsLine(revisions)}: no function, edge, invoker or service-account change.`,
     );
     out.push(...standing(diff.standingUndeclared));
     return `${out.join("\n")}\n`;
@@ -60,7 +61,7 @@ function render(
   out.push(
     `### Call graph: ${high} high · ${medium} medium · ${low} low`,
     "",
-    `${revisionsPhrase(revisions)}: this change ${summaryPhrase(diff)}.`,
+    `${revisionsLine(revisions)}: this change ${summaryPhrase(diff)}.`,
     "",
   );
 
@@ -143,11 +144,20 @@ function legend(omitted: number): string {
   return `<sub>Green: access added · red dotted: access removed · orange: added by an undeclared grant · grey: unchanged.${more}</sub>`;
 }
 
-/** Inline code that survives any text: backticks cannot end it, pipes cannot split the table. */
-export function code(text: string): string {
-  return `\`${text.replace(/`/g, "'").replace(/\|/g, "\\|")}\``;
+/** The revisions compared, every ref and the stack escaped: a branch name is the pull request's to choose. */
+function revisionsLine(revisions: Revisions): string {
+  return revisionsPhrase(revisions, (ref) => markdownCode(ref, "text"), markdownText);
 }
 
+/**
+ * A value as inline code in a table cell (markdown-text.ts: no backtick ends it, no pipe splits the cell, no
+ * newline ends the row). Every value the comment prints goes through this or {@link cell}.
+ */
+export function code(text: string): string {
+  return markdownCode(text);
+}
+
+/** A value as literal text in a table cell or a line: no HTML, markup, cell break, newline or mention of its own. */
 export function cell(text: string): string {
-  return text.replace(/\|/g, "\\|").replace(/[\r\n]+/g, " ");
+  return markdownText(text);
 }

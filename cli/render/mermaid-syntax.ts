@@ -62,12 +62,16 @@ export class Flowchart {
  * come from hand-written grants too, so nothing about them is assumed.
  */
 export function mermaidText(text: string): string {
-  return text
-    .replace(/#/g, "#35;")
-    .replace(/"/g, "#quot;")
-    .replace(/</g, "#lt;")
-    .replace(/>/g, "#gt;")
-    .replace(/[\r\n]+/g, " ");
+  return (
+    text
+      .replace(/#/g, "#35;")
+      .replace(/"/g, "#quot;")
+      .replace(/</g, "#lt;")
+      .replace(/>/g, "#gt;")
+      // A label in backticks is Markdown to Mermaid (its "markdown strings"): a backtick is shown, never that.
+      .replace(/`/g, "#96;")
+      .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, " ")
+  );
 }
 
 /** Stable, safe node ids (`p0`, `p1`, …) for arbitrary keys. */

@@ -1,4 +1,5 @@
 import type { SiteFormat } from "./edge-evidence-text";
+import { markdownText } from "./markdown-text";
 
 /** Where the repository lives, from the GitHub Actions environment and the revision the sites were read at. */
 export interface SiteLinkContext {
@@ -23,12 +24,18 @@ export function siteLinks(context: SiteLinkContext): SiteFormat | undefined {
   const base = `${server.replace(/\/+$/, "")}/${repository}/blob/${context.commit}`;
   return (site) => {
     const file = [context.programPath, site.file].filter(Boolean).join("/");
-    const url = `${base}/${file.split("/").map(encodeURIComponent).join("/")}#L${site.line}`;
-    return `[${markdownLinkText(`${site.file}:${site.line}`)}](${url})`;
+    const url = `${base}/${file.split("/").map(pathSegment).join("/")}#L${Math.trunc(site.line)}`;
+    // The text is the program's file name (a pull request's to choose): escaped like every value. The destination is
+    // percent-encoded through and through, so no `)`, `<` or space in it ends the link early.
+    return `[${markdownText(`${site.file}:${site.line}`)}](${url.replace(/[()<>\s]/g, percent)})`;
   };
 }
 
-/** Link text that brackets, backslashes and pipes (a table cell's edge) cannot break. */
-function markdownLinkText(text: string): string {
-  return text.replace(/([\\[\]|])/g, "\\$1");
+/** A path segment of a URL: `encodeURIComponent`, and the characters it leaves that Markdown or a link could read. */
+function pathSegment(segment: string): string {
+  return encodeURIComponent(segment).replace(/[()'!*]/g, percent);
+}
+
+function percent(c: string): string {
+  return `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`;
 }

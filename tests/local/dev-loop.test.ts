@@ -10,7 +10,7 @@ import {
   type LocalStack,
   type RequestRecord,
 } from "../../local";
-import { tempProject, writeFunction, writeStackFile } from "./temp-project";
+import { codeFolder, tempProject, writeFunction, writeStackFile } from "./temp-project";
 
 // The development loop of `npm start`, on a temporary project whose functions the test edits: `front` calls
 // `back`, both its own folder.
@@ -19,14 +19,16 @@ const STACK = "devloop";
 
 describe("a function's source changes while the local stack serves", () => {
   const dir = tempProject("devloop");
-  const front = writeFunction(dir, "front", { version: "v1", calls: "back" });
-  const back = writeFunction(dir, "back", { version: "v1" });
+  // The functions' code lives in the project (a source outside it is refused), the stack file in the temporary one.
+  const code = codeFolder("devloop");
+  const front = writeFunction(code.dir, "front", { version: "v1", calls: "back" });
+  const back = writeFunction(code.dir, "back", { version: "v1" });
   writeStackFile(dir, STACK, {
     "gcp:project": "callgraph-dev",
     "gcp:region": "us-central1",
     "callgraph:functions": {
-      front: { calls: ["back"], invokers: [DEVELOPER], source: front },
-      back: { invokers: [DEVELOPER], source: back },
+      front: { calls: ["back"], invokers: [DEVELOPER], source: code.source(front) },
+      back: { invokers: [DEVELOPER], source: code.source(back) },
     },
   });
   const logs: string[] = [];
@@ -45,6 +47,7 @@ describe("a function's source changes while the local stack serves", () => {
   afterAll(async () => {
     await stack?.stop();
     fs.rmSync(dir, { recursive: true, force: true });
+    fs.rmSync(code.dir, { recursive: true, force: true });
   });
 
   const get = async (fn: string, headers: Record<string, string> = {}, as = DEVELOPER) => {
@@ -65,7 +68,7 @@ describe("a function's source changes while the local stack serves", () => {
       callee: { function: "back", version: "v1" },
     });
 
-    writeFunction(dir, "back", { version: "v2" });
+    writeFunction(code.dir, "back", { version: "v2" });
     await until(() => stack.functions.back.reloads === 1);
 
     expect([stack.functions.back.reloads, stack.functions.front.reloads]).toEqual([1, 0]);

@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -6,6 +6,8 @@ import {
   acquireServingLock,
   createRunFolder,
   lockHolder,
+  processStart,
+  readLock,
   servingPaths,
   StackAlreadyServing,
 } from "../../local";
@@ -55,6 +57,74 @@ describe("the serving lock of a stack", () => {
     expect(lockHolder(lock)).toBe(process.pid);
     expect(fs.existsSync(manifest)).toBe(false);
     taken.release();
+  });
+
+  test("the lock records the pid, the process's start time and a token of its own", () => {
+    const dir = folder();
+    const held = acquireServingLock(dir, "dev");
+    const record = readLock(held.lockFile)!;
+    expect(record).toEqual({
+      pid: process.pid,
+      started: processStart(process.pid),
+      token: expect.any(String),
+    });
+    expect(record.started).toEqual(expect.any(String));
+    held.release();
+  });
+
+  describe("a stale lock whose pid now belongs to another program", () => {
+    // A program that is no local stack, running under the pid a crashed stack's lock names.
+    let other: ChildProcess;
+    beforeAll(async () => {
+      other = spawn(process.execPath, ["-e", "setInterval(() => {}, 1000)"], { stdio: "ignore" });
+      await new Promise((resolve) => other.once("spawn", resolve));
+    });
+    afterAll(() => {
+      other.kill("SIGKILL");
+    });
+
+    test("a stale lock whose pid now belongs to another program does not block npm start", () => {
+      const dir = folder();
+      const { lock, manifest } = servingPaths(dir, "dev");
+      fs.mkdirSync(path.dirname(lock), { recursive: true });
+      // Written by a stack that started at another time under the same pid.
+      const started = processStart(other.pid!);
+      expect(started).toBeDefined();
+      fs.writeFileSync(lock, JSON.stringify({ pid: other.pid, started: `${started}-before`, token: "t" }));
+      fs.writeFileSync(manifest, "{}");
+      const taken = acquireServingLock(dir, "dev");
+      expect(readLock(lock)?.pid).toBe(process.pid);
+      expect(fs.existsSync(manifest)).toBe(false);
+      taken.release();
+    });
+
+    test("a lock whose process still runs, started when the lock says, is obeyed", () => {
+      const dir = folder();
+      const { lock } = servingPaths(dir, "dev");
+      fs.mkdirSync(path.dirname(lock), { recursive: true });
+      const record = { pid: other.pid, started: processStart(other.pid!), token: "t" };
+      fs.writeFileSync(lock, JSON.stringify(record));
+      expect(() => acquireServingLock(dir, "dev")).toThrow(StackAlreadyServing);
+      expect(readLock(lock)).toEqual(record);
+    });
+
+    test("a lock of an older callgraph (a bare pid) is obeyed while that pid runs, as before", () => {
+      const dir = folder();
+      const { lock } = servingPaths(dir, "dev");
+      fs.mkdirSync(path.dirname(lock), { recursive: true });
+      fs.writeFileSync(lock, `${other.pid}\n`);
+      expect(() => acquireServingLock(dir, "dev")).toThrow(StackAlreadyServing);
+      expect(lockHolder(lock)).toBe(other.pid);
+    });
+
+    test("where there is no /proc, the start time comes from ps and still tells the processes apart", () => {
+      const noProc = folder();
+      const mine = processStart(process.pid, noProc);
+      if (mine === undefined) return; // neither /proc nor ps (Windows): the pid alone decides, tested above
+      expect(mine).toMatch(/^ps:/);
+      expect(processStart(process.pid, noProc)).toBe(mine);
+      expect(processStart(deadPid(), noProc)).toBeUndefined();
+    });
   });
 
   test("release removes the lock and the description, but never another process's", () => {

@@ -19,6 +19,17 @@ export function tempProject(prefix: string): string {
   return dir;
 }
 
+/**
+ * A folder for a temporary project's function code inside the repository (under its ignored `.callgraph/`), and the
+ * `source` that names a folder in it. The program resolves `source` against its own folder, the project root, which
+ * for a temporary project is the repository (its index.ts is a link there), and refuses a source outside it.
+ */
+export function codeFolder(prefix: string): { dir: string; source: (folder: string) => string } {
+  fs.mkdirSync(path.join(REPO_ROOT, ".callgraph"), { recursive: true });
+  const dir = fs.mkdtempSync(path.join(REPO_ROOT, ".callgraph", `test-${prefix}-`));
+  return { dir, source: (folder) => path.relative(REPO_ROOT, folder).split(path.sep).join("/") };
+}
+
 /** Writes `Pulumi.<stack>.yaml` holding `config` (JSON is YAML). */
 export function writeStackFile(dir: string, stack: string, config: Readonly<Record<string, unknown>>): void {
   fs.writeFileSync(path.join(dir, `Pulumi.${stack}.yaml`), `${JSON.stringify({ config }, null, 2)}\n`);

@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { readStackConfig, stackFileOf, stacksIn } from "../../../engine/stack-config";
 import { localConfig } from "../../../local/demo-principals";
-import { parseStackDeclaration, type Topology } from "../../../topology";
+import { parseStackDeclaration, sourceFolderChecks, type Topology } from "../../../topology";
 
 /** The project the user's stack tests verify: this repository's root, whatever it declares. */
 export const PROJECT_ROOT = path.resolve(__dirname, "../../..");
@@ -42,10 +42,7 @@ export function readDeclaration(
   // Locally, a principal not set yet stands for its demo identity, as the local stack runs it.
   const config =
     where === "local" ? { ...stackConfig, ...localConfig({ programDir: root, stack }, root) } : stackConfig;
-  const topology = parseStackDeclaration(config, {
-    sourceExists: (folder) =>
-      fs.statSync(path.resolve(root, folder), { throwIfNoEntry: false })?.isDirectory() ?? false,
-  });
+  const topology = parseStackDeclaration(config, sourceFolderChecks(root, fs));
   return {
     root,
     stack,
