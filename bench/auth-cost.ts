@@ -2,7 +2,16 @@ import { callFunction, declaredSample, fetchIdTokenFrom, startLocalStack, type L
 import { interleave, runBounded, throughput, throughputRatio, type LoadResult } from "./load";
 import { percentile } from "./measure";
 
-const DEVELOPER = "group:developers@example.com";
+/**
+ * A person allowed to invoke `fn` (a `user:`, `group:` or `domain:` invoker of its registered grants), as whom the
+ * load calls it: the stack's own declaration says who, the bench assumes no name.
+ */
+export function personInvoker(stack: LocalStack, fn: string): string {
+  const person = stack.functions[fn]?.invokers.find((m) => /^(user|group|domain):/.test(m));
+  if (!person || !stack.identities[person])
+    throw new Error(`${fn} has no person among its invokers (declare one, e.g. invokers: [developers])`);
+  return person;
+}
 
 export interface AuthCostOptions {
   /** Requests per side, in all. */
@@ -68,7 +77,10 @@ export async function measureAuthCost(
   options: AuthCostOptions,
 ): Promise<AuthCost> {
   const fn = path === "chain" ? "login" : "profiles";
-  const caller = path === "chain" ? DEVELOPER : `serviceAccount:${secured.functions.login.serviceAccount}`;
+  const caller =
+    path === "chain"
+      ? personInvoker(secured, fn)
+      : `serviceAccount:${secured.functions.login.serviceAccount}`;
   const token = await fetchIdTokenFrom(secured.identities[caller].metadataHost, secured.functions[fn].url);
   // Both sides send the request of the function's own sample.json (alice's credentials, her profile).
   const sample = declaredSample(secured.programDir, secured.evaluation.config, fn);

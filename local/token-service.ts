@@ -54,7 +54,23 @@ export function identityEmail(member: string): string {
  * code path (`GCE_METADATA_HOST`, `METADATA_SERVER_DETECTION=assume-present`) fetches real RS256 ID tokens with
  * Google's claim set, verifiable against the JWKS this service publishes.
  */
-export async function startTokenService(members: readonly string[]): Promise<TokenService> {
+export interface TokenServiceOptions {
+  /**
+   * How long minted tokens live; Google's hour by default. Shorter lifetimes let a benchmark or a test cross
+   * several refreshes in seconds (bench/refresh-ahead.ts).
+   */
+  readonly lifetimeSeconds?: number;
+}
+
+export async function startTokenService(
+  members: readonly string[],
+  options: TokenServiceOptions = {},
+): Promise<TokenService> {
+  const lifetime = options.lifetimeSeconds ?? TOKEN_LIFETIME_SECONDS;
+  if (!Number.isInteger(lifetime) || lifetime < 1 || lifetime > TOKEN_LIFETIME_SECONDS)
+    throw new RangeError(
+      `lifetimeSeconds must be an integer from 1 to ${TOKEN_LIFETIME_SECONDS}, got ${lifetime}`,
+    );
   const { privateKey, publicKey } = await generateKeyPair("RS256", { extractable: true });
   const kid = randomUUID();
   const jwk: JWK = { ...(await exportJWK(publicKey)), kid, alg: "RS256", use: "sig" };
@@ -70,7 +86,7 @@ export async function startTokenService(members: readonly string[]): Promise<Tok
       .setAudience(audience)
       .setSubject(subject(email))
       .setIssuedAt(now)
-      .setExpirationTime(now + TOKEN_LIFETIME_SECONDS)
+      .setExpirationTime(now + lifetime)
       .sign(privateKey);
   };
 

@@ -107,6 +107,11 @@ export class DownstreamClient<C extends string = string> {
     return Object.keys(this.options.callees);
   }
 
+  /** Starts fetching every declared callee's token in the background, so the first call finds one. */
+  warm(): void {
+    if (this.attachTokens) this.options.tokens.warm?.(Object.values(this.options.callees));
+  }
+
   async call(callee: C, request: CallRequest): Promise<CallResponse> {
     if (!Object.hasOwn(this.options.callees, callee)) throw new UndeclaredCalleeError(callee, this.callees);
     const audience = this.options.callees[callee];

@@ -48,6 +48,12 @@ export const OPTIONAL_ENV = {
    * then `verifyCaller`), and the call fails with CalleeRejectedError.
    */
   attachTokens: "CALLGRAPH_ATTACH_TOKENS",
+  /**
+   * "false": nothing is fetched before the first request. Unset or "true" (the default): when the function's code
+   * is loaded, its callees' ID tokens and the token signing keys are fetched in the background, so the first call
+   * after a cold start waits for neither (issue 19).
+   */
+  warmStart: "CALLGRAPH_WARM_START",
 } as const;
 
 // https://developers.google.com/identity/openid-connect/openid-connect#discovery (jwks_uri, issuer)
@@ -86,6 +92,8 @@ export interface FunctionEnv {
   readonly maxRequestBytes: number;
   /** Whether calls to callees carry the function's ID token; true unless `CALLGRAPH_ATTACH_TOKENS` is "false". */
   readonly attachTokens: boolean;
+  /** Whether tokens and signing keys are fetched at start; true unless `CALLGRAPH_WARM_START` is "false". */
+  readonly warmStart: boolean;
 }
 
 /** The environment is missing a variable or has a malformed one: a deployment problem, not a caller's. */
@@ -126,6 +134,7 @@ export function readFunctionEnv(env: NodeJS.ProcessEnv = process.env): FunctionE
       MAX_MAX_REQUEST_BYTES,
     ),
     attachTokens: flag(env, OPTIONAL_ENV.attachTokens, true),
+    warmStart: flag(env, OPTIONAL_ENV.warmStart, true),
   };
 }
 

@@ -30,7 +30,14 @@ export {
   UndeclaredCalleeError,
 } from "./errors";
 export { HttpError, queryString, requireMethod, sendJson } from "./http";
-export { MetadataIdTokenSource, type IdTokenSource } from "./id-token-source";
+export {
+  DEFAULT_REFRESH,
+  MetadataIdTokenSource,
+  type IdTokenSource,
+  type MetadataIdTokenSourceOptions,
+  type RefreshPolicy,
+  type TokenSourceStats,
+} from "./id-token-source";
 export { log, type Severity } from "./log";
 export { isAllowedInvoker, isPublic, isServiceAccountEmail } from "./members";
 export {
@@ -49,6 +56,7 @@ export {
   type SecuredOptions,
 } from "./secured";
 export { classifyTokenFailure, type TokenFailure } from "./token-failure";
+export { maxAgeMs, tokenSignatures, TokenSignatures, type TokenSignaturesOptions } from "./token-signatures";
 export {
   CLOCK_SKEW_SECONDS,
   MAX_TOKEN_LIFETIME_SECONDS,

@@ -12,7 +12,7 @@ import {
 import { ADMISSION, bodyRefusal, checkHead, type Admission } from "./admission";
 import { HttpError, sendJson } from "./http";
 import { log } from "./log";
-import { functionRuntime, type FunctionRuntime } from "./runtime";
+import { functionRuntime, startFunctionRuntime, type FunctionRuntime } from "./runtime";
 import type { TokenHeaders } from "../../iam/id-token";
 import { tokenHeadersOf, verifyCaller, type Caller } from "./verify-caller";
 
@@ -69,6 +69,9 @@ export function secured<C extends string = string>(
   options: SecuredOptions = {},
 ): SecuredFunction {
   const runtimeOf = options.runtime ?? functionRuntime;
+  // Warm start: the handler is created when its module loads, before the first request, so the runtime (and with
+  // it the callees' tokens and the signing keys) starts fetching now. unref: a test that imports a handler exits.
+  if (!options.runtime) setImmediate(startFunctionRuntime).unref();
   const verify = options.verify ?? verifyCaller;
   const usage = options.usage ?? DEFAULT_USAGE;
   const run: HttpFunction = async (req: Request, res: Response): Promise<void> => {

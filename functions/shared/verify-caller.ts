@@ -1,5 +1,5 @@
 import type { Request } from "@google-cloud/functions-framework";
-import { compactVerify, createRemoteJWKSet, errors, type JWTVerifyGetKey } from "jose";
+import { compactVerify, errors, type JWTVerifyGetKey } from "jose";
 import {
   checkClaims,
   claimsOf,
@@ -16,6 +16,7 @@ import { possessive } from "../../iam/possessive";
 import type { FunctionEnv } from "./env";
 import { CallerVerificationError } from "./errors";
 import { isAllowedInvoker, isPublic } from "./members";
+import { tokenSignatures, type TokenSignatures } from "./token-signatures";
 
 export { CLOCK_SKEW_SECONDS, MAX_TOKEN_LIFETIME_SECONDS, SIGNATURE_REMOVED, tokenHeadersOf };
 
@@ -32,14 +33,18 @@ export interface Caller {
 }
 
 export interface VerifyCallerOptions {
-  /** Signing keys; defaults to the remote JWKS at `env.jwksUrl`, fetched once and cached per URL. */
+  /**
+   * Where signatures are checked; defaults to the process's one for `env.jwksUrl` (keys kept per their
+   * Cache-Control, each verified token remembered until its `exp`).
+   */
+  readonly signatures?: TokenSignatures;
+  /** Signing keys to verify against directly, nothing remembered (tests). */
   readonly jwks?: JWTVerifyGetKey;
   /** The current time; defaults to now. */
   readonly currentDate?: Date;
 }
 
 const ANONYMOUS: Caller = { kind: "anonymous", platformVerified: false };
-const remoteJwks = new Map<string, JWTVerifyGetKey>();
 
 /**
  * Verifies the caller of this function from the request's token headers (DESIGN.md invariant 13):
@@ -130,10 +135,11 @@ async function verifySignature(
 ): Promise<Record<string, unknown> | undefined> {
   try {
     // The signature only: the claims are checked next, by the rules every reader shares.
-    const { payload } = await compactVerify(token, opts.jwks ?? jwksFor(env.jwksUrl), {
-      algorithms: ["RS256"], // never the header's choice: refuses `none` and HS256-with-the-public-key
-    });
-    return claimsOf(payload);
+    if (opts.jwks) {
+      const { payload } = await compactVerify(token, opts.jwks, { algorithms: ["RS256"] });
+      return claimsOf(payload);
+    }
+    return await (opts.signatures ?? tokenSignatures(env.jwksUrl)).verify(token);
   } catch (error) {
     if (cannotFetchKeys(error)) {
       throw new CallerVerificationError(
@@ -154,16 +160,6 @@ function forbidden(email: string, kind: "serviceAccount" | "user", fn: string): 
   return kind === "serviceAccount"
     ? `${email} is not a declared caller of ${fn}: add ${fn} to its function's \`calls\` in the stack config and run \`pulumi up\``
     : `${email} may not invoke ${fn}: add "user:${email}", its group or its domain to ${possessive(fn)} \`invokers\` in the stack config`;
-}
-
-/** One remote key set per URL for the life of the process: jose caches the keys and refetches on unknown `kid`. */
-function jwksFor(url: string): JWTVerifyGetKey {
-  let jwks = remoteJwks.get(url);
-  if (!jwks) {
-    jwks = createRemoteJWKSet(new URL(url));
-    remoteJwks.set(url, jwks);
-  }
-  return jwks;
 }
 
 /** The key set could not be fetched: our problem (503), not the caller's (401). */

@@ -56,6 +56,7 @@ describe("readFunctionEnv", () => {
       platformVerifiesTokens: false,
       maxRequestBytes: 10 * 1024 * 1024,
       attachTokens: true,
+      warmStart: true,
     });
   });
 

@@ -38,6 +38,7 @@ beforeAll(async () => {
     platformVerifiesTokens: false,
     maxRequestBytes: DEFAULT_MAX_REQUEST_BYTES,
     attachTokens: true,
+    warmStart: false,
   };
 });
 

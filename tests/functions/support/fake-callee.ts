@@ -61,6 +61,7 @@ export async function startFakeCallee(options: FakeCalleeOptions): Promise<FakeC
     platformVerifiesTokens: false,
     maxRequestBytes: DEFAULT_MAX_REQUEST_BYTES,
     attachTokens: true,
+    warmStart: false,
   };
   // defineProperty, not Object.assign: assign would copy the getter's value, not the accessor.
   return Object.defineProperties(server as FakeCallee, {

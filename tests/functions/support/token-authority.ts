@@ -77,12 +77,14 @@ export interface MetadataServer {
   total(): number;
   /** While set, identity requests get this status instead of a token. */
   failWith?: number;
+  /** While set, tokens minted live this many seconds instead of Google's hour. */
+  lifetimeSeconds?: number;
   close(): Promise<void>;
 }
 
 export async function startMetadataServer(authority: TokenAuthority, email: string): Promise<MetadataServer> {
   const identityRequests = new Map<string, number>();
-  const state: { failWith?: number } = {};
+  const state: { failWith?: number; lifetimeSeconds?: number } = {};
   const server = http.createServer((req, res) => {
     void (async () => {
       const flavor = { "metadata-flavor": "Google", "content-type": "application/text" };
@@ -96,7 +98,9 @@ export async function startMetadataServer(authority: TokenAuthority, email: stri
         const audience = url.searchParams.get("audience") ?? "";
         identityRequests.set(audience, (identityRequests.get(audience) ?? 0) + 1);
         if (state.failWith) return void res.writeHead(state.failWith, flavor).end("no token for you");
-        return void res.writeHead(200, flavor).end(await authority.mint(email, audience));
+        const lifetime = state.lifetimeSeconds;
+        const extra = lifetime === undefined ? {} : { exp: Math.floor(Date.now() / 1000) + lifetime };
+        return void res.writeHead(200, flavor).end(await authority.mint(email, audience, extra));
       }
       res.writeHead(404, flavor).end("not found");
     })();
@@ -111,6 +115,12 @@ export async function startMetadataServer(authority: TokenAuthority, email: stri
     },
     set failWith(status: number | undefined) {
       state.failWith = status;
+    },
+    get lifetimeSeconds() {
+      return state.lifetimeSeconds;
+    },
+    set lifetimeSeconds(seconds: number | undefined) {
+      state.lifetimeSeconds = seconds;
     },
     close: () => close(server),
   };
