@@ -85,15 +85,10 @@ export function presentedToken(headers: TokenHeaders): PresentedToken {
     [SERVERLESS_AUTHORIZATION, headers.serverlessAuthorization],
     ["authorization", headers.authorization],
   ] as const) {
-    if (value === undefined || value.trim() === "") continue;
-    const match = BEARER.exec(value.trim());
-    if (!match)
-      return { kind: "refused", reason: `the ${headerName(header)} header must be "Bearer <ID token>"` };
-    const token = match[1];
-    // An empty signature is `alg: none`, which neither Google nor any reader here ever accepts.
-    if (signatureOf(token) === "")
-      return { kind: "refused", reason: `the token in ${headerName(header)} carries no signature` };
-    copies.push({ header, token, signed: signatureOf(token) !== SIGNATURE_REMOVED });
+    const copy = readCopy(header, value);
+    if (copy === undefined) continue;
+    if ("reason" in copy) return { kind: "refused", reason: copy.reason };
+    copies.push(copy);
   }
   if (copies.length === 0) return { kind: "none" };
   const [checked, other] = copies;
@@ -105,6 +100,42 @@ export function presentedToken(headers: TokenHeaders): PresentedToken {
     };
   }
   return { kind: "token", checked, copies, signed: copies.find((c) => c.signed) };
+}
+
+/**
+ * The one copy a platform's front end checks, as Cloud Run reads a request: `X-Serverless-Authorization` when
+ * present, else `Authorization`; the other header is not looked at ("If both headers are provided, only the
+ * X-Serverless-Authorization header is checked", https://cloud.google.com/run/docs/authenticating/service-to-service).
+ * The local front ends use it, so what reaches the function's own check is what Google would let through.
+ */
+export function platformCheckedCopy(
+  headers: TokenHeaders,
+):
+  | { readonly kind: "none" }
+  | { readonly kind: "refused"; readonly reason: string }
+  | ({ readonly kind: "token" } & TokenCopy) {
+  const [header, value] =
+    headers.serverlessAuthorization !== undefined && headers.serverlessAuthorization.trim() !== ""
+      ? ([SERVERLESS_AUTHORIZATION, headers.serverlessAuthorization] as const)
+      : (["authorization", headers.authorization] as const);
+  const copy = readCopy(header, value);
+  if (copy === undefined) return { kind: "none" };
+  if ("reason" in copy) return { kind: "refused", reason: copy.reason };
+  return { kind: "token", ...copy };
+}
+
+/** One header's bearer JWT; undefined when the header is absent or blank. */
+function readCopy(
+  header: TokenHeader,
+  value: string | undefined,
+): TokenCopy | { reason: string } | undefined {
+  if (value === undefined || value.trim() === "") return undefined;
+  const match = BEARER.exec(value.trim());
+  if (!match) return { reason: `the ${headerName(header)} header must be "Bearer <ID token>"` };
+  const token = match[1];
+  // An empty signature is `alg: none`, which neither Google nor any reader here ever accepts.
+  if (signatureOf(token) === "") return { reason: `the token in ${headerName(header)} carries no signature` };
+  return { header, token, signed: signatureOf(token) !== SIGNATURE_REMOVED };
 }
 
 /** Same header and claims; signatures equal, or one removed by the platform. */

@@ -1,14 +1,8 @@
 import * as http from "node:http";
 import { pipeline } from "node:stream";
-import { compactVerify, createRemoteJWKSet, errors } from "jose";
-import {
-  checkClaims,
-  claimsOf,
-  presentedToken,
-  tokenHeadersOf,
-  withoutSignature,
-  type PresentedToken,
-} from "../iam/id-token";
+import { errors } from "jose";
+import { tokenSignatures } from "../functions/shared/token-signatures";
+import { checkClaims, platformCheckedCopy, tokenHeadersOf, withoutSignature } from "../iam/id-token";
 import { close, listen, LOOPBACK, sendJson } from "./listen";
 import { isInvoker, isOpenToAll } from "./iam-members";
 import { BadRequest, guarded } from "./request-guard";
@@ -80,16 +74,16 @@ export interface FrontEnd {
   stop(): Promise<void>;
 }
 
-const jwksCache = new Map<string, ReturnType<typeof createRemoteJWKSet>>();
-
 /**
  * What Google's front end does for a private function: 401 without a valid ID token for this function's URL,
  * 403 for a valid token of a member without an invoking role, otherwise the request goes to the function,
  * Authorization header included (gen1 passes it on).
  */
 export async function startFrontEnd(options: FrontEndOptions, port = 0): Promise<FrontEnd> {
-  const jwks = jwksCache.get(options.jwksUrl) ?? createRemoteJWKSet(new URL(options.jwksUrl));
-  jwksCache.set(options.jwksUrl, jwks);
+  // The function's own signature check (keys per Cache-Control, a verified token remembered until its exp), so
+  // the front end costs what Google's does: nothing measurable per request once warm. Keys fetched now.
+  const signatures = tokenSignatures(options.jwksUrl);
+  signatures.warm();
   let url = "";
   const server = http.createServer(guarded(`the front end of ${options.name}`, handle));
 
@@ -107,7 +101,7 @@ export async function startFrontEnd(options: FrontEndOptions, port = 0): Promise
       sendJson(res, 404, { error: `no function at ${path.split("?")[0].slice(0, 80)}; this is ${url}` });
       return;
     }
-    const presented = presentedToken(tokenHeadersOf(req.headers));
+    const presented = platformCheckedCopy(tokenHeadersOf(req.headers));
     if (!isOpenToAll(options.invokers)) {
       const email = await verifiedEmail(presented, url);
       if (typeof email !== "string") {
@@ -130,11 +124,10 @@ export async function startFrontEnd(options: FrontEndOptions, port = 0): Promise
         });
         return;
       }
-      // What Cloud Run hands the code: the checked copy with its signature removed, the other one untouched.
-      if (options.generation === 2 && presented.kind === "token") {
-        const checked = presented.checked.header;
-        req.headers[checked] = `Bearer ${withoutSignature(presented.checked.token)}`;
-      }
+      // What Cloud Run hands the code: the checked copy with its signature removed, the other one untouched
+      // (whatever it holds: only the function's own check can refuse a mismatch there).
+      if (options.generation === 2 && presented.kind === "token")
+        req.headers[presented.header] = `Bearer ${withoutSignature(presented.token)}`;
     }
     req.headers[FRONT_END_HEADER] = options.hostKey;
     seen.decision = "allowed";
@@ -165,22 +158,22 @@ export async function startFrontEnd(options: FrontEndOptions, port = 0): Promise
   }
 
   /**
-   * The token's email when it passes what Google's front end checks: a signature that verifies (RS256, this
-   * stack's key set) on the copy the platform checks, and the claims by the rules the function applies too
-   * (iam/id-token.ts). A request whose two copies differ is refused here as the function refuses it.
+   * The token's email when it passes what Google's front end checks: the copy in the header the platform checks
+   * (`X-Serverless-Authorization` when present, else `Authorization`; the other is not looked at, as Cloud Run does
+   * not), a signature that verifies (RS256, this stack's key set), and the claims by the rules the function applies
+   * too (iam/id-token.ts).
    */
   async function verifiedEmail(
-    presented: PresentedToken,
+    presented: ReturnType<typeof platformCheckedCopy>,
     audience: string,
   ): Promise<string | { reason: string }> {
     if (presented.kind === "none") return { reason: "no bearer token" };
     if (presented.kind === "refused") return { reason: presented.reason };
     // Google checks the signature of the copy it checks: one it has stripped is not a token it would accept.
-    if (!presented.checked.signed) return { reason: "the token carries no signature" };
+    if (!presented.signed) return { reason: "the token carries no signature" };
     let claims: Record<string, unknown> | undefined;
     try {
-      const { payload } = await compactVerify(presented.checked.token, jwks, { algorithms: ["RS256"] });
-      claims = claimsOf(payload);
+      claims = await signatures.verify(presented.token);
     } catch (error) {
       // Say which check failed, never echo the token.
       return { reason: error instanceof errors.JOSEError ? error.code : "malformed token" };

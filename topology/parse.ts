@@ -13,6 +13,7 @@ import {
   DEFAULTS,
   functionDeclarationSchema,
   generationSchema,
+  MAX_TIMEOUT_SECONDS,
   type FunctionDeclaration,
   type Generation,
 } from "./schema";
@@ -129,6 +130,11 @@ export function parseTopology(raw: unknown, options: ParseOptions = {}): Topolog
     const origin = parsed.data.runtime === undefined ? "callgraph:runtime" : undefined;
     const problem = runtimeProblem(spec.generation, spec.runtime, today, origin);
     if (problem) issues.push({ path: at("runtime"), message: problem });
+    if (spec.timeoutSeconds > MAX_TIMEOUT_SECONDS[spec.generation])
+      issues.push({
+        path: at("timeout"),
+        message: `${spec.generation === 1 ? "1st" : "2nd"} gen allows at most ${MAX_TIMEOUT_SECONDS[spec.generation]} seconds, got ${spec.timeoutSeconds}`,
+      });
     specs.push(spec);
   }
   issues.push(...serviceAccountCollisions(specs.map((s) => s.name)));

@@ -15,6 +15,12 @@ export const GENERATIONS = [1, 2] as const;
 export type Generation = (typeof GENERATIONS)[number];
 
 /** Defaults for the optional runtime settings, applied by `parseTopology`. */
+/**
+ * The longest timeout of an HTTP function, per generation: 540 s on 1st gen, 60 minutes on 2nd gen
+ * (https://cloud.google.com/functions/docs/configuring/timeout, "Maximum timeout duration").
+ */
+export const MAX_TIMEOUT_SECONDS = { 1: 540, 2: 3600 } as const;
+
 export const DEFAULTS = {
   memoryMb: 256,
   timeoutSeconds: 60,
@@ -44,8 +50,9 @@ export const functionDeclarationSchema = z.strictObject({
       message: `must be one of ${MEMORY_SIZES_MB.join(", ")} (MB)`,
     })
     .optional(),
-  // Cloud Functions gen1 allows at most 540 seconds.
-  timeout: z.number().int().min(1).max(540).optional(),
+  // At most 3600 s, 2nd gen's limit for HTTP functions; 1st gen's 540 s is checked per function in parse.ts, where
+  // its generation is known (https://cloud.google.com/functions/docs/configuring/timeout).
+  timeout: z.number().int().min(1).max(MAX_TIMEOUT_SECONDS[2]).optional(),
   maxInstances: z.number().int().min(1).max(3000).optional(),
   ingress: z.enum(INGRESS_SETTINGS).optional(),
   // Overrides the stack-wide `callgraph:generation` for this function.

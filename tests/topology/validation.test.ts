@@ -412,8 +412,13 @@ describe("runtime settings", () => {
     ],
     [
       "timeout above gen1's 540 seconds",
-      withFunction("profiles", { timeout: 541 }),
-      [issue("functions.profiles.timeout", "Too big: expected number to be <=540, got 541")],
+      withFunction("profiles", { timeout: 541, generation: 1 }),
+      [issue("functions.profiles.timeout", "1st gen allows at most 540 seconds, got 541")],
+    ],
+    [
+      "timeout above 2nd gen's 3600 seconds",
+      withFunction("profiles", { timeout: 3601, generation: 2 }),
+      [issue("functions.profiles.timeout", "Too big: expected number to be <=3600, got 3601")],
     ],
     [
       "a fractional timeout",
@@ -472,6 +477,7 @@ describe("runtime settings", () => {
     ["the smallest memory", { memory: 128 }],
     ["timeout 1", { timeout: 1 }],
     ["timeout 540", { timeout: 540 }],
+    ["2nd gen timeout 3600 (an HTTP function's limit)", { timeout: 3600, generation: 2 }],
     ["maxInstances 1", { maxInstances: 1 }],
     ["maxInstances 3000", { maxInstances: 3000 }],
     ["2nd gen", { generation: 2 }],
