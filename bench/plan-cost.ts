@@ -1,7 +1,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { effectiveGraph, evaluate, type Evaluation, type RegisteredResource } from "../engine";
-import { functionEnvironment, invokerMembers, parseTopology } from "../topology";
+import { mockProjectNumber } from "../engine/gcp-mocks";
+import { callersOf, functionEnvironment, invokerMembers, parseStackDeclaration } from "../topology";
 import { withEnv } from "./env";
 import { median, pairedRatio, sample, time, type Sample } from "./measure";
 import { peakMemoryMb, type PeakMemory } from "./peak-memory";
@@ -13,7 +14,7 @@ const FLAT = path.join(__dirname, "flat-program");
 export interface PlanCostOptions {
   /** Timed evaluations per side. */
   readonly runs: number;
-  /** Fresh processes per side for peak memory. */
+  /** Fresh processes per side for peak memory; 0 skips memory (its figures are then NaN). */
   readonly memoryRuns: number;
   /** Also time the flat baseline with our components replayed, to tell the SDK's part from our code's. */
   readonly componentsReplay?: boolean;
@@ -44,13 +45,15 @@ export interface PlanCost {
 }
 
 /**
- * Two parts of an evaluation, timed apart (medians of 3): the engine's extraction of the effective graph from
- * each side's registrations (in both evaluations, but more work on ours), and the topology's derivation of every
- * function's environment and invoker members (ours only).
+ * Parts of an evaluation, timed apart (medians of 3): the engine's extraction of the effective graph from each
+ * side's registrations (in both evaluations, but more work on ours), the topology's validation of the declaration
+ * (ours only; without the source-folder checks, which read the disk) and its derivation of every function's
+ * environment and invoker members from the validated topology (ours only).
  */
 export interface Breakdown {
   readonly programGraphMs: number;
   readonly flatGraphMs: number;
+  readonly validationMs: number;
   readonly derivationMs: number;
 }
 
@@ -105,10 +108,13 @@ export async function measurePlanCost(n: number, options: PlanCostOptions): Prom
         memoryRuns: options.memoryRuns,
         programMemory: medianMemory(programMemory),
         flatMemory: medianMemory(flatMemory),
-        memoryRatio: pairedRatio(
-          programMemory.map((m) => m.growthMb),
-          flatMemory.map((m) => m.growthMb),
-        ),
+        memoryRatio:
+          options.memoryRuns === 0
+            ? NaN
+            : pairedRatio(
+                programMemory.map((m) => m.growthMb),
+                flatMemory.map((m) => m.growthMb),
+              ),
         componentsReplayCpuRatio: replay ? pairedRatio(replay[0].map(cpu), replay[1].map(cpu)) : undefined,
         breakdown: await breakdown(reference, flat, config),
       };
@@ -139,6 +145,7 @@ async function alternate(
 }
 
 function medianMemory(samples: readonly PeakMemory[]): PeakMemory {
+  if (samples.length === 0) return { growthMb: NaN, peakMb: NaN };
   return { growthMb: median(samples.map((m) => m.growthMb)), peakMb: median(samples.map((m) => m.peakMb)) };
 }
 
@@ -147,23 +154,31 @@ async function breakdown(
   flat: Evaluation,
   config: Record<string, unknown>,
 ): Promise<Breakdown> {
-  const thrice = async (fn: () => unknown) => {
+  const thrice = async (measure: () => Promise<number>) => {
     const runs: number[] = [];
-    for (let i = 0; i < 3; i++) runs.push(await time(async () => fn()));
+    for (let i = 0; i < 3; i++) runs.push(await measure());
     return median(runs);
   };
-  const target = { project: String(config["gcp:project"]), region: String(config["gcp:region"]) };
+  const timed = (fn: () => unknown) => () => time(async () => fn());
+  const project = String(config["gcp:project"]);
+  // The program's project number comes from the mocks' project lookup (2nd-gen URLs need it).
+  const target = { project, region: String(config["gcp:region"]), projectNumber: mockProjectNumber(project) };
   const graph = (e: Evaluation) => () => effectiveGraph(e.resources, target);
   return {
-    programGraphMs: await thrice(graph(ours)),
-    flatGraphMs: await thrice(graph(flat)),
+    programGraphMs: await thrice(timed(graph(ours))),
+    flatGraphMs: await thrice(timed(graph(flat))),
+    validationMs: await thrice(timed(() => parseStackDeclaration(config))),
     derivationMs: await thrice(() => {
-      // What the program asks the topology for, per function (index.ts, components/call-graph.ts).
-      const topology = parseTopology(config["callgraph:functions"]);
-      for (const f of topology.functions) {
-        functionEnvironment(topology, f.name, target);
-        invokerMembers(topology, f.name, target.project);
-      }
+      // What the program asks the topology for, per function (components/call-graph.ts), of a topology parsed
+      // afresh, as each evaluation parses its own.
+      const topology = parseStackDeclaration(config);
+      return time(async () => {
+        for (const f of topology.functions) {
+          functionEnvironment(topology, f.name, target);
+          invokerMembers(topology, f.name, target.project);
+          callersOf(topology, f.name);
+        }
+      });
     }),
   };
 }

@@ -86,6 +86,9 @@ export async function measureTokenFetches(
         const sampleCall = async () => {
           const client = await auth.getIdTokenClient(url); // per request, as in the sample
           const headers = await client.getRequestHeaders(target);
+          // The token in both headers, as callgraph's client sends it: a 2nd-gen callee believes a service account
+          // only on a copy whose signature reached it, and Cloud Run strips the one it checks (iam/id-token.ts).
+          headers.set("x-serverless-authorization", headers.get("authorization") ?? "");
           const res = await fetch(target, { headers, signal: AbortSignal.timeout(10_000) });
           await res.text();
           if (res.status !== 200) throw new Error(`baseline: ${CALLEE} answered HTTP ${res.status}`);

@@ -1,4 +1,8 @@
 #!/usr/bin/env node
-// The CLI is TypeScript, run through tsx so that it and the Pulumi program it evaluates share one loader.
+// tsx loads the user's Pulumi program (TypeScript) in the same loader as the CLI. The CLI itself is the package's
+// compiled JavaScript; in callgraph's own repository, where its TypeScript sources sit beside this file, those.
 require("tsx/cjs");
-require("../cli/main.ts").main(process.argv);
+const fs = require("node:fs");
+const path = require("node:path");
+const source = path.join(__dirname, "..", "cli", "main.ts");
+require(fs.existsSync(source) ? source : path.join(__dirname, "..", "dist", "cli", "main.js")).main(process.argv);

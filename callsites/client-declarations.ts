@@ -1,6 +1,7 @@
 import * as path from "node:path";
 import * as ts from "typescript";
 import { ClientApiError, type ClientApi } from "./client-api";
+import { CALLGRAPH_ROOT } from "./program";
 
 /** The declarations of `ClientApi` found in one program; absent when no analysed file imports that module. */
 export interface ClientDeclarations {
@@ -18,8 +19,8 @@ export function findClientDeclarations(
   root: string,
   api: ClientApi,
 ): ClientDeclarations {
-  const client = program.getSourceFile(path.resolve(root, api.clientModule));
-  const env = program.getSourceFile(path.resolve(root, api.envModule));
+  const client = loaded(program, root, api.clientModule);
+  const env = loaded(program, root, api.envModule);
   return {
     callMethod: client && member(client, api.clientModule, api.clientClass, api.callMethod),
     optionsCallees: client && member(client, api.clientModule, api.clientOptions, api.calleesProperty),
@@ -43,4 +44,24 @@ function member(file: ts.SourceFile, fileName: string, container: string, name: 
     `${fileName} declares no ${container}.${name}, which call-site extraction looks for. ` +
       `Restore it, or pass a ClientApi naming the library's new declarations.`,
   );
+}
+
+/**
+ * The file of `module` (a path such as `functions/shared/downstream-client.ts`) the program loaded: under the project
+ * (callgraph's own repository, or a project that vendors the runtime), else this callgraph's own copy, its source or,
+ * installed as a package, its declarations (`dist/functions/shared/downstream-client.d.ts`), which a function's
+ * `import ... from "callgraph/runtime"` reaches. Found by symbol either way: a file merely named alike elsewhere in
+ * node_modules is never taken for it.
+ */
+function loaded(program: ts.Program, root: string, module: string): ts.SourceFile | undefined {
+  const declarations = module.replace(/\.ts$/, ".d.ts");
+  for (const candidate of [
+    path.resolve(root, module),
+    path.resolve(CALLGRAPH_ROOT, module),
+    path.resolve(CALLGRAPH_ROOT, declarations),
+  ]) {
+    const file = program.getSourceFile(candidate);
+    if (file) return file;
+  }
+  return undefined;
 }

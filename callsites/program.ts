@@ -39,6 +39,20 @@ export function compilerOptions(root: string): ts.CompilerOptions {
 // A package's declarations, as the checker sees them here: an empty module (see `createProgram`).
 const PACKAGE_STUB = "export {};";
 const NODE_MODULES = `${path.sep}node_modules${path.sep}`;
+/**
+ * This callgraph's own files: its sources in its repository, its compiled package (`dist/`, declarations beside the
+ * JavaScript) once installed. When installed, a function's code reaches the runtime (`callgraph/runtime`) through
+ * node_modules, and its declarations are read for real, not stubbed: they declare the client whose calls are found.
+ */
+export const CALLGRAPH_ROOT = path.resolve(__dirname, "..");
+const INSTALLED = CALLGRAPH_ROOT.includes(NODE_MODULES);
+
+/** Whether a file is read as an empty module: any package's, except this callgraph's own when installed. */
+function stubbed(file: string): boolean {
+  const resolved = path.resolve(file);
+  if (!resolved.includes(NODE_MODULES)) return false;
+  return !(INSTALLED && resolved.startsWith(CALLGRAPH_ROOT + path.sep));
+}
 // TypeScript's own `lib.*.d.ts` (the ES globals: strings, template literals, promises), parsed once per process.
 const libraryFiles = new Map<string, ts.SourceFile>();
 
@@ -73,9 +87,7 @@ export function createProgram(
       }
       return library;
     }
-    if (path.resolve(fileName).includes(NODE_MODULES)) {
-      return ts.createSourceFile(fileName, PACKAGE_STUB, languageVersion);
-    }
+    if (stubbed(fileName)) return ts.createSourceFile(fileName, PACKAGE_STUB, languageVersion);
     return getSourceFile(fileName, languageVersion, onError, shouldCreate);
   };
   host.resolveModuleNameLiterals = (literals, containingFile, redirected, compilerOptions) => {

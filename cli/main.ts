@@ -1,6 +1,4 @@
 import { Command, type CommanderError } from "commander";
-import * as fs from "node:fs";
-import * as path from "node:path";
 import { registerAudit } from "./commands/audit";
 import { registerCheck } from "./commands/check";
 import { registerDiff } from "./commands/diff";
@@ -11,15 +9,20 @@ import { registerPreflight } from "./commands/preflight";
 import { registerTypes } from "./commands/types";
 import { EXIT } from "./errors";
 import { CommandLineError, reportError } from "./report-error";
+import { packageInfo } from "./package-info";
 
 /** The `callgraph` command line. Every command reads the graph from the resources the program registers. */
 export function buildProgram(): Command {
-  const program = new Command("callgraph")
+  const program: Command = new Command("callgraph")
     .description("Review, check and run a declared Cloud Functions call graph (see README.md).")
     .version(PACKAGE.version, "-V, --version", "print callgraph's version")
     // Commander prints nothing itself: every error goes through reportError, as one line.
     .configureOutput({ outputError: () => undefined, writeErr: () => undefined })
-    .exitOverride(rethrowFor(undefined, () => program.commands.map((c) => c.name())));
+    .exitOverride(rethrowFor(undefined, () => program.commands.map((c) => c.name())))
+    // Which command runs, for its error lines (`callgraph: <command>: ...`); see `main`.
+    .hook("preAction", (_program, command) => {
+      running.set(program, command.name());
+    });
   registerGraph(program);
   registerDiff(program);
   registerCheck(program);
@@ -31,6 +34,9 @@ export function buildProgram(): Command {
   return withExitCodes(program);
 }
 
+/** The command each program built by {@link buildProgram} is running, once its action starts. */
+const running = new WeakMap<Command, string>();
+
 /** The exit codes, as each command's help ends with them. */
 export const EXIT_CODES_HELP = `
 Exit codes:
@@ -38,7 +44,7 @@ Exit codes:
   ${EXIT.finding}  a finding: a policy violation, a --fail-on hit, a refused invoke (HTTP >= 400), a failed local scenario
   ${EXIT.usage}  a usage or input error: bad flags, a bad or missing stack file, a bad topology, a missing file
   ${EXIT.internal}  an internal error (a bug): set CALLGRAPH_DEBUG=1 for the stack trace
-Errors are one line on stderr: callgraph: <what>: <why>. <how to fix>
+Errors are one line on stderr, naming the command: callgraph: <command>: <why>. <how to fix>
 `;
 
 /** Every command (those registered above too) ends its help with the exit codes and reports its own errors. */
@@ -59,10 +65,7 @@ function rethrowFor(
   };
 }
 
-const PACKAGE = JSON.parse(fs.readFileSync(path.join(__dirname, "..", "package.json"), "utf8")) as {
-  version: string;
-  bugs?: string | { url?: string };
-};
+const PACKAGE = packageInfo();
 
 /** Where `main` writes errors and reads `CALLGRAPH_DEBUG`; tests pass their own. */
 export interface MainIo {
@@ -81,8 +84,9 @@ export async function main(
 ): Promise<number> {
   let exitCode: number;
   process.exitCode = undefined;
+  const program = buildProgram();
   try {
-    await buildProgram().parseAsync([...argv]);
+    await program.parseAsync([...argv]);
     // A command that printed an answer with a finding (a refused invoke) sets process.exitCode itself.
     exitCode = Number(process.exitCode ?? EXIT.ok);
   } catch (error) {
@@ -90,6 +94,7 @@ export async function main(
       debug: io.env.CALLGRAPH_DEBUG === "1",
       version: PACKAGE.version,
       bugsUrl: typeof PACKAGE.bugs === "string" ? PACKAGE.bugs : PACKAGE.bugs?.url,
+      command: running.get(program),
     });
     for (const line of report.lines) io.writeErr(`${line}\n`);
     exitCode = report.exitCode;

@@ -26,21 +26,32 @@ export class CommandLineError extends Error {
 }
 
 /**
- * The one error path of the CLI. Every error becomes `callgraph: <what>: <why>. <how to fix>` on one line; an
+ * The one error path of the CLI. Every error becomes `callgraph: <command>: <what>: <why>. <how to fix>` on one line; an
  * error that lists several problems (an invalid topology) puts each on a following line, indented by two
  * spaces. Exit codes: see {@link EXIT}. Anything not known as the user's doing is a bug: one line saying so, and
  * the stack trace only with `CALLGRAPH_DEBUG=1`.
  */
 export function reportError(
   error: unknown,
-  context: { readonly debug: boolean; readonly version: string; readonly bugsUrl?: string },
+  context: {
+    readonly debug: boolean;
+    readonly version: string;
+    readonly bugsUrl?: string;
+    /**
+     * The command that was running (`check`, `local`...): every line then names it, `callgraph: check: ...`, so an
+     * error in a CI log or a script that runs several says whose it is. A message that already starts with it
+     * (`diff --fail-on: ...`, `local --stack dev: ...`) keeps its own words.
+     */
+    readonly command?: string;
+  },
 ): ErrorReport {
   if (error instanceof CommandLineError) return commandLineReport(error);
   const exitCode = exitCodeOf(error);
-  if (exitCode !== EXIT.internal) return { lines: messageLines(messageOf(error)), exitCode };
+  const named = (message: string) => withCommand(context.command, message);
+  if (exitCode !== EXIT.internal) return { lines: messageLines(named(messageOf(error))), exitCode };
   const where = context.bugsUrl ? ` at ${context.bugsUrl}` : "";
   const lines = [
-    `callgraph: internal error: ${oneLine(messageOf(error))}. This is a bug in callgraph ${context.version}: ` +
+    `callgraph: ${named(`internal error: ${oneLine(messageOf(error))}`)}. This is a bug in callgraph ${context.version}: ` +
       `please report it${where} with the command you ran` +
       (context.debug ? "" : " (CALLGRAPH_DEBUG=1 prints the stack trace)"),
   ];
@@ -57,6 +68,14 @@ export function exitCodeOf(error: unknown): ExitCode {
   if (error instanceof EvaluationError || error instanceof StackConfigError || error instanceof GitError)
     return EXIT.usage;
   return EXIT.internal;
+}
+
+/** `message` after `command: `, unless it already starts with the command's name (`diff --fail-on: ...`). */
+function withCommand(command: string | undefined, message: string): string {
+  if (command === undefined) return message;
+  return message === command || message.startsWith(`${command}:`) || message.startsWith(`${command} `)
+    ? message
+    : `${command}: ${message}`;
 }
 
 const USAGE_HINT = (command: string | undefined) =>

@@ -19,20 +19,27 @@ export function buildArchives(
 ): Record<string, FunctionArchive> {
   const archives: Record<string, FunctionArchive> = {};
   const issues: TopologyIssue[] = [];
+  // Functions that share a source folder and a target share one archive: it is built (or its cached copy checked
+  // against its inputs) once per call, not once per function.
+  const bySource = new Map<string, FunctionArchive | ArchiveError>();
   for (const spec of topology.functions) {
-    let archive: FunctionArchive;
-    try {
-      archive = buildFunctionArchive({
-        projectRoot,
-        source: spec.source,
-        target: esbuildTarget(spec.runtime),
-        outDir,
-      });
-    } catch (error) {
-      if (!(error instanceof ArchiveError)) throw error;
-      issues.push({ path: `functions.${spec.name}.source`, message: `${spec.source}: ${error.message}` });
+    const target = esbuildTarget(spec.runtime);
+    const key = `${spec.source}\0${target}`;
+    let built = bySource.get(key);
+    if (!built) {
+      try {
+        built = buildFunctionArchive({ projectRoot, source: spec.source, target, outDir });
+      } catch (error) {
+        if (!(error instanceof ArchiveError)) throw error;
+        built = error;
+      }
+      bySource.set(key, built);
+    }
+    if (built instanceof ArchiveError) {
+      issues.push({ path: `functions.${spec.name}.source`, message: `${spec.source}: ${built.message}` });
       continue;
     }
+    const archive = built;
     if (archive.exports && !archive.exports.includes(spec.entryPoint)) {
       const exported = archive.exports.length > 0 ? archive.exports.join(", ") : "nothing";
       issues.push({

@@ -1,15 +1,19 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
+import { resolveInputs, type CallGraphInputs } from "./call-graph-inputs";
 import {
   BUILD_ROLES,
   BUILD_SERVICE_ACCOUNT_ID,
   buildProjectGrants,
   buildServiceAccountEmail,
   callersOf,
+  connectorRegionProblem,
   edges,
   functionEnvironment,
   hasSecondGen,
+  hasSecrets,
   invokerMembers,
+  SECRET_MANAGER_API,
   serviceAccountEmail,
   serviceAccountId,
   urlOf,
@@ -17,8 +21,6 @@ import {
   type Topology,
 } from "../topology";
 import * as time from "@pulumiverse/time";
-import type { RecordedCallSites } from "./call-sites";
-import type { FunctionArchive } from "./function-archive";
 import { ServiceFunction } from "./service-function";
 
 /** The role that lets a member invoke a 1st-gen function. */
@@ -38,6 +40,9 @@ export const IMAGE_REPOSITORY_ID = "callgraph-functions";
 
 /** 2nd-gen functions also need Cloud Run. */
 export const SECOND_GEN_APIS = ["run.googleapis.com"] as const;
+
+/** A function that reads a secret needs Secret Manager (https://cloud.google.com/functions/docs/configuring/secrets). */
+export const SECRET_APIS = [SECRET_MANAGER_API] as const;
 
 /**
  * APIs a fresh project needs: functions, their builds (Cloud Build into Artifact Registry, logging to Cloud
@@ -75,28 +80,12 @@ export const BUILD_GRANTS_PROPAGATION = "120s";
 export const API_PROPAGATION = "60s";
 
 /** Arguments of a {@link CallGraph}. */
-export interface CallGraphArgs {
-  /** The validated call graph (`parseTopology`); every function, edge and invoker comes from it. */
-  readonly topology: Topology;
-  /** GCP project to deploy into. */
-  readonly project: string;
-  /** Region of every function and of the source bucket. */
-  readonly region: string;
-  /**
-   * The project's number: part of 2nd-gen URLs (`https://NAME-NUMBER.REGION.run.app`) and of the buckets Cloud
-   * Functions builds from (`gcf-sources-NUMBER-REGION`), which the build account's read is conditioned on.
-   */
-  readonly projectNumber: string;
-  /**
-   * Every function's archive, by function name, from `buildArchives`: built (and checked) by the caller before
-   * anything is registered, so a function whose code cannot run registers nothing.
-   */
-  readonly archives: Readonly<Record<string, FunctionArchive>>;
-  /**
-   * What each function's code calls, by function name, from `checkCallSites` (which also refused undeclared
-   * calls before anything was registered); each {@link ServiceFunction} records its own. Defaults to none.
-   */
-  readonly callSites?: Readonly<Record<string, RecordedCallSites>>;
+/**
+ * The call graph and where to deploy it. Everything has a default read from this stack's config, so
+ * `new CallGraph("callgraph", {})` deploys the declaration under `callgraph:functions` to `gcp:project` and
+ * `gcp:region`; a program may pass any of it in code instead (`declaration`, `project`, ...).
+ */
+export interface CallGraphArgs extends CallGraphInputs {
   /**
    * Whether to enable the APIs a fresh project needs (never disabled on destroy, since other workloads may
    * use them). Defaults to true.
@@ -139,6 +128,8 @@ export class CallGraph extends pulumi.ComponentResource {
   public readonly serviceAccounts: pulumi.Output<Record<string, string>>;
   /** The declared edges, sorted. */
   public readonly edges: readonly Edge[];
+  /** The validated declaration it deployed: every function, its calls and its invokers. */
+  public readonly topology: Topology;
 
   /**
    * @param name Logical name; children are named `${name}-<role>` and `${name}-<function>`.
@@ -146,11 +137,26 @@ export class CallGraph extends pulumi.ComponentResource {
    * @param opts Resource options.
    */
   constructor(name: string, args: CallGraphArgs, opts?: pulumi.ComponentResourceOptions) {
+    // Validated, built and checked before the component itself is registered: a bad declaration registers nothing.
+    const inputs = resolveInputs(args);
     super("callgraph:index:CallGraph", name, {}, opts);
-    const { topology, project, region } = args;
-    const target = { project, region, projectNumber: args.projectNumber };
+    const { topology, project, region, projectNumber } = inputs;
+    this.topology = topology;
+    const target = { project, region, projectNumber };
 
-    const services = [...REQUIRED_APIS, ...(hasSecondGen(topology) ? SECOND_GEN_APIS : [])];
+    // A connector in another region is known to be wrong only now that the region is: refused before any child.
+    const misplaced = topology.functions.flatMap((f) => {
+      const problem =
+        f.vpcConnector === undefined ? undefined : connectorRegionProblem(f.vpcConnector, region);
+      return problem ? [`functions.${f.name}.vpcConnector: ${problem}`] : [];
+    });
+    if (misplaced.length > 0) throw new pulumi.ResourceError(misplaced.join("; "), this);
+
+    const services = [
+      ...REQUIRED_APIS,
+      ...(hasSecondGen(topology) ? SECOND_GEN_APIS : []),
+      ...(hasSecrets(topology) ? SECRET_APIS : []),
+    ];
     const enabled =
       args.enableApis === false
         ? []
@@ -219,7 +225,7 @@ export class CallGraph extends pulumi.ComponentResource {
     const generations = [...new Set(topology.functions.map((f) => f.generation))].sort();
     // Project-level: the build log writer (no narrower scope exists) and the read of the staging buckets Cloud
     // Functions builds from, conditioned on their names (they exist only after a first function; iam/build-grants.ts).
-    const projectGrants = buildProjectGrants(generations, args.projectNumber, region);
+    const projectGrants = buildProjectGrants(generations, projectNumber, region);
     const projectGrantResources = projectGrants.map(
       (grant) =>
         new gcp.projects.IAMMember(
@@ -268,7 +274,7 @@ export class CallGraph extends pulumi.ComponentResource {
 
     const functions: Record<string, ServiceFunction> = {};
     for (const spec of topology.functions) {
-      const archive = args.archives[spec.name];
+      const archive = inputs.archives[spec.name];
       if (!archive) throw new pulumi.ResourceError(`no archive was built for function ${spec.name}`, this);
       functions[spec.name] = new ServiceFunction(
         `${name}-${spec.name}`,
@@ -284,6 +290,13 @@ export class CallGraph extends pulumi.ComponentResource {
           archiveSha256: archive.sha256,
           entryPoint: spec.entryPoint,
           environment: functionEnvironment(topology, spec.name, target),
+          secrets: spec.secrets,
+          minInstances: spec.minInstances,
+          vpcConnector: spec.vpcConnector,
+          vpcConnectorEgressSettings: spec.vpcConnectorEgressSettings,
+          labels: spec.labels,
+          concurrency: spec.concurrency,
+          cpu: spec.cpu,
           memoryMb: spec.memoryMb,
           timeoutSeconds: spec.timeoutSeconds,
           maxInstances: spec.maxInstances,
@@ -294,7 +307,7 @@ export class CallGraph extends pulumi.ComponentResource {
           dockerRepository,
           apis,
           buildGrants: [this.buildGrantsPropagation],
-          callSites: args.callSites?.[spec.name],
+          callSites: inputs.callSites?.[spec.name],
         },
         { parent: this },
       );

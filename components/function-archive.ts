@@ -36,6 +36,8 @@ export interface FunctionArchiveOptions {
 // Fixed zip timestamps: the archive's bytes must depend on the code only, never on when it was built.
 const ZIP_MTIME = new Date("1980-01-01T00:00:00Z");
 const ENTRY_FILES = ["index.ts", "index.js"];
+/** Changes whenever the bundle's options do, so archives cached by their inputs are rebuilt. */
+const BUNDLE_FORMAT = "2 (inline source map)";
 // The platform's default runtime, nodejs22. The local stack runs the same bundle on this machine's Node.js.
 const DEFAULT_TARGET = "node22";
 
@@ -124,6 +126,11 @@ function bundle({ root, source, target, outDir }: Build): FunctionArchive {
     minify: true,
     keepNames: true,
     legalComments: "eof",
+    // A stack trace points at the TypeScript line: locally (the host enables source maps), and deployed where the
+    // function's environment sets NODE_OPTIONS=--enable-source-maps. Inline, so the archive stays one file; without
+    // the sources' text, which a trace does not need. No outfile: the map's paths stay relative to the project root.
+    sourcemap: "inline",
+    sourcesContent: false,
     metafile: true,
     write: false,
     logLevel: "silent",
@@ -222,7 +229,8 @@ function fromDiskCache({ root, source, target, outDir }: Build): FunctionArchive
 }
 
 function hashFiles(root: string, files: readonly string[], target: string): string | undefined {
-  const hash = createHash("sha256").update(`${esbuild.version}\0${target}\0`);
+  // BUNDLE_FORMAT: a cached archive built with other options (before source maps) is not reused.
+  const hash = createHash("sha256").update(`${BUNDLE_FORMAT}\0${esbuild.version}\0${target}\0`);
   for (const file of files) {
     try {
       hash

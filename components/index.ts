@@ -1,5 +1,6 @@
 export { buildArchives } from "./archives";
 export { checkCallSites, type CheckedCallSites, type RecordedCallSites } from "./call-sites";
+export { type CallGraphDeclaration, type CallGraphInputs } from "./call-graph-inputs";
 export {
   BUILD_ROLES,
   CallGraph,

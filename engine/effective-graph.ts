@@ -1,6 +1,8 @@
-import { grantsOf, isInheritedScope, isInvokingRole, isUnknown, serviceAccountOf } from "../iam";
+import { grantsOf, iamTypes, isInheritedScope, isInvokingRole, isUnknown, serviceAccountOf } from "../iam";
 import { fromEngine } from "./from-engine";
+import { functionSettings } from "./function-settings";
 import { TYPES } from "./resource-types";
+import { secretGrants } from "./secret-grants";
 import {
   UNKNOWN,
   type EffectiveGraph,
@@ -9,6 +11,15 @@ import {
   type GraphFunction,
   type RegisteredResource,
 } from "./types";
+
+/**
+ * The IAM resource types whose grants can reach a function: on it, on its Cloud Run service, or inherited from the
+ * project, a folder or the organization. `grantsOf` gives every other resource none (and bucket grants never
+ * invoke), so only these are read: the extraction does not copy every function's inputs a second time.
+ */
+const INVOKING_SCOPE_TYPES: ReadonlySet<string> = new Set(
+  iamTypes("function", "run-service", "project", "folder", "organization"),
+);
 
 interface Defaults {
   readonly project: string;
@@ -36,8 +47,8 @@ export function effectiveGraph(resources: readonly RegisteredResource[], default
   const functionByAccount = new Map(functions.map((f) => [f.serviceAccount.toLowerCase(), f.name]));
 
   const grants: Grant[] = [];
-  for (const grant of fromEngine(resources).flatMap(grantsOf)) {
-    if (grant.scope === "bucket") continue;
+  const iamResources = resources.filter((r) => INVOKING_SCOPE_TYPES.has(r.type));
+  for (const grant of fromEngine(iamResources).flatMap(grantsOf)) {
     const role = isUnknown(grant.role) ? UNKNOWN : grant.role;
     if (role !== UNKNOWN && !isInvokingRole(role)) continue;
     const member = isUnknown(grant.member) ? UNKNOWN : grant.member;
@@ -89,6 +100,7 @@ export function effectiveGraph(resources: readonly RegisteredResource[], default
     externalInvokers: [...external.values()].sort((a, b) =>
       compare(`${a.function}\0${a.member}`, `${b.function}\0${b.member}`),
     ),
+    secretGrants: secretGrants(resources, functions),
   };
 }
 
@@ -130,6 +142,7 @@ function toFunction(
     timeoutSeconds: Number((generation === 2 ? service.timeoutSeconds : i.timeout) ?? 60),
     archivePath: typeof asset?.asset === "string" ? asset.asset : undefined,
     environment,
+    settings: functionSettings(r, generation, project),
   };
 }
 

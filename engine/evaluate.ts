@@ -1,16 +1,19 @@
+import { execFile } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import { createRequire } from "node:module";
 import * as path from "node:path";
 import type * as pulumiType from "@pulumi/pulumi";
 import { effectiveGraph } from "./effective-graph";
 import { gcpMocks } from "./gcp-mocks";
+import { programEntry } from "./program-entry";
 import { recordRegistrations } from "./recording-monitor";
 import { readStackConfig, StackConfigError, toProgramConfig } from "./stack-config";
 import { UNKNOWN, type Evaluation, type RegisteredResource } from "./types";
 
 /** What to evaluate, and how. */
 export interface EvaluateOptions {
-  /** Folder with Pulumi.yaml and index.ts; defaults to this repository's root. */
+  /** Folder with Pulumi.yaml and the program; defaults to the working directory. */
   readonly programDir?: string;
   /** Stack whose `Pulumi.<stack>.yaml` supplies the config; defaults to `dev`. */
   readonly stack?: string;
@@ -19,8 +22,6 @@ export interface EvaluateOptions {
   /** Evaluate as `pulumi preview` (computed outputs unknown) rather than `pulumi up`. Defaults to false. */
   readonly preview?: boolean;
 }
-
-const REPO_ROOT = path.resolve(__dirname, "..");
 
 // The Pulumi runtime keeps its state per process: evaluations must take turns.
 let queue: Promise<unknown> = Promise.resolve();
@@ -35,13 +36,20 @@ let queue: Promise<unknown> = Promise.resolve();
  * jest, both of which load TypeScript.
  */
 export function evaluate(options: EvaluateOptions = {}): Promise<Evaluation> {
-  const run = queue.then(() => evaluateNow(options));
+  const run = queue.then(async () => {
+    try {
+      return await evaluateNow(options);
+    } catch (error) {
+      if (error instanceof ReloadNeeded) return evaluateInChild(options);
+      throw error;
+    }
+  });
   queue = run.catch(() => undefined);
   return run;
 }
 
 async function evaluateNow(options: EvaluateOptions): Promise<Evaluation> {
-  const programDir = path.resolve(options.programDir ?? REPO_ROOT);
+  const programDir = path.resolve(options.programDir ?? process.cwd());
   const stack = options.stack ?? "dev";
   const preview = options.preview ?? false;
   const stackConfig = readStackConfig(programDir, stack);
@@ -49,13 +57,20 @@ async function evaluateNow(options: EvaluateOptions): Promise<Evaluation> {
   const project = String(config["gcp:project"] ?? "");
   const region = String(config["gcp:region"] ?? "");
 
-  const entry = path.join(programDir, "index.ts");
+  const entry = programEntry(programDir, stackConfig.main);
   // The program's own copy of @pulumi/pulumi: the mocks must be set on the instance the program registers with.
   const programRequire = createRequire(entry);
   const pulumi = loadPulumi(programRequire, programDir, entry);
   const runtime = pulumi.runtime as typeof pulumi.runtime & { waitForRPCs(): Promise<void> };
 
-  await runtime.setMocks(gcpMocks({ project, region, preview }), stackConfig.project, stack, preview);
+  const projectNumber = config["callgraph:projectNumber"];
+  const mocks = gcpMocks({
+    project,
+    region,
+    preview,
+    ...(projectNumber === undefined ? {} : { projectNumber: String(projectNumber) }),
+  });
+  await runtime.setMocks(mocks, stackConfig.project, stack, preview);
   const recorder = recordRegistrations(runtime.getMonitor());
   runtime.setAllConfig(toProgramConfig(config), []);
 
@@ -66,11 +81,16 @@ async function evaluateNow(options: EvaluateOptions): Promise<Evaluation> {
   // (tsx, jest) formatting those dominates evaluation time; errors thrown here are reported by message.
   const stackTraceLimit = Error.stackTraceLimit;
   Error.stackTraceLimit = 0;
+  // `pulumi up` runs a program in its project's folder; a program that resolves paths against the working directory
+  // (CallGraph's default root) must see the same here.
+  const workingDirectory = process.cwd();
+  process.chdir(programDir);
   try {
     let outputs: unknown;
     try {
       outputs = await runProgram(programRequire, entry);
     } catch (error) {
+      if (error instanceof ReloadNeeded) throw error;
       throw new EvaluationError(
         error instanceof Error ? error.message : String(error),
         recorder.resources(),
@@ -95,6 +115,7 @@ async function evaluateNow(options: EvaluateOptions): Promise<Evaluation> {
       config,
     };
   } finally {
+    process.chdir(workingDirectory);
     Error.stackTraceLimit = stackTraceLimit;
     process.off("unhandledRejection", onRejection);
     recorder.stop();
@@ -124,20 +145,96 @@ function loadPulumi(programRequire: NodeJS.Require, programDir: string, entry: s
   }
 }
 
+/** Programs of this process that registered their resources at load time (a plain top-level program). */
+const loadedAtTopLevel = new Set<string>();
+
 /**
- * Loads the program (once per process; Node caches it) and runs it. A Pulumi program may export a function,
- * which Pulumi calls and whose result becomes the stack outputs: ours does, so that each evaluation runs it
- * afresh without reloading any module, in Node and under a test runner's module registry alike.
+ * Loads the program and runs it. A Pulumi program may export a function, which Pulumi calls and whose result
+ * becomes the stack outputs: such a program runs afresh on each evaluation without reloading any module. A plain
+ * top-level program (`new CallGraph(...)` at the top of `index.ts`, with `export const` outputs) runs when it is
+ * loaded, so an evaluation after the first loads it again: the program's own modules (not its packages, whose
+ * state, the mocks included, must stay) are dropped from Node's module cache first. Where that cache cannot be
+ * dropped (a test runner's module registry), the program is evaluated in a fresh child process instead.
  */
 async function runProgram(programRequire: NodeJS.Require, entry: string): Promise<unknown> {
+  if (loadedAtTopLevel.has(entry) && !forgetProgramModules(programRequire, path.dirname(entry)))
+    throw new ReloadNeeded();
   const loaded = programRequire(entry) as unknown;
   const program = typeof loaded === "function" ? loaded : (loaded as { default?: unknown } | null)?.default;
-  if (typeof program !== "function") {
-    throw new Error(
-      `${entry} must export the program as a function (\`export = async () => { ... }\`), so it can be evaluated more than once`,
-    );
+  if (typeof program === "function") return (program as () => unknown)();
+  loadedAtTopLevel.add(entry);
+  // A top-level program's exports are its outputs (`export const url = ...`), as Pulumi takes them.
+  return loaded;
+}
+
+/**
+ * Drops the program's own modules (under `programDir`, outside node_modules) from Node's cache, so the next
+ * `require` runs them again; false where the cache is not Node's (jest's registry ignores deletions).
+ */
+function forgetProgramModules(programRequire: NodeJS.Require, programDir: string): boolean {
+  const cache = programRequire.cache;
+  const own = Object.keys(cache).filter(
+    (file) => file.startsWith(programDir + path.sep) && !file.includes(`${path.sep}node_modules${path.sep}`),
+  );
+  for (const file of own) delete cache[file];
+  return own.every((file) => !(file in cache));
+}
+
+/**
+ * `evaluate` in a fresh Node process (evaluate-child.ts, loaded through tsx as the CLI loads programs), for a
+ * top-level program this process cannot run again. Its errors are rethrown as the in-process ones would be.
+ */
+async function evaluateInChild(options: EvaluateOptions): Promise<Evaluation> {
+  const child = path.join(__dirname, `evaluate-child${path.extname(__filename)}`);
+  const folder = fs.mkdtempSync(path.join(os.tmpdir(), "callgraph-evaluation-"));
+  const out = path.join(folder, "evaluation.json");
+  let answer: {
+    evaluation?: Evaluation;
+    error?: {
+      kind: string;
+      message?: string;
+      file?: string;
+      reason?: string;
+      position?: { line: number; column: number };
+      resources?: RegisteredResource[];
+    };
+  };
+  try {
+    await runChild(process.execPath, [
+      "--require",
+      require.resolve("tsx/cjs"),
+      child,
+      JSON.stringify(options),
+      out,
+    ]);
+    answer = JSON.parse(fs.readFileSync(out, "utf8")) as typeof answer;
+  } finally {
+    fs.rmSync(folder, { recursive: true, force: true });
   }
-  return (program as () => unknown)();
+  if (answer.evaluation) return answer.evaluation;
+  const e = answer.error ?? { kind: "other", message: "the evaluation process wrote no answer" };
+  if (e.kind === "stack-config") throw new StackConfigError(e.file ?? "", e.reason ?? "", e.position);
+  if (e.kind === "evaluation") throw new EvaluationError(e.message ?? "", e.resources ?? []);
+  throw new Error(e.message);
+}
+
+function runChild(file: string, args: readonly string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    execFile(file, args, { maxBuffer: 64 * 1024 * 1024, cwd: process.cwd() }, (error, _stdout, stderr) => {
+      if (error) {
+        const last = stderr.trim().split("\n").pop();
+        reject(new Error(`the evaluation process failed: ${last || error.message}`));
+      } else resolve();
+    });
+  });
+}
+
+/** A top-level program already ran in this process and its modules cannot be reloaded here. */
+export class ReloadNeeded extends Error {
+  constructor() {
+    super("the program registers its resources when it loads and already ran in this process");
+    this.name = "ReloadNeeded";
+  }
 }
 
 async function resolveExports(

@@ -11,6 +11,11 @@ export interface GcpMocksOptions {
   readonly region: string;
   /** Preview: computed outputs are left out, so the SDK treats them as unknown, as in a real preview. */
   readonly preview: boolean;
+  /**
+   * The default project's number when the stack says it (`callgraph:projectNumber`): Google's answers then carry
+   * that number (2nd-gen URLs, `getProject`), as they would for the real project. Otherwise a stable stand-in.
+   */
+  readonly projectNumber?: string;
 }
 
 function conditionTitle(condition: unknown): string | undefined {
@@ -26,6 +31,11 @@ function suffix(seed: string): string {
 /** A stable stand-in for a project's number, the same for every answer that needs it. */
 export function mockProjectNumber(projectId: string): string {
   return BigInt(`0x${createHash("sha256").update(projectId).digest("hex").slice(0, 10)}`).toString();
+}
+
+/** The number of `projectId`: the stack's own for its default project, else the stand-in. */
+function numberOf(projectId: string, o: GcpMocksOptions): string {
+  return projectId === o.project && o.projectNumber ? o.projectNumber : mockProjectNumber(projectId);
 }
 
 /** Answers for the types whose computed outputs matter; the rest echo their inputs. */
@@ -82,7 +92,7 @@ const ANSWERS: Record<
     const project = (inputs.project as string) ?? o.project;
     const location = (inputs.location as string) ?? o.region;
     const name = inputs.name as string;
-    const url = `https://${name}-${mockProjectNumber(project)}.${location}.run.app`;
+    const url = `https://${name}-${numberOf(project, o)}.${location}.run.app`;
     const serviceConfig = {
       ...((inputs.serviceConfig as Record<string, unknown>) ?? {}),
       service: `projects/${project}/locations/${location}/services/${name}`,
@@ -140,6 +150,17 @@ const ANSWERS: Record<
       .join(" "),
     computed: { etag: `BwY${suffix(JSON.stringify(inputs))}=` },
   }),
+  // A secret's IAM member is imported as "projects/P/secrets/S ROLE MEMBER"; its secretId is answered in that full form.
+  "gcp:secretmanager/secretIamMember:SecretIamMember": ({ inputs }, o) => {
+    const secret = String(inputs.secretId);
+    const name = secret.startsWith("projects/")
+      ? secret
+      : `projects/${inputs.project ?? o.project}/secrets/${secret}`;
+    return {
+      id: `${name} ${inputs.role} ${inputs.member}`,
+      computed: { secretId: name, etag: `BwY${suffix(JSON.stringify(inputs))}=` },
+    };
+  },
   "gcp:projects/service:Service": ({ inputs }, o) => ({
     id: `${inputs.project ?? o.project}/${inputs.service}`,
     computed: {},
@@ -170,7 +191,7 @@ export function gcpMocks(options: GcpMocksOptions): Mocks {
         const projectId = (args.inputs.projectId as string) ?? options.project;
         return {
           projectId,
-          number: mockProjectNumber(projectId),
+          number: numberOf(projectId, options),
           name: projectId,
           id: `projects/${projectId}`,
         };

@@ -1,5 +1,7 @@
 export { evaluate, EvaluationError, type EvaluateOptions } from "./evaluate";
 export { effectiveGraph } from "./effective-graph";
+export { functionSettings } from "./function-settings";
+export { SECRET_IAM_TYPES, SECRET_READING_ROLES, secretGrants } from "./secret-grants";
 export { propagationWaits, type PropagationWait } from "./propagation-waits";
 export { fromEngine } from "./from-engine";
 export { INVOKING_ROLES, isInvokingRole, TYPES } from "./resource-types";

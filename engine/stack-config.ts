@@ -6,6 +6,8 @@ import { parseDocument, visit, type Document } from "yaml";
 export interface StackConfig {
   /** `name` from Pulumi.yaml. */
   readonly project: string;
+  /** `main` from Pulumi.yaml: the program's file or folder, when the project names one. */
+  readonly main?: string;
   readonly stack: string;
   /** Full keys (`gcp:project`, `callgraph:functions`) -> values as written in the YAML. */
   readonly config: Readonly<Record<string, unknown>>;
@@ -23,7 +25,8 @@ export function readStackConfig(programDir: string, stack: string): StackConfig 
       "no such file: this folder holds no Pulumi program. Run from the project root, or pass its folder",
     );
   }
-  const project = (readYaml(projectFile) as { name?: unknown } | null)?.name;
+  const projectYaml = readYaml(projectFile) as { name?: unknown; main?: unknown } | null;
+  const project = projectYaml?.name;
   if (typeof project !== "string" || !project)
     throw new StackConfigError(projectFile, `missing "name". Add the project's name, e.g. name: callgraph`);
 
@@ -36,7 +39,8 @@ export function readStackConfig(programDir: string, stack: string): StackConfig 
   const config: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(declared))
     config[key.includes(":") ? key : `${project}:${key}`] = value;
-  return { project, stack, config };
+  const main = typeof projectYaml?.main === "string" ? projectYaml.main : undefined;
+  return { project, ...(main === undefined ? {} : { main }), stack, config };
 }
 
 /** Config values as the Pulumi language host hands them to a program: strings, structured values as JSON. */

@@ -1,6 +1,10 @@
 /** Stands for a value that is not known until the resource is created (a preview's computed output). */
 export const UNKNOWN = "<computed>";
 
+import type { FunctionSettings } from "./function-settings";
+
+export type { FunctionSettings, GraphSecret } from "./function-settings";
+
 /** One resource the program registered, as the engine would have received it. */
 export interface RegisteredResource {
   readonly urn: string;
@@ -54,6 +58,34 @@ export interface GraphFunction {
   readonly archivePath?: string;
   /** The environment it is deployed with. */
   readonly environment: Readonly<Record<string, string>>;
+  /**
+   * Its runtime settings as registered (`function-settings.ts`): the user's variables, its secrets, instances,
+   * connector, labels, 2nd gen's concurrency and CPU.
+   */
+  readonly settings: FunctionSettings;
+}
+
+/**
+ * A grant of a role that reads Secret Manager secrets to a function's account (`secret-grants.ts`): on one secret,
+ * or on a whole project, folder or organization (every secret in it).
+ */
+export interface SecretGrant {
+  /** The function whose account holds it. */
+  readonly function: string;
+  /**
+   * `projects/P/secrets/S` for a grant on one secret ({@link UNKNOWN} parts where not known before deployment);
+   * `projects/P/secrets/*` (or `folders/F/…`, `organizations/O/…`) for a grant on everything of a project.
+   */
+  readonly secret: string;
+  readonly scope: "secret" | "project" | "folder" | "organization";
+  readonly role: string;
+  readonly member: string;
+  /** True when an IAM condition narrows it (what it then opens is the condition's to say). */
+  readonly conditional: boolean;
+  /** The resource that grants it. */
+  readonly resource: { readonly urn: string; readonly type: string; readonly name: string };
+  /** True when the callgraph components made it (one per secret a function declares); false for any other resource. */
+  readonly managed: boolean;
 }
 
 /**
@@ -97,6 +129,8 @@ export interface EffectiveGraph {
     readonly member: string;
     readonly managed: boolean;
   }[];
+  /** Every grant that lets a function's account read secrets, sorted by function, then secret. */
+  readonly secretGrants: readonly SecretGrant[];
 }
 
 /** The result of evaluating the program once. */

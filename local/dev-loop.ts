@@ -1,8 +1,10 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { Evaluation } from "../engine";
+import type { Evaluation, GraphFunction } from "../engine";
+import { readStackConfig, stackFileOf, StackConfigError } from "../engine/stack-config";
 import { bundleInputs } from "./bundle-inputs";
 import type { LocalStack } from "./stack";
+import { withStackFileLines } from "./stack-file-lines";
 
 /** How the development loop rebuilds. */
 export interface DevLoopOptions {
@@ -12,6 +14,13 @@ export interface DevLoopOptions {
   readonly debounceMs?: number;
   /** Receives one line per step: what changed, what was restarted, what failed to build and where. */
   readonly log: (line: string) => void;
+  /**
+   * Runs the local stack again on an evaluation whose declaration changed beyond bundles (a function added or
+   * removed, its grants, its environment, its settings: what the stack file says) and resolves to the new stack,
+   * which the loop watches from then on; rejects, with the previous stack still serving, if the new one does not
+   * start. Without it such a change is logged with what it needs: a restart.
+   */
+  readonly restart?: (evaluation: Evaluation) => Promise<LocalStack>;
 }
 
 /** A running development loop. */
@@ -25,22 +34,33 @@ export interface DevLoop {
 const DEFAULT_DEBOUNCE_MS = 200;
 
 /**
- * Watches the project files each function's bundle was built from (esbuild's inputs, see bundle-inputs.ts) and,
- * after a change, evaluates the program again and restarts exactly the functions whose archive changed: an edit
- * to one function's folder restarts that function, an edit to code they share restarts each that bundles it, an
- * edit that leaves the minified bundle as it was restarts nothing. A build that fails (esbuild's error, with
- * file:line:column, or any other error of the program) is logged and the running processes keep serving.
+ * Watches the project files each function's bundle was built from (esbuild's inputs, see bundle-inputs.ts) and the
+ * declaration (`Pulumi.yaml`, `Pulumi.<stack>.yaml`) and, after a change, evaluates the program again:
+ * - when only bundles changed, it restarts exactly the functions whose archive changed: an edit to one function's
+ *   folder restarts that function, an edit to code they share restarts each that bundles it, an edit that leaves the
+ *   minified bundle as it was restarts nothing;
+ * - when the declaration changed what the stack runs (functions, grants, environments, settings), it runs the whole
+ *   stack again on the new evaluation (`restart`): a grant or a URL is shared by every front end and process.
+ * A build that fails (esbuild's error, with file:line:column, or any other error of the program) and a stack file
+ * that does not evaluate (its YAML error, or each refused key, at its file:line:column) are logged, and the running
+ * processes keep serving.
  *
  * Folders are watched, not files: editors often save by writing a new file and renaming it over the old one,
  * which ends a watch on the old file's inode. `fs.watch` on a folder is inotify on Linux and needs no
  * `recursive` (https://nodejs.org/api/fs.html#caveats: recursive watching on Linux came in Node 19.1 and is
  * emulated); watchers do not keep the process alive (`persistent: false`) and are closed on stop.
  */
-export function startDevLoop(stack: LocalStack, options: DevLoopOptions): DevLoop {
+export function startDevLoop(initial: LocalStack, options: DevLoopOptions): DevLoop {
   const debounceMs = options.debounceMs ?? DEFAULT_DEBOUNCE_MS;
+  let stack = initial;
   const watchers = new Map<string, fs.FSWatcher>();
   let users = new Map<string, Set<string>>(); // input file -> functions whose bundle reads it
-  const pending = { functions: new Set<string>(), files: new Set<string>() };
+  // The files the declaration is read from: the project's and the stack's (engine/stack-config.ts).
+  const declarationFiles = new Set([
+    path.join(stack.programDir, "Pulumi.yaml"),
+    stackFileOf(stack.programDir, stack.evaluation.stack),
+  ]);
+  const pending = { functions: new Set<string>(), files: new Set<string>(), declaration: false };
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
   let closed = false;
@@ -53,7 +73,7 @@ export function startDevLoop(stack: LocalStack, options: DevLoopOptions): DevLoo
         set.add(fn.name);
         users.set(file, set);
       }
-    const folders = new Set([...users.keys()].map((f) => path.dirname(f)));
+    const folders = new Set([...users.keys(), ...declarationFiles].map((f) => path.dirname(f)));
     for (const [folder, watcher] of watchers)
       if (!folders.has(folder)) {
         watcher.close();
@@ -82,14 +102,20 @@ export function startDevLoop(stack: LocalStack, options: DevLoopOptions): DevLoo
     if (closed) return;
     const files = name
       ? [path.join(folder, String(name))]
-      : [...users.keys()].filter((f) => path.dirname(f) === folder);
+      : [...users.keys(), ...declarationFiles].filter((f) => path.dirname(f) === folder);
     let hit = false;
-    for (const file of files)
+    for (const file of files) {
+      if (declarationFiles.has(file)) {
+        pending.declaration = true;
+        pending.files.add(file);
+        hit = true;
+      }
       for (const fn of users.get(file) ?? []) {
         pending.functions.add(fn);
         pending.files.add(file);
         hit = true;
       }
+    }
     if (!hit) return;
     clearTimeout(timer);
     timer = setTimeout(flush, debounceMs);
@@ -100,29 +126,34 @@ export function startDevLoop(stack: LocalStack, options: DevLoopOptions): DevLoo
     if (running || closed) return; // the rebuild under way runs again when it ends
     running = rebuild().finally(() => {
       running = undefined;
-      if (pending.functions.size > 0 && !closed) flush();
+      if ((pending.functions.size > 0 || pending.declaration) && !closed) flush();
     });
   };
 
   const rebuild = async () => {
     const names = [...pending.functions].sort();
     const files = [...pending.files].sort().map((f) => path.relative(process.cwd(), f) || f);
+    const declaration = pending.declaration;
     pending.functions.clear();
     pending.files.clear();
-    options.log(`[watch] ${files.join(", ")} changed: rebuilding ${names.join(", ")}`);
+    pending.declaration = false;
+    options.log(
+      `[watch] ${files.join(", ")} changed: ${declaration ? "evaluating the program again" : `rebuilding ${names.join(", ")}`}`,
+    );
     let evaluation: Evaluation;
     try {
       evaluation = await options.evaluate();
     } catch (error) {
-      const [first, ...rest] = (error instanceof Error ? error.message : String(error)).split("\n");
-      options.log(
-        [
-          `[watch] build failed, ${names.join(", ")} keep serving the previous bundle: ${first}`,
-          ...rest,
-        ].join("\n"),
-      );
+      const [first, ...rest] = located(error).split("\n");
+      const keeps = declaration
+        ? "the stack keeps serving as it was"
+        : `${names.join(", ")} keep serving the previous bundle`;
+      options.log([`[watch] build failed, ${keeps}: ${first}`, ...rest].join("\n"));
       return;
     }
+    const changes = declarationChanges(stack.evaluation, evaluation);
+    if (changes.length > 0) return void (await restartOn(evaluation, changes));
+    let reloaded = 0;
     for (const fn of evaluation.graph.functions) {
       const current = stack.functions[fn.name];
       if (!current || !fn.archivePath || fn.archivePath === current.archivePath) {
@@ -131,6 +162,7 @@ export function startDevLoop(stack: LocalStack, options: DevLoopOptions): DevLoo
         continue;
       }
       const started = Date.now();
+      reloaded += 1;
       try {
         await stack.reload(fn.name, fn.archivePath);
         options.log(
@@ -142,7 +174,47 @@ export function startDevLoop(stack: LocalStack, options: DevLoopOptions): DevLoo
         );
       }
     }
+    if (declaration && names.length === 0 && reloaded === 0)
+      options.log("[watch] the declaration runs as before: nothing restarted");
     if (!closed) rewatch();
+  };
+
+  /** The whole stack again on `evaluation`, or a line saying why not. */
+  const restartOn = async (evaluation: Evaluation, changes: readonly string[]) => {
+    if (!options.restart) {
+      options.log(
+        `[watch] the declaration changed (${changes.join("; ")}): restart the local stack to run it; it keeps serving as it was`,
+      );
+      return;
+    }
+    options.log(`[watch] the declaration changed (${changes.join("; ")}): restarting the local stack`);
+    const started = Date.now();
+    try {
+      stack = await options.restart(evaluation);
+      options.log(`[watch] the local stack restarted on the new declaration (${Date.now() - started} ms)`);
+    } catch (error) {
+      const [first, ...rest] = located(error).split("\n");
+      options.log(
+        [
+          `[watch] the new declaration did not start, the stack keeps serving as it was: ${first}`,
+          ...rest,
+        ].join("\n"),
+      );
+    }
+    if (!closed) rewatch();
+  };
+
+  /** An evaluation's error, each refused key of the stack file led by its file:line:column. */
+  const located = (error: unknown): string => {
+    const message = error instanceof Error ? error.message : String(error);
+    if (error instanceof StackConfigError) return message; // its own file:line:column already
+    let project: string;
+    try {
+      project = readStackConfig(stack.programDir, stack.evaluation.stack).project;
+    } catch {
+      return message;
+    }
+    return withStackFileLines(message, stackFileOf(stack.programDir, stack.evaluation.stack), project);
   };
 
   rewatch();
@@ -159,4 +231,61 @@ export function startDevLoop(stack: LocalStack, options: DevLoopOptions): DevLoo
       await running;
     },
   };
+}
+
+/**
+ * What changed between two evaluations beyond bundles, one entry per function (`alpha: environment, invokers`,
+ * `beta added`): anything a function's process or front end was started with. Archives are left out (a rebuilt
+ * bundle alone restarts only its function), and so are settings the local stack does not run (instances, labels).
+ */
+export function declarationChanges(before: Evaluation, after: Evaluation): string[] {
+  const old = new Map(before.graph.functions.map((f) => [f.name, f]));
+  const now = new Map(after.graph.functions.map((f) => [f.name, f]));
+  const changes: string[] = [];
+  for (const name of [...new Set([...old.keys(), ...now.keys()])].sort()) {
+    const a = old.get(name);
+    const b = now.get(name);
+    if (!a || !b) {
+      changes.push(`${name} ${a ? "removed" : "added"}`);
+      continue;
+    }
+    const aspects = RUN_ASPECTS.filter(([, of]) => !sameJson(of(a), of(b))).map(([aspect]) => aspect);
+    if (!sameJson(invokersOf(before, name), invokersOf(after, name))) aspects.push("invokers");
+    if (aspects.length > 0) changes.push(`${name}: ${aspects.join(", ")}`);
+  }
+  return changes;
+}
+
+/** What a function's process and front end are started with (local/stack.ts), by the word a change log uses. */
+const RUN_ASPECTS: ReadonlyArray<readonly [string, (f: GraphFunction) => unknown]> = [
+  ["environment", (f) => f.environment],
+  ["secrets", (f) => f.settings?.secrets],
+  ["entry point", (f) => f.entryPoint],
+  ["timeout", (f) => f.timeoutSeconds],
+  ["generation", (f) => f.generation],
+  ["service account", (f) => f.serviceAccount],
+  ["URL", (f) => f.url],
+];
+
+function invokersOf(evaluation: Evaluation, fn: string): string[] {
+  return [
+    ...new Set(
+      evaluation.graph.grants.filter((g) => g.target === fn || g.target === "*").map((g) => g.member),
+    ),
+  ].sort();
+}
+
+function sameJson(a: unknown, b: unknown): boolean {
+  return JSON.stringify(sortedKeys(a)) === JSON.stringify(sortedKeys(b));
+}
+
+function sortedKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortedKeys);
+  if (value && typeof value === "object")
+    return Object.fromEntries(
+      Object.entries(value)
+        .sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0))
+        .map(([k, v]) => [k, sortedKeys(v)]),
+    );
+  return value;
 }

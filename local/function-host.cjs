@@ -39,6 +39,9 @@ const FRONT_END_HEADER = "x-callgraph-front-end";
 const FRONT_END_KEY = process.env.CALLGRAPH_LOCAL_FRONT_END_KEY ?? "";
 /** The framework's CLI exits with this on an uncaught error (functions-framework `invoker.js`, `killInstance`). */
 const CRASH_EXIT_CODE = 16;
+/** local/function-process.ts `LOAD_FAILED_MESSAGE` and `LOAD_FAILED_EXIT_CODE`: the code did not load. */
+const LOAD_FAILED_MESSAGE = "callgraph:load-failed";
+const LOAD_FAILED_EXIT_CODE = 2;
 
 /**
  * @typedef {{ status: number, body: { error: string, usage?: string }, headers?: Record<string, string> }} Answer
@@ -73,15 +76,94 @@ function parseArgs(argv) {
   return { source: path.resolve(args.source), target: args.target, port };
 }
 
+/**
+ * The function's own code failed as its module loaded (its top level threw) or exports no handler: the user's to
+ * fix, not the host's. Reported to the local stack (`reportLoadFailure`), which names the function and the line.
+ */
+class LoadFailure extends Error {
+  /**
+   * @param {string} reason one line: the thrown error's name and message, or what is missing
+   * @param {string | undefined} site `file:line:column` of the throw (absolute), as the stack trace has it
+   * @param {string | undefined} stack the thrown error's stack trace, for the log
+   */
+  constructor(reason, site, stack) {
+    super(reason);
+    this.name = "LoadFailure";
+    this.site = site;
+    this.trace = stack;
+  }
+}
+
+/** A stack frame's location: `at fn (FILE:LINE:COL)` or `at FILE:LINE:COL`. */
+const FRAME = /^\s*at (?:.*? \()?(.+?):(\d+):(\d+)\)?$/;
+
+/**
+ * Where `error` was thrown: the first frame of the stack in a file (not Node's own `node:` code or an eval),
+ * preferring the function's own code over a dependency bundled with it (node_modules, once source-mapped). With
+ * source maps on (see the end of this file) the frame is the TypeScript line the bundle came from.
+ *
+ * @returns {string | undefined}
+ */
+function throwSite(error, source) {
+  const stack = error instanceof Error && typeof error.stack === "string" ? error.stack : "";
+  const sites = stack
+    .split("\n")
+    .map((line) => FRAME.exec(line))
+    .filter((m) => m !== null && path.isAbsolute(m[1]))
+    .map((m) => ({ file: m[1], at: `${m[1]}:${m[2]}:${m[3]}` }));
+  const own = sites.find(
+    (s) =>
+      s.file.startsWith(`${source}${path.sep}`) && !s.file.includes(`${path.sep}node_modules${path.sep}`),
+  );
+  return (own ?? sites[0])?.at;
+}
+
+/** The first line of what was thrown, for a one-line report. */
+function reasonOf(error) {
+  const text =
+    error instanceof Error
+      ? `${error.name}: ${error.message}`
+      : `${typeof error === "string" ? error : String(error)} (thrown, not an Error)`;
+  const [first] = text.split("\n");
+  return first.length > 300 ? `${first.slice(0, 297)}...` : first;
+}
+
 /** The exported handler `target` (dotted paths as the framework's loader allows) of the bundle in `source`. */
 function loadHandler(source, target) {
-  const module = require(source);
+  let module;
+  try {
+    module = require(source);
+  } catch (error) {
+    throw new LoadFailure(
+      reasonOf(error),
+      throwSite(error, source),
+      error instanceof Error ? error.stack : undefined,
+    );
+  }
   const handler = target.split(".").reduce((m, key) => (m == null ? undefined : m[key]), module);
   if (typeof handler !== "function") {
     const exported = Object.keys(module ?? {}).join(", ") || "nothing";
-    throw new Error(`the bundle in ${source} exports no function "${target}" (it exports: ${exported})`);
+    throw new LoadFailure(
+      `its bundle exports no function "${target}" (it exports: ${exported})`,
+      undefined,
+      undefined,
+    );
   }
   return handler;
+}
+
+/**
+ * Tells the local stack (local/function-process.ts, over the IPC channel it opens) why the code did not load, then
+ * exits with `LOAD_FAILED_EXIT_CODE`. Run by hand (no channel), the log line is all there is.
+ */
+function reportLoadFailure(failure) {
+  log("ERROR", `function host: the function's code did not load: ${failure.message}`, {
+    ...(failure.site ? { at: failure.site } : {}),
+    ...(failure.trace ? { stack: failure.trace } : {}),
+  });
+  const message = { type: LOAD_FAILED_MESSAGE, reason: failure.message, site: failure.site };
+  if (typeof process.send === "function") process.send(message, () => process.exit(LOAD_FAILED_EXIT_CODE));
+  else process.exit(LOAD_FAILED_EXIT_CODE);
 }
 
 /**
@@ -233,9 +315,16 @@ function main() {
   server.listen(port, LOOPBACK);
 }
 
+// Stack traces point at the TypeScript lines the bundle came from, once the bundle carries a source map (the local
+// stack also starts node with --enable-source-maps; this covers a host run by hand). Node >= 16.6.
+process.setSourceMapsEnabled(true);
+
 try {
   main();
 } catch (error) {
-  log("ERROR", `function host: ${error instanceof Error ? error.message : String(error)}`);
-  process.exit(1);
+  if (error instanceof LoadFailure) reportLoadFailure(error);
+  else {
+    log("ERROR", `function host: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  }
 }

@@ -35,6 +35,48 @@ export interface FunctionProcessOptions {
 const HOST = path.join(__dirname, "function-host.cjs");
 const PRELOAD = path.join(__dirname, "exit-with-parent.cjs");
 const START_TIMEOUT_MS = 15_000;
+/** function-host.cjs `LOAD_FAILED_MESSAGE`: sent over IPC when the function's code did not load. */
+export const LOAD_FAILED_MESSAGE = "callgraph:load-failed";
+
+/** What function-host.cjs says when the function's code did not load. */
+interface LoadFailedMessage {
+  readonly type: typeof LOAD_FAILED_MESSAGE;
+  /** The thrown error's first line, or what the bundle lacks. */
+  readonly reason: string;
+  /** `FILE:LINE:COLUMN` of the throw, absolute, source-mapped when the bundle has a map. */
+  readonly site?: string;
+}
+
+function isLoadFailed(message: unknown): message is LoadFailedMessage {
+  const m = message as Partial<LoadFailedMessage> | null;
+  return (
+    typeof m === "object" && m !== null && m.type === LOAD_FAILED_MESSAGE && typeof m.reason === "string"
+  );
+}
+
+/**
+ * A function's own code failed while its module loaded (its top level threw, or it exports no handler named by
+ * its entry point): the user's to fix, exit 2 (`exitCode`, read by cli/report-error.ts), never "a bug". Names the
+ * function and where the throw was: the TypeScript line when the bundle carries a source map (the host runs with
+ * source maps on), else the bundle's own line.
+ */
+export class FunctionLoadError extends Error {
+  readonly exitCode = 2;
+
+  constructor(
+    readonly functionName: string,
+    /** Where it threw, relative to the unpacked archive (`functions/x/index.ts:3:9`), when the stack said. */
+    readonly location: string | undefined,
+    readonly reason: string,
+  ) {
+    super(
+      `function ${functionName} failed while its code was loading` +
+        (location ? ` (${location})` : "") +
+        `: ${reason}. Fix the code that runs when its module loads (its top level), then start again`,
+    );
+    this.name = "FunctionLoadError";
+  }
+}
 
 /**
  * One function's process: its real bundle, unpacked from the archive the program uploads, served by the
@@ -66,7 +108,8 @@ export class FunctionProcess {
 
   /** The OS process id, while it runs. */
   get pid(): number | undefined {
-    return this.child?.exitCode === null ? this.child.pid : undefined;
+    const child = this.child;
+    return child && child.exitCode === null && child.signalCode === null ? child.pid : undefined;
   }
 
   /** Unpacks the archive and starts the process; resolves once it accepts connections. */
@@ -111,11 +154,26 @@ export class FunctionProcess {
     const { name, entryPoint, port, workDir, env, log } = this.options;
     const child = spawn(
       process.execPath,
-      ["--require", PRELOAD, HOST, `--target=${entryPoint}`, `--source=${workDir}`, `--port=${port}`],
+      [
+        // Stack traces at the TypeScript lines, once the bundle carries a source map (components/function-archive.ts).
+        "--enable-source-maps",
+        "--require",
+        PRELOAD,
+        HOST,
+        `--target=${entryPoint}`,
+        `--source=${workDir}`,
+        `--port=${port}`,
+      ],
       // Only the deployment's variables: nothing of this shell (credentials, gcloud config) leaks in.
       { cwd: workDir, env: { ...env, HOME: workDir }, stdio: ["ignore", "pipe", "pipe", "ipc"] },
     );
     this.child = child;
+    let loadFailure: LoadFailedMessage | undefined;
+    child.on("message", (message) => {
+      if (isLoadFailed(message)) loadFailure = message;
+    });
+    // After the exit, the output and the IPC channel are drained: `exit` may come before the host's last message.
+    const closed = new Promise<void>((resolve) => child.once("close", () => resolve()));
     for (const [stream, from] of [
       [child.stdout, "stdout"],
       [child.stderr, "stderr"],
@@ -141,7 +199,29 @@ export class FunctionProcess {
         );
       }, this.options.restartDelayMs);
     });
-    await waitForPort(port, child, name);
+    try {
+      await waitForPort(port, child, name);
+    } catch (error) {
+      if (child.exitCode === null && child.signalCode === null) throw error;
+      await closed;
+      if (!loadFailure) throw error;
+      throw new FunctionLoadError(
+        name,
+        loadFailure.site && this.relativeSite(loadFailure.site),
+        loadFailure.reason,
+      );
+    }
+  }
+
+  /**
+   * A throw site as the user reads it: inside the unpacked archive, relative to it (a source map whose sources are
+   * relative to the project root maps to `functions/x/index.ts` there; without one, `index.js` is the bundle).
+   */
+  private relativeSite(site: string): string {
+    const dir = `${this.options.workDir}${path.sep}`;
+    if (!site.startsWith(dir)) return site;
+    const relative = site.slice(dir.length).split(path.sep).join("/");
+    return relative.startsWith("index.js:") ? `${relative} of its bundle` : relative;
   }
 }
 

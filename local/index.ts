@@ -14,6 +14,14 @@ export {
 export { FunctionProcess, type FunctionProcessOptions, type LogSource } from "./function-process";
 export { identityEmail, isInvoker, mintableMembers } from "./iam-members";
 export {
+  localFunctionSecrets,
+  LocalSecretsError,
+  localSecretsFile,
+  readLocalSecrets,
+  type LocalFunctionSecrets,
+  type MissingSecret,
+} from "./local-secrets";
+export {
   callFunction,
   callTimeoutMs,
   DEFAULT_CALL_TIMEOUT_MS,

@@ -1,4 +1,4 @@
-import type * as http from "node:http";
+import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 
 /** Loopback only: the local stack is never reachable from another machine. */
@@ -25,8 +25,7 @@ export function close(server: http.Server): Promise<void> {
 
 /** A free loopback port for a child process to bind (there is a small race; the child reports failure). */
 export async function freePort(): Promise<number> {
-  const { createServer } = await import("node:http");
-  const probe = createServer();
+  const probe = http.createServer();
   const port = await listen(probe);
   await close(probe);
   return port;

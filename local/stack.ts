@@ -11,6 +11,14 @@ import { mintableMembers } from "./iam-members";
 import { freePort } from "./listen";
 import type { RequestRecord } from "./request-log";
 import { localConfig, localPrincipals } from "./demo-principals";
+import {
+  localFunctionSecrets,
+  localSecretsFile,
+  missingSecretLine,
+  readLocalSecrets,
+  type LocalFunctionSecrets,
+  type MissingSecret,
+} from "./local-secrets";
 import { createRunFolder } from "./run-folder";
 import { identityEmail, startTokenService, type TokenService } from "./token-service";
 
@@ -91,6 +99,11 @@ export interface LocalStack {
   reload(name: string, archivePath: string): Promise<void>;
   /** The development loop, when started with `watch`. */
   readonly devLoop?: DevLoop;
+  /**
+   * Secrets functions read that have no value in the local secrets file (`.callgraph/secrets.<stack>.json`): each
+   * was reported when the stack started, and its function runs without it.
+   */
+  readonly missingSecrets: readonly MissingSecret[];
   stop(): Promise<void>;
 }
 
@@ -122,7 +135,7 @@ export interface LocalStackDescription {
  * exactly the invoker grants the program registered.
  */
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
-  const defaultProgramDir = path.join(__dirname, "..");
+  const defaultProgramDir = process.cwd();
   // Principals not set yet get a demo identity here, and only here (demo-principals.ts).
   const evaluateLocally = () =>
     evaluate({ ...options, config: localConfig(options, defaultProgramDir), preview: false });
@@ -143,6 +156,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         `function ${fn.name} has no source archive registered: the local stack runs the uploaded bundle`,
       );
   }
+  // Local values of the functions' secrets: read (and refused if malformed) before anything starts.
+  const secretsFile = localSecretsFile(programDir, evaluation.stack);
+  const secretValues = readLocalSecrets(secretsFile);
   const members = mintableMembers([
     ...functions.map((f) => `serviceAccount:${f.serviceAccount}`),
     ...evaluation.graph.grants.map((g) => g.member),
@@ -154,6 +170,25 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const hostKey = randomBytes(24).toString("base64url");
   const run = createRunFolder(programDir, evaluation.stack);
   const coverage = new EdgeCoverage(evaluation.graph.edges);
+  // Env secrets become variables of the function's process, file secrets files under this run's folder.
+  const secrets = new Map<string, LocalFunctionSecrets>(
+    functions.map((fn) => [
+      fn.name,
+      localFunctionSecrets(
+        fn,
+        secretValues,
+        path.join(run.dir, "secrets", fn.name),
+        fn.environment.NODE_OPTIONS,
+      ),
+    ]),
+  );
+  const missingSecrets = [...secrets.values()].flatMap((s) => s.missing);
+  const shownFile = path.relative(programDir, secretsFile) || secretsFile;
+  for (const missing of missingSecrets)
+    log(
+      missingSecretLine(missing, shownFile, functions.find((f) => f.name === missing.function)!.project),
+      "lifecycle",
+    );
   const callerOf = callerLabels(functions, members);
   const ports = new Map<string, number>();
   const processes = new Map<string, FunctionProcess>();
@@ -196,6 +231,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       entryPoint: fn.entryPoint,
       env: {
         ...localEnvironment(fn, localUrls, tokens, evaluation, hostKey),
+        ...secrets.get(fn.name)?.env,
         ...options.environmentOverrides?.[fn.name],
       },
       port,
@@ -312,6 +348,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       get devLoop() {
         return devLoop;
       },
+      missingSecrets,
       stop,
     };
     if (options.watch)

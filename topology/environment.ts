@@ -44,8 +44,8 @@ export const MAX_REQUEST_BYTES: Readonly<Record<Generation, number>> = {
 };
 
 /**
- * The environment a function is deployed with. It names the function's own URL and its declared callees'
- * URLs, and no other function's (invariant 4), plus its invoker members so its code can refuse a caller that
+ * The environment a function is deployed with: the user's own variables, then the program's. It names the
+ * function's own URL and its declared callees' URLs, and no other function's (invariant 4), plus its invoker members so its code can refuse a caller that
  * IAM would refuse, its platform's request size limit, and whether Google verifies its callers' tokens. Keys are
  * sorted, so the same graph always gives byte-identical values (no spurious diffs).
  */
@@ -62,6 +62,8 @@ export function functionEnvironment(
   // Google's IAM check stands in front of it at all.
   const invokers = invokerMembers(topology, name, target.project);
   return {
+    // The user's own variables first (`environment`, sorted); none has a name the program sets (settings.ts).
+    ...spec.environment,
     [ENV.function]: name,
     [ENV.selfUrl]: urlOf(spec, target),
     [ENV.callees]: JSON.stringify(callees),

@@ -1,10 +1,11 @@
+import { graphIndex } from "./graph-index";
 import { isPublicMember } from "./members";
 import type { Edge, FunctionSpec, Topology } from "./model";
 import { functionUrl, serviceAccountMember, type GcpTarget } from "./names";
 
 /** The declared function called `name`; throws if there is none (a programming error after validation). */
 export function getFunction(topology: Topology, name: string): FunctionSpec {
-  const spec = topology.functions.find((f) => f.name === name);
+  const spec = graphIndex(topology).byName.get(name);
   if (!spec) throw new Error(`no function named "${name}" in the topology`);
   return spec;
 }
@@ -14,9 +15,9 @@ export function edges(topology: Topology): Edge[] {
   return topology.functions.flatMap((f) => f.calls.map((to) => ({ from: f.name, to })));
 }
 
-/** The functions that declare `name` among their calls, sorted. */
+/** The functions that declare `name` among their calls, sorted. A new array: the caller may change it. */
 export function callersOf(topology: Topology, name: string): string[] {
-  return topology.functions.filter((f) => f.calls.includes(name)).map((f) => f.name);
+  return [...(graphIndex(topology).callers.get(name) ?? [])];
 }
 
 /** True when `allUsers` or `allAuthenticatedUsers` may invoke the function. */

@@ -22,7 +22,7 @@ export {
   urlOf,
 } from "./graph";
 export { isPublicMember, memberProblem, PUBLIC_MEMBERS } from "./members";
-export type { Edge, FunctionSpec, Topology } from "./model";
+export type { Edge, FunctionSpec, SecretSpec, Topology } from "./model";
 export {
   FUNCTION_NAME_PATTERN,
   functionUrl,
@@ -64,7 +64,28 @@ export {
   DEFAULTS,
   GENERATIONS,
   INGRESS_SETTINGS,
+  MAX_CONCURRENCY,
   MEMORY_SIZES_MB,
+  VPC_CONNECTOR_EGRESS_SETTINGS,
   type Generation,
   type Ingress,
+  type VpcConnectorEgress,
 } from "./schema";
+export {
+  distinctSecrets,
+  hasSecrets,
+  LATEST,
+  mountOf,
+  parseSecretName,
+  SECRET_ACCESSOR_ROLE,
+  SECRET_MANAGER_API,
+  secretResourceName,
+} from "./secrets";
+export {
+  connectorName,
+  connectorRegionProblem,
+  environmentNameProblem,
+  MANAGED_LABEL,
+  parseConnector,
+  PROGRAM_ENV_PREFIX,
+} from "./settings";

@@ -1,5 +1,22 @@
 import type { Principals } from "./principals";
-import type { Generation, Ingress } from "./schema";
+import type { Generation, Ingress, VpcConnectorEgress } from "./schema";
+
+/**
+ * One Secret Manager secret a function reads: as an environment variable (`env`) or as a file (`path`), exactly one
+ * of the two. Granted to the function's own account alone, on that secret alone (`roles/secretmanager.secretAccessor`).
+ */
+export interface SecretSpec {
+  /** The secret's id (`api-key`), in {@link project}. */
+  readonly secret: string;
+  /** The project that holds it (an id or a number) when it is not the function's own; absent for the function's. */
+  readonly project?: string;
+  /** A version number, or `latest`. */
+  readonly version: string;
+  /** The environment variable it is given as. */
+  readonly env?: string;
+  /** The absolute path of the file it is mounted as (its folder holds this secret only). */
+  readonly path?: string;
+}
 
 /** One function of the call graph, with every default applied. */
 export interface FunctionSpec {
@@ -26,6 +43,25 @@ export interface FunctionSpec {
   readonly generation: Generation;
   /** Node.js runtime id, e.g. `nodejs22`: one its generation offers (see `runtimes.ts`). */
   readonly runtime: string;
+  /**
+   * The user's own environment variables (`environment`), name -> value, sorted by name; absent when none. None
+   * shadows one the program or the platform sets (`settings.ts`).
+   */
+  readonly environment?: Readonly<Record<string, string>>;
+  /** Secrets it reads (`secrets`), sorted by variable name then path; absent when none. */
+  readonly secrets?: readonly SecretSpec[];
+  /** Instances kept warm; absent means none (the platform's default, 0). */
+  readonly minInstances?: number;
+  /** The Serverless VPC Access connector its egress goes through, as declared (a name or a full name); absent: none. */
+  readonly vpcConnector?: string;
+  /** What goes through {@link vpcConnector}; set (default `PRIVATE_RANGES_ONLY`) exactly when it is. */
+  readonly vpcConnectorEgressSettings?: VpcConnectorEgress;
+  /** The user's own labels, sorted by key; absent when none. The program adds `managed-by: callgraph`. */
+  readonly labels?: Readonly<Record<string, string>>;
+  /** 2nd gen: concurrent requests per instance; absent means the platform's default (1). */
+  readonly concurrency?: number;
+  /** 2nd gen: vCPUs per instance as Google spells them (`"1"`, `"0.5"`); absent means derived from memory. */
+  readonly cpu?: string;
 }
 
 /** A validated call graph. Functions are sorted by name, so everything derived from it is deterministic. */

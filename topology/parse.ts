@@ -7,6 +7,8 @@ import type { FunctionSpec, Topology } from "./model";
 import { FUNCTION_NAME_PATTERN, MAX_FUNCTION_NAME_LENGTH, serviceAccountId } from "./names";
 import { isPrincipalReference, parsePrincipals, type Principals } from "./principals";
 import { DEFAULT_RUNTIME, runtimeProblem } from "./runtimes";
+import { secretIssues } from "./secrets";
+import { cpuText, parseCpu, settingsIssues, sortedRecord, type GenerationOf } from "./settings";
 import { sourcePathProblem } from "./source-folders";
 import {
   DECLARATION_KEYS,
@@ -14,9 +16,11 @@ import {
   functionDeclarationSchema,
   generationSchema,
   MAX_TIMEOUT_SECONDS,
+  SECRET_KEYS,
   type FunctionDeclaration,
   type Generation,
 } from "./schema";
+import type { SecretSpec } from "./model";
 
 /** The config key the declaration lives under, as written in `Pulumi.<stack>.yaml`. */
 export const CONFIG_KEY = "callgraph:functions";
@@ -117,15 +121,22 @@ export function parseTopology(raw: unknown, options: ParseOptions = {}): Topolog
     issues.push(...referenceIssues(name, lists, names, at));
     issues.push(...memberIssues(lists, principalNames, at));
     issues.push(...sourceIssues(name, declarations[name], options, at));
+    // Runtime settings and secrets, from whatever of them is well typed (the schema reports the rest).
+    const raw = recordOf(declarations[name]);
+    const generationOf = generationOfDeclaration(raw, defaultGeneration);
+    issues.push(...settingsIssues(raw, generationOf, DEFAULTS, at));
+    const secrets = secretIssues(raw.secrets, raw.environment, generationOf.generation, at);
+    issues.push(...secrets.issues);
     if (!parsed.success) {
       issues.push(...parsed.error.issues.flatMap((issue) => schemaIssue(name, issue)));
       continue;
     }
-    const spec = toSpec(name, parsed.data, {
-      generation: defaultGeneration,
-      runtime: defaultRuntime,
-      principals: principals.principals,
-    });
+    const spec = toSpec(
+      name,
+      parsed.data,
+      { generation: defaultGeneration, runtime: defaultRuntime, principals: principals.principals },
+      secrets.secrets,
+    );
     // A stack-wide runtime is checked per function too: whether a generation offers it depends on the function.
     const origin = parsed.data.runtime === undefined ? "callgraph:runtime" : undefined;
     const problem = runtimeProblem(spec.generation, spec.runtime, today, origin);
@@ -143,6 +154,21 @@ export function parseTopology(raw: unknown, options: ParseOptions = {}): Topolog
   if (issues.length > 0) throw new TopologyError(issues);
   specs.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   return { functions: specs, principals: principals.principals };
+}
+
+/** A declaration as a record, for the checks that read its well-typed parts; `{}` for anything else. */
+function recordOf(value: unknown): Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : {};
+}
+
+/** The generation a declaration deploys as, and whether the stack-wide `callgraph:generation` decided it. */
+function generationOfDeclaration(raw: Record<string, unknown>, defaultGeneration: Generation): GenerationOf {
+  const own = raw.generation;
+  return own === 1 || own === 2
+    ? { generation: own, fromStack: false }
+    : { generation: defaultGeneration, fromStack: true };
 }
 
 /** The names `callgraph:principals` declares, whatever their values. */
@@ -299,6 +325,7 @@ function toSpec(
   name: string,
   decl: FunctionDeclaration,
   defaults: { readonly generation: Generation; readonly runtime: string; readonly principals: Principals },
+  secrets: readonly SecretSpec[],
 ): FunctionSpec {
   const declared = decl.invokers ?? [];
   const named = [...new Set(declared.filter(isPrincipalReference))].sort();
@@ -318,7 +345,33 @@ function toSpec(
     ingress: decl.ingress ?? DEFAULTS.ingress,
     generation: decl.generation ?? defaults.generation,
     runtime: decl.runtime ?? defaults.runtime,
+    // The settings below are present only when declared, so a function that declares none is what it always was.
+    ...(decl.environment && Object.keys(decl.environment).length > 0
+      ? { environment: sortedRecord(Object.entries(decl.environment)) }
+      : {}),
+    ...(secrets.length > 0 ? { secrets } : {}),
+    ...(decl.minInstances === undefined ? {} : { minInstances: decl.minInstances }),
+    ...(decl.vpcConnector === undefined
+      ? {}
+      : {
+          vpcConnector: decl.vpcConnector,
+          // Sent whenever a connector is, so that removing the key returns to Google's default: 1st gen keeps the
+          // previous value when the field is unset (the provider's vpcConnectorEgressSettings).
+          vpcConnectorEgressSettings: decl.vpcConnectorEgressSettings ?? "PRIVATE_RANGES_ONLY",
+        }),
+    ...(decl.labels && Object.keys(decl.labels).length > 0
+      ? { labels: sortedRecord(Object.entries(decl.labels)) }
+      : {}),
+    ...(decl.concurrency === undefined ? {} : { concurrency: decl.concurrency }),
+    ...cpuOf(decl.cpu),
   };
+}
+
+/** A valid declared `cpu` as 2nd gen's `availableCpu` spells it (`settingsIssues` refused any other). */
+function cpuOf(value: FunctionDeclaration["cpu"]): { cpu?: string } {
+  if (value === undefined) return {};
+  const parsed = parseCpu(value);
+  return "cpu" in parsed ? { cpu: cpuText(parsed.cpu) } : {};
 }
 
 function suggestion(word: string, candidates: readonly string[]): string {
@@ -336,11 +389,14 @@ function suggestion(word: string, candidates: readonly string[]): string {
 function schemaIssue(name: string, issue: $ZodIssue): TopologyIssue[] {
   const path = ["functions", name, ...issue.path];
   switch (issue.code) {
-    case "unrecognized_keys":
+    case "unrecognized_keys": {
+      // An entry of `secrets` has keys of its own.
+      const allowed = issue.path[0] === "secrets" && issue.path.length === 2 ? SECRET_KEYS : DECLARATION_KEYS;
       return issue.keys.map((key) => ({
         path: formatPath([...path, key]),
-        message: `unknown key ${JSON.stringify(key)}${suggestion(key, DECLARATION_KEYS)} (allowed: ${DECLARATION_KEYS.join(", ")})`,
+        message: `unknown key ${JSON.stringify(key)}${suggestion(key, allowed)} (allowed: ${allowed.join(", ")})`,
       }));
+    }
     case "invalid_type":
       return [
         {
@@ -355,9 +411,22 @@ function schemaIssue(name: string, issue: $ZodIssue): TopologyIssue[] {
           message: `${describeValue(issue.input)} is not one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`,
         },
       ];
+    case "invalid_union": {
+      const words = unionWords(issue.path);
+      if (words)
+        return [{ path: formatPath(path), message: `expected ${words}, got ${describeValue(issue.input)}` }];
+      return [{ path: formatPath(path), message: `${issue.message}, got ${describeValue(issue.input)}` }];
+    }
     default:
       return [{ path: formatPath(path), message: `${issue.message}, got ${describeValue(issue.input)}` }];
   }
+}
+
+/** What a key that takes one of two types expects, in words. */
+function unionWords(path: readonly PropertyKey[]): string | undefined {
+  if (path[0] === "cpu") return "a number of vCPUs, e.g. 1 or 0.5";
+  if (path[0] === "secrets" && path[2] === "version") return '"latest" or a version number';
+  return undefined;
 }
 
 function expectedWords(path: readonly PropertyKey[], expected: string): string {
@@ -366,5 +435,13 @@ function expectedWords(path: readonly PropertyKey[], expected: string): string {
   if ((key === "calls" || key === "invokers") && path.length === 1) {
     return key === "calls" ? "a list of function names, e.g. [profiles]" : "a list of IAM members";
   }
+  if (path.length === 1 && (key === "environment" || key === "labels"))
+    return key === "environment" ? "a map of variable name -> value" : "a map of label key -> value";
+  if (key === "secrets" && path.length === 1)
+    return "a list of secrets, e.g. [{secret: api-key, env: API_KEY}]";
+  if (key === "secrets" && path.length === 2) return "a secret: {secret, version, env or path}";
+  // A YAML value such as `PORT: 8080` or `debug: true` is a number or a boolean, not the string a variable holds.
+  if ((key === "environment" || key === "labels") && expected === "string")
+    return 'a string (quote numbers and booleans in YAML, e.g. "8080")';
   return expected === "int" ? "a whole number" : `a ${expected}`;
 }

@@ -14,13 +14,13 @@ export type Ingress = (typeof INGRESS_SETTINGS)[number];
 export const GENERATIONS = [1, 2] as const;
 export type Generation = (typeof GENERATIONS)[number];
 
-/** Defaults for the optional runtime settings, applied by `parseTopology`. */
 /**
  * The longest timeout of an HTTP function, per generation: 540 s on 1st gen, 60 minutes on 2nd gen
  * (https://cloud.google.com/functions/docs/configuring/timeout, "Maximum timeout duration").
  */
 export const MAX_TIMEOUT_SECONDS = { 1: 540, 2: 3600 } as const;
 
+/** Defaults for the optional runtime settings, applied by `parseTopology`. */
 export const DEFAULTS = {
   memoryMb: 256,
   timeoutSeconds: 60,
@@ -32,6 +32,34 @@ export const DEFAULTS = {
   // GetStream/stream-firebase-extensions#711 and #797, algolia/firestore-algolia-search#237; runtimes.ts).
   generation: 2 as Generation,
 } as const;
+
+/**
+ * Egress settings of a Serverless VPC Access connector, as both generations' APIs spell them: only private ranges
+ * go through the connector (Google's default), or all traffic
+ * (https://cloud.google.com/functions/docs/networking/network-settings#route-egress-to-vpc).
+ */
+export const VPC_CONNECTOR_EGRESS_SETTINGS = ["PRIVATE_RANGES_ONLY", "ALL_TRAFFIC"] as const;
+export type VpcConnectorEgress = (typeof VPC_CONNECTOR_EGRESS_SETTINGS)[number];
+
+/** The most concurrent requests a 2nd-gen instance may take (https://cloud.google.com/functions/docs/configuring/concurrency). */
+export const MAX_CONCURRENCY = 1000;
+
+/**
+ * One secret a function reads (`secrets:` list entry): the secret (its id in the function's project, or
+ * `projects/P/secrets/S`), its version (default `latest`), and either the environment variable (`env`) or the file
+ * (`path`, absolute) it appears as. Strict like the function's own keys; the rest is checked in `secrets.ts`.
+ */
+export const secretDeclarationSchema = z.strictObject({
+  secret: z.string(),
+  version: z.union([z.string(), z.number().int()]).optional(),
+  env: z.string().optional(),
+  path: z.string().optional(),
+});
+
+export type SecretDeclaration = z.infer<typeof secretDeclarationSchema>;
+
+/** Keys a secret entry may have, for the "unknown key" message. */
+export const SECRET_KEYS = Object.keys(secretDeclarationSchema.shape);
 
 /**
  * One function's declaration. Strict: any other key is an error (a typo such as `call:` must not be
@@ -59,6 +87,23 @@ export const functionDeclarationSchema = z.strictObject({
   generation: z.union([z.literal(1), z.literal(2)]).optional(),
   // Overrides the stack-wide `callgraph:runtime`; checked against the generation in `runtimes.ts`.
   runtime: z.string().optional(),
+  // The user's own environment variables, name -> value; names are checked in `settings.ts` (valid, and none the
+  // program or the platform sets).
+  environment: z.record(z.string(), z.string()).optional(),
+  // Secret Manager secrets the function reads, as environment variables or files (`secrets.ts`).
+  secrets: z.array(secretDeclarationSchema).optional(),
+  // Instances kept warm; at most `maxInstances` (checked in parse.ts, where both are known).
+  minInstances: z.number().int().min(0).max(3000).optional(),
+  // A Serverless VPC Access connector: its name (in the function's project and region) or its full name.
+  vpcConnector: z.string().optional(),
+  vpcConnectorEgressSettings: z.enum(VPC_CONNECTOR_EGRESS_SETTINGS).optional(),
+  // Resource labels on the function, name -> value (`settings.ts` holds Google's label rules).
+  labels: z.record(z.string(), z.string()).optional(),
+  // 2nd gen only: requests one instance serves at once, Cloud Run's maxInstanceRequestConcurrency
+  // (https://cloud.google.com/functions/docs/configuring/concurrency: "The maximum concurrency value is 1000").
+  concurrency: z.number().int().min(1).max(MAX_CONCURRENCY).optional(),
+  // 2nd gen only: vCPUs per instance (availableCpu), a number or a numeric string; checked with memory in `settings.ts`.
+  cpu: z.union([z.number(), z.string()]).optional(),
 });
 
 /** The stack-wide `callgraph:generation`. */

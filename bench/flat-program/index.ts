@@ -1,6 +1,7 @@
 import * as fs from "node:fs";
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
+import * as time from "@pulumiverse/time";
 
 /**
  * Benchmark baseline: the same custom resources the callgraph program registers for a topology (recorded from an
@@ -39,6 +40,9 @@ const CLASSES: Readonly<Record<string, ResourceClass>> = {
   "gcp:storage/bucketObject:BucketObject": gcp.storage.BucketObject,
   "gcp:cloudfunctions/function:Function": gcp.cloudfunctions.Function,
   "gcp:cloudfunctions/functionIamBinding:FunctionIamBinding": gcp.cloudfunctions.FunctionIamBinding,
+  "gcp:cloudfunctionsv2/function:Function": gcp.cloudfunctionsv2.Function,
+  "gcp:cloudrunv2/serviceIamBinding:ServiceIamBinding": gcp.cloudrunv2.ServiceIamBinding,
+  "time:index/sleep:Sleep": time.Sleep,
 };
 
 // Parsed once per file version, so reading the recording is the harness's cost, not the baseline's; only the

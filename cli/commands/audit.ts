@@ -1,6 +1,5 @@
 import { Option, type Command } from "commander";
 import * as fs from "node:fs";
-import * as path from "node:path";
 import { evaluate } from "../../engine";
 import { readStackConfig, stackFileOf } from "../../engine/stack-config";
 import { audit } from "../../live/audit/audit";
@@ -31,6 +30,7 @@ import { programOptions, withProgramOptions } from "../program-options";
 import { jsonDocument } from "../render/json-document";
 import { declarationLines } from "../review/declaration-lines";
 import { repositoryPath, type SourceLocation } from "../review/finding-locations";
+import { packageInfo } from "../package-info";
 
 export const AUDIT_FORMATS = ["table", "json", "markdown", "sarif"] as const;
 type Format = (typeof AUDIT_FORMATS)[number];
@@ -269,6 +269,4 @@ async function requireCredentials(
   }
 }
 
-const PACKAGE_VERSION = (
-  JSON.parse(fs.readFileSync(path.join(__dirname, "..", "..", "package.json"), "utf8")) as { version: string }
-).version;
+const PACKAGE_VERSION = packageInfo().version;

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { evaluate, fromEngine, readStackConfig, type Evaluation } from "../../engine";
+import { evaluate, EvaluationError, fromEngine, readStackConfig, type Evaluation } from "../../engine";
 import { PolicyConfigError } from "../../policy/config";
 import { parsePackConfig, type PackSettings } from "../../policy/pack-config";
 import { RULES } from "../../policy/rules";
@@ -13,6 +13,8 @@ import { renderCheckSarif } from "../render/check-sarif";
 import { jsonDocument } from "../render/json-document";
 import { plural } from "../render/words";
 import { FindingLocator } from "../review/finding-locations";
+import { refusedCallFindings, refusedCalls, UNDECLARED_CALL_POLICY } from "../review/refused-calls";
+import { packageInfo } from "../package-info";
 
 /** Stack config key holding the policy config, in `--policy-pack-config` format (see docs/policy.md). */
 export const POLICY_CONFIG_KEY = "callgraph:policy";
@@ -72,7 +74,19 @@ export async function runCheck(flags: CheckFlags, write: (text: string) => void)
   const options = programOptions(flags);
   const fromFile = flags.policyConfig === undefined ? undefined : readPolicyConfigFile(flags.policyConfig);
   const preview = flags.preview ?? false;
-  const evaluation = await evaluate({ programDir: options.dir, stack: options.stack, preview });
+  let evaluation: Evaluation;
+  try {
+    evaluation = await evaluate({ programDir: options.dir, stack: options.stack, preview });
+  } catch (error) {
+    // A declaration refused for an undeclared call registers nothing, so no rule runs; code scanning still gets
+    // the finding, at the call's line. The error line and exit code stay the program's.
+    if (format === "sarif" && error instanceof EvaluationError) {
+      const calls = refusedCalls(error.message);
+      if (calls.length > 0)
+        write(`${renderRefusedSarif(options.stack, refusedCallFindings(calls, options.dir))}\n`);
+    }
+    throw error;
+  }
   const { settings, source } =
     fromFile ??
     settingsFrom(evaluation.config[POLICY_CONFIG_KEY], `Pulumi.${options.stack}.yaml ${POLICY_CONFIG_KEY}`);
@@ -138,6 +152,16 @@ function renderSarif(result: CheckResult, evaluation: Evaluation, programDir: st
       resource: v.resourceType ? describeResource({ type: v.resourceType, name: v.resourceName }) : v.urn,
       location: locator.locate(v.urn),
     })),
+  });
+}
+
+/** The SARIF log of a declaration refused for undeclared calls: one error per call site, under its policy. */
+function renderRefusedSarif(stack: string, findings: ReturnType<typeof refusedCallFindings>): string {
+  return renderCheckSarif({
+    tool: { name: "callgraph", version: PACKAGE_VERSION },
+    category: `callgraph-check/${stack}/`,
+    rules: RULES.filter((r) => r.name === UNDECLARED_CALL_POLICY),
+    findings,
   });
 }
 
@@ -219,6 +243,4 @@ function messageOf(error: unknown): string {
 }
 
 /** callgraph's own version, for the SARIF log's tool. */
-const PACKAGE_VERSION = (
-  JSON.parse(fs.readFileSync(path.join(__dirname, "..", "..", "package.json"), "utf8")) as { version: string }
-).version;
+const PACKAGE_VERSION = packageInfo().version;

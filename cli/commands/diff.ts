@@ -25,22 +25,24 @@ export interface DiffFlags {
   readonly head?: string;
   readonly stack?: string;
   readonly dir?: string;
-  /** Default: text on a terminal, markdown otherwise (see {@link defaultDiffFormat}). */
+  /** Default: text, wherever the output goes (see {@link DEFAULT_DIFF_FORMAT}). */
   readonly format?: string;
   readonly failOn?: readonly string[];
   readonly preview?: boolean;
 }
 
-/** Where the diff goes: whether it is a terminal decides the default format and colour. */
+/** Where the diff goes: whether it is a terminal decides colour. */
 export interface DiffOutput {
   readonly isTty: boolean | undefined;
   readonly env: NodeJS.ProcessEnv;
 }
 
-/** Plain text for a person at a terminal; Markdown, the pull-request comment, everywhere else (CI, a file). */
-export function defaultDiffFormat(isTty: boolean | undefined): DiffFormat {
-  return isTty === true ? "text" : "markdown";
-}
+/**
+ * Text unless `--format` says otherwise, wherever the output goes: what a command prints must not change with where
+ * it is piped (`| less`, `> diff.txt`, a script). The pull-request comment asks for `--format markdown`
+ * (.github/workflows/callgraph.yml). Colour still needs a terminal (render/colour.ts).
+ */
+export const DEFAULT_DIFF_FORMAT: DiffFormat = "text";
 
 /** `--help` lists every `--fail-on` class with what it catches, from the one table. */
 const FAIL_ON_HELP = `
@@ -60,7 +62,7 @@ export function registerDiff(program: Command): void {
       .addOption(
         new Option(
           "-f, --format <format>",
-          "output format (default: text on a terminal, markdown otherwise)",
+          "output format (default: text; markdown is the pull-request comment)",
         ).choices(DIFF_FORMATS),
       )
       .option("--fail-on <class...>", "exit 1 when the change has this class of change (listed below)")
@@ -89,7 +91,7 @@ export async function diffCommand(
   flags: DiffFlags,
   out: DiffOutput = { isTty: false, env: {} },
 ): Promise<DiffResult> {
-  const format = diffFormat(flags.format, out.isTty);
+  const format = diffFormat(flags.format);
   const failOn = parseFailOn(flags.failOn ?? []);
   // With --head, both sides come from revisions: the working tree's stack file does not matter.
   const { stack, dir } = programOptions(flags, undefined, flags.head === undefined ? "required" : "optional");
@@ -143,8 +145,8 @@ function programPathOf(dir: string): string {
 }
 
 /** Commander checks `--format` on the command line; this checks it for callers of {@link diffCommand}. */
-function diffFormat(value: string | undefined, isTty: boolean | undefined): DiffFormat {
-  if (value === undefined) return defaultDiffFormat(isTty);
+function diffFormat(value: string | undefined): DiffFormat {
+  if (value === undefined) return DEFAULT_DIFF_FORMAT;
   if ((DIFF_FORMATS as readonly string[]).includes(value)) return value as DiffFormat;
   throw new UsageError(
     `diff: --format ${JSON.stringify(value)}: not a format. Use ${DIFF_FORMATS.join(", ")}`,

@@ -13,8 +13,12 @@ import {
   startLocalStack,
   type CheckResult,
   type LocalStack,
+  type LogSource,
   type ServingLock,
 } from "../../local";
+import { evaluate } from "../../engine";
+import { localConfig } from "../../local/demo-principals";
+import { startDevLoop, type DevLoop } from "../../local/dev-loop";
 import { programOptions, withProgramOptions } from "../program-options";
 import { CheckFailed, UsageError } from "../errors";
 
@@ -31,14 +35,17 @@ export function registerLocal(program: Command): void {
     program
       .command("local")
       .description(
-        "run the whole call graph on this machine: real bundles, real ID tokens, real invoker checks; serves until Ctrl-C, rebuilding and restarting a function when its source changes",
+        "run the whole call graph on this machine: real bundles, real ID tokens, real invoker checks; serves until Ctrl-C, rebuilding and restarting a function when its source changes, and the stack when its stack file does",
       )
       .option(
         "--once",
         "run the scenario and exit: 0 only if every expectation held (runs beside a serving stack, touching none of its files)",
       )
       .option("-q, --quiet", "log only refused requests, error answers and the functions' errors")
-      .option("--no-watch", "do not rebuild and restart functions when their source changes"),
+      .option(
+        "--no-watch",
+        "do not rebuild and restart functions when their source or the stack file changes",
+      ),
   ).action(async (flags: LocalFlags) => runLocal(flags));
 }
 
@@ -51,21 +58,47 @@ async function runLocal(flags: LocalFlags): Promise<void> {
   const signals = stopOnSignal(() => lock?.release());
   try {
     out(`Evaluating the program (stack ${stackName}) and starting the local stack...`);
-    const stack = await startLocalStack({
-      programDir: dir,
-      stack: stackName,
-      stateFile: lock?.manifestFile ?? false,
-      watch: !flags.once && flags.watch !== false,
-      log: (line, from) => {
-        if (!flags.quiet || from !== "stdout") err(line);
-      },
-      onRequest: (record) => {
-        if (!flags.quiet || isNotable(record)) err(formatRequest(record));
-      },
-    });
+    const log = (line: string, from: LogSource) => {
+      if (!flags.quiet || from !== "stdout") err(line);
+    };
+    const start = () =>
+      startLocalStack({
+        programDir: dir,
+        stack: stackName,
+        stateFile: lock?.manifestFile ?? false,
+        log,
+        onRequest: (record) => {
+          if (!flags.quiet || isNotable(record)) err(formatRequest(record));
+        },
+      });
+    // The stack serving now: the development loop replaces it when the declaration changes.
+    let stack = await start();
+    let loop: DevLoop | undefined;
     try {
-      await serve(stack, flags, lock, out, signals.serving);
+      if (!flags.once && flags.watch !== false)
+        loop = startDevLoop(stack, {
+          // As the local stack evaluates (demo identities for principals not set yet), so bundles compare equal.
+          evaluate: () =>
+            evaluate({
+              programDir: dir,
+              stack: stackName,
+              config: localConfig({ programDir: dir, stack: stackName }, dir),
+              preview: false,
+            }),
+          log: (line) => log(line, "lifecycle"),
+          // The new stack starts beside the old one (its own ports and run folder) and takes over the description
+          // once it serves; only then is the old one stopped. If it does not start, the old one serves on.
+          restart: async () => {
+            const next = await start();
+            const previous = stack;
+            stack = next;
+            await previous.stop();
+            return next;
+          },
+        });
+      await serve(() => stack, flags, lock, out, signals.serving);
     } finally {
+      await loop?.close();
       await stack.stop();
     }
   } finally {
@@ -114,12 +147,13 @@ function stopOnSignal(release: () => void): {
 
 /** The table, the scenario, edge coverage; then, unless --once, serving until Ctrl-C. */
 async function serve(
-  stack: LocalStack,
+  current: () => LocalStack,
   flags: LocalFlags,
   lock: ServingLock | undefined,
   out: (line?: string) => void,
   stopped: () => Promise<void>,
 ): Promise<void> {
+  const stack = current();
   out();
   out(renderTable(stack));
   out();
@@ -148,11 +182,11 @@ async function serve(
   out(
     flags.watch === false
       ? "Serving until Ctrl-C."
-      : "Serving until Ctrl-C; a function whose source changes is rebuilt and restarted.",
+      : "Serving until Ctrl-C; a function whose source changes is rebuilt and restarted, and the stack is run again when its stack file changes.",
   );
   await stopped();
   out("Stopping...");
-  for (const line of coverage(stack)) out(line);
+  for (const line of coverage(current())) out(line);
 }
 
 /** Real calls across each edge so far, and the one-line summary. */

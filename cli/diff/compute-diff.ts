@@ -2,6 +2,7 @@ import type { EffectiveGraph } from "../../engine";
 import { compare, reviewGraph, type ReviewGrant, type ReviewGraph } from "../review/review-graph";
 import { detectRenames } from "./renames";
 import * as rules from "./risk";
+import { secretAccessChanges, settingsChanges } from "./settings";
 import type { Change, DiffFunction, DiffInvocation, GrantChange, GrantFacts, GraphDiff, Risk } from "./types";
 
 /**
@@ -110,6 +111,10 @@ export function computeDiff(baseGraph: EffectiveGraph, headGraph: EffectiveGraph
       changes.push({ kind: "grant-removed", subject: grantSubject(g), ...g, ...rules.grantRemoved(g) });
     }
   }
+
+  // Which secrets each function may read, and its runtime settings (./settings.ts).
+  changes.push(...secretAccessChanges(baseGraph, headGraph, asHead, removedNames));
+  changes.push(...settingsChanges(baseGraph, headGraph, baseByHeadName));
 
   changes.sort(byRiskThenKind);
   const counts: Record<Risk, number> = { high: 0, medium: 0, low: 0 };
@@ -224,6 +229,9 @@ const KIND_ORDER: Record<Change["kind"], number> = {
   "grant-added": 5,
   "grant-undeclared": 6,
   "grant-removed": 7,
+  "secret-access-added": 8,
+  "secret-access-removed": 9,
+  "settings-changed": 10,
 };
 
 function byRiskThenKind(a: Change, b: Change): number {

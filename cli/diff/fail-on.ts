@@ -96,6 +96,16 @@ export const FAIL_ON_CLASSES: readonly FailOnClass[] = [
     means: "a function's service account changed",
     matches: (c) => c.kind === "service-account-changed",
   },
+  {
+    name: "secret-access",
+    means: "a function's service account may read a secret it could not read before",
+    matches: (c) => c.kind === "secret-access-added",
+  },
+  {
+    name: "settings",
+    means: "a function's runtime settings changed: variables, secrets, instances, connector, labels, CPU",
+    matches: (c) => c.kind === "settings-changed",
+  },
 ];
 
 /** The names `--fail-on` accepts, in table order, for help text and errors. */

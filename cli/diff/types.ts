@@ -84,7 +84,58 @@ export interface GrantChange extends ChangeBase, GrantFacts {
   readonly evidence?: EdgeEvidence;
 }
 
-export type Change = FunctionChange | RenameChange | GenerationChange | ServiceAccountChange | GrantChange;
+/**
+ * A grant that lets a function's account read Secret Manager secrets (`engine` `SecretGrant`), matched across
+ * revisions by function (by name), secret, role, scope and whether the components made it.
+ */
+export interface SecretAccessFacts {
+  readonly function: string;
+  /** `projects/P/secrets/S`; `projects/P/secrets/*` (or a folder's, an organization's) for a grant above one secret. */
+  readonly secret: string;
+  readonly scope: "secret" | "project" | "folder" | "organization";
+  readonly role: string;
+  readonly member: string;
+  readonly managed: boolean;
+  readonly conditional: boolean;
+  /** The resources that make the grant. */
+  readonly resources: readonly { readonly urn: string; readonly type: string; readonly name: string }[];
+}
+
+/** A function's account gains or loses the right to read a secret. */
+export interface SecretAccessChange extends ChangeBase, SecretAccessFacts {
+  readonly kind: "secret-access-added" | "secret-access-removed";
+}
+
+/**
+ * One runtime setting of a function that differs between the revisions: a map or a list (`environment`, `labels`,
+ * `secrets`) as what it adds, removes and changes (variable names only, never their values), a single value
+ * (`minInstances`, `vpcConnector`, `vpcConnectorEgressSettings`, `concurrency`, `cpu`) as before and after (absent:
+ * not set, the platform's default).
+ */
+export interface SettingChange {
+  readonly setting: string;
+  readonly before?: string;
+  readonly after?: string;
+  readonly added?: readonly string[];
+  readonly removed?: readonly string[];
+  readonly changed?: readonly string[];
+}
+
+/** The runtime settings of a kept (or renamed) function changed. */
+export interface SettingsChange extends ChangeBase {
+  readonly kind: "settings-changed";
+  readonly function: string;
+  readonly settings: readonly SettingChange[];
+}
+
+export type Change =
+  | FunctionChange
+  | RenameChange
+  | GenerationChange
+  | ServiceAccountChange
+  | GrantChange
+  | SecretAccessChange
+  | SettingsChange;
 
 export type Status = "added" | "removed" | "kept";
 

@@ -21,6 +21,12 @@ export function changeTitle(c: Change): string {
       return c.invokerKind === "function" ? "edge removed" : "invoker removed";
     case "grant-undeclared":
       return "grant now undeclared";
+    case "secret-access-added":
+      return "secret access added";
+    case "secret-access-removed":
+      return "secret access removed";
+    case "settings-changed":
+      return "settings changed";
   }
 }
 
@@ -37,26 +43,29 @@ export function summaryPhrase(diff: GraphDiff): string {
       [n(added("external")), "external invoker"],
       [n(added("function")), "edge"],
       [n((c) => c.kind === "function-added"), "function"],
+      [n((c) => c.kind === "secret-access-added"), "secret grant"],
     ]),
     verb("has", [[undeclared, "undeclared grant"]]),
     verb("removes", [
       [n((c) => c.kind === "function-removed"), "function"],
       [n((c) => c.kind === "grant-removed" && c.invokerKind === "function"), "edge"],
       [n((c) => c.kind === "grant-removed" && c.invokerKind !== "function"), "invoker"],
+      [n((c) => c.kind === "secret-access-removed"), "secret grant"],
     ]),
     verb("renames", [[n((c) => c.kind === "function-renamed"), "function"]]),
     verb("changes", [
       [n((c) => c.kind === "generation-changed"), "generation"],
       [n((c) => c.kind === "service-account-changed"), "service account"],
+      [n((c) => c.kind === "settings-changed"), "function's settings", "functions' settings"],
     ]),
   ].filter((p) => p !== "");
   return parts.length > 0 ? parts.join("; ") : "changes nothing about who may invoke whom";
 }
 
-function verb(word: string, counts: readonly [number, string][]): string {
+function verb(word: string, counts: readonly (readonly [number, string, string?])[]): string {
   const items = counts
     .filter(([count]) => count > 0)
-    .map(([count, noun]) => `${count} ${noun}${count === 1 ? "" : "s"}`);
+    .map(([count, noun, nouns]) => `${count} ${count === 1 ? noun : (nouns ?? `${noun}s`)}`);
   if (items.length === 0) return "";
   return `${word} ${items.length === 1 ? items[0] : `${items.slice(0, -1).join(", ")} and ${items[items.length - 1]}`}`;
 }

@@ -1,13 +1,14 @@
 import type { PropagationWait } from "../../engine";
 import type { ReviewGraph } from "../review/review-graph";
 import type { GraphHeading } from "./graph-table";
+import { ungrantedSecrets } from "./function-settings-text";
 import { jsonDocument } from "./json-document";
 import { isUnused, type EdgeEvidence } from "../review/edge-evidence";
 
 /**
  * The graph for machines: each function with who may invoke it, and every grant with the resource behind it
- * and why it is undeclared (an empty list when it is declared), each function's generation and runtime. Stable
- * key order, sorted lists.
+ * and why it is undeclared (an empty list when it is declared), each function's generation, runtime and settings,
+ * and which secrets each function's account may read. Stable key order, sorted lists.
  */
 export function renderGraphJson(
   graph: ReviewGraph,
@@ -25,6 +26,13 @@ export function renderGraphJson(
       generation: f.generation,
       entryPoint: f.entryPoint,
       runtime: f.runtime,
+      // Its runtime settings as registered: the user's variables (the program's CALLGRAPH_* ones left out), its
+      // secrets, instances, connector, labels (but managed-by), 2nd gen's concurrency and CPU.
+      settings: f.settings,
+      secretAccess: graph.secretGrants
+        .filter((g) => g.function === f.name)
+        .map((g) => ({ secret: g.secret, scope: g.scope, role: g.role, managed: g.managed })),
+      ungrantedSecrets: ungrantedSecrets(f, graph.secretGrants),
       invokedBy: graph.invocations
         .filter((i) => i.function === f.name)
         .map((i) => ({
@@ -44,6 +52,16 @@ export function renderGraphJson(
       kind: g.kind,
       managed: g.managed,
       undeclared: g.undeclared,
+      resource: g.resource,
+    })),
+    secretGrants: graph.secretGrants.map((g) => ({
+      function: g.function,
+      secret: g.secret,
+      scope: g.scope,
+      role: g.role,
+      member: g.member,
+      managed: g.managed,
+      conditional: g.conditional,
       resource: g.resource,
     })),
     waits: waits.map((w) => ({

@@ -1,5 +1,6 @@
 import type { PropagationWait } from "../../engine";
 import { evidenceText } from "./edge-evidence-text";
+import { secretGrantMarks, settingsParts, ungrantedSecrets } from "./function-settings-text";
 import { plural } from "./words";
 import { INVOKE_ONLY_ROLES } from "../review/members";
 import { isUnused } from "../review/edge-evidence";
@@ -43,6 +44,32 @@ export function renderGraphTable(
     lines.push("", "Undeclared grants (not accounted for by the declaration):");
     for (const g of undeclared) lines.push(`  ! ${grantLine(g)}`, `      ${g.undeclared.join("; ")}`);
   }
+  const configured = graph.functions.filter((f) => settingsParts(f).length > 0);
+  if (configured.length > 0) {
+    lines.push("", "Settings (besides memory, timeout and instance limits):");
+    lines.push(...columns(configured.map((f) => [`  ${f.name}`, settingsParts(f).join(" · ")])));
+  }
+  const ungranted = graph.functions.flatMap((f) =>
+    ungrantedSecrets(f, graph.secretGrants).map((s) => [f, s] as const),
+  );
+  if (graph.secretGrants.length > 0 || ungranted.length > 0) {
+    lines.push("", "Secret access (which secrets each function's account may read):");
+    const rows = graph.secretGrants.map((g) => {
+      const marks = secretGrantMarks(g);
+      const target = g.scope === "secret" ? g.secret : `every secret of ${g.scope} ${g.secret.split("/")[1]}`;
+      return [
+        `  ${marks.length > 0 ? "!" : " "} ${g.function} -> ${target}`,
+        `${resourceLabel(g.resource)}${marks.length > 0 ? ` [${marks.join(", ")}]` : ""}`,
+      ];
+    });
+    rows.push(
+      ...ungranted.map(([f, secret]) => [
+        `  ! ${f.name} -> ${secret}`,
+        "[NOT GRANTED] no grant lets its account read it: the deployment will fail",
+      ]),
+    );
+    lines.push(...columns(rows));
+  }
   const evidenced = graph.invocations.filter((i) => i.evidence !== undefined);
   if (evidenced.length > 0) {
     lines.push("", "Call sites (the code each edge exists for):");
@@ -63,7 +90,7 @@ export function renderGraphTable(
   }
   lines.push(
     "",
-    "Marks: [PUBLIC] anyone may invoke; [UNDECLARED] a grant the declaration does not account for; [UNUSED] no code calls it; [role] beyond invoking.",
+    "Marks: [PUBLIC] anyone may invoke; [UNDECLARED] a grant the declaration does not account for; [UNUSED] no code calls it; [role] beyond invoking (or, on a secret, beyond reading).",
   );
   return lines.join("\n");
 }

@@ -4,7 +4,10 @@
  * docs/review.md lists each document's fields.
  */
 export const SCHEMA_VERSIONS = {
-  /** `callgraph graph --format json`. Version 1: functions (with generation and runtime), grants. */
+  /**
+   * `callgraph graph --format json`. Version 1: functions (with generation, runtime, and since issue 20 settings,
+   * secretAccess, ungrantedSecrets), grants, secretGrants.
+   */
   graph: 1,
   /** `callgraph diff --format json`. Version 1: base, head, stack, empty, counts, changes, functions... */
   diff: 1,

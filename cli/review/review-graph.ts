@@ -1,5 +1,5 @@
 import type { EdgeUse } from "../../callsites";
-import type { EffectiveGraph, Grant, GraphFunction } from "../../engine";
+import type { EffectiveGraph, Grant, GraphFunction, SecretGrant } from "../../engine";
 import { possessive } from "../render/words";
 import { evidenceLookup, type EdgeEvidence } from "./edge-evidence";
 import { invokerKind, type InvokerKind } from "./members";
@@ -40,6 +40,8 @@ export interface ReviewGraph {
   readonly grants: readonly ReviewGrant[];
   /** Sorted by function, then invoker. */
   readonly invocations: readonly Invocation[];
+  /** Which secrets each function's account may read (the engine's, unchanged). */
+  readonly secretGrants: readonly SecretGrant[];
 }
 
 /**
@@ -82,7 +84,7 @@ export function reviewGraph(graph: EffectiveGraph, uses: readonly EdgeUse[] = []
     };
   });
   invocations.sort((a, b) => compare(`${a.function}\0${a.invoker}`, `${b.function}\0${b.invoker}`));
-  return { functions: graph.functions, grants, invocations };
+  return { functions: graph.functions, grants, invocations, secretGrants: graph.secretGrants };
 }
 
 /** The members a function was deployed to admit, or undefined when it does not say (an older program). */

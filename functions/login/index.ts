@@ -1,5 +1,5 @@
 import * as functions from "@google-cloud/functions-framework";
-import { CalleeError, HttpError, requireMethod, secured, sendJson } from "../shared";
+import { CalleeError, HttpError, requireMethod, secured, sendJson } from "callgraph/runtime";
 import type { Callee } from "./callees.generated";
 import { checkCredentials } from "./users";
 

@@ -1,5 +1,5 @@
 import * as functions from "@google-cloud/functions-framework";
-import { HttpError, queryString, requireMethod, secured, sendJson } from "../shared";
+import { HttpError, queryString, requireMethod, secured, sendJson } from "callgraph/runtime";
 import type { Callee } from "./callees.generated";
 import { findProfile, searchProfiles } from "./directory";
 

@@ -1,5 +1,5 @@
 import * as functions from "@google-cloud/functions-framework";
-import { CalleeError, HttpError, queryString, requireMethod, secured, sendJson } from "../shared";
+import { CalleeError, HttpError, queryString, requireMethod, secured, sendJson } from "callgraph/runtime";
 import type { Callee } from "./callees.generated";
 
 /** The callee search asks; it must be declared in `calls` (Pulumi.<stack>.yaml). */

@@ -8,8 +8,11 @@ import {
   CalleeTimeoutError,
   CalleeTokenError,
   CalleeUnavailableError,
+  HopLimitError,
   UndeclaredCalleeError,
 } from "./errors";
+import { DEFAULT_MAX_HOPS } from "./env";
+import { HOPS_HEADER } from "./hops";
 import type { IdTokenSource } from "./id-token-source";
 
 export type HttpMethod = "GET" | "HEAD" | "OPTIONS" | "PUT" | "DELETE" | "POST" | "PATCH";
@@ -22,7 +25,7 @@ export interface CallRequest {
   readonly query?: Readonly<Record<string, string | number | boolean | undefined>>;
   /** A string is sent as is; anything else as JSON. */
   readonly body?: unknown;
-  /** Extra headers; `Authorization` and `X-Serverless-Authorization` are always the client's own. */
+  /** Extra headers; `Authorization`, `X-Serverless-Authorization` and `x-callgraph-hops` are always the client's own. */
   readonly headers?: Readonly<Record<string, string>>;
 }
 
@@ -51,6 +54,11 @@ export interface DownstreamClientOptions {
   readonly retries: number;
   /** This function's name, for error messages; defaults to "this function". */
   readonly caller?: string;
+  /**
+   * The hop limit (`CALLGRAPH_MAX_HOPS`; defaults to 10): a call that would be call `maxHops + 1` of its chain is not
+   * sent (`HopLimitError`). See hops.ts.
+   */
+  readonly maxHops?: number;
   /** Defaults to the global `fetch` (undici). */
   readonly fetch?: typeof fetch;
   /** Defaults to `DEFAULT_BACKOFF` (100 ms base, 2 s cap). */
@@ -65,6 +73,13 @@ const TOKEN_HEADERS = ["authorization", SERVERLESS_AUTHORIZATION] as const;
 // RFC 9110 §9.2.2: repeating these has the same effect as sending them once. POST and PATCH are not.
 const IDEMPOTENT = new Set<HttpMethod>(["GET", "HEAD", "OPTIONS", "PUT", "DELETE"]);
 const RETRYABLE_STATUS = new Set([429, 500, 502, 503, 504]);
+/**
+ * 508 Loop Detected (RFC 5842 §7.2: the server "terminated an operation because it encountered an infinite loop"):
+ * what a function answers when its call chain was cut at the hop limit (hops.ts). Not a 502 or 503, on purpose:
+ * those are retried, and a retry at each level of a chain ten deep would multiply the calls instead of ending them.
+ * A callee's 508 is passed up as a `HopLimitError`, so every function of the chain answers 508 in turn, at once.
+ */
+export const LOOP_DETECTED = 508;
 
 type Attempt =
   | {
@@ -93,6 +108,8 @@ export class DownstreamClient<C extends string = string> {
   private readonly random: () => number;
   private readonly caller: string;
   private readonly attachTokens: boolean;
+  /** The hop count of the request this client serves (see {@link forRequest}); 0 for the process's own. */
+  private incomingHops = 0;
 
   constructor(private readonly options: DownstreamClientOptions) {
     this.fetch = options.fetch ?? globalThis.fetch;
@@ -107,6 +124,23 @@ export class DownstreamClient<C extends string = string> {
     return Object.keys(this.options.callees);
   }
 
+  /** The hop limit: the most calls between functions one chain may have. */
+  get maxHops(): number {
+    return this.options.maxHops ?? DEFAULT_MAX_HOPS;
+  }
+
+  /**
+   * This client as seen by one request that came through `hops` calls between functions (its `x-callgraph-hops`):
+   * its calls carry `hops + 1`, and a call past the hop limit is not sent. The client is the process's (one
+   * ID-token source, its tokens cached for every request); the view only carries the request's count, so two
+   * requests served at once never see each other's. `secured` hands each handler its request's view.
+   */
+  forRequest(hops: number): DownstreamClient<C> {
+    const view = new DownstreamClient<C>(this.options);
+    view.incomingHops = hops;
+    return view;
+  }
+
   /** Starts fetching every declared callee's token in the background, so the first call finds one. */
   warm(): void {
     if (this.attachTokens) this.options.tokens.warm?.(Object.values(this.options.callees));
@@ -114,6 +148,8 @@ export class DownstreamClient<C extends string = string> {
 
   async call(callee: C, request: CallRequest): Promise<CallResponse> {
     if (!Object.hasOwn(this.options.callees, callee)) throw new UndeclaredCalleeError(callee, this.callees);
+    const hops = this.incomingHops + 1;
+    if (hops > this.maxHops) throw HopLimitError.notSent(this.caller, callee, hops, this.maxHops);
     const audience = this.options.callees[callee];
     const url = targetUrl(callee, audience, request);
     const idempotent = IDEMPOTENT.has(request.method);
@@ -125,7 +161,7 @@ export class DownstreamClient<C extends string = string> {
       const token = this.attachTokens ? await this.token(callee, audience, forceRefresh) : undefined;
       forceRefresh = false;
       attempts += 1;
-      const outcome = await this.attempt(url, request, token);
+      const outcome = await this.attempt(url, request, token, hops);
       const canRetry = idempotent && retries < this.options.retries;
       let delay: number;
       if (outcome.kind === "answer") {
@@ -137,6 +173,7 @@ export class DownstreamClient<C extends string = string> {
         }
         if (status === 401 || status === 403)
           throw new CalleeRejectedError(callee, this.caller, status, this.attachTokens);
+        if (status === LOOP_DETECTED) throw HopLimitError.below(callee, chainLength(outcome));
         if (status < 500 && status !== 429) return answer(callee, outcome);
         if (!canRetry || !RETRYABLE_STATUS.has(status)) {
           throw new CalleeUnavailableError(callee, `it answered HTTP ${status}`, status, attempts);
@@ -170,9 +207,15 @@ export class DownstreamClient<C extends string = string> {
     }
   }
 
-  /** One request; `token` undefined sends none (attachTokens false). */
-  private async attempt(url: URL, request: CallRequest, token: string | undefined): Promise<Attempt> {
+  /** One request, as call `hops` of its chain; `token` undefined sends none (attachTokens false). */
+  private async attempt(
+    url: URL,
+    request: CallRequest,
+    token: string | undefined,
+    hops: number,
+  ): Promise<Attempt> {
     const headers = new Headers(request.headers);
+    headers.set(HOPS_HEADER, String(hops)); // the client's own count, whatever the code passed
     let body: string | undefined;
     if (request.body !== undefined) {
       body = typeof request.body === "string" ? request.body : JSON.stringify(request.body);
@@ -251,6 +294,16 @@ function answer(callee: string, outcome: Extract<Attempt, { kind: "answer" }>): 
       callee,
       status,
     );
+  }
+}
+
+/** The `hops` a callee's 508 answer names (`errorAnswer` puts it in the body), if it is a whole number. */
+function chainLength(outcome: Extract<Attempt, { kind: "answer" }>): number | undefined {
+  try {
+    const hops = field(JSON.parse(outcome.text), "hops");
+    return Number.isSafeInteger(hops) && (hops as number) > 0 ? (hops as number) : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -54,6 +54,12 @@ export const OPTIONAL_ENV = {
    * after a cold start waits for neither (issue 19).
    */
   warmStart: "CALLGRAPH_WARM_START",
+  /**
+   * The most calls between functions one request may set off in a row (`x-callgraph-hops`, hops.ts); default 10.
+   * A call that would go past it is not sent, and a request that arrives past it is refused (508), so a call loop
+   * in the code (a -> b -> a) ends after this many calls instead of running until something times out.
+   */
+  maxHops: "CALLGRAPH_MAX_HOPS",
 } as const;
 
 // https://developers.google.com/identity/openid-connect/openid-connect#discovery (jwks_uri, issuer)
@@ -72,6 +78,10 @@ const MAX_MAX_REQUEST_BYTES = 32 * 1024 * 1024;
 export const DEFAULT_CALL_TIMEOUT_MS = 10_000;
 export const DEFAULT_CALL_RETRIES = 2;
 const MAX_CALL_RETRIES = 10;
+/** When `CALLGRAPH_MAX_HOPS` is unset: deeper than any call graph a team draws, shallow enough to stop a loop at once. */
+export const DEFAULT_MAX_HOPS = 10;
+/** Above this a value is a mistake, not a limit: it would let a loop make that many calls. */
+const MAX_MAX_HOPS = 100;
 
 /** The validated environment of a function. */
 export interface FunctionEnv {
@@ -94,6 +104,8 @@ export interface FunctionEnv {
   readonly attachTokens: boolean;
   /** Whether tokens and signing keys are fetched at start; true unless `CALLGRAPH_WARM_START` is "false". */
   readonly warmStart: boolean;
+  /** The hop limit: the most calls between functions in one chain (`CALLGRAPH_MAX_HOPS`, default 10). */
+  readonly maxHops: number;
 }
 
 /** The environment is missing a variable or has a malformed one: a deployment problem, not a caller's. */
@@ -135,6 +147,7 @@ export function readFunctionEnv(env: NodeJS.ProcessEnv = process.env): FunctionE
     ),
     attachTokens: flag(env, OPTIONAL_ENV.attachTokens, true),
     warmStart: flag(env, OPTIONAL_ENV.warmStart, true),
+    maxHops: integer(env, OPTIONAL_ENV.maxHops, DEFAULT_MAX_HOPS, 1, MAX_MAX_HOPS),
   };
 }
 

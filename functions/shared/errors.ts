@@ -115,3 +115,57 @@ export class CallerVerificationError extends Error {
     this.name = "CallerVerificationError";
   }
 }
+
+/** What to do about a chain cut at the hop limit, the same wherever it was cut. */
+const HOP_LIMIT_FIX =
+  "A chain that long is most likely a call loop in the code (a -> b -> a): break the loop, or raise " +
+  "CALLGRAPH_MAX_HOPS on the functions of the chain if it is meant to be this long.";
+
+/**
+ * A chain of calls between functions reached the hop limit (`CALLGRAPH_MAX_HOPS`, hops.ts): a loop in the code
+ * (a -> b -> a, or a -> a through another function) or a chain longer than allowed. Answered with 508 Loop
+ * Detected and never retried, so the chain ends after `limit` calls instead of multiplying them at every level.
+ * `hops` is the length of the chain, in calls between functions, where it was cut.
+ */
+export class HopLimitError extends Error {
+  private constructor(
+    message: string,
+    /** The chain's length, in calls between functions, at the cut; undefined when a callee did not say. */
+    readonly hops: number | undefined,
+    /** The callee not called, or the callee that answered 508; undefined for a request refused on arrival. */
+    readonly callee?: string,
+  ) {
+    super(message);
+    this.name = "HopLimitError";
+  }
+
+  /** `caller` did not send a call to `callee` that would have been call `hops` of its chain, past `limit`. */
+  static notSent(caller: string, callee: string, hops: number, limit: number): HopLimitError {
+    return new HopLimitError(
+      `${caller} did not call ${callee}: the call chain would be ${hops} calls between functions long, over the ` +
+        `hop limit of ${limit} (CALLGRAPH_MAX_HOPS). ${HOP_LIMIT_FIX}`,
+      hops,
+      callee,
+    );
+  }
+
+  /** A request to `fn` arrived as call `hops` of its chain, past `limit`: refused before the handler runs. */
+  static arrived(fn: string, hops: number, limit: number): HopLimitError {
+    return new HopLimitError(
+      `${fn} refused the request: it ends a call chain ${hops} calls between functions long, over the hop limit ` +
+        `of ${limit} (CALLGRAPH_MAX_HOPS). ${HOP_LIMIT_FIX}`,
+      hops,
+    );
+  }
+
+  /** `callee` answered 508: the chain was cut below it, at `hops` calls when its answer said so. */
+  static below(callee: string, hops: number | undefined): HopLimitError {
+    const where = hops === undefined ? "" : ` at ${hops} calls between functions, over the hop limit`;
+    return new HopLimitError(
+      `${callee} answered HTTP 508 (Loop Detected): the call chain through it was cut${where} ` +
+        `(CALLGRAPH_MAX_HOPS). ${HOP_LIMIT_FIX}`,
+      hops,
+      callee,
+    );
+  }
+}

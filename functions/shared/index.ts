@@ -2,6 +2,7 @@ export { ADMISSION, bodyRefusal, checkHead, tooLarge, type Admission, type Reque
 export { backoffDelay, DEFAULT_BACKOFF, retryAfterDelay, type BackoffPolicy } from "./backoff";
 export {
   DownstreamClient,
+  LOOP_DETECTED,
   type CallRequest,
   type CallResponse,
   type DownstreamClientOptions,
@@ -11,6 +12,7 @@ export {
   DEFAULT_CALL_RETRIES,
   DEFAULT_CALL_TIMEOUT_MS,
   DEFAULT_JWKS_URL,
+  DEFAULT_MAX_HOPS,
   DEFAULT_MAX_REQUEST_BYTES,
   DEFAULT_TOKEN_ISSUERS,
   DEFAULT_USER_AUDIENCES,
@@ -27,8 +29,10 @@ export {
   CalleeTokenError,
   CalleeUnavailableError,
   CallerVerificationError,
+  HopLimitError,
   UndeclaredCalleeError,
 } from "./errors";
+export { HOPS_HEADER, incomingHops } from "./hops";
 export { HttpError, queryString, requireMethod, sendJson } from "./http";
 export {
   DEFAULT_REFRESH,

@@ -25,6 +25,7 @@ export function createFunctionRuntime(
     timeoutMs: env.callTimeoutMs,
     retries: env.callRetries,
     caller: env.functionName,
+    maxHops: env.maxHops,
   });
   if (env.warmStart) {
     downstream.warm();

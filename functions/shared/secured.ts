@@ -1,5 +1,5 @@
 import type { HttpFunction, Request, Response } from "@google-cloud/functions-framework";
-import type { DownstreamClient } from "./downstream-client";
+import { LOOP_DETECTED, type DownstreamClient } from "./downstream-client";
 import { FunctionEnvError, type FunctionEnv } from "./env";
 import {
   CalleeError,
@@ -7,8 +7,10 @@ import {
   CalleeTokenError,
   CalleeUnavailableError,
   CallerVerificationError,
+  HopLimitError,
   UndeclaredCalleeError,
 } from "./errors";
+import { incomingHops } from "./hops";
 import { ADMISSION, bodyRefusal, checkHead, type Admission } from "./admission";
 import { HttpError, sendJson } from "./http";
 import { log } from "./log";
@@ -23,6 +25,10 @@ import { tokenHeadersOf, verifyCaller, type Caller } from "./verify-caller";
 export interface HandlerContext<C extends string = string> {
   readonly caller: Caller;
   readonly env: FunctionEnv;
+  /**
+   * The process's client as this request sees it (`DownstreamClient.forRequest`): its calls carry the request's hop
+   * count plus one, so a call loop in the code is cut at the hop limit (hops.ts).
+   */
   readonly downstream: DownstreamClient<C>;
 }
 
@@ -44,7 +50,13 @@ export interface SecuredOptions {
 /** A JSON error answer. */
 export interface ErrorAnswer {
   readonly status: number;
-  readonly body: { readonly error: string; readonly callee?: string; readonly usage?: string };
+  readonly body: {
+    readonly error: string;
+    readonly callee?: string;
+    readonly usage?: string;
+    /** For a chain cut at the hop limit (508): its length, in calls between functions, where it was cut. */
+    readonly hops?: number;
+  };
   readonly headers?: Readonly<Record<string, string>>;
 }
 
@@ -79,7 +91,9 @@ export function secured<C extends string = string>(
       const { env, downstream } = runtimeOf();
       const caller = await verify(tokenHeadersOf(req.headers), env);
       checkHead(req, env);
-      await handler(req, res, { caller, env, downstream });
+      // Past the hop limit, refused here: the handler never runs, so it cannot call on.
+      const hops = incomingHops(req.headers, env.maxHops, env.functionName);
+      await handler(req, res, { caller, env, downstream: downstream.forRequest(hops) });
     } catch (error) {
       const answer = errorAnswer(error);
       if (res.headersSent) {
@@ -95,6 +109,7 @@ export function secured<C extends string = string>(
         const { env } = runtimeOf();
         await verify(tokenHeadersOf(head.headers), env);
         checkHead(head, env);
+        incomingHops(head.headers, env.maxHops, env.functionName);
         return undefined;
       } catch (error) {
         return errorAnswer(error);
@@ -121,6 +136,16 @@ export function errorAnswer(error: unknown): ErrorAnswer {
     const headers: Record<string, string> =
       error.status === 401 ? { "www-authenticate": 'Bearer error="invalid_token"' } : {};
     return { status: error.status, body: { error: error.message }, headers };
+  }
+  if (error instanceof HopLimitError) {
+    // 508, not 502/503: those are retried, and retries at every level of a loop multiply it (downstream-client.ts).
+    log("WARNING", error.message, { hops: error.hops, callee: error.callee });
+    const body = {
+      error: error.message,
+      ...(error.hops === undefined ? {} : { hops: error.hops }),
+      ...(error.callee === undefined ? {} : { callee: error.callee }),
+    };
+    return { status: LOOP_DETECTED, body };
   }
   if (error instanceof CalleeTokenError) {
     log("ERROR", error.message, { callee: error.callee, audience: error.audience, detail: error.detail });

@@ -144,7 +144,7 @@ const CASES: ReadonlyArray<readonly [string, readonly string[], number, RegExp]>
     "--dir pointing nowhere",
     ["graph", "--dir", "/no/such/folder"],
     EXIT.usage,
-    /^callgraph: --dir \/no\/such\/folder: no such folder\. /,
+    /^callgraph: graph: --dir \/no\/such\/folder: no such folder\. /,
   ],
   [
     "--dir pointing at a file",
@@ -162,7 +162,7 @@ const CASES: ReadonlyArray<readonly [string, readonly string[], number, RegExp]>
     "--stack naming no stack file",
     ["check", "--stack", "prod", "--dir", "STALE"],
     EXIT.usage,
-    /^callgraph: --stack prod: .*Pulumi\.prod\.yaml does not exist \(stacks there: dev\)\. Pass --stack dev/,
+    /^callgraph: check: --stack prod: .*Pulumi\.prod\.yaml does not exist \(stacks there: dev\)\. Pass --stack dev/,
   ],
   [
     "--stack nosuch with --local (ignored before)",
@@ -174,13 +174,13 @@ const CASES: ReadonlyArray<readonly [string, readonly string[], number, RegExp]>
     "--stack that is no stack name",
     ["graph", "--stack", "prod;rm", "--dir", "STALE"],
     EXIT.usage,
-    /^callgraph: --stack "prod;rm": not a stack name\. /,
+    /^callgraph: graph: --stack "prod;rm": not a stack name\. /,
   ],
   [
     "a YAML syntax error in the stack file",
     ["graph", "--dir", "BROKEN"],
     EXIT.usage,
-    /^callgraph: .*Pulumi\.dev\.yaml:5:5: Flow sequence .*\. Fix the YAML syntax there$/,
+    /^callgraph: graph: .*Pulumi\.dev\.yaml:5:5: Flow sequence .*\. Fix the YAML syntax there$/,
   ],
   ["the same through check", ["check", "--dir", "BROKEN"], EXIT.usage, /Pulumi\.dev\.yaml:5:5: /],
   [
@@ -275,6 +275,51 @@ const CASES: ReadonlyArray<readonly [string, readonly string[], number, RegExp]>
   ],
 ];
 
+/** `callgraph: <command>[ :]`: the command that ran, or what stood for it on a bad command line. */
+function namesItsCommand(args: readonly string[]): RegExp {
+  const command = args[0];
+  if (command === undefined) return /^callgraph: missing command: /;
+  if (!COMMANDS.includes(command)) return /^callgraph: command line: /;
+  return new RegExp(`^callgraph: ${command}[ :]`);
+}
+
+const COMMANDS = ["graph", "diff", "check", "invoke", "local", "preflight", "audit", "types"];
+
+describe("every command's error line names the command", () => {
+  // One bad input per command, past the command line's own checks, so the error comes from the command's code.
+  test.each(COMMANDS)("%s", async (command) => {
+    const args =
+      command === "invoke"
+        ? ["invoke", FN, "--dir", "/no/such/folder"]
+        : command === "diff"
+          ? ["diff", "--base", "HEAD", "--dir", "/no/such/folder"]
+          : [command, "--dir", "/no/such/folder"];
+    const { code, stderr } = await inProcess(args);
+    expect([code, stderr.trimEnd()]).toEqual([
+      EXIT.usage,
+      `callgraph: ${command}: --dir /no/such/folder: no such folder. Pass the folder that holds Pulumi.yaml`,
+    ]);
+  });
+
+  test("a bug names the command too", () => {
+    expect(
+      reportError(new Error("boom"), { debug: false, version: "9.9.9", command: "graph" }).lines,
+    ).toEqual([
+      "callgraph: graph: internal error: boom. This is a bug in callgraph 9.9.9: please report it with the command you ran (CALLGRAPH_DEBUG=1 prints the stack trace)",
+    ]);
+  });
+
+  test("a message that already starts with the command keeps its words; others get the command", () => {
+    const lines = (message: string) =>
+      reportError(new UsageError(message), { debug: false, version: "9.9.9", command: "diff" }).lines;
+    expect(lines("diff --fail-on: unknown class. Fix it")).toEqual([
+      "callgraph: diff --fail-on: unknown class. Fix it",
+    ]);
+    expect(lines("diff: bad. Fix it")).toEqual(["callgraph: diff: bad. Fix it"]);
+    expect(lines("differ: x. y")).toEqual(["callgraph: diff: differ: x. y"]);
+  });
+});
+
 describe("bad invocations, in process: the exit code and one line, never a stack trace", () => {
   test.each(CASES)("%s", async (_name, args, exitCode, names) => {
     const resolved = args.map(
@@ -291,6 +336,7 @@ describe("bad invocations, in process: the exit code and one line, never a stack
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(ONE_LINE_ERROR);
     expect(lines[0]).toMatch(names);
+    expect(lines[0]).toMatch(namesItsCommand(args));
     expect(code).toBe(exitCode);
   });
 

@@ -102,7 +102,11 @@ describe("callgraph diff between two commits", () => {
   test("no change at all: an empty diff that says so", async () => {
     const result = await diffCommand({ base: "base", head: "unrelated", dir: repo.dir });
     expect(result.diff.changes).toEqual([]);
-    expect(result.output).toContain("### Call graph: no change");
+    // Text, though the output is no terminal: the default does not depend on where it goes.
+    expect(result.output).toMatch(/^Call graph: no change\n/);
+    expect(
+      (await diffCommand({ base: "base", head: "unrelated", dir: repo.dir, format: "markdown" })).output,
+    ).toContain("### Call graph: no change");
     expect(
       JSON.parse(
         (await diffCommand({ base: "base", head: "unrelated", dir: repo.dir, format: "json" })).output,
@@ -110,7 +114,7 @@ describe("callgraph diff between two commits", () => {
     ).toMatchObject({ empty: true, changes: [] });
   });
 
-  test("text on a terminal (the default there), in colour unless NO_COLOR is set", async () => {
+  test("text on a terminal, in colour unless NO_COLOR is set", async () => {
     const flags = { base: "base", head: "edge-added", dir: repo.dir };
     const terminal = await diffCommand(flags, { isTty: true, env: {} });
     expect(terminal.output).toMatch(/^\u001b\[1mCall graph: 0 high · 1 medium · 0 low\u001b\[0m\n/);
@@ -285,8 +289,10 @@ describe("--fail-on", () => {
       "high: user:mallory@example.com → profiles",
       "undeclared: user:mallory@example.com → profiles",
     ]);
-    // Markdown when the output is not a terminal (CI, a file).
-    expect(rogue.output.startsWith(COMMENT_MARKER)).toBe(true);
+    // Text though the output is not a terminal; the PR comment asks for --format markdown.
+    expect(rogue.output).toMatch(/^Call graph: /);
+    const comment = await diffCommand({ base: "base", head: "rogue", dir: repo.dir, format: "markdown" });
+    expect(comment.output.startsWith(COMMENT_MARKER)).toBe(true);
   });
 
   test("an unknown class is a user error, before anything is evaluated", async () => {

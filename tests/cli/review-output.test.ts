@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { defaultDiffFormat } from "../../cli/commands/diff";
+import { DEFAULT_DIFF_FORMAT } from "../../cli/commands/diff";
 import { computeDiff } from "../../cli/diff/compute-diff";
 import { FAIL_ON_CLASSES, FAIL_ON_NAMES, failOnViolations, parseFailOn } from "../../cli/diff/fail-on";
 import type { GraphDiff, Revisions } from "../../cli/diff/types";
@@ -164,17 +164,20 @@ describe("diff --format text", () => {
   });
 });
 
-describe("text on a terminal, Markdown elsewhere; colour only on a terminal without NO_COLOR (no-color.org)", () => {
+describe("diff prints text unless --format says otherwise; colour only on a terminal without NO_COLOR (no-color.org)", () => {
+  test("the default format is text, whatever stdout is", () => {
+    expect(DEFAULT_DIFF_FORMAT).toBe("text");
+  });
+
   test.each([
-    [true, {}, "text", true],
-    [true, { NO_COLOR: "1" }, "text", false],
+    [true, {}, true],
+    [true, { NO_COLOR: "1" }, false],
     // no-color.org: "when present and not an empty string".
-    [true, { NO_COLOR: "" }, "text", true],
-    [false, {}, "markdown", false],
-    [undefined, {}, "markdown", false],
-    [false, { NO_COLOR: "1" }, "markdown", false],
-  ])("isTTY %s, env %j: %s, colour %s", (isTty, env, format, colour) => {
-    expect(defaultDiffFormat(isTty)).toBe(format);
+    [true, { NO_COLOR: "" }, true],
+    [false, {}, false],
+    [undefined, {}, false],
+    [false, { NO_COLOR: "1" }, false],
+  ])("isTTY %s, env %j: colour %s", (isTty, env, colour) => {
     expect(colourWanted(isTty, env)).toBe(colour);
   });
 });

@@ -1,5 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
+import * as semver from "semver";
 import { parse } from "yaml";
 import { parseFailOn } from "../../cli/diff/fail-on";
 import { COMMENT_MARKER } from "../../cli/render/diff-markdown";
@@ -80,17 +81,54 @@ describe(".github/workflows/callgraph.yml", () => {
       expect(job.steps.some((s) => s.run?.includes("npm test"))).toBe(false);
   });
 
-  test("every job runs Node 22 (mermaid 12, a test dependency, needs 22.12+), with the npm cache", () => {
+  test("every job runs a Node.js that package.json's engines accepts, with the npm cache", () => {
     const engines = (
-      JSON.parse(
-        fs.readFileSync(path.resolve(__dirname, "../../node_modules/mermaid/package.json"), "utf8"),
-      ) as { engines: { node: string } }
+      JSON.parse(fs.readFileSync(path.resolve(__dirname, "../../package.json"), "utf8")) as {
+        engines: { node: string };
+      }
     ).engines.node;
-    expect(engines).toBe(">=22.12.0");
     for (const [name, job] of Object.entries(WORKFLOW.jobs)) {
       const setup = step(job, (s) => s.uses?.startsWith("actions/setup-node@") ?? false);
       expect([name, setup?.with]).toEqual([name, { "node-version": 22, cache: "npm" }]);
+      expect([name, semver.satisfies("22.12.0", engines)]).toEqual([name, true]);
     }
+  });
+
+  test("engines and the dependencies agree: every installed package accepts the oldest Node.js engines allows", () => {
+    const engines = (
+      JSON.parse(fs.readFileSync(path.resolve(__dirname, "../../package.json"), "utf8")) as {
+        engines: { node: string };
+      }
+    ).engines.node;
+    const oldest = semver.minVersion(engines)!.version;
+    const refusing: string[] = [];
+    const visit = (dir: string): void => {
+      for (const entry of fs.existsSync(dir) ? fs.readdirSync(dir) : []) {
+        if (entry.startsWith(".")) continue;
+        if (entry.startsWith("@")) {
+          visit(path.join(dir, entry));
+          continue;
+        }
+        const pkg = path.join(dir, entry, "package.json");
+        if (fs.existsSync(pkg)) {
+          const {
+            name,
+            version,
+            engines: wanted,
+          } = JSON.parse(fs.readFileSync(pkg, "utf8")) as {
+            name?: string;
+            version?: string;
+            engines?: { node?: unknown };
+          };
+          const node = wanted?.node;
+          if (typeof node === "string" && semver.validRange(node) && !semver.satisfies(oldest, node))
+            refusing.push(`${name}@${version} (node ${node})`);
+        }
+        visit(path.join(dir, entry, "node_modules"));
+      }
+    };
+    visit(path.resolve(__dirname, "../../node_modules"));
+    expect(refusing).toEqual([]);
   });
 
   test("no step runs on always(): a cancelled run stops", () => {

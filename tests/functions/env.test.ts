@@ -57,7 +57,21 @@ describe("readFunctionEnv", () => {
       maxRequestBytes: 10 * 1024 * 1024,
       attachTokens: true,
       warmStart: true,
+      maxHops: 10,
     });
+  });
+
+  test.each<[string | undefined, number | string]>([
+    [undefined, 10],
+    ["3", 3],
+    ["100", 100],
+    ["0", 'CALLGRAPH_MAX_HOPS must be an integer from 1 to 100, got "0"'],
+    ["101", 'CALLGRAPH_MAX_HOPS must be an integer from 1 to 100, got "101"'],
+    ["ten", 'CALLGRAPH_MAX_HOPS must be an integer from 1 to 100, got "ten"'],
+  ])("CALLGRAPH_MAX_HOPS=%j: the hop limit is %j", (value, expected) => {
+    const read = () => readFunctionEnv({ ...VALID, CALLGRAPH_MAX_HOPS: value }).maxHops;
+    if (typeof expected === "number") expect(read()).toBe(expected);
+    else expect(read).toThrow(expected);
   });
 
   test.each<[string | undefined, boolean]>([

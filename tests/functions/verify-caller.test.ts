@@ -2,6 +2,7 @@ import { createHmac, createPublicKey } from "node:crypto";
 import { generateKeyPair, SignJWT, type JWTPayload } from "jose";
 import {
   CallerVerificationError,
+  DEFAULT_MAX_HOPS,
   DEFAULT_MAX_REQUEST_BYTES,
   DEFAULT_TOKEN_ISSUERS,
   DEFAULT_USER_AUDIENCES,
@@ -39,6 +40,7 @@ beforeAll(async () => {
     maxRequestBytes: DEFAULT_MAX_REQUEST_BYTES,
     attachTokens: true,
     warmStart: false,
+    maxHops: DEFAULT_MAX_HOPS,
   };
 });
 

@@ -199,7 +199,7 @@ describe("a sign-in page answering 200: exit 1, saying what could not be read", 
     expect(code).toBe(1);
     expect(cliLines(stderr)).toEqual([
       expect.stringMatching(
-        /^callgraph: \d+ checks of project callgraph-diff-test could not be made \(.+\), with malformed answers from cloudfunctions\.googleapis\.com, cloudresourcemanager\.googleapis\.com, iam\.googleapis\.com, orgpolicy\.googleapis\.com, serviceusage\.googleapis\.com: not known to pass/,
+        /^callgraph: preflight: \d+ checks of project callgraph-diff-test could not be made \(.+\), with malformed answers from cloudfunctions\.googleapis\.com, cloudresourcemanager\.googleapis\.com, iam\.googleapis\.com, orgpolicy\.googleapis\.com, serviceusage\.googleapis\.com: not known to pass/,
       ),
     ]);
     expect(stdout).toContain("NOT VISIBLE");

@@ -73,7 +73,7 @@ describe("callgraph preflight, end to end (bin/callgraph.js, external_account AD
     // A line of its own: the program's warnings come first (this fixture's caller code grants an edge it does
     // not call, which the program reports as an unused grant).
     expect(stderr).toMatch(
-      /^callgraph: 2 findings block a deploy of stack dev to project callgraph-diff-test/m,
+      /^callgraph: preflight: 2 findings block a deploy of stack dev to project callgraph-diff-test/m,
     );
     // The real ADC path ran: the subject token was exchanged at the fake STS, and its token used everywhere.
     expect(fake.paths()).toContain("/sts/v1/token");
@@ -127,7 +127,7 @@ describe("callgraph preflight refuses a member at a reserved example domain (iss
     });
     expect(code).toBe(1);
     expect(stderr).toMatch(
-      /^callgraph: 1 finding blocks a deploy of stack dev to project callgraph-diff-test$/m,
+      /^callgraph: preflight: 1 finding blocks a deploy of stack dev to project callgraph-diff-test$/m,
     );
     expect(stdout).toContain("BLOCKER [members] group:platform-team@example.org");
     expect(stdout).toContain(

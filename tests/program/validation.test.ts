@@ -120,7 +120,7 @@ describe("a bad topology registers nothing", () => {
       '  functions.alpha.calls[0]: unknown function "bet" (did you mean "beta"?)',
       '  functions.alpha.calls[1]: "alpha" calls itself: a function needs no grant to run its own code',
       '  functions.alpha.invokers[0]: invalid member "allusers": public members must be written exactly "allUsers"',
-      '  functions.alpha.memroy: unknown key "memroy" (did you mean "memory"?) (allowed: calls, invokers, source, entryPoint, memory, timeout, maxInstances, ingress, generation, runtime)',
+      '  functions.alpha.memroy: unknown key "memroy" (did you mean "memory"?) (allowed: calls, invokers, source, entryPoint, memory, timeout, maxInstances, ingress, generation, runtime, environment, secrets, minInstances, vpcConnector, vpcConnectorEgressSettings, labels, concurrency, cpu)',
       '  functions.Search: invalid function name "Search": use lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen',
       '  functions.Search.source: source folder "functions/Search" does not exist (the default is functions/<name>; set `source` to use another folder)',
     ]);

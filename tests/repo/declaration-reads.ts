@@ -20,6 +20,8 @@ const EXPECTATION = /^(to[A-Z]\w*|objectContaining|arrayContaining)$/;
 const LOADERS = new Set(["require", "jest.mock", "jest.doMock", "jest.requireActual", "jest.requireMock"]);
 /** Calls that evaluate the program with `EvaluateOptions`, whose stack defaults to `dev` (engine/evaluate.ts). */
 const EVALUATORS = new Set(["evaluate", "startLocalStack"]);
+/** `callgraph/testing`'s generated stack tests, which verify the working folder (the root) unless given a `root`. */
+const STACK_TESTS = "stackTests";
 /** Functions of the project that read every (or one) `Pulumi.<stack>.yaml` of the folder they are given first. */
 const STACK_READERS = new Set([
   "readStackConfig",
@@ -48,8 +50,9 @@ const FS_READS = new Set([
  * - `path.join`/`path.resolve` of the repository root that reaches `functions`, `functions/<name>` or a
  *   `Pulumi.<stack>.yaml`;
  * - a `"callgraph:functions"` entry without `source` (its code is then the default folder `functions/<name>`);
- * - `evaluate()` without `stack` or `programDir` (the engine then reads the root's `Pulumi.dev.yaml`), and
- *   a reader of a folder's stack files (`readStackConfig`, `stacksIn`, the callee types') given the root.
+ * - `evaluate()` without `stack` or `programDir` (the engine then reads the root's `Pulumi.dev.yaml`),
+ *   `stackTests()` without `root` (it verifies every stack file of the working folder), and a reader of a
+ *   folder's stack files (`readStackConfig`, `stacksIn`, the callee types') given the root.
  * Paths built from values the file does not spell out (a temp folder, a name from a loop) are not followed, and a
  * name that is only data (a path in a report being rendered) is not a read.
  */
@@ -115,6 +118,10 @@ export function declarationReads(file: string, text: string, repoRoot: string): 
             node,
             `${callee} without \`stack\` or \`programDir\`: the engine reads the root's Pulumi.dev.yaml`,
           );
+      } else if (callee.split(".").pop() === STACK_TESTS) {
+        const [options] = node.arguments;
+        if (!options || (ts.isObjectLiteralExpression(options) && !namesRoot(options)))
+          report(node, `${callee} without \`root\`: it verifies every stack file of the repository root`);
       } else if (
         STACK_READERS.has(callee.split(".").pop() ?? "") &&
         node.arguments[0] &&
@@ -218,6 +225,14 @@ function namesStack(options: ts.ObjectLiteralExpression): boolean {
       (p.name !== undefined &&
         ts.isIdentifier(p.name) &&
         (p.name.text === "stack" || p.name.text === "programDir")),
+  );
+}
+
+/** Whether a `stackTests` options literal chooses its project (a spread may, so it counts). */
+function namesRoot(options: ts.ObjectLiteralExpression): boolean {
+  return options.properties.some(
+    (p) =>
+      ts.isSpreadAssignment(p) || (p.name !== undefined && ts.isIdentifier(p.name) && p.name.text === "root"),
   );
 }
 

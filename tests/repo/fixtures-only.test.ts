@@ -118,6 +118,14 @@ describe("what counts as reading the user's declaration", () => {
       ["reads the stack files of the repository root (readStackConfig)"],
     ],
     [
+      "the generated stack tests of the root",
+      'stackTests();\nstackTests({ stacks: ["dev"] });',
+      [
+        "stackTests without `root`: it verifies every stack file of the repository root",
+        "stackTests without `root`: it verifies every stack file of the repository root",
+      ],
+    ],
+    [
       "the generated callee types of the root",
       'const root = path.resolve(__dirname, "../..");\nstaleCalleeTypesIn(root);',
       ["reads the stack files of the repository root (staleCalleeTypesIn)"],
@@ -139,6 +147,7 @@ describe("what counts as reading the user's declaration", () => {
     ],
     ["the library joined to the root", `${ROOT}path.join(root, "functions", "shared");`],
     ["a name from a variable", "const s = `functions/${name}`;"],
+    ["the generated stack tests of another project", 'stackTests({ root: dir, stacks: ["dev"] });'],
     ["the project file", `${ROOT}fs.readFileSync(path.join(root, "Pulumi.yaml"));`],
     [
       "evaluate of a named stack, a program or spread options",

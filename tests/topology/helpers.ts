@@ -66,7 +66,7 @@ export function expectRejected(raw: unknown, issues: readonly TopologyIssue[], o
 
 /** The keys a function declaration may have, as the unknown-key message lists them. */
 export const ALLOWED_KEYS =
-  "(allowed: calls, invokers, source, entryPoint, memory, timeout, maxInstances, ingress, generation, runtime)";
+  "(allowed: calls, invokers, source, entryPoint, memory, timeout, maxInstances, ingress, generation, runtime, environment, secrets, minInstances, vpcConnector, vpcConnectorEgressSettings, labels, concurrency, cpu)";
 
 /** The message for a member without a recognised type. */
 export const MEMBER_SHAPE =

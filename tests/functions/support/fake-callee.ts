@@ -1,5 +1,6 @@
 import {
   CallerVerificationError,
+  DEFAULT_MAX_HOPS,
   DEFAULT_MAX_REQUEST_BYTES,
   DEFAULT_TOKEN_ISSUERS,
   DEFAULT_USER_AUDIENCES,
@@ -62,6 +63,7 @@ export async function startFakeCallee(options: FakeCalleeOptions): Promise<FakeC
     maxRequestBytes: DEFAULT_MAX_REQUEST_BYTES,
     attachTokens: true,
     warmStart: false,
+    maxHops: DEFAULT_MAX_HOPS,
   };
   // defineProperty, not Object.assign: assign would copy the getter's value, not the accessor.
   return Object.defineProperties(server as FakeCallee, {

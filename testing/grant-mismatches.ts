@@ -1,6 +1,6 @@
-import { possessive } from "../../../iam/possessive";
-import type { EffectiveGraph, Grant } from "../../../engine";
-import { invokerMembers } from "../../../topology";
+import { possessive } from "../iam/possessive";
+import type { EffectiveGraph, Grant } from "../engine";
+import { invokerMembers } from "../topology";
 import type { Declaration } from "./declaration";
 
 /**

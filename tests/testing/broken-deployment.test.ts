@@ -15,9 +15,9 @@ import {
   planAccess,
   runAccess,
   unsampledNotes,
-} from "./support/access-matrix";
-import { readDeclaration, type Declaration } from "./support/declaration";
-import { grantMismatches } from "./support/grant-mismatches";
+} from "../../testing/access-matrix";
+import { readDeclaration, type Declaration } from "../../testing/declaration";
+import { grantMismatches } from "../../testing/grant-mismatches";
 
 /**
  * The declared program (moved to program.ts) plus two grants the stack file does not declare, added the way a

@@ -3,8 +3,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { unzipSync } from "fflate";
-import { buildFunctionArchive, type FunctionArchive } from "../../../components/function-archive";
-import { esbuildTarget, type FunctionSpec } from "../../../topology";
+import { buildFunctionArchive, type FunctionArchive } from "../components/function-archive";
+import { esbuildTarget, type FunctionSpec } from "../topology";
 
 /** A function's bundle and the names it exports. */
 export interface BundledFunction {

@@ -5,11 +5,11 @@ import {
   mintableMembers,
   tokenHeadersFor,
   type FunctionRequest,
-} from "../../../local";
-import type { LocalStack } from "../../../local";
-import type { Sample } from "../../../local/samples";
-import { createLimiter } from "../../../live/concurrency";
-import { invokerMembers, serviceAccountMember } from "../../../topology";
+} from "../local";
+import type { LocalStack } from "../local";
+import type { Sample } from "../local/samples";
+import { createLimiter } from "../live/concurrency";
+import { invokerMembers, serviceAccountMember } from "../topology";
 import type { Declaration } from "./declaration";
 
 /** Somebody no declaration should let in: a Google account outside every example domain. */

@@ -1,11 +1,7 @@
 import * as fs from "node:fs";
-import * as path from "node:path";
-import { readStackConfig, stackFileOf, stacksIn } from "../../../engine/stack-config";
-import { localConfig } from "../../../local/demo-principals";
-import { parseStackDeclaration, sourceFolderChecks, type Topology } from "../../../topology";
-
-/** The project the user's stack tests verify: this repository's root, whatever it declares. */
-export const PROJECT_ROOT = path.resolve(__dirname, "../../..");
+import { readStackConfig, stackFileOf, stacksIn } from "../engine/stack-config";
+import { localConfig } from "../local/demo-principals";
+import { parseStackDeclaration, sourceFolderChecks, type Topology } from "../topology";
 
 /** One stack file's declaration, read the way the program reads it. */
 export interface Declaration {
@@ -22,7 +18,7 @@ export interface Declaration {
  * Every stack with a `Pulumi.<stack>.yaml` in `root`, found when the tests are collected, so that a stack the
  * user adds is tested with no edit to any test.
  */
-export function declaredStacks(root: string = PROJECT_ROOT): string[] {
+export function declaredStacks(root: string): string[] {
   return stacksIn(root);
 }
 
@@ -38,6 +34,10 @@ export function readDeclaration(
   stack: string,
   where: "cloud" | "local" = "cloud",
 ): Declaration {
+  const file = stackFileOf(root, stack);
+  // The engine reads a missing stack file as an empty one; a stack the tests were asked for must have its file.
+  if (!fs.existsSync(file))
+    throw new Error(`${file}: no such file. Add the stack's file, or leave ${stack} out of \`stacks\``);
   const stackConfig = readStackConfig(root, stack).config;
   // Locally, a principal not set yet stands for its demo identity, as the local stack runs it.
   const config =
@@ -46,7 +46,7 @@ export function readDeclaration(
   return {
     root,
     stack,
-    file: stackFileOf(root, stack),
+    file,
     project: String(config["gcp:project"] ?? ""),
     topology,
   };

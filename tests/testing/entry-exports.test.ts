@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parseTopology } from "../../topology";
-import { bundleFunction } from "./support/entry-exports";
+import { bundleFunction } from "../../testing/entry-exports";
 
 let root: string;
 beforeAll(() => {

@@ -1,0 +1,130 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import {
+  DECLARATION_CONFIG_KEYS,
+  parseStackDeclaration,
+  principalWarnings,
+  runtimeWarnings,
+  sourceFolderChecks,
+  TopologyError,
+  type Topology,
+} from "../topology";
+import { buildArchives } from "./archives";
+import { checkCallSites, type RecordedCallSites } from "./call-sites";
+import type { FunctionArchive } from "./function-archive";
+
+/**
+ * The declaration as stack config holds it (`callgraph:functions`, `callgraph:generation`, `callgraph:runtime`,
+ * `callgraph:principals`), for a program that writes it in code instead: the same keys, validated the same way.
+ */
+export interface CallGraphDeclaration {
+  /** Function name -> its declaration (`calls`, `invokers`, `source`, ...), as under `callgraph:functions`. */
+  readonly functions: Readonly<Record<string, unknown>>;
+  /** 1 or 2: every function's generation unless it says otherwise. */
+  readonly generation?: 1 | 2;
+  /** A Node.js runtime id, e.g. `nodejs22`. */
+  readonly runtime?: string;
+  /** Principal name -> IAM members, as under `callgraph:principals`. */
+  readonly principals?: Readonly<Record<string, readonly string[]>>;
+}
+
+/** What `CallGraph` takes; everything but what the program must decide has a default read from stack config. */
+export interface CallGraphInputs {
+  /** The validated call graph (`parseTopology`), when the program parsed it itself. */
+  readonly topology?: Topology;
+  /** The declaration in code; when neither it nor `topology` is given, it is read from this stack's config. */
+  readonly declaration?: CallGraphDeclaration;
+  /** GCP project to deploy into; defaults to `gcp:project`. */
+  readonly project?: string;
+  /** Region of every function and of the source bucket; defaults to `gcp:region`. */
+  readonly region?: string;
+  /** The project's number; defaults to `callgraph:projectNumber`. */
+  readonly projectNumber?: string;
+  /**
+   * The folder function sources are relative to (`functions/<name>` by default); defaults to the Pulumi project's
+   * root, the folder `pulumi up` runs the program in.
+   */
+  readonly root?: string;
+  /** Every function's archive, from `buildArchives`; built from `root` when not given. */
+  readonly archives?: Readonly<Record<string, FunctionArchive>>;
+  /** What each function's code calls, from `checkCallSites`; checked from `root` when not given. */
+  readonly callSites?: Readonly<Record<string, RecordedCallSites>>;
+}
+
+/** The inputs with every default filled in: what the component registers from. */
+export interface ResolvedInputs {
+  readonly topology: Topology;
+  readonly project: string;
+  readonly region: string;
+  readonly projectNumber: string;
+  readonly archives: Readonly<Record<string, FunctionArchive>>;
+  readonly callSites?: Readonly<Record<string, RecordedCallSites>>;
+}
+
+/**
+ * Fills in what the args leave out, before anything is registered: the declaration from stack config (every
+ * problem at once, as a `TopologyError`), the project, region and number, each function's archive (built and
+ * checked) and its call sites (an undeclared call stops the program here, naming file and line). Warnings (a
+ * deprecated runtime, an unused edge) are logged. Throws on anything missing, naming the config key to set.
+ */
+export function resolveInputs(args: CallGraphInputs): ResolvedInputs {
+  const root = args.root ?? projectRoot();
+  const gcpConfig = new pulumi.Config("gcp");
+  const config = new pulumi.Config("callgraph");
+  const today = new Date();
+  const topology = args.topology ?? declaredTopology(args.declaration, config, root, today);
+  if (!args.topology)
+    for (const warning of [...runtimeWarnings(topology, today), ...principalWarnings(topology)])
+      void pulumi.log.warn(`${warning.path}: ${warning.message}`);
+  const project = args.project ?? gcpConfig.require("project");
+  const region = args.region ?? gcpConfig.require("region");
+  const projectNumber = args.projectNumber ?? config.get("projectNumber", { pattern: /^[0-9]+$/ });
+  if (projectNumber === undefined)
+    throw new TopologyError([
+      {
+        path: "callgraph:projectNumber",
+        message: `is not set: 2nd-gen URLs and the buckets builds read carry it. Set it (pulumi config set callgraph:projectNumber "$(gcloud projects describe ${project} --format='value(projectNumber)')") or pass projectNumber`,
+      },
+    ]);
+  const archives = args.archives ?? buildArchives(topology, root);
+  let callSites = args.callSites;
+  if (!callSites) {
+    const checked = checkCallSites(topology, root);
+    for (const warning of checked.warnings) void pulumi.log.warn(warning);
+    callSites = checked.byFunction;
+  }
+  return { topology, project, region, projectNumber, archives, callSites };
+}
+
+function declaredTopology(
+  declaration: CallGraphDeclaration | undefined,
+  config: pulumi.Config,
+  root: string,
+  today: Date,
+): Topology {
+  const keys = declaration
+    ? {
+        [DECLARATION_CONFIG_KEYS.functions]: declaration.functions,
+        [DECLARATION_CONFIG_KEYS.generation]: declaration.generation,
+        [DECLARATION_CONFIG_KEYS.runtime]: declaration.runtime,
+        [DECLARATION_CONFIG_KEYS.principals]: declaration.principals,
+      }
+    : {
+        [DECLARATION_CONFIG_KEYS.functions]: config.getObject<unknown>("functions"),
+        [DECLARATION_CONFIG_KEYS.generation]: config.getObject<unknown>("generation"),
+        [DECLARATION_CONFIG_KEYS.runtime]: config.get("runtime"),
+        [DECLARATION_CONFIG_KEYS.principals]: config.getObject<unknown>("principals"),
+      };
+  // Sources resolve against the project root and must stay inside it (a symlink out is refused like `..`).
+  return parseStackDeclaration(keys, { today, ...sourceFolderChecks(root, fs) });
+}
+
+/**
+ * The Pulumi project's root: what the Pulumi CLI passes the program (`--root-directory`), else the working
+ * directory, which `pulumi up` (and callgraph's engine) set to the project's folder.
+ */
+function projectRoot(): string {
+  const given = pulumi.runtime.getRootDirectory();
+  return path.isAbsolute(given) && fs.existsSync(given) ? given : process.cwd();
+}

@@ -1,0 +1,89 @@
+import { beforeAll, describe, expect, test } from "@jest/globals";
+import { evaluate, type Evaluation } from "../engine";
+import { edges, serviceAccountMember } from "../topology";
+import { readDeclaration, type Declaration } from "./declaration";
+import { bundleFunction } from "./entry-exports";
+import { grantMismatches } from "./grant-mismatches";
+
+/**
+ * For each stack, the deployment the program would make (the resources it registers, in `pulumi up` and
+ * `pulumi preview` mode) grants invocation exactly as declared, and every declared function bundles and exports
+ * its entry point. No function name is written here: everything comes from the stack files and the function
+ * folders.
+ */
+export function deploymentTests(root: string, stacks: readonly string[]): void {
+  test("the project has at least one stack file to verify", () => {
+    expect(stacks).not.toEqual([]);
+  });
+
+  describe.each([...stacks])("stack %s", (stack) => {
+    let declaration: Declaration;
+    let declarationError: unknown;
+    try {
+      declaration = readDeclaration(root, stack);
+    } catch (error) {
+      declarationError = error;
+    }
+    if (declarationError !== undefined) {
+      test("its declaration is valid", () => {
+        throw declarationError;
+      });
+      return;
+    }
+
+    // The program runs once per mode; the evaluations take turns in this process anyway.
+    const evaluations = new Map<boolean, Evaluation>();
+    beforeAll(async () => {
+      for (const preview of [false, true])
+        evaluations.set(preview, await evaluate({ programDir: root, stack, preview }));
+    }, 60_000);
+
+    describe.each([
+      ["pulumi up", false],
+      ["pulumi preview", true],
+    ])("the deployment (%s)", (_mode, preview) => {
+      let evaluation: Evaluation;
+      beforeAll(() => {
+        evaluation = evaluations.get(preview)!;
+      });
+
+      test("grants invocation exactly as declared: no grant more, none less", () => {
+        expect(grantMismatches(declaration, evaluation.graph)).toEqual([]);
+      });
+
+      test("its function-to-function edges are the declared `calls`", () => {
+        const effective = evaluation.graph.edges.map((e) => `${e.from} -> ${e.to}`);
+        expect(effective).toEqual(edges(declaration.topology).map((e) => `${e.from} -> ${e.to}`));
+      });
+
+      test("its other invokers are the declared `invokers`", () => {
+        const functionAccounts = new Set(
+          declaration.topology.functions.map((f) => serviceAccountMember(f.name, declaration.project)),
+        );
+        const effective = evaluation.graph.externalInvokers.map((i) => `${i.function} <- ${i.member}`);
+        const declared = declaration.topology.functions.flatMap((f) =>
+          f.invokers.filter((m) => !functionAccounts.has(m)).map((m) => `${f.name} <- ${m}`),
+        );
+        expect(effective).toEqual(declared);
+      });
+    });
+
+    describe("every declared function", () => {
+      test.each(declaration!.topology.functions.map((f) => [f.name, f] as const))(
+        "%s bundles, exports its entry point, and is deployed from that bundle",
+        (name, spec) => {
+          const bundled = bundleFunction(root, spec);
+          expect({ function: name, exports: bundled.exports }).toEqual({
+            function: name,
+            exports: expect.arrayContaining([spec.entryPoint]),
+          });
+          const deployed = evaluations.get(false)!.graph.functions.find((f) => f.name === name);
+          expect({ function: name, archive: deployed?.archivePath }).toEqual({
+            function: name,
+            archive: bundled.archive.path,
+          });
+        },
+      );
+    });
+  });
+}

@@ -1,0 +1,76 @@
+import { afterAll, beforeAll, describe, expect, test } from "@jest/globals";
+import { startLocalStack, type LocalStack } from "../local";
+import { readSample, type Sample } from "../local/samples";
+import {
+  accessLine,
+  identitiesOf,
+  OUTSIDER,
+  planAccess,
+  runAccess,
+  unsampledNotes,
+  type AccessResult,
+} from "./access-matrix";
+import { readDeclaration, type Declaration } from "./declaration";
+
+/**
+ * For each stack, the local stack runs the real bundles behind IAM front ends that enforce the registered grants,
+ * and every (identity, function) pair is allowed exactly where the stack file declares it. Allowed means the call
+ * passed the front end and the function's own `verifyCaller`; a function's `sample.json` supplies the request and
+ * the status it must get. No function name is written here: everything comes from the stack files and the
+ * function folders.
+ */
+export function localAccessTests(root: string, stacks: readonly string[]): void {
+  describe.each([...stacks])("stack %s on the local stack", (stack) => {
+    let declaration: Declaration;
+    try {
+      declaration = readDeclaration(root, stack, "local");
+    } catch (error) {
+      // The deployment tests report the invalid declaration; here it only explains why nothing ran.
+      test("its declaration is valid", () => {
+        throw error;
+      });
+      return;
+    }
+
+    const samples = new Map<string, Sample | undefined>();
+    const sampleErrors = new Map<string, unknown>();
+    for (const spec of declaration.topology.functions) {
+      try {
+        samples.set(spec.name, readSample(root, spec.source));
+      } catch (error) {
+        sampleErrors.set(spec.name, error);
+      }
+    }
+    const calls = planAccess(declaration, samples).filter((c) => !sampleErrors.has(c.function));
+
+    let local: LocalStack | undefined;
+    let results: AccessResult[] = [];
+    beforeAll(async () => {
+      local = await startLocalStack({
+        programDir: root,
+        stack,
+        stateFile: false,
+        // Declared members are minted whether or not a grant names them, so a missing grant shows as a 403.
+        extraIdentities: identitiesOf(declaration).filter((m): m is string => m !== undefined),
+      });
+      results = await runAccess(local, calls);
+      for (const note of unsampledNotes(declaration, results)) console.info(note);
+    }, 60_000);
+    afterAll(async () => local?.stop());
+
+    test(`calls as every function's account, every declared invoker, ${OUTSIDER} and no token`, () => {
+      expect(results.map((r) => r.call.as ?? "(no token)")).toEqual(calls.map((c) => c.as ?? "(no token)"));
+      const tested = declaration.topology.functions.length - sampleErrors.size;
+      expect(calls.length).toBe(tested * identitiesOf(declaration).length);
+    });
+
+    test.each(declaration.topology.functions.map((f) => [f.name] as const))(
+      "%s is invoked exactly by the identities its declaration allows",
+      (name) => {
+        if (sampleErrors.has(name)) throw sampleErrors.get(name);
+        const mine = results.filter((r) => r.call.function === name);
+        expect(mine.map((r) => accessLine(r.call, r))).toEqual(mine.map((r) => accessLine(r.call)));
+      },
+    );
+  });
+}

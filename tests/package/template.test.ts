@@ -1,0 +1,148 @@
+/**
+ * The package as a user gets it (issue 20): `npm pack` of this repository, installed into a copy of `templates/team`
+ * in a temporary folder without the network (the tarball unpacked as node_modules/callgraph, every other dependency
+ * linked from this repository's node_modules, as npm would have installed them), and there the user's own commands:
+ * `graph`, `check`, `diff`, `npm test` and `npm start -- --once`. Nothing of this repository's sources is reachable
+ * from there: the program, the CLI and the function code load the compiled package.
+ */
+import { execFile, execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { promisify } from "node:util";
+
+const run = promisify(execFile);
+const REPO = path.resolve(__dirname, "../..");
+const TEMPLATE = path.join(REPO, "templates", "team");
+/** The folders compiled into dist/ (tsconfig.build.json). */
+const PACKAGE_SOURCES = [
+  "topology",
+  "iam",
+  "components",
+  "engine",
+  "callsites",
+  "live",
+  "local",
+  "cli",
+  "policy",
+  "functions/shared",
+  "testing",
+];
+
+let work: string;
+let project: string;
+
+/** Builds dist/ when a source is newer than it (CI's `npm ci` has just built it: then nothing to do). */
+function ensureBuilt(): void {
+  const built = path.join(REPO, "dist", "components", "index.js");
+  const newest = Math.max(
+    ...PACKAGE_SOURCES.flatMap((dir) => files(path.join(REPO, dir))).map((f) => fs.statSync(f).mtimeMs),
+  );
+  if (!fs.existsSync(built) || fs.statSync(built).mtimeMs < newest)
+    execFileSync("npm", ["run", "build"], { cwd: REPO, stdio: "pipe" });
+}
+
+function files(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) return entry.name === "node_modules" ? [] : files(full);
+    return /\.(ts|cjs)$/.test(entry.name) ? [full] : [];
+  });
+}
+
+/** `node_modules` as `npm install` of the tarball would leave it, offline. */
+function install(tarball: string, into: string): void {
+  const modules = path.join(into, "node_modules");
+  fs.mkdirSync(path.join(modules, ".bin"), { recursive: true });
+  for (const entry of fs.readdirSync(path.join(REPO, "node_modules"))) {
+    if (entry === ".bin" || entry === "callgraph" || entry.startsWith(".")) continue;
+    fs.symlinkSync(path.join(REPO, "node_modules", entry), path.join(modules, entry), "dir");
+  }
+  for (const bin of fs.readdirSync(path.join(REPO, "node_modules", ".bin")))
+    fs.symlinkSync(
+      fs.realpathSync(path.join(REPO, "node_modules", ".bin", bin)),
+      path.join(modules, ".bin", bin),
+    );
+  execFileSync("tar", ["-xzf", tarball, "-C", work]);
+  fs.renameSync(path.join(work, "package"), path.join(modules, "callgraph"));
+  fs.symlinkSync(
+    path.join(modules, "callgraph", "bin", "callgraph.js"),
+    path.join(modules, ".bin", "callgraph"),
+  );
+}
+
+const callgraph = (...args: string[]) =>
+  run(process.execPath, [path.join(project, "node_modules", "callgraph", "bin", "callgraph.js"), ...args], {
+    cwd: project,
+    env: { ...process.env, NO_COLOR: "1" },
+  });
+
+beforeAll(async () => {
+  ensureBuilt();
+  work = fs.mkdtempSync(path.join(os.tmpdir(), "callgraph-template-"));
+  const { stdout } = await run("npm", ["pack", "--ignore-scripts", "--json", "--pack-destination", work], {
+    cwd: REPO,
+  });
+  const [packed] = JSON.parse(stdout) as { filename: string; files: { path: string }[] }[];
+  project = path.join(work, "team");
+  fs.cpSync(TEMPLATE, project, { recursive: true });
+  install(path.join(work, packed!.filename), project);
+}, 180_000);
+
+afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
+
+test("the packed package holds compiled JavaScript and declarations, no TypeScript source", () => {
+  const packed = path.join(project, "node_modules", "callgraph");
+  const shipped = files(packed).map((f) => path.relative(packed, f));
+  expect(shipped.filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts"))).toEqual([]);
+  for (const entry of [
+    "dist/components/index.js",
+    "dist/components/index.d.ts",
+    "dist/functions/shared/index.js",
+  ])
+    expect(fs.existsSync(path.join(packed, entry))).toBe(true);
+  for (const file of ["LICENSE", "CHANGELOG.md", "README.md", "package.json"])
+    expect(fs.existsSync(path.join(packed, file))).toBe(true);
+});
+
+test("graph: the template's declared edge, from the compiled package", async () => {
+  const { stdout } = await callgraph("graph", "--format", "json");
+  const graph = JSON.parse(stdout) as { functions: { name: string; invokedBy: { invoker: string }[] }[] };
+  const invokers = (name: string) =>
+    graph.functions.find((f) => f.name === name)?.invokedBy.map((i) => i.invoker);
+  expect(invokers("billing")).toEqual([expect.stringContaining("orders")]);
+  expect(invokers("orders")).not.toContainEqual(expect.stringContaining("billing"));
+}, 120_000);
+
+test("check: no policy violation", async () => {
+  await expect(callgraph("check")).resolves.toBeDefined();
+}, 120_000);
+
+test("diff: a new invoker in the stack file is a labelled change against the last commit", async () => {
+  const git = (...args: string[]) => execFileSync("git", args, { cwd: project, stdio: "pipe" });
+  git("init", "-q");
+  git("-c", "user.email=t@example.com", "-c", "user.name=t", "add", "-A");
+  git("-c", "user.email=t@example.com", "-c", "user.name=t", "commit", "-qm", "start");
+  const stackFile = path.join(project, "Pulumi.dev.yaml");
+  fs.writeFileSync(
+    stackFile,
+    fs.readFileSync(stackFile, "utf8").replace("billing: {}", "billing:\n      invokers: [developers]"),
+  );
+  const { stdout } = await callgraph("diff", "--base", "HEAD", "--format", "json");
+  expect(stdout).toContain("billing");
+  fs.writeFileSync(stackFile, fs.readFileSync(path.join(TEMPLATE, "Pulumi.dev.yaml"), "utf8"));
+}, 120_000);
+
+test("npm test runs the user's own tests: the stack tests generated from the stack file", async () => {
+  const { stdout, stderr } = await run("npm", ["test", "--silent"], {
+    cwd: project,
+    env: { ...process.env, CI: "1" },
+  });
+  expect(`${stdout}\n${stderr}`).toMatch(/Tests:\s+\d+ passed, \d+ total/);
+}, 170_000);
+
+test("npm start -- --once: the local stack serves the template and its scenario passes", async () => {
+  const { stdout, stderr } = await run("npm", ["start", "--silent", "--", "--once"], { cwd: project });
+  expect(`${stdout}\n${stderr}`).toMatch(/orders/);
+}, 120_000);
