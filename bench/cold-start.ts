@@ -6,7 +6,7 @@ import { promisify } from "node:util";
 import * as esbuild from "esbuild";
 import { unzipSync } from "fflate";
 import type { Evaluation } from "../engine";
-import { parseTopology } from "../topology";
+import { parseStackDeclaration } from "../topology";
 import { median } from "./measure";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -52,7 +52,7 @@ export interface ColdStart {
  */
 export async function measureColdStart(evaluation: Evaluation, runs: number): Promise<ColdStart[]> {
   const sources = new Map(
-    parseTopology(evaluation.config["callgraph:functions"]).functions.map((f) => [f.name, f.source]),
+    parseStackDeclaration(evaluation.config).functions.map((f) => [f.name, f.source]),
   );
   const bundled = fs.mkdtempSync(path.join(os.tmpdir(), "callgraph-cold-start-"));
   fs.rmSync(UNBUNDLED_DIR, { recursive: true, force: true });

@@ -8,6 +8,7 @@ import { effectiveGraph } from "./effective-graph";
 import { gcpMocks } from "./gcp-mocks";
 import { programEntry } from "./program-entry";
 import { recordRegistrations } from "./recording-monitor";
+import { runTransforms } from "./transforms";
 import { readStackConfig, StackConfigError, toProgramConfig } from "./stack-config";
 import { UNKNOWN, type Evaluation, type RegisteredResource } from "./types";
 
@@ -72,6 +73,8 @@ async function evaluateNow(options: EvaluateOptions): Promise<Evaluation> {
   });
   await runtime.setMocks(mocks, stackConfig.project, stack, preview);
   const recorder = recordRegistrations(runtime.getMonitor());
+  // After the recorder: what it records is what the program's transforms returned.
+  const transforms = runTransforms(programRequire, runtime.getMonitor());
   runtime.setAllConfig(toProgramConfig(config), []);
 
   const failures: unknown[] = [];
@@ -97,12 +100,15 @@ async function evaluateNow(options: EvaluateOptions): Promise<Evaluation> {
         error,
       );
     }
-    await runtime.waitForRPCs();
-    const resolved = await resolveExports(pulumi, (outputs ?? {}) as Record<string, unknown>);
-    await runtime.waitForRPCs();
+    // A failed transform ends the evaluation, as it ends a deployment: what depends on its resource never settles.
+    await transforms.unlessFailed(runtime.waitForRPCs());
+    const resolved =
+      (await transforms.unlessFailed(resolveExports(pulumi, (outputs ?? {}) as Record<string, unknown>))) ??
+      {};
+    await transforms.unlessFailed(runtime.waitForRPCs());
     // Let rejections raised while draining reach the listener before deciding the run succeeded.
     await new Promise((resolve) => setImmediate(resolve));
-    failures.push(...recorder.failures);
+    failures.push(...recorder.failures, ...transforms.failures);
     if (failures.length > 0) throw programFailure(failures, recorder.resources());
     const resources = recorder.resources();
     return {
@@ -118,6 +124,7 @@ async function evaluateNow(options: EvaluateOptions): Promise<Evaluation> {
     process.chdir(workingDirectory);
     Error.stackTraceLimit = stackTraceLimit;
     process.off("unhandledRejection", onRejection);
+    transforms.stop();
     recorder.stop();
   }
 }

@@ -4,7 +4,7 @@
  * pack both read settings through {@link parseRuleConfig}, so a setting means the same thing in both.
  */
 
-export type ConfigValue = boolean | readonly string[];
+export type ConfigValue = boolean | string | readonly string[];
 
 interface BooleanField {
   readonly type: "boolean";
@@ -18,7 +18,15 @@ interface StringListField {
   readonly description: string;
 }
 
-export type ConfigField = BooleanField | StringListField;
+/** One of a few strings, e.g. a policy's `scope`. */
+interface ChoiceField<T extends string = string> {
+  readonly type: "choice";
+  readonly choices: readonly T[];
+  readonly default: T;
+  readonly description: string;
+}
+
+export type ConfigField = BooleanField | StringListField | ChoiceField;
 
 /** The fields of a rule whose settings have type `C`. */
 export type ConfigFields<C> = {
@@ -26,7 +34,9 @@ export type ConfigFields<C> = {
     ? BooleanField
     : C[K] extends readonly string[]
       ? StringListField
-      : never;
+      : C[K] extends string
+        ? ChoiceField<C[K]>
+        : never;
 };
 
 /** Settings as they arrive: from CrossGuard's `getConfig()`, a `--policy-pack-config` file or the stack config. */
@@ -72,8 +82,15 @@ export function readSettings(policy: string, known: FieldMap, raw: RawConfig): R
       value.every((v) => typeof v === "string")
     ) {
       result[key] = value;
+    } else if (field.type === "choice" && typeof value === "string" && field.choices.includes(value)) {
+      result[key] = value;
     } else {
-      const expected = field.type === "boolean" ? "true or false" : "a list of strings";
+      const expected =
+        field.type === "boolean"
+          ? "true or false"
+          : field.type === "string-list"
+            ? "a list of strings"
+            : `one of ${field.choices.map((c) => JSON.stringify(c)).join(", ")}`;
       throw new PolicyConfigError(
         `policy "${policy}": "${key}" must be ${expected}, not ${JSON.stringify(value)}`,
       );

@@ -66,12 +66,19 @@ export function configSchemaOf(fields: FieldMap): PolicyConfigSchema {
     properties[key] =
       field.type === "boolean"
         ? { type: "boolean", default: field.default, description: field.description }
-        : {
-            type: "array",
-            items: { type: "string" },
-            default: [...field.default],
-            description: field.description,
-          };
+        : field.type === "choice"
+          ? {
+              type: "string",
+              enum: [...field.choices],
+              default: field.default,
+              description: field.description,
+            }
+          : {
+              type: "array",
+              items: { type: "string" },
+              default: [...field.default],
+              description: field.description,
+            };
   }
   return { properties };
 }

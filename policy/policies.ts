@@ -63,34 +63,16 @@ export const noProjectLevelFunctionRoles: StackValidationPolicy = stackPolicy(
 
 export const noProjectLevelGrants: StackValidationPolicy = stackPolicy(rules.noProjectLevelGrants);
 
-export const noServiceAccountKeys: ResourceValidationPolicy = {
-  ...policyInfo(rules.noServiceAccountKeys),
-  validateResource: [
-    validateResourceOfType(gcp.serviceaccount.Key, validateWith(rules.noServiceAccountKeys)),
-    validateResourceOfType(gcp.storage.HmacKey, validateWith(rules.noServiceAccountKeys)),
-  ],
-};
+export const noServiceAccountKeys: StackValidationPolicy = stackPolicy(rules.noServiceAccountKeys);
 
 export const storageBucketPrivate: ResourceValidationPolicy = {
   ...policyInfo(rules.storageBucketPrivate),
   validateResource: validateResourceOfType(gcp.storage.Bucket, validateWith(rules.storageBucketPrivate)),
 };
 
-const bucketAccess = validateWith(rules.storageBucketNoPublicAccess);
-export const storageBucketNoPublicAccess: ResourceValidationPolicy = {
-  ...policyInfo(rules.storageBucketNoPublicAccess),
-  validateResource: [
-    validateResourceOfType(gcp.storage.BucketIAMBinding, bucketAccess),
-    validateResourceOfType(gcp.storage.BucketIAMMember, bucketAccess),
-    validateResourceOfType(gcp.storage.BucketIAMPolicy, bucketAccess),
-    validateResourceOfType(gcp.storage.BucketACL, bucketAccess),
-    validateResourceOfType(gcp.storage.BucketAccessControl, bucketAccess),
-    validateResourceOfType(gcp.storage.DefaultObjectACL, bucketAccess),
-    validateResourceOfType(gcp.storage.DefaultObjectAccessControl, bucketAccess),
-    validateResourceOfType(gcp.storage.ObjectACL, bucketAccess),
-    validateResourceOfType(gcp.storage.ObjectAccessControl, bucketAccess),
-  ],
-};
+export const storageBucketNoPublicAccess: StackValidationPolicy = stackPolicy(
+  rules.storageBucketNoPublicAccess,
+);
 
 /** Every policy, in the order of `rules.RULES`. */
 export const POLICIES: readonly (ResourceValidationPolicy | StackValidationPolicy)[] = [

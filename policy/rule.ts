@@ -1,6 +1,7 @@
 import { type StackResource } from "../iam";
 import { parseRuleConfig, type ConfigFields, type FieldMap, type RawConfig } from "./config";
 import type { Finding } from "./model";
+import { callGraphView, isManaged, SCOPE_FIELD, settle, type Scope } from "./scope";
 
 interface RuleInfo {
   /** Kebab-case policy name, the same in CrossGuard, `callgraph check` and the config. */
@@ -9,6 +10,7 @@ interface RuleInfo {
   readonly description: string;
   /** How to fix a violation, in general (each violation also says how to fix itself). */
   readonly remediation: string;
+  /** Its settings, `scope` included. */
   readonly fields: FieldMap;
   /**
    * Level it runs at unless the pack config sets one: mandatory, but for a rule whose finding is a risk to weigh
@@ -51,10 +53,16 @@ export function resourceRule<C>(
     name: spec.name,
     description: spec.description,
     remediation: spec.remediation,
-    fields: spec.fields as FieldMap,
+    fields: withScope(spec.fields),
     defaultEnforcement: spec.defaultEnforcement ?? "mandatory",
     types: spec.types,
-    check: (resource, raw) => spec.check(resource, parseRuleConfig(spec.name, spec.fields, raw)),
+    check: (resource, raw) => {
+      const { scope, config } = parse(spec.name, spec.fields, raw);
+      // One resource alone says whether a callgraph component manages it (its URN and parent), not what refers
+      // to it: a rule that needs the rest of the stack to tell is a stack rule.
+      if (scope === "call-graph" && !isManaged(resource)) return [];
+      return spec.check(resource, config);
+    },
   };
 }
 
@@ -67,8 +75,27 @@ export function stackRule<C>(
     name: spec.name,
     description: spec.description,
     remediation: spec.remediation,
-    fields: spec.fields as FieldMap,
+    fields: withScope(spec.fields),
     defaultEnforcement: spec.defaultEnforcement ?? "mandatory",
-    check: (resources, raw) => spec.check(resources, parseRuleConfig(spec.name, spec.fields, raw)),
+    check: (resources, raw) => {
+      const { scope, config } = parse(spec.name, spec.fields, raw);
+      if (scope === "stack") return spec.check(resources, config);
+      const view = callGraphView(resources);
+      return settle(spec.check(view.resources, config), view.maybe);
+    },
   };
+}
+
+/** A rule's own settings and `scope`, which every rule has (policy/scope.ts says what each value judges). */
+function withScope<C>(fields: ConfigFields<C>): FieldMap {
+  return { ...(fields as FieldMap), scope: SCOPE_FIELD };
+}
+
+function parse<C>(policy: string, fields: ConfigFields<C>, raw: RawConfig): { scope: Scope; config: C } {
+  const { scope, ...config } = parseRuleConfig<C & { scope: Scope }>(
+    policy,
+    withScope(fields) as ConfigFields<C & { scope: Scope }>,
+    raw,
+  );
+  return { scope, config: config as C };
 }

@@ -10,7 +10,7 @@ import {
   stringListAt,
 } from "../../iam";
 import { undecided, violation, type Finding } from "../model";
-import { resourceRule } from "../rule";
+import { stackRule } from "../rule";
 import { describeResource, listed } from "../values";
 
 export interface StorageBucketNoPublicAccessConfig {
@@ -75,8 +75,14 @@ function aclFindings(resource: StackResource, subject: string, bucket: string): 
   return findings;
 }
 
-/** No IAM grant or ACL makes a bucket's contents public. */
-export const storageBucketNoPublicAccess = resourceRule<StorageBucketNoPublicAccessConfig>({
+const TYPES: readonly string[] = [...iamTypes("bucket"), ...ACL_TYPES];
+
+/**
+ * No IAM grant or ACL makes a bucket's contents public. A stack rule, although it judges each grant alone: with
+ * scope "call-graph" a grant on the call graph's bucket is caught wherever in the stack it is declared, and which
+ * bucket that is only the rest of the stack says (policy/scope.ts).
+ */
+export const storageBucketNoPublicAccess = stackRule<StorageBucketNoPublicAccessConfig>({
   name: "storage-bucket-no-public-access",
   description:
     "No bucket IAM grant or ACL gives allUsers or allAuthenticatedUsers access to a Cloud Storage bucket or its objects.",
@@ -88,35 +94,38 @@ export const storageBucketNoPublicAccess = resourceRule<StorageBucketNoPublicAcc
       description: "Buckets (bucket names) that may be public; never one that holds function archives.",
     },
   },
-  types: [...iamTypes("bucket"), ...ACL_TYPES],
-  check(resource, config): Finding[] {
-    const rawBucket = stringAt(resource.props, "bucket");
-    const bucketName = typeof rawBucket === "string" ? lastSegment(rawBucket) : undefined;
-    if (listed(config.exemptBuckets, bucketName)) return [];
-    const bucket = bucketName ? `"${bucketName}"` : "(not known until deployment)";
-    const subject = describeResource(resource);
-    if (ACL_TYPES.includes(resource.type)) return aclFindings(resource, subject, bucket);
-    const findings: Finding[] = [];
-    for (const grant of grantsOf(resource)) {
-      if (isUnknown(grant.member)) {
-        findings.push(
-          undecided(
-            resource.urn,
-            `${subject}: whether it grants to a public member is not known until deployment`,
-            grant.member,
-          ),
-        );
-      } else if (isPublicMember(grant.member)) {
-        const role = isUnknown(grant.role) ? "a role not known until deployment" : grant.role;
-        findings.push(
-          violation(
-            resource.urn,
-            `${subject} grants ${role} on bucket ${bucket} to ${grant.member}: anyone on the internet gets that access to its objects.`,
-            FIX,
-          ),
-        );
-      }
-    }
-    return findings;
+  check(resources, config): Finding[] {
+    return resources.filter((r) => TYPES.includes(r.type)).flatMap((r) => accessFindings(r, config));
   },
 });
+
+function accessFindings(resource: StackResource, config: StorageBucketNoPublicAccessConfig): Finding[] {
+  const rawBucket = stringAt(resource.props, "bucket");
+  const bucketName = typeof rawBucket === "string" ? lastSegment(rawBucket) : undefined;
+  if (listed(config.exemptBuckets, bucketName)) return [];
+  const bucket = bucketName ? `"${bucketName}"` : "(not known until deployment)";
+  const subject = describeResource(resource);
+  if (ACL_TYPES.includes(resource.type)) return aclFindings(resource, subject, bucket);
+  const findings: Finding[] = [];
+  for (const grant of grantsOf(resource)) {
+    if (isUnknown(grant.member)) {
+      findings.push(
+        undecided(
+          resource.urn,
+          `${subject}: whether it grants to a public member is not known until deployment`,
+          grant.member,
+        ),
+      );
+    } else if (isPublicMember(grant.member)) {
+      const role = isUnknown(grant.role) ? "a role not known until deployment" : grant.role;
+      findings.push(
+        violation(
+          resource.urn,
+          `${subject} grants ${role} on bucket ${bucket} to ${grant.member}: anyone on the internet gets that access to its objects.`,
+          FIX,
+        ),
+      );
+    }
+  }
+  return findings;
+}

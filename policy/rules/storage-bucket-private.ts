@@ -8,9 +8,10 @@ export interface StorageBucketPrivateConfig {
 }
 
 /**
- * Invariant 8: the bucket holding function archives is private. The rule covers every bucket of the stack
- * rather than guessing which ones hold archives (a bucket's name is often unknown before deployment, and a
- * bucket added later may start holding them): a bucket that must be public is exempted by name.
+ * Invariant 8: the bucket holding function archives is private. The rule covers every bucket of the call graph
+ * (with scope "stack": of the stack) rather than guessing which ones hold archives (a bucket's name is often
+ * unknown before deployment, and a bucket added later may start holding them): a bucket that must be public is
+ * exempted by name.
  * Uniform access turns off object ACLs; public access prevention makes GCP refuse any public grant.
  * https://cloud.google.com/storage/docs/uniform-bucket-level-access, https://cloud.google.com/storage/docs/public-access-prevention
  */

@@ -126,7 +126,7 @@ describe("callgraph check", () => {
     const failure = runCheck({ dir: clean.dir, policyConfig: file }, () => undefined);
     await expect(failure).rejects.toBeInstanceOf(UsageError);
     await expect(failure).rejects.toThrow(
-      `${file}: policy "function-no-public-invoker" has no setting "forbidPublc" (its settings: forbidPublic, allowedPublicFunctions)`,
+      `${file}: policy "function-no-public-invoker" has no setting "forbidPublc" (its settings: forbidPublic, allowedPublicFunctions, scope)`,
     );
   });
 });

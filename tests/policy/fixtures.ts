@@ -12,6 +12,25 @@ export interface TestResource {
   readonly props: Record<string, unknown>;
   /** Logical name of the parent resource, in the same stack. */
   readonly parent?: string;
+  /**
+   * The types of the components it is a child of, as its URN names them (`callgraph:index:CallGraph`, or
+   * `callgraph:index:CallGraph$callgraph:index:ServiceFunction`); undefined for a resource declared elsewhere in the
+   * program. The policies' default scope judges what the call graph manages and what reaches it (policy/scope.ts).
+   */
+  readonly component?: string;
+}
+
+export const CALL_GRAPH = "callgraph:index:CallGraph";
+
+/** `r` as a child of the stack's CallGraph component. */
+export function inCallGraph(r: TestResource): TestResource {
+  return { ...r, component: CALL_GRAPH };
+}
+
+/** `r` declared elsewhere in the program, beside the CallGraph component. */
+export function outside(r: TestResource): TestResource {
+  const { component: _, ...rest } = r;
+  return rest;
 }
 
 export const T = {
@@ -64,8 +83,8 @@ export function parentUrnOf(r: TestResource, stack: readonly TestResource[]): st
   return urnOf(parent);
 }
 
-export function urnOf(r: { type: string; name: string }): string {
-  return `urn:pulumi:test::callgraph::${r.type}::${r.name}`;
+export function urnOf(r: { type: string; name: string; component?: string }): string {
+  return `urn:pulumi:test::callgraph::${r.component ? `${r.component}$` : ""}${r.type}::${r.name}`;
 }
 
 /**
@@ -85,6 +104,7 @@ export function gen1Function(
 ): TestResource {
   return {
     type: T.fn1,
+    component: CALL_GRAPH,
     name: `callgraph-${name}-function`,
     props: {
       name,
@@ -113,6 +133,7 @@ export function gen2Function(
 ): TestResource {
   return {
     type: T.fn2,
+    component: CALL_GRAPH,
     name: `${name}-v2`,
     props: {
       name,
@@ -130,6 +151,7 @@ export function gen2Function(
 export function invokerBinding(fn: string, members: readonly unknown[]): TestResource {
   return {
     type: T.fn1Binding,
+    component: CALL_GRAPH,
     name: `callgraph-${fn}-invokers`,
     props: {
       project: PROJECT,
@@ -161,6 +183,7 @@ export function projectMember(name: string, role: unknown, member: unknown): Tes
 export function privateBucket(name = "callgraph-source"): TestResource {
   return {
     type: T.bucket,
+    component: CALL_GRAPH,
     name,
     props: {
       name: `${name}-1a2b3c4`,
@@ -226,7 +249,7 @@ export function happyStack(): TestResource[] {
         member: sa("login"),
       },
     },
-  ];
+  ].map(inCallGraph);
 }
 
 /** The happy stack with the resource named `name` changed (or removed, when `change` returns undefined). */
@@ -295,9 +318,11 @@ export function withComponents(
     const record = records[name];
     const component: TestResource = {
       type: SERVICE_FUNCTION,
+      component: r.component,
       name: `callgraph-${name}`,
       props: record === undefined ? {} : { functionName: name, callSites: record },
     };
-    return [component, { ...r, parent: component.name }];
+    const chain = r.component ? `${r.component}$${SERVICE_FUNCTION}` : SERVICE_FUNCTION;
+    return [component, { ...r, component: chain, parent: component.name }];
   });
 }

@@ -90,6 +90,8 @@ describe.each([false, true])("the real program under mocks (preview: %s)", (prev
         type: r.type,
         name: r.name,
         props: replaceUnknowns(r.inputs) as Record<string, unknown>,
+        // The URN's parent types: what tells the call graph's resources from the rest of the program.
+        component: parentTypes(r.urn),
       }));
     const names = new Map(resources.map((r) => [urnOf(r), r.name]));
     const found: string[][] = [];
@@ -103,6 +105,12 @@ describe.each([false, true])("the real program under mocks (preview: %s)", (prev
     expect(unknowns).toBe(preview ? 1 : 0);
   });
 });
+
+/** The parent types a URN names (`A$B` of `urn:pulumi:S::P::A$B$TYPE::NAME`), undefined for a top-level resource. */
+function parentTypes(urn: string): string | undefined {
+  const chain = urn.split("::")[2].split("$").slice(0, -1);
+  return chain.length > 0 ? chain.join("$") : undefined;
+}
 
 /** The engine's `<computed>` as the fixtures' COMPUTED, for the CrossGuard harness. */
 function replaceUnknowns(value: unknown): unknown {

@@ -108,9 +108,9 @@ describe(POLICY, () => {
     expect(run.unknownError?.message).toMatch(/condition can't be known during preview/);
   });
 
-  test("fails on any other role at project level, whoever the member, saying how to fix", async () => {
+  test("with scope stack, fails on any other role at project level, whoever the member, saying how to fix", async () => {
     const grant = projectMember("viewers", "roles/viewer", DEVELOPERS);
-    expect((await check(POLICY, [...happyStack(), grant])).violations).toEqual([
+    expect((await check(POLICY, [...happyStack(), grant], { scope: "stack" })).violations).toEqual([
       {
         urn: urnOf(grant),
         message:

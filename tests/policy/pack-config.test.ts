@@ -55,7 +55,7 @@ describe("policy pack config (the --policy-pack-config format)", () => {
     [
       "an unknown setting",
       { "function-no-public-invoker": { forbidPublicc: true } },
-      'cfg.json: policy "function-no-public-invoker" has no setting "forbidPublicc" (its settings: forbidPublic, allowedPublicFunctions)',
+      'cfg.json: policy "function-no-public-invoker" has no setting "forbidPublicc" (its settings: forbidPublic, allowedPublicFunctions, scope)',
     ],
     [
       "a setting of the wrong type",

@@ -24,12 +24,19 @@ describe("the policy pack", () => {
         expect(properties[key]).toEqual(
           field.type === "boolean"
             ? { type: "boolean", default: field.default, description: field.description }
-            : {
-                type: "array",
-                items: { type: "string" },
-                default: field.default,
-                description: field.description,
-              },
+            : field.type === "choice"
+              ? {
+                  type: "string",
+                  enum: field.choices,
+                  default: field.default,
+                  description: field.description,
+                }
+              : {
+                  type: "array",
+                  items: { type: "string" },
+                  default: field.default,
+                  description: field.description,
+                },
         );
       }
     }
@@ -80,7 +87,8 @@ test("docs/policy.md documents every policy and every setting with its type and 
         .map((cell) => cell.trim()),
     );
   const kinds = new Map(rows.filter((r) => r.length === 3).map(([name, kind]) => [name, kind]));
-  // Settings rows: policy (blank: the one above), setting, type, default, meaning.
+  // Settings rows: policy (blank: the one above; "every policy": a setting all policies have), setting, type,
+  // default, meaning.
   const settings = new Set<string>();
   let policy = "";
   for (const row of rows.filter((r) => r.length === 5)) {
@@ -92,11 +100,24 @@ test("docs/policy.md documents every policy and every setting with its type and 
         .join(" "),
     );
   }
+  const typeOf = (field: (typeof RULES)[number]["fields"][string]) =>
+    field.type === "boolean" ? "boolean" : field.type === "choice" ? "string" : "string[]";
+  const common = Object.entries(RULES[0].fields).filter(([key, field]) =>
+    RULES.every((r) => JSON.stringify(r.fields[key]) === JSON.stringify(field)),
+  );
+  expect(common.map(([key]) => key)).toEqual(["scope"]);
+  for (const [key, field] of common) {
+    expect(settings).toContain(
+      `every policy \`${key}\` ${typeOf(field)} \`${JSON.stringify(field.default)}\``,
+    );
+  }
   for (const rule of RULES) {
     expect(kinds.get(`\`${rule.name}\``)).toBe(rule.kind);
     for (const [key, field] of Object.entries(rule.fields)) {
-      const type = field.type === "boolean" ? "boolean" : "string[]";
-      expect(settings).toContain(`\`${rule.name}\` \`${key}\` ${type} \`${JSON.stringify(field.default)}\``);
+      if (common.some(([k]) => k === key)) continue;
+      expect(settings).toContain(
+        `\`${rule.name}\` \`${key}\` ${typeOf(field)} \`${JSON.stringify(field.default)}\``,
+      );
     }
   }
 });
