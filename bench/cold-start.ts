@@ -51,9 +51,7 @@ export interface ColdStart {
  * Runs alternate between the two, per function; medians of `runs`.
  */
 export async function measureColdStart(evaluation: Evaluation, runs: number): Promise<ColdStart[]> {
-  const sources = new Map(
-    parseStackDeclaration(evaluation.config).functions.map((f) => [f.name, f.source]),
-  );
+  const sources = new Map(parseStackDeclaration(evaluation.config).functions.map((f) => [f.name, f.source]));
   const bundled = fs.mkdtempSync(path.join(os.tmpdir(), "callgraph-cold-start-"));
   fs.rmSync(UNBUNDLED_DIR, { recursive: true, force: true });
   try {

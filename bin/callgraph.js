@@ -5,4 +5,6 @@ require("tsx/cjs");
 const fs = require("node:fs");
 const path = require("node:path");
 const source = path.join(__dirname, "..", "cli", "main.ts");
-require(fs.existsSync(source) ? source : path.join(__dirname, "..", "dist", "cli", "main.js")).main(process.argv);
+require(fs.existsSync(source) ? source : path.join(__dirname, "..", "dist", "cli", "main.js")).main(
+  process.argv,
+);

@@ -72,16 +72,20 @@ describe("a plain top-level program with CallGraph beside other resources", () =
   test.each([
     ["pulumi up", false],
     ["pulumi preview", true],
-  ])("registers exactly the declared invoker grants (%s), and leaves the other resource alone", async (_mode, preview) => {
-    const evaluation = await evaluate({ programDir: dir, stack: "dev", preview });
-    expect(invokerGrants(evaluation)).toEqual([
-      "serviceAccount:fn-orders@team-project.iam.gserviceaccount.com -> billing",
-    ]);
-    expect(evaluation.resources.filter((r) => r.type === "gcp:storage/bucket:Bucket").map((r) => r.name)).toEqual(
-      expect.arrayContaining(["reports"]),
-    );
-    expect(Object.keys(evaluation.outputs).sort()).toEqual(["reportsBucket", "urls"]);
-  }, 120_000);
+  ])(
+    "registers exactly the declared invoker grants (%s), and leaves the other resource alone",
+    async (_mode, preview) => {
+      const evaluation = await evaluate({ programDir: dir, stack: "dev", preview });
+      expect(invokerGrants(evaluation)).toEqual([
+        "serviceAccount:fn-orders@team-project.iam.gserviceaccount.com -> billing",
+      ]);
+      expect(
+        evaluation.resources.filter((r) => r.type === "gcp:storage/bucket:Bucket").map((r) => r.name),
+      ).toEqual(expect.arrayContaining(["reports"]));
+      expect(Object.keys(evaluation.outputs).sort()).toEqual(["reportsBucket", "urls"]);
+    },
+    120_000,
+  );
 });
 
 test("a call to an undeclared function in its code stops the program, naming file and line, registering nothing", async () => {
