@@ -86,10 +86,14 @@ export function secured<C extends string = string>(
   if (!options.runtime) setImmediate(startFunctionRuntime).unref();
   const verify = options.verify ?? verifyCaller;
   const usage = options.usage ?? DEFAULT_USAGE;
+  // The caller the host's admission verified for a request, by the request's own headers object (the host hands
+  // the framework the same request): the handler then does not verify the same headers a second time. Keyed by
+  // object identity, so nothing a client sends can reach another request's entry, and gone with the request.
+  const admitted = new WeakMap<object, Caller>();
   const run: HttpFunction = async (req: Request, res: Response): Promise<void> => {
     try {
       const { env, downstream } = runtimeOf();
-      const caller = await verify(tokenHeadersOf(req.headers), env);
+      const caller = admitted.get(req.headers) ?? (await verify(tokenHeadersOf(req.headers), env));
       checkHead(req, env);
       // Past the hop limit, refused here: the handler never runs, so it cannot call on.
       const hops = incomingHops(req.headers, env.maxHops, env.functionName);
@@ -107,9 +111,10 @@ export function secured<C extends string = string>(
     async admit(head) {
       try {
         const { env } = runtimeOf();
-        await verify(tokenHeadersOf(head.headers), env);
+        const caller = await verify(tokenHeadersOf(head.headers), env);
         checkHead(head, env);
         incomingHops(head.headers, env.maxHops, env.functionName);
+        admitted.set(head.headers, caller);
         return undefined;
       } catch (error) {
         return errorAnswer(error);

@@ -2,6 +2,7 @@ import * as functions from "@google-cloud/functions-framework";
 import { getTestServer } from "@google-cloud/functions-framework/testing";
 import request from "supertest";
 import {
+  ADMISSION,
   CalleeError,
   CalleeRejectedError,
   CalleeTimeoutError,
@@ -130,5 +131,65 @@ describe("secured", () => {
       .set("authorization", "Bearer good");
     expect(res.status).toBe(200);
     expect(res.text).toBe("partial");
+  });
+});
+
+describe("a request the host admitted is not verified twice", () => {
+  const env = readFunctionEnv({
+    CALLGRAPH_FUNCTION: "probe",
+    CALLGRAPH_SELF_URL: "https://us-central1-proj.cloudfunctions.net/probe",
+    CALLGRAPH_CALLEES: "{}",
+    CALLGRAPH_INVOKERS: '["user:dev@example.com"]',
+    CALLGRAPH_WARM_START: "false",
+  });
+  const runtime = createFunctionRuntime(env, { fetchIdToken: () => Promise.reject(new Error("unused")) });
+  const caller: Caller = { email: "dev@example.com", kind: "user", platformVerified: false };
+
+  test("the handler gets the admitted caller for that request's own headers, and verifies any other request", async () => {
+    const verify = jest.fn(async () => caller);
+    const seen: Caller[] = [];
+    const fn = secured(
+      (_req, res, context) => {
+        seen.push(context.caller);
+        res.status(204).end();
+      },
+      { runtime: () => runtime, verify },
+    );
+    const admitted = { authorization: "Bearer a.b.c" };
+    expect(await fn[ADMISSION].admit({ method: "GET", headers: admitted })).toBeUndefined();
+    expect(verify).toHaveBeenCalledTimes(1);
+    const res = { status: () => res, end: () => res, headersSent: false } as never;
+    await fn({ method: "GET", headers: admitted } as never, res);
+    expect(verify).toHaveBeenCalledTimes(1);
+    // The same header values in another request (another object) are verified on their own.
+    await fn({ method: "GET", headers: { ...admitted } } as never, res);
+    expect(verify).toHaveBeenCalledTimes(2);
+    expect(seen).toEqual([caller, caller]);
+  });
+
+  test("a refused admission remembers nothing: the handler verifies (and refuses) again", async () => {
+    const verify = jest.fn(async () => {
+      throw new CallerVerificationError(401, "invalid ID token: x");
+    });
+    const handler = jest.fn();
+    const fn = secured(handler, { runtime: () => runtime, verify });
+    const headers = { authorization: "Bearer a.b.c" };
+    expect((await fn[ADMISSION].admit({ method: "GET", headers }))?.status).toBe(401);
+    const sent: number[] = [];
+    const res = {
+      headersSent: false,
+      status(code: number) {
+        sent.push(code);
+        return res;
+      },
+      set: () => res,
+      setHeader: () => res,
+      json: () => res,
+      send: () => res,
+      end: () => res,
+    };
+    await fn({ method: "GET", headers } as never, res as never);
+    expect(verify).toHaveBeenCalledTimes(2);
+    expect(handler).not.toHaveBeenCalled();
   });
 });
