@@ -88,6 +88,7 @@ describe("TokenSignatures: one signature check per token, keys kept per Cache-Co
     cache.remember("t", "v", exp * 1000, exp * 1000 - 1);
     expect(cache.get("t", exp * 1000)).toBeUndefined();
     await signatures.verify(token);
+    expect(signatures.remembered).toBe(0); // checked again, and not remembered past its exp
     expect(keys.state.served).toBe(1);
     signatures.close();
     await keys.close();

@@ -127,10 +127,14 @@ test("diff: a new invoker in the stack file is a labelled change against the las
   const stackFile = path.join(project, "Pulumi.dev.yaml");
   fs.writeFileSync(
     stackFile,
-    fs.readFileSync(stackFile, "utf8").replace("billing: {}", "billing:\n      invokers: [developers]"),
+    fs
+      .readFileSync(stackFile, "utf8")
+      .replace("billing: {}", 'billing:\n      invokers: ["user:finance-lead@acme.com"]'),
   );
   const { stdout } = await callgraph("diff", "--base", "HEAD", "--format", "json");
-  expect(stdout).toContain("billing");
+  const diff = JSON.parse(stdout) as { empty: boolean; changes: unknown[] };
+  expect(diff.empty).toBe(false);
+  expect(JSON.stringify(diff.changes)).toContain("billing");
   fs.writeFileSync(stackFile, fs.readFileSync(path.join(TEMPLATE, "Pulumi.dev.yaml"), "utf8"));
 }, 120_000);
 
