@@ -11,6 +11,7 @@ import {
   type Topology,
 } from "../topology";
 import { buildArchives } from "./archives";
+import { workflowDocuments } from "./workflow-documents";
 import { checkCallSites, type RecordedCallSites } from "./call-sites";
 import type { FunctionArchive } from "./function-archive";
 
@@ -27,6 +28,11 @@ export interface CallGraphDeclaration {
   readonly runtime?: string;
   /** Principal name -> IAM members, as under `callgraph:principals`. */
   readonly principals?: Readonly<Record<string, readonly string[]>>;
+  /**
+   * Callers that are not functions (Scheduler jobs, Pub/Sub push subscriptions, Cloud Tasks queues, Workflows,
+   * Eventarc triggers): name -> its source and `calls`, as under `callgraph:callers`.
+   */
+  readonly callers?: Readonly<Record<string, unknown>>;
 }
 
 /** What `CallGraph` takes; everything but what the program must decide has a default read from stack config. */
@@ -60,6 +66,8 @@ export interface ResolvedInputs {
   readonly projectNumber: string;
   readonly archives: Readonly<Record<string, FunctionArchive>>;
   readonly callSites?: Readonly<Record<string, RecordedCallSites>>;
+  /** Each workflow caller's definition, as read from its file, by caller name. */
+  readonly workflowSources?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -94,7 +102,26 @@ export function resolveInputs(args: CallGraphInputs): ResolvedInputs {
     for (const warning of checked.warnings) void pulumi.log.warn(warning);
     callSites = checked.byFunction;
   }
-  return { topology, project, region, projectNumber, archives, callSites };
+  const workflowSources = Object.fromEntries(
+    (topology.callers ?? []).flatMap((c) =>
+      c.kind === "workflow" ? [[c.name, readWorkflowSource(root, c.source, c.name)]] : [],
+    ),
+  );
+  return { topology, project, region, projectNumber, archives, callSites, workflowSources };
+}
+
+/** A workflow's definition, read once more as the text it is deployed with (parse.ts checked what it calls). */
+function readWorkflowSource(root: string, source: string, caller: string): string {
+  try {
+    return fs.readFileSync(path.resolve(root, source), "utf8");
+  } catch (error) {
+    throw new TopologyError([
+      {
+        path: `callers.${caller}.workflow.source`,
+        message: `${JSON.stringify(source)} cannot be read: ${(error as Error).message}`,
+      },
+    ]);
+  }
 }
 
 function declaredTopology(
@@ -109,15 +136,21 @@ function declaredTopology(
         [DECLARATION_CONFIG_KEYS.generation]: declaration.generation,
         [DECLARATION_CONFIG_KEYS.runtime]: declaration.runtime,
         [DECLARATION_CONFIG_KEYS.principals]: declaration.principals,
+        [DECLARATION_CONFIG_KEYS.callers]: declaration.callers,
       }
     : {
         [DECLARATION_CONFIG_KEYS.functions]: config.getObject<unknown>("functions"),
         [DECLARATION_CONFIG_KEYS.generation]: config.getObject<unknown>("generation"),
         [DECLARATION_CONFIG_KEYS.runtime]: config.get("runtime"),
         [DECLARATION_CONFIG_KEYS.principals]: config.getObject<unknown>("principals"),
+        [DECLARATION_CONFIG_KEYS.callers]: config.getObject<unknown>("callers"),
       };
   // Sources resolve against the project root and must stay inside it (a symlink out is refused like `..`).
-  return parseStackDeclaration(keys, { today, ...sourceFolderChecks(root, fs) });
+  return parseStackDeclaration(keys, {
+    today,
+    ...sourceFolderChecks(root, fs),
+    workflowDocument: workflowDocuments(root),
+  });
 }
 
 /**

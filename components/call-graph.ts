@@ -3,6 +3,12 @@ import * as pulumi from "@pulumi/pulumi";
 import { resolveInputs, type CallGraphInputs } from "./call-graph-inputs";
 import {
   BUILD_ROLES,
+  callerAccountEmail,
+  callerAccountId,
+  MANAGED_LABEL,
+  sourcesOf,
+  type CallerKind,
+  type CallerSpec,
   BUILD_SERVICE_ACCOUNT_ID,
   buildProjectGrants,
   buildServiceAccountEmail,
@@ -10,6 +16,7 @@ import {
   connectorRegionProblem,
   edges,
   functionEnvironment,
+  getFunction,
   hasSecondGen,
   hasSecrets,
   invokerMembers,
@@ -22,6 +29,12 @@ import {
 } from "../topology";
 import * as time from "@pulumiverse/time";
 import { ServiceFunction } from "./service-function";
+import type { CallerSourceArgs, SourceCallee } from "./caller-source";
+import { EventarcCaller } from "./eventarc-caller";
+import { PushCaller } from "./push-caller";
+import { QueueCaller } from "./queue-caller";
+import { SchedulerCaller } from "./scheduler-caller";
+import { WorkflowCaller } from "./workflow-caller";
 
 /** The role that lets a member invoke a 1st-gen function. */
 export const INVOKER_ROLE = "roles/cloudfunctions.invoker";
@@ -43,6 +56,25 @@ export const SECOND_GEN_APIS = ["run.googleapis.com"] as const;
 
 /** A function that reads a secret needs Secret Manager (https://cloud.google.com/functions/docs/configuring/secrets). */
 export const SECRET_APIS = [SECRET_MANAGER_API] as const;
+
+/**
+ * The APIs each kind of caller that is not a function needs: its own product's, and for Eventarc also Pub/Sub, which
+ * carries its deliveries ("Eventarc ... uses Pub/Sub topics as its transport layer",
+ * https://cloud.google.com/eventarc/docs/overview#event-delivery). Each product's "Before you begin" enables its API:
+ * https://cloud.google.com/scheduler/docs/schedule-run-cron-job, https://cloud.google.com/pubsub/docs/push,
+ * https://cloud.google.com/tasks/docs/creating-http-target-tasks, https://cloud.google.com/workflows/docs/create-workflow-gcloud,
+ * https://cloud.google.com/eventarc/docs/run/route-trigger-cloud-storage.
+ */
+export const SOURCE_APIS: Readonly<Record<CallerKind, readonly string[]>> = {
+  scheduler: ["cloudscheduler.googleapis.com"],
+  pubsub: ["pubsub.googleapis.com"],
+  tasks: ["cloudtasks.googleapis.com"],
+  workflow: ["workflows.googleapis.com"],
+  eventarc: ["eventarc.googleapis.com", "pubsub.googleapis.com"],
+};
+
+/** One caller that is not a function, as its component. */
+export type SourceCaller = SchedulerCaller | PushCaller | QueueCaller | WorkflowCaller | EventarcCaller;
 
 /**
  * APIs a fresh project needs: functions, their builds (Cloud Build into Artifact Registry, logging to Cloud
@@ -130,6 +162,10 @@ export class CallGraph extends pulumi.ComponentResource {
   public readonly edges: readonly Edge[];
   /** The validated declaration it deployed: every function, its calls and its invokers. */
   public readonly topology: Topology;
+  /** Every caller that is not a function (`callgraph:callers`), by name. */
+  public readonly callers: Readonly<Record<string, SourceCaller>>;
+  /** The Pub/Sub topics this stack creates for its push subscriptions (declared by id, not by full name), by id. */
+  public readonly topics: Readonly<Record<string, gcp.pubsub.Topic>>;
 
   /**
    * @param name Logical name; children are named `${name}-<role>` and `${name}-<function>`.
@@ -152,10 +188,14 @@ export class CallGraph extends pulumi.ComponentResource {
     });
     if (misplaced.length > 0) throw new pulumi.ResourceError(misplaced.join("; "), this);
 
+    const declaredCallers = topology.callers ?? [];
     const services = [
-      ...REQUIRED_APIS,
-      ...(hasSecondGen(topology) ? SECOND_GEN_APIS : []),
-      ...(hasSecrets(topology) ? SECRET_APIS : []),
+      ...new Set([
+        ...REQUIRED_APIS,
+        ...(hasSecondGen(topology) ? SECOND_GEN_APIS : []),
+        ...(hasSecrets(topology) ? SECRET_APIS : []),
+        ...declaredCallers.flatMap((c) => SOURCE_APIS[c.kind]),
+      ]),
     ];
     const enabled =
       args.enableApis === false
@@ -313,6 +353,8 @@ export class CallGraph extends pulumi.ComponentResource {
       );
     }
 
+    const { callers, topics } = this.registerCallers(name, declaredCallers, inputs, functions, apis);
+
     const bindings: Record<string, gcp.cloudfunctions.FunctionIamBinding | gcp.cloudrunv2.ServiceIamBinding> =
       {};
     for (const spec of topology.functions) {
@@ -325,6 +367,7 @@ export class CallGraph extends pulumi.ComponentResource {
         dependsOn: [
           callee.function,
           ...callersOf(topology, spec.name).map((caller) => functions[caller].serviceAccount),
+          ...sourcesOf(topology, spec.name).map((source) => callers[source.name].serviceAccount),
         ],
         // A replaced function comes back with an empty IAM policy, and an unchanged binding would not be
         // re-applied (terraform-provider-google #18308): replace the binding whenever its function is.
@@ -348,6 +391,8 @@ export class CallGraph extends pulumi.ComponentResource {
     }
 
     this.functions = functions;
+    this.callers = callers;
+    this.topics = topics;
     this.invokerBindings = bindings;
     this.edges = edges(topology);
     this.urls = pulumi.output(
@@ -362,5 +407,126 @@ export class CallGraph extends pulumi.ComponentResource {
       edges: this.edges,
       buildServiceAccount: buildEmail,
     });
+  }
+
+  /**
+   * The callers that are not functions: each with its own account and the source that calls as it, and the topics
+   * the push subscriptions read that this stack creates (one per topic id, however many subscriptions read it).
+   */
+  private registerCallers(
+    name: string,
+    declared: readonly CallerSpec[],
+    inputs: ReturnType<typeof resolveInputs>,
+    functions: Readonly<Record<string, ServiceFunction>>,
+    apis: readonly pulumi.Resource[],
+  ): { callers: Record<string, SourceCaller>; topics: Record<string, gcp.pubsub.Topic> } {
+    const { topology, project, region, projectNumber } = inputs;
+    const target = { project, region, projectNumber };
+    const labels = { [MANAGED_LABEL.key]: MANAGED_LABEL.value };
+    const topics: Record<string, gcp.pubsub.Topic> = {};
+    for (const caller of declared) {
+      if (caller.kind !== "pubsub" || caller.topic.startsWith("projects/") || topics[caller.topic]) continue;
+      topics[caller.topic] = new gcp.pubsub.Topic(
+        `${name}-topic-${caller.topic}`,
+        { project, name: caller.topic, labels },
+        { parent: this, dependsOn: [...apis] },
+      );
+    }
+    const calleeOf = (fn: string): SourceCallee => {
+      const spec = getFunction(topology, fn);
+      return { name: fn, url: urlOf(spec, target), generation: spec.generation };
+    };
+    const callers: Record<string, SourceCaller> = {};
+    for (const caller of declared) {
+      const common: CallerSourceArgs = {
+        callerName: caller.name,
+        project,
+        region,
+        serviceAccountId: callerAccountId(caller.name),
+        serviceAccountEmail: callerAccountEmail(caller.name, project),
+        apis,
+        labels,
+      };
+      const child = `${name}-${caller.name}`;
+      const opts = { parent: this };
+      switch (caller.kind) {
+        case "scheduler":
+          callers[caller.name] = new SchedulerCaller(
+            child,
+            {
+              ...common,
+              callee: calleeOf(caller.calls[0]),
+              schedule: caller.schedule,
+              timeZone: caller.timeZone,
+              httpMethod: caller.httpMethod,
+              body: caller.body,
+              path: caller.path,
+            },
+            opts,
+          );
+          break;
+        case "pubsub":
+          callers[caller.name] = new PushCaller(
+            child,
+            {
+              ...common,
+              callee: calleeOf(caller.calls[0]),
+              topic: caller.topic.startsWith("projects/") ? caller.topic : topics[caller.topic].id,
+              projectNumber,
+              noWrapper: caller.noWrapper,
+              ackDeadlineSeconds: caller.ackDeadlineSeconds,
+              path: caller.path,
+            },
+            opts,
+          );
+          break;
+        case "tasks":
+          callers[caller.name] = new QueueCaller(
+            child,
+            {
+              ...common,
+              callee: calleeOf(caller.calls[0]),
+              enqueuers: caller.enqueuers.map((fn) => `serviceAccount:${serviceAccountEmail(fn, project)}`),
+              httpMethod: caller.httpMethod,
+              maxAttempts: caller.maxAttempts,
+              path: caller.path,
+            },
+            { parent: this, dependsOn: caller.enqueuers.map((fn) => functions[fn].serviceAccount) },
+          );
+          break;
+        case "workflow": {
+          const contents = inputs.workflowSources?.[caller.name];
+          if (contents === undefined)
+            throw new pulumi.ResourceError(`no definition was read for workflow ${caller.name}`, this);
+          callers[caller.name] = new WorkflowCaller(
+            child,
+            {
+              ...common,
+              callees: caller.calls.map(calleeOf),
+              sourceContents: contents,
+              description: caller.description,
+            },
+            opts,
+          );
+          break;
+        }
+        case "eventarc":
+          callers[caller.name] = new EventarcCaller(
+            child,
+            {
+              ...common,
+              callee: calleeOf(caller.calls[0]),
+              projectNumber,
+              eventType: caller.eventType,
+              filters: caller.filters,
+              path: caller.path,
+              calleeFunction: functions[caller.calls[0]].function,
+            },
+            opts,
+          );
+          break;
+      }
+    }
+    return { callers, topics };
   }
 }

@@ -9,8 +9,17 @@ export {
   REQUIRED_APIS,
   RUN_INVOKER_ROLE,
   SECOND_GEN_APIS,
+  SOURCE_APIS,
   type CallGraphArgs,
+  type SourceCaller,
 } from "./call-graph";
+export { type CallerSourceArgs, type SourceCallee } from "./caller-source";
+export { EventarcCaller, type EventarcCallerArgs } from "./eventarc-caller";
+export { PushCaller, type PushCallerArgs } from "./push-caller";
+export { QueueCaller, type QueueCallerArgs } from "./queue-caller";
+export { SchedulerCaller, type SchedulerCallerArgs } from "./scheduler-caller";
+export { WorkflowCaller, type WorkflowCallerArgs } from "./workflow-caller";
+export { workflowDocuments } from "./workflow-documents";
 export {
   ArchiveError,
   buildFunctionArchive,

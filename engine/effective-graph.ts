@@ -3,6 +3,7 @@ import { fromEngine } from "./from-engine";
 import { functionSettings } from "./function-settings";
 import { TYPES } from "./resource-types";
 import { secretGrants } from "./secret-grants";
+import { graphSources } from "./sources";
 import {
   UNKNOWN,
   type EffectiveGraph,
@@ -10,6 +11,7 @@ import {
   type GraphEdge,
   type GraphFunction,
   type RegisteredResource,
+  type SourceEdge,
 } from "./types";
 
 /**
@@ -45,6 +47,12 @@ export function effectiveGraph(resources: readonly RegisteredResource[], default
     .filter((r) => r.type === TYPES.function || r.type === TYPES.functionV2)
     .map((r) => toFunction(r, archives, defaults));
   const functionByAccount = new Map(functions.map((f) => [f.serviceAccount.toLowerCase(), f.name]));
+  const sources = graphSources(resources, functions, (r) => hasAncestor(r, TYPES.callGraph, byUrn));
+  // A source's account is its own (the policy pack fails one that shares a function's): first one wins here.
+  const sourceByAccount = new Map<string, { name: string; kind: (typeof sources)[number]["kind"] }>();
+  for (const s of sources)
+    if (s.serviceAccount && !sourceByAccount.has(s.serviceAccount.toLowerCase()))
+      sourceByAccount.set(s.serviceAccount.toLowerCase(), { name: s.name, kind: s.kind });
 
   const grants: Grant[] = [];
   const iamResources = resources.filter((r) => INVOKING_SCOPE_TYPES.has(r.type));
@@ -62,6 +70,9 @@ export function effectiveGraph(resources: readonly RegisteredResource[], default
       role,
       member,
       callerFunction: email ? functionByAccount.get(email) : undefined,
+      ...(email && !functionByAccount.has(email) && sourceByAccount.has(email)
+        ? { callerSource: sourceByAccount.get(email) }
+        : {}),
       resource: { urn: r.urn, type: r.type, name: r.name },
       managed: hasAncestor(r, TYPES.callGraph, byUrn),
     });
@@ -75,12 +86,20 @@ export function effectiveGraph(resources: readonly RegisteredResource[], default
 
   const edges = new Map<string, GraphEdge>();
   const external = new Map<string, { function: string; member: string; managed: boolean }>();
+  const fromSources = new Map<string, SourceEdge>();
   for (const grant of grants) {
     const targets = grant.scope === "project" ? functions.map((f) => f.name) : [grant.target];
     for (const to of targets) {
       if (grant.callerFunction) {
         edges.set(`${grant.callerFunction}\0${to}\0${grant.managed}`, {
           from: grant.callerFunction,
+          to,
+          managed: grant.managed,
+        });
+      } else if (grant.callerSource) {
+        fromSources.set(`${grant.callerSource.name}\0${to}\0${grant.managed}`, {
+          from: grant.callerSource.name,
+          kind: grant.callerSource.kind,
           to,
           managed: grant.managed,
         });
@@ -97,6 +116,10 @@ export function effectiveGraph(resources: readonly RegisteredResource[], default
     functions: functions.sort((a, b) => compare(a.name, b.name)),
     grants,
     edges: [...edges.values()].sort((a, b) => compare(`${a.from}\0${a.to}`, `${b.from}\0${b.to}`)),
+    sources,
+    sourceEdges: [...fromSources.values()].sort((a, b) =>
+      compare(`${a.from}\0${a.to}`, `${b.from}\0${b.to}`),
+    ),
     externalInvokers: [...external.values()].sort((a, b) =>
       compare(`${a.function}\0${a.member}`, `${b.function}\0${b.member}`),
     ),

@@ -24,6 +24,14 @@ export const TYPES = {
   projectService: "gcp:projects/service:Service",
   /** `@pulumiverse/time`'s Sleep: the waits for IAM and API propagation (`components/call-graph.ts`). */
   sleep: "time:index/sleep:Sleep",
+  schedulerJob: "gcp:cloudscheduler/job:Job",
+  pubsubTopic: "gcp:pubsub/topic:Topic",
+  pubsubSubscription: "gcp:pubsub/subscription:Subscription",
+  tasksQueue: "gcp:cloudtasks/queue:Queue",
+  workflow: "gcp:workflows/workflow:Workflow",
+  eventarcTrigger: "gcp:eventarc/trigger:Trigger",
+  serviceAccountIamMember: GCP.serviceAccountIamMember,
+  queueIamMember: GCP.queueIamMember,
   callGraph: "callgraph:index:CallGraph",
   serviceFunction: "callgraph:index:ServiceFunction",
 } as const;

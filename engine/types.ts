@@ -103,6 +103,8 @@ export interface Grant {
   readonly member: string;
   /** The function whose service account `member` is, if any. */
   readonly callerFunction?: string;
+  /** The caller that is not a function (a Scheduler job, a push subscription, ...) whose account `member` is, if any. */
+  readonly callerSource?: { readonly name: string; readonly kind: SourceKind };
   /** The resource that grants it. */
   readonly resource: { readonly urn: string; readonly type: string; readonly name: string };
   /** True when the callgraph components made it (from the declaration); false for any other resource. */
@@ -116,6 +118,60 @@ export interface GraphEdge {
   readonly managed: boolean;
 }
 
+/** The kinds of caller that are not functions, as `topology/caller-schema.ts` names them. */
+export type SourceKind = "scheduler" | "pubsub" | "tasks" | "workflow" | "eventarc";
+
+/**
+ * A caller that is not a function, as its registered resource describes it: a Cloud Scheduler job, a Pub/Sub push
+ * subscription, a Cloud Tasks queue, a Workflow or an Eventarc trigger, with the account its tokens are minted for and
+ * where they are sent.
+ */
+export interface GraphSource {
+  /** Its name: the job's, subscription's, queue's, workflow's or trigger's. */
+  readonly name: string;
+  readonly kind: SourceKind;
+  readonly urn: string;
+  /**
+   * The account its tokens are minted for, as registered; `""` when it names none (a job or subscription that sends
+   * no token, or a workflow or trigger running as the project's default account).
+   */
+  readonly serviceAccount: string;
+  /** The audiences its tokens carry (a workflow's: the callee URLs it is told), sorted. */
+  readonly audiences: readonly string[];
+  /** The functions those audiences (or a trigger's destination) name, sorted. */
+  readonly targets: readonly string[];
+  /** True when the callgraph components made it. */
+  readonly managed: boolean;
+  /** How it delivers, as registered: what the local stack needs to send what the source would. */
+  readonly delivery: SourceDelivery;
+}
+
+/** What a source sends, read from its resource; absent fields are not set (or not known before deployment). */
+export interface SourceDelivery {
+  /** The URL it calls (the callee's URL and the declared path); a trigger's is its service's path alone. */
+  readonly endpoint?: string;
+  /** Scheduler and Tasks: the HTTP method. */
+  readonly httpMethod?: string;
+  /** Scheduler: the body it sends, decoded from the base64 the API takes. */
+  readonly body?: string;
+  readonly schedule?: string;
+  readonly timeZone?: string;
+  /** Pub/Sub: the topic, and whether messages arrive unwrapped. */
+  readonly topic?: string;
+  readonly noWrapper?: boolean;
+  /** Eventarc: the event type and the other attributes it matches. */
+  readonly eventType?: string;
+  readonly filters?: Readonly<Record<string, string>>;
+}
+
+/** An edge from a caller that is not a function: `from`'s account may invoke `to`. */
+export interface SourceEdge {
+  readonly from: string;
+  readonly kind: SourceKind;
+  readonly to: string;
+  readonly managed: boolean;
+}
+
 /** Who can invoke what, derived from the registered IAM resources (not from the config). */
 export interface EffectiveGraph {
   readonly functions: readonly GraphFunction[];
@@ -123,7 +179,14 @@ export interface EffectiveGraph {
   readonly grants: readonly Grant[];
   /** Function-to-function edges, sorted. */
   readonly edges: readonly GraphEdge[];
-  /** Grants to members that are not a function's service account (groups, users, allUsers…), sorted. */
+  /** The callers that are not functions, sorted by name. */
+  readonly sources: readonly GraphSource[];
+  /** Edges from those callers (grants to their accounts), sorted. */
+  readonly sourceEdges: readonly SourceEdge[];
+  /**
+   * Grants to members that are neither a function's service account nor a source's (groups, users, allUsers…),
+   * sorted.
+   */
   readonly externalInvokers: readonly {
     readonly function: string;
     readonly member: string;

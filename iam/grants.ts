@@ -6,7 +6,8 @@ import type { StackResource } from "./stack-resource";
 import { isUnknown, Unknown, type Maybe } from "./unknown";
 
 /** Where a grant applies. */
-export type GrantScope = "function" | "run-service" | "project" | "folder" | "organization" | "bucket";
+export type GrantScope =
+  "function" | "run-service" | "project" | "folder" | "organization" | "bucket" | "service-account" | "queue";
 
 /**
  * Scopes whose grants every function below them inherits: a role granted on a project, a folder or the
@@ -16,6 +17,15 @@ export const INHERITED_SCOPES: readonly GrantScope[] = ["project", "folder", "or
 
 export function isInheritedScope(scope: GrantScope): boolean {
   return INHERITED_SCOPES.includes(scope);
+}
+
+/**
+ * Whether a grant on `scope` can let its member invoke a function: on the function, its Cloud Run service, or
+ * inherited from above. A grant on a bucket, a service account or a queue invokes nothing, whatever its role (one
+ * on an account may let its member act as that account, which `isImpersonatingRole` judges).
+ */
+export function isInvokingScope(scope: GrantScope): boolean {
+  return scope === "function" || scope === "run-service" || isInheritedScope(scope);
 }
 
 /**
@@ -108,6 +118,22 @@ const IAM_TYPES: ReadonlyMap<string, IamType> = new Map([
     "bucket",
     { binding: GCP.bucketIamBinding, member: GCP.bucketIamMember, policy: GCP.bucketIamPolicy },
     "bucket",
+  ),
+  // `serviceAccountId` is `projects/P/serviceAccounts/EMAIL` (or the email alone): the target is the email.
+  ...family(
+    "service-account",
+    {
+      binding: GCP.serviceAccountIamBinding,
+      member: GCP.serviceAccountIamMember,
+      policy: GCP.serviceAccountIamPolicy,
+    },
+    "serviceAccountId",
+  ),
+  ...family(
+    "queue",
+    { binding: GCP.queueIamBinding, member: GCP.queueIamMember, policy: GCP.queueIamPolicy },
+    "name",
+    { location: "location" },
   ),
 ]);
 

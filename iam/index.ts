@@ -21,6 +21,7 @@ export {
   iamTypes,
   INHERITED_SCOPES,
   isInheritedScope,
+  isInvokingScope,
   type Grant,
   type GrantScope,
   type PolicyTarget,
@@ -58,6 +59,20 @@ export { bindingsOf, bindingsOfJson, type PolicyBinding } from "./policy-documen
 export { possessive } from "./possessive";
 export { booleanAt, lastSegment, stringAt, stringListAt, valueAt } from "./props";
 export { GCP, type GcpType } from "./resource-types";
-export { INVOKER_ROLES, INVOKING_ROLES, isInvokerRole, isInvokingRole } from "./roles";
+export {
+  IMPERSONATING_ROLES,
+  INVOKER_ROLES,
+  INVOKING_ROLES,
+  isImpersonatingRole,
+  isInvokerRole,
+  isInvokingRole,
+  SOURCE_ROLES,
+} from "./roles";
 export type { Props, StackResource } from "./stack-resource";
 export { isUnknown, Unknown, type Maybe } from "./unknown";
+export {
+  SERVICE_AGENT_DOMAINS,
+  serviceAgentEmail,
+  serviceAgentProduct,
+  type ServiceAgentProduct,
+} from "./service-agents";

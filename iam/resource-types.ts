@@ -33,6 +33,15 @@ export const GCP = {
   organizationIamMember: "gcp:organizations/iAMMember:IAMMember",
   organizationIamPolicy: "gcp:organizations/iAMPolicy:IAMPolicy",
 
+  // Grants on a service account itself: who may act as it (mint its tokens, run something as it).
+  serviceAccountIamBinding: "gcp:serviceaccount/iAMBinding:IAMBinding",
+  serviceAccountIamMember: "gcp:serviceaccount/iAMMember:IAMMember",
+  serviceAccountIamPolicy: "gcp:serviceaccount/iAMPolicy:IAMPolicy",
+  // Grants on a Cloud Tasks queue: who may add tasks to it.
+  queueIamBinding: "gcp:cloudtasks/queueIamBinding:QueueIamBinding",
+  queueIamMember: "gcp:cloudtasks/queueIamMember:QueueIamMember",
+  queueIamPolicy: "gcp:cloudtasks/queueIamPolicy:QueueIamPolicy",
+
   serviceAccountKey: "gcp:serviceaccount/key:Key",
   hmacKey: "gcp:storage/hmacKey:HmacKey",
 

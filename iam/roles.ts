@@ -31,3 +31,41 @@ export function isInvokingRole(role: string): boolean {
 export function isInvokerRole(role: string): boolean {
   return INVOKER_ROLES.includes(role);
 }
+
+/**
+ * Roles that let a member act as a service account: mint its ID or access tokens, or run something as it
+ * ("Roles for service account impersonation", https://cloud.google.com/iam/docs/service-account-permissions). Held on
+ * a function's or a caller's account, they let the holder call whatever that account may call: a caller the
+ * declaration never named. `roles/iam.serviceAccountAdmin` sets the account's own IAM policy, so it can grant the
+ * rest; the basic roles contain `iam.serviceAccounts.actAs` (editor) or everything (owner).
+ */
+export const IMPERSONATING_ROLES: readonly string[] = [
+  "roles/iam.serviceAccountTokenCreator",
+  "roles/iam.serviceAccountOpenIdTokenCreator",
+  "roles/iam.serviceAccountUser",
+  "roles/iam.workloadIdentityUser",
+  "roles/iam.serviceAccountAdmin",
+  "roles/editor",
+  "roles/owner",
+];
+
+/** Whether `role` lets its members act as the service account it is granted on (or every account of a project). */
+export function isImpersonatingRole(role: string): boolean {
+  return IMPERSONATING_ROLES.includes(role);
+}
+
+/**
+ * The roles the callers that are not functions need besides the invoker role, each cited where it is granted
+ * (components/): the Pub/Sub service agent's token creator on a push account, a Tasks enqueuer's right to add tasks
+ * and to act as the queue's account, and Eventarc's event receiver.
+ */
+export const SOURCE_ROLES = {
+  /** https://cloud.google.com/pubsub/docs/authenticate-push-subscriptions */
+  tokenCreator: "roles/iam.serviceAccountTokenCreator",
+  /** https://cloud.google.com/tasks/docs/reference/rest/v2/OidcToken ("iam.serviceAccounts.actAs") */
+  serviceAccountUser: "roles/iam.serviceAccountUser",
+  /** https://cloud.google.com/tasks/docs/reference-access-control */
+  enqueuer: "roles/cloudtasks.enqueuer",
+  /** https://cloud.google.com/eventarc/docs/access-control */
+  eventReceiver: "roles/eventarc.eventReceiver",
+} as const;

@@ -1,4 +1,12 @@
 export { bundleInputs } from "./bundle-inputs";
+export {
+  deliver,
+  deliveryOf,
+  NotDelivered,
+  type Delivery,
+  type DeliveryInput,
+  type DeliveryTarget,
+} from "./deliveries";
 export { declaredSample } from "./declared-sample";
 export { demoMember, localConfig, localPrincipals } from "./demo-principals";
 export { startDevLoop, type DevLoop, type DevLoopOptions } from "./dev-loop";
@@ -56,6 +64,7 @@ export {
 export {
   startLocalStack,
   type LocalFunction,
+  type LocalSource,
   type LocalStack,
   type LocalStackDescription,
   type LocalStackOptions,

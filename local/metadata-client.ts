@@ -25,6 +25,8 @@ export interface FunctionRequest {
   readonly query?: Readonly<Record<string, string>>;
   /** JSON body. */
   readonly body?: unknown;
+  /** A body sent as it is, its content type in {@link headers} (what a Pub/Sub push or a CloudEvent carries). */
+  readonly rawBody?: string;
   /** Extra request headers (the local tools' probe mark); never an Authorization header, which `token` sets. */
   readonly headers?: Readonly<Record<string, string>>;
 }
@@ -86,8 +88,8 @@ export async function callFunction(
     headers.authorization = `Bearer ${token}`;
     if (tokenHeaders === "both") headers["x-serverless-authorization"] = `Bearer ${token}`;
   }
-  const body = request.body === undefined ? undefined : JSON.stringify(request.body);
-  if (body !== undefined) headers["content-type"] = "application/json";
+  const body = request.rawBody ?? (request.body === undefined ? undefined : JSON.stringify(request.body));
+  if (request.rawBody === undefined && body !== undefined) headers["content-type"] = "application/json";
   const method = request.method ?? (body === undefined ? "GET" : "POST");
   const answer = await send(target, method, headers, body, options.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS);
   let parsed: unknown = answer.text;

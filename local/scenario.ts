@@ -10,12 +10,16 @@ import {
   type FunctionResponse,
 } from "./metadata-client";
 import { PROBE_HEADER } from "./request-log";
+import { deliver, NotDelivered } from "./deliveries";
 import { declaredSample } from "./declared-sample";
 import type { Sample } from "./samples";
 import type { LocalStack } from "./stack";
 
-/** What a check expects: the request reached the function (`allowed`), or the front end refused it. */
-export type Expectation = "allowed" | 401 | 403;
+/**
+ * What a check expects: the request reached the function (`allowed`), the front end refused it, or (a source started
+ * with `--break`) nothing was delivered.
+ */
+export type Expectation = "allowed" | 401 | 403 | "undelivered";
 
 /** One call of the scenario. */
 export interface Check {
@@ -27,6 +31,8 @@ export interface Check {
   readonly expect: Expectation;
   /** The function's `sample.json` the request came from; an allowed call must get its expected status. */
   readonly sample?: Sample;
+  /** A caller that is not a function: the check sends its delivery (`deliver`), not `request`. */
+  readonly source?: string;
 }
 
 export interface CheckResult {
@@ -51,8 +57,32 @@ export function planScenario(stack: LocalStack, samples = readSamples(stack)): C
   };
   const checks: Check[] = [];
 
+  // A source's account is probed with what the source sends, not a plain GET: its delivery into each function it
+  // calls gets through (or, broken, is not delivered), and into every other function it is refused.
+  const sources = Object.entries(stack.description.sources ?? {});
+  const sourceMembers = new Set(sources.map(([, x]) => `serviceAccount:${x.serviceAccount}`));
+  for (const [name, source] of sources) {
+    if (source.kind === "workflow") continue;
+    for (const fn of fns) {
+      const calls = fn.invokers.includes(`serviceAccount:${source.serviceAccount}`);
+      checks.push({
+        title: source.broken
+          ? `${name} (${source.kind}, --break) delivers nothing to ${fn.name}`
+          : calls
+            ? `${name} (${source.kind}) delivers to ${fn.name}`
+            : `${name} (${source.kind}) delivering to ${fn.name} is refused`,
+        source: name,
+        function: fn.name,
+        request: plain,
+        expect: source.broken ? "undelivered" : calls ? "allowed" : 403,
+      });
+    }
+  }
+
   for (const fn of fns) {
-    for (const member of fn.invokers.filter((m) => m !== "allUsers" && m !== "allAuthenticatedUsers")) {
+    for (const member of fn.invokers.filter(
+      (m) => m !== "allUsers" && m !== "allAuthenticatedUsers" && !sourceMembers.has(m),
+    )) {
       checks.push({
         title: `${describe(stack, member)} may invoke ${fn.name}`,
         as: member,
@@ -106,6 +136,10 @@ export async function runScenario(stack: LocalStack, checks: readonly Check[]): 
   const results: CheckResult[] = [];
   for (const check of checks) {
     const fn = stack.functions[check.function];
+    if (check.source !== undefined) {
+      results.push(await deliveryCheck(stack, check));
+      continue;
+    }
     let response: FunctionResponse;
     try {
       const token = check.as
@@ -122,6 +156,32 @@ export async function runScenario(stack: LocalStack, checks: readonly Check[]): 
     results.push(judge(check, response));
   }
   return results;
+}
+
+/** A source's delivery, marked as the scenario's probe, judged like any call; not delivered is its own answer. */
+async function deliveryCheck(stack: LocalStack, check: Check): Promise<CheckResult> {
+  try {
+    const answer = await deliver(
+      stack.description,
+      check.source!,
+      { to: check.function },
+      { timeoutMs: callTimeoutMs(stack.functions[check.function].timeoutSeconds) },
+      { [PROBE_HEADER]: "scenario" },
+    );
+    if (check.expect === "undelivered")
+      return { check, status: answer.status, ok: false, detail: `delivered: ${summarize(answer.body)}` };
+    // A handler may refuse a body it does not expect; past the front end and the caller check is what is proved.
+    return judge({ ...check, sample: undefined }, answer);
+  } catch (error) {
+    if (error instanceof NotDelivered)
+      return {
+        check,
+        status: 0,
+        ok: check.expect === "undelivered",
+        detail: `not delivered: ${error.message}`,
+      };
+    return { check, status: 0, ok: false, detail: `request failed: ${String(error)}` };
+  }
 }
 
 /** Whether the answer is what the check expects, and what to say about it. */

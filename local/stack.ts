@@ -1,7 +1,13 @@
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { evaluate, type EvaluateOptions, type Evaluation, type GraphFunction } from "../engine";
+import {
+  evaluate,
+  type EvaluateOptions,
+  type Evaluation,
+  type GraphFunction,
+  type GraphSource,
+} from "../engine";
 import { startDevLoop, type DevLoop } from "./dev-loop";
 import { EdgeCoverage } from "./edge-coverage";
 import { GCLOUD_USER_AUDIENCES, GOOGLE_TOKEN_ISSUERS } from "../iam/id-token";
@@ -44,6 +50,22 @@ export interface LocalStackOptions extends EvaluateOptions {
   readonly watch?: boolean | { readonly debounceMs?: number };
   /** Extra environment variables per function name, on top of the deployment's (benchmarks, experiments). */
   readonly environmentOverrides?: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  /**
+   * Callers that are not functions to break as a missing grant breaks them (`--break <caller>`): no token is minted
+   * for their account, so nothing they send arrives, and the request log says why. Unknown names are refused.
+   */
+  readonly broken?: readonly string[];
+}
+
+/** A caller that is not a function, as the local stack emulates it (`callgraph invoke <caller> --local`). */
+export interface LocalSource {
+  readonly kind: GraphSource["kind"];
+  readonly serviceAccount: string;
+  /** The functions it calls, by name. */
+  readonly targets: readonly string[];
+  readonly delivery: GraphSource["delivery"];
+  /** Why nothing it sends arrives, when it was started broken (`--break`). */
+  readonly broken?: string;
 }
 
 /** One function of the local stack. */
@@ -125,7 +147,57 @@ export interface LocalStackDescription {
   readonly identities: Record<string, { readonly metadataHost: string }>;
   /** Principal name (`callgraph:principals`) -> the member `invoke --as NAME --local` calls as. */
   readonly principals?: Record<string, string>;
+  /** The callers that are not functions, by name (`invoke <caller> --local` sends what each would). */
+  readonly sources?: Record<string, LocalSource>;
+  /** The project and region the program deploys to: a delivery names its subscription, queue or event source by them. */
+  readonly project?: string;
+  readonly region?: string;
   readonly jwks: string;
+}
+
+/** What breaks each kind of source in the cloud when a grant is missing: the reason a broken one's log line gives. */
+const BREAKS: Readonly<Record<GraphSource["kind"], string>> = {
+  pubsub:
+    "Pub/Sub's service agent may not mint tokens for it (roles/iam.serviceAccountTokenCreator missing on the push account): Pub/Sub delivers nothing, and only the subscription's metrics show it",
+  eventarc:
+    "Pub/Sub's service agent may not mint tokens for the trigger's account (roles/iam.serviceAccountTokenCreator missing on it): Eventarc delivers nothing",
+  scheduler:
+    "Cloud Scheduler's service agent may not mint tokens for the job's account: every run fails, logged in Cloud Logging only",
+  tasks:
+    "Cloud Tasks' service agent may not mint tokens for the queue's account: every dispatch fails and is retried until the task's retries run out",
+  workflow: "the workflow's account may not mint its own tokens: every OIDC step fails",
+};
+
+/** A `--break` name the stack cannot break: the user's mistake (exit 2), said before anything starts. */
+export class BreakError extends Error {
+  readonly exitCode = 2;
+
+  constructor(why: string) {
+    super(`local --break: ${why}`);
+    this.name = "BreakError";
+  }
+}
+
+/** `--break` names -> the member whose tokens are refused and why; an unknown name is refused, naming the sources. */
+function brokenSources(
+  sources: readonly GraphSource[],
+  names: readonly string[],
+): Record<string, { member: string; reason: string }> {
+  const result: Record<string, { member: string; reason: string }> = {};
+  for (const name of names) {
+    const source = sources.find((x) => x.name === name);
+    if (!source)
+      throw new BreakError(
+        `the stack has no caller "${name}" that is not a function (callers: ${sources.map((x) => x.name).join(", ") || "none"}). Pass one of them`,
+      );
+    if (!source.serviceAccount)
+      throw new BreakError(`${name} names no account, so it delivers nothing already`);
+    result[name] = {
+      member: `serviceAccount:${source.serviceAccount}`,
+      reason: `${name} is broken (--break): ${BREAKS[source.kind]}`,
+    };
+  }
+  return result;
 }
 
 /**
@@ -165,7 +237,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     ...(options.extraIdentities ?? []),
   ]);
 
-  const tokens = await startTokenService(members);
+  const refusals = brokenSources(evaluation.graph.sources, options.broken ?? []);
+  const tokens = await startTokenService(members, {
+    refusals: Object.fromEntries(Object.values(refusals).map((r) => [r.member, r.reason])),
+    onRefusal: (member, reason) => log(`no token for ${member}: ${reason}`, "lifecycle"),
+  });
   // Proves to each function's process that a request came through its front end (function-host.cjs).
   const hostKey = randomBytes(24).toString("base64url");
   const run = createRunFolder(programDir, evaluation.stack);
@@ -189,7 +265,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       missingSecretLine(missing, shownFile, functions.find((f) => f.name === missing.function)!.project),
       "lifecycle",
     );
-  const callerOf = callerLabels(functions, members);
+  const callerOf = callerLabels(functions, members, evaluation.graph.sources);
   const ports = new Map<string, number>();
   const processes = new Map<string, FunctionProcess>();
   const archives = new Map<string, string>();
@@ -327,6 +403,20 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ),
       identities,
       principals: localPrincipals(evaluation.config),
+      sources: Object.fromEntries(
+        evaluation.graph.sources.map((x) => [
+          x.name,
+          {
+            kind: x.kind,
+            serviceAccount: x.serviceAccount,
+            targets: x.targets,
+            delivery: x.delivery,
+            ...(refusals[x.name] ? { broken: refusals[x.name].reason } : {}),
+          },
+        ]),
+      ),
+      project: String(evaluation.config["gcp:project"] ?? ""),
+      region: String(evaluation.config["gcp:region"] ?? ""),
       jwks: tokens.jwksUrl,
     };
     if (options.stateFile) {
@@ -371,9 +461,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 function callerLabels(
   functions: readonly GraphFunction[],
   members: readonly string[],
+  sources: readonly GraphSource[] = [],
 ): (email: string) => string {
   const byEmail = new Map<string, string>();
   for (const member of members) byEmail.set(identityEmail(member).toLowerCase(), member);
+  // A source by its name and kind, as a function by its name: `nightly (scheduler) -> reports`.
+  for (const source of sources)
+    if (source.serviceAccount)
+      byEmail.set(source.serviceAccount.toLowerCase(), `${source.name} (${source.kind})`);
   for (const fn of functions) byEmail.set(fn.serviceAccount.toLowerCase(), fn.name);
   return (email) => byEmail.get(email.toLowerCase()) ?? email;
 }

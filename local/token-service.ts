@@ -60,6 +60,13 @@ export interface TokenServiceOptions {
    * several refreshes in seconds (bench/refresh-ahead.ts).
    */
   readonly lifetimeSeconds?: number;
+  /**
+   * Members whose metadata server refuses to mint tokens, with the reason (`--break <caller>`: the service agent that
+   * mints a source's tokens lacks its grant, so Google delivers nothing). Each refusal is told to {@link onRefusal}.
+   */
+  readonly refusals?: Readonly<Record<string, string>>;
+  /** Told of each token the service refused to mint, with the reason. */
+  readonly onRefusal?: (member: string, reason: string) => void;
 }
 
 export async function startTokenService(
@@ -76,6 +83,10 @@ export async function startTokenService(
   const jwk: JWK = { ...(await exportJWK(publicKey)), kid, alg: "RS256", use: "sig" };
   const counts: Record<string, number> = {};
   const servers: http.Server[] = [];
+  const refusal = (member: string) => {
+    const reason = options.refusals?.[member];
+    return reason === undefined ? undefined : () => (options.onRefusal?.(member, reason), reason);
+  };
 
   const mint = async (member: string, audience: string): Promise<string> => {
     const email = identityEmail(member);
@@ -105,7 +116,7 @@ export async function startTokenService(
     counts[member] = 0;
     const server = http.createServer(
       guarded(`the metadata server of ${member}`, (req, res) =>
-        serveMetadata(member, req, res, mint, () => (counts[member] += 1)),
+        serveMetadata(member, req, res, mint, () => (counts[member] += 1), refusal(member)),
       ),
     );
     servers.push(server);
@@ -137,6 +148,7 @@ async function serveMetadata(
   res: http.ServerResponse,
   mint: (member: string, audience: string) => Promise<string>,
   counted: () => void,
+  refused?: () => string,
 ): Promise<void> {
   if (req.headers[FLAVOR] !== "Google") {
     sendJson(res, 403, { error: "Missing Metadata-Flavor: Google header" });
@@ -158,6 +170,12 @@ async function serveMetadata(
     if (!audience) {
       res.writeHead(400, { [FLAVOR]: "Google" });
       res.end("non-empty audience parameter required");
+      return;
+    }
+    if (refused) {
+      // As IAM answers a caller without iam.serviceAccounts.getOpenIdToken on the account.
+      res.writeHead(403, { "content-type": "application/json", [FLAVOR]: "Google" });
+      res.end(JSON.stringify({ error: { code: 403, status: "PERMISSION_DENIED", message: refused() } }));
       return;
     }
     counted();

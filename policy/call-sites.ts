@@ -6,6 +6,7 @@ import {
 } from "../callsites/findings";
 import {
   grantsOf,
+  isInvokingScope,
   isInheritedScope,
   isInvokingRole,
   isUnknown,
@@ -77,7 +78,7 @@ export function callSiteVerdicts(resources: readonly StackResource[]): CallSiteV
     invokable.set(member, (invokable.get(member) ?? new Set()).add(callee));
   let unsure: Unknown | undefined;
   for (const grant of resources.flatMap(grantsOf)) {
-    if (grant.scope === "bucket") continue;
+    if (!isInvokingScope(grant.scope)) continue;
     if (!isUnknown(grant.role) && !isInvokingRole(grant.role)) continue;
     if (isUnknown(grant.role) || isUnknown(grant.member)) {
       unsure ??= isUnknown(grant.role) ? grant.role : (grant.member as Unknown);

@@ -7,6 +7,8 @@ const SCOPES: Readonly<Record<Grant["scope"], string>> = {
   folder: "folder",
   organization: "organization",
   bucket: "bucket",
+  "service-account": "service account",
+  queue: "Cloud Tasks queue",
 };
 
 /** Where a grant applies, for messages: `project "callgraph-dev"`, `Cloud Run service "reports"`. */

@@ -57,6 +57,14 @@ export const functionTokenTrustMatchesGrants: StackValidationPolicy = stackPolic
   rules.functionTokenTrustMatchesGrants,
 );
 
+export const sourceDedicatedServiceAccount: StackValidationPolicy = stackPolicy(
+  rules.sourceDedicatedServiceAccount,
+);
+
+export const accountImpersonationDeclared: StackValidationPolicy = stackPolicy(
+  rules.accountImpersonationDeclared,
+);
+
 export const noProjectLevelFunctionRoles: StackValidationPolicy = stackPolicy(
   rules.noProjectLevelFunctionRoles,
 );
@@ -85,6 +93,8 @@ export const POLICIES: readonly (ResourceValidationPolicy | StackValidationPolic
   functionGrantsUsed,
   functionNoPublicInvoker,
   functionTokenTrustMatchesGrants,
+  sourceDedicatedServiceAccount,
+  accountImpersonationDeclared,
   noProjectLevelFunctionRoles,
   noProjectLevelGrants,
   noServiceAccountKeys,

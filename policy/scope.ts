@@ -2,6 +2,7 @@ import {
   GCP,
   grantsOf,
   isInheritedScope,
+  isImpersonatingRole,
   isInvokingRole,
   isUnknown,
   lastSegment,
@@ -16,6 +17,7 @@ import {
 import { SERVICE_FUNCTION_TYPE } from "./call-sites";
 import { equalUnlessDefault, functionsOf, targetOf, type CloudFunction, type Verdict } from "./functions";
 import { undecided, type Finding } from "./model";
+import { sourcesOf } from "./sources";
 
 /**
  * What a policy judges (its `scope` setting):
@@ -258,6 +260,9 @@ function relationOf(resource: StackResource, graph: CallGraph): Verdict {
     return email.includes("@") ? accountVerdict(email, graph) : true;
   }
   if (ACL_TYPES.includes(resource.type)) return bucketVerdict(stringAt(resource.props, "bucket"), graph);
+  // A Scheduler job, subscription, queue, workflow or trigger that calls as one of its accounts acts for it.
+  const source = sourcesOf([resource])[0];
+  if (source !== undefined) return accountVerdict(source.account, graph);
   return false;
 }
 
@@ -282,10 +287,14 @@ function targetVerdict(grant: Grant, graph: CallGraph): Verdict {
     return false;
   }
   if (grant.scope === "bucket") return bucketVerdict(grant.target, graph);
+  // A grant on one of its accounts says who may act as it.
+  if (grant.scope === "service-account")
+    return isUnknown(grant.target) ? grant.target : accountVerdict(grant.target, graph);
   if (!isInheritedScope(grant.scope)) return false;
-  // Only an invoking role on a project, folder or organization reaches the call graph's functions.
+  // Only an invoking role on a project, folder or organization reaches the call graph's functions, and a role that
+  // acts as service accounts reaches its accounts (and through them, everything they may call).
   if (isUnknown(grant.role)) return graph.functions.length > 0 ? grant.role : false;
-  if (!isInvokingRole(grant.role)) return false;
+  if (!isInvokingRole(grant.role) && !isImpersonatingRole(grant.role)) return false;
   if (grant.scope !== "project") return graph.functions.length > 0;
   return anyOf(graph.functions.map((fn) => equalUnlessDefault(fn.project, grant.target)));
 }

@@ -1,6 +1,7 @@
 import * as fs from "node:fs";
 import { readStackConfig, stackFileOf, stacksIn } from "../engine/stack-config";
 import { localConfig } from "../local/demo-principals";
+import { workflowDocuments } from "../components/workflow-documents";
 import { parseStackDeclaration, sourceFolderChecks, type Topology } from "../topology";
 
 /** One stack file's declaration, read the way the program reads it. */
@@ -42,7 +43,10 @@ export function readDeclaration(
   // Locally, a principal not set yet stands for its demo identity, as the local stack runs it.
   const config =
     where === "local" ? { ...stackConfig, ...localConfig({ programDir: root, stack }, root) } : stackConfig;
-  const topology = parseStackDeclaration(config, sourceFolderChecks(root, fs));
+  const topology = parseStackDeclaration(config, {
+    ...sourceFolderChecks(root, fs),
+    workflowDocument: workflowDocuments(root),
+  });
   return {
     root,
     stack,

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, test } from "@jest/globals";
 import { evaluate, type Evaluation } from "../engine";
-import { edges, serviceAccountMember } from "../topology";
+import { callerAccountEmail, edges, serviceAccountMember } from "../topology";
 import { readDeclaration, type Declaration } from "./declaration";
 import { bundleFunction } from "./entry-exports";
 import { grantMismatches } from "./grant-mismatches";
@@ -65,6 +65,16 @@ export function deploymentTests(root: string, stacks: readonly string[]): void {
           f.invokers.filter((m) => !functionAccounts.has(m)).map((m) => `${f.name} <- ${m}`),
         );
         expect(effective).toEqual(declared);
+      });
+
+      test("its callers that are not functions are the declared `callgraph:callers`, each calling as its own account", () => {
+        const callers = declaration.topology.callers ?? [];
+        expect(evaluation.graph.sources.map((s) => `${s.name} (${s.kind}) as ${s.serviceAccount}`)).toEqual(
+          callers.map((c) => `${c.name} (${c.kind}) as ${callerAccountEmail(c.name, declaration.project)}`),
+        );
+        expect(evaluation.graph.sourceEdges.map((e) => `${e.from} -> ${e.to}`)).toEqual(
+          callers.flatMap((c) => c.calls.map((to) => `${c.name} -> ${to}`)).sort(),
+        );
       });
     });
 

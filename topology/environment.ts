@@ -1,7 +1,7 @@
-import { getFunction, invokerMembers, urlOf } from "./graph";
+import { getFunction, invokerMembers, sourcesOf, urlOf } from "./graph";
 import { isPublicMember } from "./members";
 import type { Topology } from "./model";
-import type { GcpTarget } from "./names";
+import { callerAccountEmail, type GcpTarget } from "./names";
 import type { Generation } from "./schema";
 
 /**
@@ -29,6 +29,19 @@ export const ENV = {
  * functions/shared/verify-caller.ts). A public function is not fronted by an IAM check, so it never gets the variable.
  */
 export const PLATFORM_VERIFIES_TOKENS_ENV = "CALLGRAPH_PLATFORM_VERIFIES_TOKENS";
+
+/**
+ * JSON object, account email -> `{name, kind}`, of the callers that are not functions and call the function
+ * (`callgraph:callers`), so its code can tell its handler which of them called; set only on a function that has one.
+ * `functions/shared/env.ts` reads it.
+ */
+export const SOURCES_ENV = "CALLGRAPH_SOURCES";
+
+/**
+ * JSON object, queue caller name -> the queue's full name (`projects/P/locations/L/queues/Q`), of the Cloud Tasks
+ * queues the function is declared to add tasks to (`tasks.enqueuers`); set only on such a function.
+ */
+export const QUEUES_ENV = "CALLGRAPH_QUEUES";
 
 /** The largest request body the platform delivers to the function, in bytes; read by `functions/shared/env.ts`. */
 export const MAX_REQUEST_BYTES_ENV = "CALLGRAPH_MAX_REQUEST_BYTES";
@@ -61,6 +74,8 @@ export function functionEnvironment(
   // The members of the one invoker binding the program registers for the function: what it admits, and whether
   // Google's IAM check stands in front of it at all.
   const invokers = invokerMembers(topology, name, target.project);
+  const sources = sourcesOf(topology, name);
+  const queues = (topology.callers ?? []).filter((c) => c.kind === "tasks" && c.enqueuers.includes(name));
   return {
     // The user's own variables first (`environment`, sorted); none has a name the program sets (settings.ts).
     ...spec.environment,
@@ -68,6 +83,30 @@ export function functionEnvironment(
     [ENV.selfUrl]: urlOf(spec, target),
     [ENV.callees]: JSON.stringify(callees),
     [ENV.invokers]: JSON.stringify(invokers),
+    ...(sources.length === 0
+      ? {}
+      : {
+          [SOURCES_ENV]: JSON.stringify(
+            Object.fromEntries(
+              sources.map((s) => [
+                callerAccountEmail(s.name, target.project),
+                { name: s.name, kind: s.kind },
+              ]),
+            ),
+          ),
+        }),
+    ...(queues.length === 0
+      ? {}
+      : {
+          [QUEUES_ENV]: JSON.stringify(
+            Object.fromEntries(
+              queues.map((q) => [
+                q.name,
+                `projects/${target.project}/locations/${target.region}/queues/${q.name}`,
+              ]),
+            ),
+          ),
+        }),
     [MAX_REQUEST_BYTES_ENV]: String(MAX_REQUEST_BYTES[spec.generation]),
     ...(invokers.some(isPublicMember) ? {} : { [PLATFORM_VERIFIES_TOKENS_ENV]: "true" }),
   };

@@ -16,7 +16,10 @@ export class TopologyError extends Error {
   constructor(issues: readonly TopologyIssue[]) {
     const lines = issues.map((i) => `  ${i.path}: ${i.message}`);
     const count = issues.length === 1 ? "1 problem" : `${issues.length} problems`;
-    super(`Invalid call graph in stack config (callgraph:functions), ${count}:\n${lines.join("\n")}`);
+    const keys = issues.some((i) => i.path.startsWith("callers"))
+      ? "callgraph:functions, callgraph:callers"
+      : "callgraph:functions";
+    super(`Invalid call graph in stack config (${keys}), ${count}:\n${lines.join("\n")}`);
     this.name = "TopologyError";
     this.issues = issues;
   }

@@ -1,7 +1,7 @@
 import { graphIndex } from "./graph-index";
 import { isPublicMember } from "./members";
-import type { Edge, FunctionSpec, Topology } from "./model";
-import { functionUrl, serviceAccountMember, type GcpTarget } from "./names";
+import type { CallerSpec, Edge, FunctionSpec, Topology } from "./model";
+import { callerAccountMember, functionUrl, serviceAccountMember, type GcpTarget } from "./names";
 
 /** The declared function called `name`; throws if there is none (a programming error after validation). */
 export function getFunction(topology: Topology, name: string): FunctionSpec {
@@ -20,18 +20,28 @@ export function callersOf(topology: Topology, name: string): string[] {
   return [...(graphIndex(topology).callers.get(name) ?? [])];
 }
 
+/**
+ * The callers that are not functions (`callgraph:callers`) and call `name`, sorted by name. A new array: the caller
+ * may change it.
+ */
+export function sourcesOf(topology: Topology, name: string): CallerSpec[] {
+  return [...(graphIndex(topology).sources.get(name) ?? [])];
+}
+
 /** True when `allUsers` or `allAuthenticatedUsers` may invoke the function. */
 export function isPublic(spec: FunctionSpec): boolean {
   return spec.invokers.some(isPublicMember);
 }
 
 /**
- * Exactly who may invoke `name` (DESIGN.md invariant 2): the service account of every declared caller, plus
- * the members declared as its invokers. Sorted and without duplicates, so it is stable across runs.
+ * Exactly who may invoke `name` (DESIGN.md invariant 2): the service account of every declared caller, functions
+ * and the callers that are not functions alike, plus the members declared as its invokers. Sorted and without
+ * duplicates, so it is stable across runs.
  */
 export function invokerMembers(topology: Topology, name: string, project: string): string[] {
   const callers = callersOf(topology, name).map((caller) => serviceAccountMember(caller, project));
-  return [...new Set([...callers, ...getFunction(topology, name).invokers])].sort();
+  const sources = sourcesOf(topology, name).map((source) => callerAccountMember(source.name, project));
+  return [...new Set([...callers, ...sources, ...getFunction(topology, name).invokers])].sort();
 }
 
 /** A declared function's URL, for its generation. */

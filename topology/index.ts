@@ -9,7 +9,16 @@ export {
   stagingReadCondition,
   type BuildProjectGrant,
 } from "./build-grants";
-export { functionEnvironment, ENV, PLATFORM_VERIFIES_TOKENS_ENV } from "./environment";
+export {
+  functionEnvironment,
+  ENV,
+  PLATFORM_VERIFIES_TOKENS_ENV,
+  QUEUES_ENV,
+  SOURCES_ENV,
+} from "./environment";
+export { CALLERS_KEY, parseCallers, type CallerContext, type WorkflowDocument } from "./callers";
+export { CALLER_HTTP_METHODS, CALLER_KINDS, type CallerHttpMethod, type CallerKind } from "./caller-schema";
+export { workflowHttpSteps, workflowUrlVariable, type WorkflowHttpStep } from "./workflow-steps";
 export { TopologyError, type TopologyIssue } from "./errors";
 export {
   callersOf,
@@ -19,11 +28,26 @@ export {
   hasSecondGen,
   invokerMembers,
   isPublic,
+  sourcesOf,
   urlOf,
 } from "./graph";
 export { isPublicMember, memberProblem, PUBLIC_MEMBERS } from "./members";
-export type { Edge, FunctionSpec, SecretSpec, Topology } from "./model";
+export type {
+  CallerSpec,
+  Edge,
+  EventarcCallerSpec,
+  FunctionSpec,
+  PushCallerSpec,
+  QueueCallerSpec,
+  SchedulerCallerSpec,
+  SecretSpec,
+  Topology,
+  WorkflowCallerSpec,
+} from "./model";
 export {
+  callerAccountEmail,
+  callerAccountId,
+  callerAccountMember,
   FUNCTION_NAME_PATTERN,
   functionUrl,
   serviceAccountEmail,
@@ -89,3 +113,6 @@ export {
   parseConnector,
   PROGRAM_ENV_PREFIX,
 } from "./settings";
+// The roles and service agents of the callers that are not functions, as the IAM model names them.
+export { SOURCE_ROLES } from "../iam/roles";
+export { serviceAgentEmail } from "../iam/service-agents";

@@ -1,4 +1,5 @@
 import type { Principals } from "./principals";
+import type { CallerHttpMethod, CallerKind } from "./caller-schema";
 import type { Generation, Ingress, VpcConnectorEgress } from "./schema";
 
 /**
@@ -64,9 +65,75 @@ export interface FunctionSpec {
   readonly cpu?: string;
 }
 
+/** What every caller that is not a function has: its name, its kind and the functions it calls. */
+interface CallerBase {
+  /** Its name (`callgraph:callers.NAME`): the name of its own service account, job, subscription or queue. */
+  readonly name: string;
+  readonly kind: CallerKind;
+  /** The functions it calls, sorted; exactly one for every kind but `workflow`. */
+  readonly calls: readonly string[];
+  /** A path below the callee's URL that it calls (`/nightly`); absent: the URL itself. Never part of the audience. */
+  readonly path?: string;
+}
+
+/** A Cloud Scheduler job calling one function over HTTP with an OIDC token. */
+export interface SchedulerCallerSpec extends CallerBase {
+  readonly kind: "scheduler";
+  /** unix-cron, five fields. */
+  readonly schedule: string;
+  /** A tz database name; `Etc/UTC` unless declared. */
+  readonly timeZone: string;
+  readonly httpMethod: CallerHttpMethod;
+  readonly body?: string;
+}
+
+/** A Pub/Sub push subscription delivering one topic's messages to one function. */
+export interface PushCallerSpec extends CallerBase {
+  readonly kind: "pubsub";
+  /** A topic id this stack creates (`orders`), or an existing topic's full name (`projects/P/topics/T`). */
+  readonly topic: string;
+  /** Whether the message data is delivered unwrapped, as the whole body. */
+  readonly noWrapper: boolean;
+  readonly ackDeadlineSeconds?: number;
+}
+
+/** A Cloud Tasks queue whose queue-level HTTP target sends every task to one function. */
+export interface QueueCallerSpec extends CallerBase {
+  readonly kind: "tasks";
+  /** Functions that may add tasks to it, sorted. */
+  readonly enqueuers: readonly string[];
+  readonly httpMethod: CallerHttpMethod;
+  readonly maxAttempts?: number;
+}
+
+/** A Workflow calling its callees from `http.*` steps with `auth: {type: OIDC}`. */
+export interface WorkflowCallerSpec extends CallerBase {
+  readonly kind: "workflow";
+  /** Its definition's file, relative to the project root. */
+  readonly source: string;
+  readonly description?: string;
+}
+
+/** An Eventarc trigger delivering matching events to one 2nd-gen function. */
+export interface EventarcCallerSpec extends CallerBase {
+  readonly kind: "eventarc";
+  readonly eventType: string;
+  /** Attribute -> value the events must also match, sorted by attribute; absent when none. */
+  readonly filters?: Readonly<Record<string, string>>;
+}
+
+/** A caller that is not a function (`callgraph:callers`), with every default applied. */
+export type CallerSpec =
+  SchedulerCallerSpec | PushCallerSpec | QueueCallerSpec | WorkflowCallerSpec | EventarcCallerSpec;
+
 /** A validated call graph. Functions are sorted by name, so everything derived from it is deterministic. */
 export interface Topology {
   readonly functions: readonly FunctionSpec[];
+  /**
+   * The callers that are not functions (`callgraph:callers`), sorted by name; absent when none is declared, so a
+   * graph of functions only is what it always was.
+   */
+  readonly callers?: readonly CallerSpec[];
   /** The stack's named principals (`callgraph:principals`), name -> members; `[]` for one not set yet. */
   readonly principals: Principals;
 }

@@ -37,14 +37,39 @@ const MIN_HASH_CHARS = 14;
  * prefix still differ by their hash.
  */
 export function serviceAccountId(functionName: string): string {
-  const plain = `${PREFIX}${functionName}`;
+  return accountId(PREFIX, functionName);
+}
+
+/**
+ * The service-account id of a caller that is not a function (`callgraph:callers`): `src-<name>`, shortened like a
+ * function's. Its own prefix keeps it apart from every function's account (`fn-`) and the build account, so a
+ * source never runs as a function's identity, nor a function as a source's.
+ */
+export function callerAccountId(callerName: string): string {
+  return accountId(CALLER_PREFIX, callerName);
+}
+
+const CALLER_PREFIX = "src-";
+
+function accountId(prefix: string, name: string): string {
+  const plain = `${prefix}${name}`;
   if (plain.length >= SERVICE_ACCOUNT_ID_MIN && plain.length < HASHED_LENGTH) return plain;
-  const hash = createHash("sha256").update(functionName).digest("hex");
+  const hash = createHash("sha256").update(name).digest("hex");
   // At least 14 hash characters (56 bits), so distinct names practically never collide (a collision would
   // still be refused by `parseTopology`); the rest of the budget is a readable stem of the name.
-  const stem = functionName.slice(0, HASHED_LENGTH - PREFIX.length - 1 - MIN_HASH_CHARS).replace(/-+$/, "");
-  const head = `${PREFIX}${stem}-`;
+  const stem = name.slice(0, HASHED_LENGTH - prefix.length - 1 - MIN_HASH_CHARS).replace(/-+$/, "");
+  const head = `${prefix}${stem}-`;
   return head + hash.slice(0, HASHED_LENGTH - head.length);
+}
+
+/** The email of a caller's own account, known before deployment like a function's. */
+export function callerAccountEmail(callerName: string, project: string): string {
+  return `${callerAccountId(callerName)}@${project}.iam.gserviceaccount.com`;
+}
+
+/** The IAM member of a caller's own account. */
+export function callerAccountMember(callerName: string, project: string): string {
+  return `serviceAccount:${callerAccountEmail(callerName, project)}`;
 }
 
 /** The email GCP gives a service account: `ID@PROJECT.iam.gserviceaccount.com`. Known before deployment. */

@@ -1,10 +1,11 @@
 import { closest, distance } from "fastest-levenshtein";
+import { parseCallers, type WorkflowDocument } from "./callers";
 import type { $ZodIssue } from "zod/v4/core";
 import { describeValue, formatPath, TopologyError, type TopologyIssue } from "./errors";
 import { unreachableIngress } from "./ingress";
 import { memberProblem } from "./members";
 import type { FunctionSpec, Topology } from "./model";
-import { FUNCTION_NAME_PATTERN, MAX_FUNCTION_NAME_LENGTH, serviceAccountId } from "./names";
+import { callerAccountId, FUNCTION_NAME_PATTERN, MAX_FUNCTION_NAME_LENGTH, serviceAccountId } from "./names";
 import { isPrincipalReference, parsePrincipals, type Principals } from "./principals";
 import { DEFAULT_RUNTIME, runtimeProblem } from "./runtimes";
 import { secretIssues } from "./secrets";
@@ -54,6 +55,17 @@ export interface ParseOptions {
    * `invokers` may name a principal instead of writing a member. Defaults to none.
    */
   readonly principals?: unknown;
+  /**
+   * The stack's `callgraph:callers` as configured: callers that are not functions (Scheduler jobs, Pub/Sub push
+   * subscriptions, Cloud Tasks queues, Workflows, Eventarc triggers), validated here with the functions they call.
+   * Defaults to none.
+   */
+  readonly callers?: unknown;
+  /**
+   * A workflow caller's definition, read and parsed (`workflowDocuments` in components/); injected like
+   * `sourceExists`, omit it to skip checking the file and its steps.
+   */
+  readonly workflowDocument?: (file: string) => WorkflowDocument;
 }
 
 const JS_IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
@@ -150,10 +162,28 @@ export function parseTopology(raw: unknown, options: ParseOptions = {}): Topolog
   }
   issues.push(...serviceAccountCollisions(specs.map((s) => s.name)));
   issues.push(...unreachableIngress(specs));
+  const callers = parseCallers(options.callers, {
+    functionNames: names,
+    generationOf: (fn) => generationOfDeclaration(recordOf(declarations[fn]), defaultGeneration).generation,
+    workflowDocument: options.workflowDocument,
+    sourceOutside: options.sourceOutside,
+  });
+  issues.push(...callers.issues);
+  issues.push(
+    ...serviceAccountCollisions(
+      callers.callers.map((c) => c.name),
+      callerAccountId,
+      "callers",
+    ),
+  );
 
   if (issues.length > 0) throw new TopologyError(issues);
   specs.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  return { functions: specs, principals: principals.principals };
+  return {
+    functions: specs,
+    principals: principals.principals,
+    ...(callers.callers.length > 0 ? { callers: callers.callers } : {}),
+  };
 }
 
 /** A declaration as a record, for the checks that read its well-typed parts; `{}` for anything else. */
@@ -299,6 +329,7 @@ function memberIssues(
 export function serviceAccountCollisions(
   names: readonly string[],
   idOf: (name: string) => string = serviceAccountId,
+  section: "functions" | "callers" = "functions",
 ): TopologyIssue[] {
   const owner = new Map<string, string>();
   const issues: TopologyIssue[] = [];
@@ -308,7 +339,7 @@ export function serviceAccountCollisions(
     const other = owner.get(id);
     if (other) {
       issues.push({
-        path: formatPath(["functions", name]),
+        path: formatPath([section, name]),
         message: `service-account id "${id}" is also derived from "${other}": rename one of them`,
       });
     } else owner.set(id, name);

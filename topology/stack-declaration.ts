@@ -1,6 +1,7 @@
 import { CONFIG_KEY, parseTopology, type ParseOptions } from "./parse";
 import type { Topology } from "./model";
 import { PRINCIPALS_KEY } from "./principals";
+import { CALLERS_KEY } from "./callers";
 
 /** Every stack-config key the declaration is read from, as written in `Pulumi.<stack>.yaml`. */
 export const DECLARATION_CONFIG_KEYS = {
@@ -8,6 +9,7 @@ export const DECLARATION_CONFIG_KEYS = {
   generation: "callgraph:generation",
   runtime: "callgraph:runtime",
   principals: PRINCIPALS_KEY,
+  callers: CALLERS_KEY,
 } as const;
 
 /**
@@ -17,12 +19,13 @@ export const DECLARATION_CONFIG_KEYS = {
  */
 export function parseStackDeclaration(
   config: Readonly<Record<string, unknown>>,
-  options: Omit<ParseOptions, "defaultGeneration" | "defaultRuntime" | "principals"> = {},
+  options: Omit<ParseOptions, "defaultGeneration" | "defaultRuntime" | "principals" | "callers"> = {},
 ): Topology {
   return parseTopology(config[DECLARATION_CONFIG_KEYS.functions], {
     ...options,
     defaultGeneration: config[DECLARATION_CONFIG_KEYS.generation],
     defaultRuntime: config[DECLARATION_CONFIG_KEYS.runtime],
     principals: config[DECLARATION_CONFIG_KEYS.principals],
+    callers: config[DECLARATION_CONFIG_KEYS.callers],
   });
 }

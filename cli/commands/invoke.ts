@@ -3,6 +3,8 @@ import { evaluate } from "../../engine";
 import {
   callFunction,
   callTimeoutMs,
+  deliver,
+  NotDelivered,
   DEFAULT_CALL_TIMEOUT_MS,
   tokenHeadersFor,
   fetchIdTokenFrom,
@@ -24,6 +26,7 @@ interface InvokeFlags {
   readonly data?: string;
   readonly path?: string;
   readonly local?: boolean;
+  readonly to?: string;
   readonly stack?: string;
   readonly dir?: string;
 }
@@ -48,8 +51,13 @@ export function registerInvoke(program: Command): void {
         "JSON body (not with GET or HEAD). Without --data, --path and -X: the function's sample.json, if it has one",
       )
       .option("--path <path>", "path and query after the function's URL, e.g. /items?q=a")
-      .option("--local", "call the local stack (npm start) instead of GCP"),
+      .option("--local", "call the local stack (npm start) instead of GCP")
+      .option(
+        "--to <function>",
+        "for a caller that is not a function (callgraph:callers): send its delivery to this function instead of the one it calls, as a re-pointed source would (its front end refuses it unless the caller may invoke it)",
+      ),
   ).action(async (fn: string, flags: InvokeFlags) => {
+    if (flags.local && isSource(flags, fn)) return void (await invokeSource(fn, flags));
     const { response, sample } = await invoke(fn, flags);
     // After the answer, so that a failed call still prints its one error line only.
     if (sample)
@@ -82,6 +90,72 @@ async function invoke(
   return { response, sample };
 }
 
+/** Whether `name` is a caller that is not a function of the serving local stack (not one of its functions). */
+function isSource(flags: InvokeFlags, name: string): boolean {
+  const options = programOptions(flags);
+  const local = readLocalState(options.dir, options.stack);
+  return own(local.functions, name) === undefined && own(local.sources ?? {}, name) !== undefined;
+}
+
+/**
+ * `invoke <caller> --local`: what the Scheduler job, push subscription, queue or trigger would send, signed for its
+ * own account, through the front end of the function it calls (or `--to`'s). `--data` is the message data, the
+ * task's body or the event's data. Exit 1 when it is refused or nothing is delivered (a `--break` source).
+ */
+async function invokeSource(name: string, flags: InvokeFlags): Promise<void> {
+  if (flags.as !== undefined || flags.method !== undefined || flags.path !== undefined)
+    throw new UsageError(
+      `invoke ${name}: ${name} is a caller that is not a function: it calls as its own account, with its own method and path; pass --data (and --to), not --as, -X or --path`,
+    );
+  const options = programOptions(flags);
+  const local = readLocalState(options.dir, options.stack);
+  if (flags.to !== undefined && own(local.functions, flags.to) === undefined)
+    throw new UsageError(
+      `invoke ${name} --to ${flags.to}: the local stack has no function "${flags.to}" (functions: ${Object.keys(local.functions).join(", ")})`,
+    );
+  try {
+    const answer = await deliver(local, name, {
+      ...(flags.data === undefined ? {} : { data: flags.data }),
+      ...(flags.to === undefined ? {} : { to: flags.to }),
+    });
+    process.stdout.write(
+      `${name} -> ${answer.function}: HTTP ${answer.status}\n${typeof answer.body === "string" ? answer.body : JSON.stringify(answer.body, null, 2)}\n`,
+    );
+    if (answer.status >= 400) process.exitCode = EXIT.finding;
+  } catch (error) {
+    if (!(error instanceof NotDelivered)) throw localFailure(name, "the delivery failed", error);
+    process.stdout.write(`${name}: not delivered: ${error.message}\n`);
+    process.exitCode = EXIT.finding;
+  }
+}
+
+/** What each kind of deployed source is, and the gcloud command that makes it call now. */
+const SOURCE_COMMANDS: Readonly<
+  Record<string, { what: string; run: (name: string, config: Readonly<Record<string, unknown>>) => string }>
+> = {
+  scheduler: {
+    what: "Cloud Scheduler job",
+    run: (n, c) => `gcloud scheduler jobs run ${n} --location ${String(c["gcp:region"])}`,
+  },
+  pubsub: {
+    what: "Pub/Sub push subscription",
+    run: () => "gcloud pubsub topics publish <its topic> --message '...'",
+  },
+  tasks: {
+    what: "Cloud Tasks queue",
+    run: (n, c) =>
+      `gcloud tasks create-http-task --queue ${n} --location ${String(c["gcp:region"])} --url <any> --body-content '...'`,
+  },
+  workflow: {
+    what: "workflow",
+    run: (n, c) => `gcloud workflows run ${n} --location ${String(c["gcp:region"])}`,
+  },
+  eventarc: {
+    what: "Eventarc trigger",
+    run: () => "cause the event it matches (e.g. upload an object to its bucket)",
+  },
+};
+
 /** Whether the flags say what to send; if not, the function's `sample.json` does, else a plain GET. */
 function hasRequest(flags: InvokeFlags): boolean {
   return flags.data !== undefined || flags.path !== undefined || flags.method !== undefined;
@@ -96,9 +170,10 @@ async function invokeLocal(
 ): Promise<FunctionResponse> {
   const local = readLocalState(options.dir, options.stack);
   const target = own(local.functions, fn);
+  const sources = Object.keys(local.sources ?? {});
   if (!target)
     throw new UsageError(
-      `invoke ${fn}: the local stack has no function "${fn}" (functions: ${Object.keys(local.functions).join(", ")}). Pass one of them`,
+      `invoke ${fn}: the local stack has no function "${fn}" (functions: ${Object.keys(local.functions).join(", ")}${sources.length > 0 ? `; callers: ${sources.join(", ")}` : ""}). Pass one of them`,
     );
   const member =
     as === undefined
@@ -157,6 +232,11 @@ async function invokeDeployed(
   const evaluation = await evaluate({ programDir: options.dir, stack: options.stack });
   const functions = evaluation.graph.functions;
   const target = functions.find((f) => f.name === fn);
+  const source = evaluation.graph.sources.find((x) => x.name === fn);
+  if (!target && source)
+    throw new UsageError(
+      `invoke ${fn}: ${fn} is a ${SOURCE_COMMANDS[source.kind].what}, emulated by the local stack only (add --local); to make the deployed one call now: ${SOURCE_COMMANDS[source.kind].run(fn, evaluation.config)}`,
+    );
   if (!target)
     throw new UsageError(
       `invoke ${fn}: stack ${options.stack} has no function "${fn}" (functions: ${functions.map((f) => f.name).join(", ")}). Pass one of them`,

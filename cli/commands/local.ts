@@ -28,6 +28,7 @@ interface LocalFlags {
   readonly once?: boolean;
   readonly quiet?: boolean;
   readonly watch?: boolean;
+  readonly break?: readonly string[];
 }
 
 export function registerLocal(program: Command): void {
@@ -45,6 +46,14 @@ export function registerLocal(program: Command): void {
       .option(
         "--no-watch",
         "do not rebuild and restart functions when their source or the stack file changes",
+      )
+      .option(
+        "--break <caller>",
+        "run a caller that is not a function (callgraph:callers) as a missing grant breaks it in GCP: its service agent may not mint its tokens, so nothing it sends arrives, and the log says why (repeat for several)",
+        (value: string, previous: readonly string[] = []) => [
+          ...previous,
+          ...value.split(",").filter(Boolean),
+        ],
       ),
   ).action(async (flags: LocalFlags) => runLocal(flags));
 }
@@ -66,6 +75,7 @@ async function runLocal(flags: LocalFlags): Promise<void> {
         programDir: dir,
         stack: stackName,
         stateFile: lock?.manifestFile ?? false,
+        broken: flags.break ?? [],
         log,
         onRequest: (record) => {
           if (!flags.quiet || isNotable(record)) err(formatRequest(record));

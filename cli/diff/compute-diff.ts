@@ -175,6 +175,7 @@ function toFacts(g: ReviewGrant, asHead: (name: string) => string): GrantFacts {
     function: g.scope === "project" ? "*" : asHead(g.target),
     invoker: g.kind === "function" ? asHead(g.invoker) : g.invoker,
     invokerKind: g.kind,
+    ...(g.callerSource ? { sourceKind: g.callerSource.kind } : {}),
     member: g.member,
     role: g.role,
     scope: g.scope,
@@ -201,9 +202,21 @@ function invocationStatuses(
     }),
   );
   const result: DiffInvocation[] = [];
+  const sourceKinds = new Map([...base.sources, ...head.sources].map((x) => [x.name, x.kind]));
+  const sourceKind = (i: { kind: string; invoker: string }) => {
+    const kind = i.kind === "source" ? sourceKinds.get(i.invoker) : undefined;
+    return kind ? { sourceKind: kind } : {};
+  };
   for (const i of head.invocations) {
     const status = before.has(key(i.function, i.invoker)) ? "kept" : "added";
-    result.push({ function: i.function, invoker: i.invoker, kind: i.kind, status, undeclared: i.undeclared });
+    result.push({
+      function: i.function,
+      invoker: i.invoker,
+      kind: i.kind,
+      ...sourceKind(i),
+      status,
+      undeclared: i.undeclared,
+    });
   }
   const after = new Set(head.invocations.map((i) => key(i.function, i.invoker)));
   for (const [k, i] of before) {
@@ -212,6 +225,7 @@ function invocationStatuses(
         function: i.function,
         invoker: i.invoker,
         kind: i.kind,
+        ...sourceKind(i),
         status: "removed",
         undeclared: i.undeclared,
       });

@@ -33,7 +33,8 @@ export const FAIL_ON_CLASSES: readonly FailOnClass[] = [
   },
   {
     name: "external",
-    means: "an invoker added that is none of the stack's functions (user, group, domain, outside account)",
+    means:
+      "an invoker added that is none of the stack's functions or callers (user, group, domain, outside account)",
     matches: (c) => c.kind === "grant-added" && c.invokerKind === "external",
   },
   {
@@ -68,6 +69,12 @@ export const FAIL_ON_CLASSES: readonly FailOnClass[] = [
     name: "new-edge",
     means: "an edge added: one function may now invoke another",
     matches: (c) => c.kind === "grant-added" && c.invokerKind === "function",
+  },
+  {
+    name: "new-source",
+    means:
+      "a caller that is not a function (Scheduler job, push subscription, queue, workflow, Eventarc trigger) added to a function",
+    matches: (c) => c.kind === "grant-added" && c.invokerKind === "source",
   },
   {
     name: "unused",

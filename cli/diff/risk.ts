@@ -1,6 +1,6 @@
 import { UNKNOWN } from "../../engine";
 import { possessive } from "../render/words";
-import { INVOKE_ONLY_ROLES, isDefaultAccount } from "../review/members";
+import { INVOKE_ONLY_ROLES, isDefaultAccount, SOURCE_WORDS } from "../review/members";
 import type { Assessment, GrantFacts, Risk } from "./types";
 
 /**
@@ -20,6 +20,8 @@ function accessWords(g: GrantFacts): string {
       return `${g.member} may invoke ${target}`;
     case "function":
       return `${possessive(g.invoker)} service account may invoke ${target}`;
+    case "source":
+      return `the ${g.invoker} ${SOURCE_WORDS[g.sourceKind ?? ""] ?? "caller"} may invoke ${target}`;
   }
 }
 
@@ -27,6 +29,7 @@ export function grantAdded(g: GrantFacts): Assessment {
   const reasons: [Risk, string][] = [];
   if (g.invokerKind === "public") reasons.push(["high", `new public invoker: ${accessWords(g)}`]);
   else if (g.invokerKind === "external") reasons.push(["high", `new external member: ${accessWords(g)}`]);
+  else if (g.invokerKind === "source") reasons.push(["medium", `new source: ${accessWords(g)}`]);
   else reasons.push(["medium", `new edge: ${accessWords(g)}`]);
   if (g.undeclared.length > 0) reasons.push(["high", `undeclared grant: ${g.undeclared.join("; ")}`]);
   // In a preview a grant's role or member may be computed: what cannot be read cannot be waved through.
@@ -44,7 +47,9 @@ export function grantRemoved(g: GrantFacts): Assessment {
   const what =
     g.invokerKind === "function"
       ? `edge removed: ${g.invoker} may no longer invoke`
-      : `${g.member} may no longer invoke`;
+      : g.invokerKind === "source"
+        ? `source removed: the ${g.invoker} ${SOURCE_WORDS[g.sourceKind ?? ""] ?? "caller"} may no longer invoke`
+        : `${g.member} may no longer invoke`;
   return assess([["low", `${what} ${g.scope === "project" ? "every function of the project" : g.function}`]]);
 }
 

@@ -1,4 +1,4 @@
-import type { GrantScope } from "../../engine";
+import type { GrantScope, SourceKind } from "../../engine";
 import type { EdgeEvidence } from "../review/edge-evidence";
 import type { InvokerKind } from "../review/members";
 
@@ -63,6 +63,8 @@ export interface GrantFacts {
   /** A calling function's name, or the member. */
   readonly invoker: string;
   readonly invokerKind: InvokerKind;
+  /** For a caller that is not a function: what it is (a Scheduler job, a push subscription, ...). */
+  readonly sourceKind?: SourceKind;
   /** The IAM member as granted. */
   readonly member: string;
   readonly role: string;
@@ -153,6 +155,8 @@ export interface DiffInvocation {
   readonly function: string;
   readonly invoker: string;
   readonly kind: InvokerKind;
+  /** For a caller that is not a function: what it is. */
+  readonly sourceKind?: SourceKind;
   readonly status: Status;
   /** Some grant behind it is undeclared (at head; at base when removed). */
   readonly undeclared: boolean;

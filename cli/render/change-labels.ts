@@ -14,11 +14,18 @@ export function changeTitle(c: Change): string {
     case "service-account-changed":
       return "service account changed";
     case "grant-added":
-      return { function: "edge added", public: "public invoker added", external: "invoker added" }[
-        c.invokerKind
-      ];
+      return {
+        function: "edge added",
+        source: "source added",
+        public: "public invoker added",
+        external: "invoker added",
+      }[c.invokerKind];
     case "grant-removed":
-      return c.invokerKind === "function" ? "edge removed" : "invoker removed";
+      return c.invokerKind === "function"
+        ? "edge removed"
+        : c.invokerKind === "source"
+          ? "source removed"
+          : "invoker removed";
     case "grant-undeclared":
       return "grant now undeclared";
     case "secret-access-added":
@@ -42,6 +49,7 @@ export function summaryPhrase(diff: GraphDiff): string {
       [n(added("public")), "public invoker"],
       [n(added("external")), "external invoker"],
       [n(added("function")), "edge"],
+      [n(added("source")), "source"],
       [n((c) => c.kind === "function-added"), "function"],
       [n((c) => c.kind === "secret-access-added"), "secret grant"],
     ]),
@@ -49,7 +57,11 @@ export function summaryPhrase(diff: GraphDiff): string {
     verb("removes", [
       [n((c) => c.kind === "function-removed"), "function"],
       [n((c) => c.kind === "grant-removed" && c.invokerKind === "function"), "edge"],
-      [n((c) => c.kind === "grant-removed" && c.invokerKind !== "function"), "invoker"],
+      [n((c) => c.kind === "grant-removed" && c.invokerKind === "source"), "source"],
+      [
+        n((c) => c.kind === "grant-removed" && c.invokerKind !== "function" && c.invokerKind !== "source"),
+        "invoker",
+      ],
       [n((c) => c.kind === "secret-access-removed"), "secret grant"],
     ]),
     verb("renames", [[n((c) => c.kind === "function-renamed"), "function"]]),

@@ -1,5 +1,5 @@
 import type { DiffInvocation, GraphDiff } from "../diff/types";
-import { COLOURS } from "./graph-mermaid";
+import { COLOURS, SOURCE_SHAPES, sourceLabel } from "./graph-mermaid";
 import { Flowchart, NodeIds } from "./mermaid-syntax";
 
 export interface DiffDiagram {
@@ -56,8 +56,18 @@ export function renderDiffMermaid(diff: GraphDiff, maxLinks = DEFAULT_MAX_LINKS)
     return fns.get(name);
   };
   for (const name of [...touched].sort()) functionNode(name);
+  const sources = new NodeIds("s");
   const invokerNode = (i: DiffInvocation) => {
     if (i.kind === "function") return functionNode(i.invoker);
+    if (i.kind === "source") {
+      if (!sources.has(i.invoker))
+        chart.node(
+          sources.get(i.invoker),
+          sourceLabel(i.invoker, i.sourceKind),
+          SOURCE_SHAPES[i.sourceKind ?? ""] ?? "hexagon",
+        );
+      return sources.get(i.invoker);
+    }
     if (!members.has(i.invoker))
       chart.node(members.get(i.invoker), i.invoker, "stadium", i.kind === "public" ? "public" : undefined);
     return members.get(i.invoker);

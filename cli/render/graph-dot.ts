@@ -1,9 +1,18 @@
 import type { ReviewGraph } from "../review/review-graph";
-import { COLOURS, edgeLabel } from "./graph-mermaid";
+import { COLOURS, edgeLabel, sourceLabel } from "./graph-mermaid";
+
+/** Each kind of caller that is not a function in its own Graphviz shape (https://graphviz.org/doc/info/shapes.html). */
+const SOURCE_DOT_SHAPES: Readonly<Record<string, string>> = {
+  scheduler: "hexagon",
+  pubsub: "cds",
+  tasks: "cylinder",
+  workflow: "component",
+  eventarc: "doublecircle",
+};
 
 /**
  * The graph in Graphviz DOT (`callgraph graph --format dot | dot -Tsvg`): functions as boxes labelled with their
- * service account, other invokers as ellipses (public ones red), undeclared edges dashed orange; an edge is
+ * service account, callers that are not functions in their kind's shape, other invokers as ellipses (public ones red), undeclared edges dashed orange; an edge is
  * labelled with its call sites (or `unused`) when they were recorded.
  * https://graphviz.org/doc/info/lang.html
  */
@@ -13,9 +22,13 @@ export function renderGraphDot(graph: ReviewGraph): string {
     lines.push(
       `  ${dotId(f.name)} [label=${dotId(`${f.name}\n${f.serviceAccount || "(default account)"}`)}];`,
     );
+  for (const x of graph.sources)
+    lines.push(
+      `  ${dotId(x.name)} [shape=${SOURCE_DOT_SHAPES[x.kind]}, label=${dotId(`${sourceLabel(x.name, x.kind)}\n${x.serviceAccount || "(no account)"}`)}];`,
+    );
   const members = new Set<string>();
   for (const i of graph.invocations) {
-    if (i.kind === "function" || members.has(i.invoker)) continue;
+    if (i.kind === "function" || i.kind === "source" || members.has(i.invoker)) continue;
     members.add(i.invoker);
     const colour = i.kind === "public" ? `, color="${COLOURS.public}", fontcolor="${COLOURS.public}"` : "";
     lines.push(`  ${dotId(i.invoker)} [shape=ellipse${colour}];`);

@@ -2,7 +2,7 @@ import type { PropagationWait } from "../../engine";
 import { evidenceText } from "./edge-evidence-text";
 import { secretGrantMarks, settingsParts, ungrantedSecrets } from "./function-settings-text";
 import { plural } from "./words";
-import { INVOKE_ONLY_ROLES } from "../review/members";
+import { INVOKE_ONLY_ROLES, SOURCE_WORDS } from "../review/members";
 import { isUnused } from "../review/edge-evidence";
 import { resourceLabel, type Invocation, type ReviewGrant, type ReviewGraph } from "../review/review-graph";
 
@@ -24,10 +24,13 @@ export function renderGraphTable(
 ): string {
   const undeclared = graph.grants.filter((g) => g.undeclared.length > 0);
   const edges = graph.invocations.filter((i) => i.kind === "function").length;
-  const external = new Set(graph.invocations.filter((i) => i.kind !== "function").map((i) => i.invoker)).size;
+  const external = new Set(
+    graph.invocations.filter((i) => i.kind !== "function" && i.kind !== "source").map((i) => i.invoker),
+  ).size;
+  const sourceCount = graph.sources.length > 0 ? `${plural(graph.sources.length, "source")}, ` : "";
   const lines = [
     `Stack ${heading.stack} (project ${heading.project}): ${plural(graph.functions.length, "function")}, ${plural(edges, "edge")}, ` +
-      `${plural(external, "other invoker")}, ${plural(undeclared.length, "undeclared grant")}`,
+      `${sourceCount}${plural(external, "other invoker")}, ${plural(undeclared.length, "undeclared grant")}`,
     "",
   ];
   const rows = graph.functions.map((f) => {
@@ -40,6 +43,25 @@ export function renderGraphTable(
     ];
   });
   lines.push(...columns([["FUNCTION", "GEN", "RUNS AS", "MAY BE INVOKED BY"], ...rows]));
+  if (graph.sources.length > 0) {
+    lines.push("", "Sources (callers that are not functions):");
+    const sourceRows = graph.sources.map((x) => {
+      const may = graph.invocations
+        .filter((i) => i.kind === "source" && i.invoker === x.name)
+        .map((i) => i.function);
+      const missing = x.targets.filter((t) => !may.includes(t));
+      return [
+        `  ${x.name}`,
+        SOURCE_WORDS[x.kind] ?? x.kind,
+        x.serviceAccount || "(no account)",
+        [
+          `calls ${x.targets.join(", ") || "(no function of the stack)"}`,
+          ...(missing.length > 0 ? [`[NOT GRANTED] ${missing.join(", ")} will refuse it`] : []),
+        ].join(" "),
+      ];
+    });
+    lines.push(...columns(sourceRows));
+  }
   if (undeclared.length > 0) {
     lines.push("", "Undeclared grants (not accounted for by the declaration):");
     for (const g of undeclared) lines.push(`  ! ${grantLine(g)}`, `      ${g.undeclared.join("; ")}`);

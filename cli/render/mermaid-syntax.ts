@@ -3,7 +3,8 @@
  * in the order they are written and `linkStyle` refers to those numbers (a wrong one fails to render), so the
  * writer hands them out. https://mermaid.js.org/syntax/flowchart.html#styling-links
  */
-export type NodeShape = "box" | "stadium" | "rounded";
+export type NodeShape =
+  "box" | "stadium" | "rounded" | "hexagon" | "asymmetric" | "cylinder" | "subroutine" | "circle";
 export type Arrow = "solid" | "dotted" | "thick";
 
 const ARROWS: Record<Arrow, string> = { solid: "-->", dotted: "-.->", thick: "==>" };
@@ -23,7 +24,16 @@ export class Flowchart {
 
   node(id: string, label: string, shape: NodeShape = "box", className?: string): void {
     const text = mermaidText(label);
-    const open = { box: `["${text}"]`, stadium: `(["${text}"])`, rounded: `("${text}")` }[shape];
+    const open = {
+      box: `["${text}"]`,
+      stadium: `(["${text}"])`,
+      rounded: `("${text}")`,
+      hexagon: `{{"${text}"}}`,
+      asymmetric: `>"${text}"]`,
+      cylinder: `[("${text}")]`,
+      subroutine: `[["${text}"]]`,
+      circle: `(("${text}"))`,
+    }[shape];
     this.body.push(`  ${id}${open}`);
     if (className) this.classes.set(className, [...(this.classes.get(className) ?? []), id]);
   }

@@ -15,8 +15,12 @@ export const INVOKE_ONLY_ROLES: readonly string[] = ["roles/cloudfunctions.invok
  */
 const DEFAULT_ACCOUNT = /(@appspot\.gserviceaccount\.com|-compute@developer\.gserviceaccount\.com)$/;
 
-/** Who an invoker is: another function of the stack (an edge), anyone (public), or someone else. */
-export type InvokerKind = "function" | "public" | "external";
+/**
+ * Who an invoker is: another function of the stack (an edge), a caller of the stack that is not a function (a
+ * Scheduler job, a push subscription, a queue, a workflow, an Eventarc trigger: `source`), anyone (public), or
+ * someone else.
+ */
+export type InvokerKind = "function" | "source" | "public" | "external";
 
 export function isPublicMember(member: string): boolean {
   return PUBLIC_MEMBERS.includes(member);
@@ -27,7 +31,21 @@ export function isDefaultAccount(email: string): boolean {
   return email === "" || DEFAULT_ACCOUNT.test(email);
 }
 
-export function invokerKind(member: string, callerFunction: string | undefined): InvokerKind {
+export function invokerKind(
+  member: string,
+  callerFunction: string | undefined,
+  callerSource?: string,
+): InvokerKind {
   if (callerFunction !== undefined) return "function";
+  if (callerSource !== undefined) return "source";
   return isPublicMember(member) ? "public" : "external";
 }
+
+/** What each kind of caller that is not a function is, in a reviewer's words. */
+export const SOURCE_WORDS: Readonly<Record<string, string>> = {
+  scheduler: "Cloud Scheduler job",
+  pubsub: "Pub/Sub push subscription",
+  tasks: "Cloud Tasks queue",
+  workflow: "workflow",
+  eventarc: "Eventarc trigger",
+};

@@ -1,5 +1,5 @@
 import type { EdgeUse } from "../../callsites";
-import type { EffectiveGraph, Grant, GraphFunction, SecretGrant } from "../../engine";
+import type { EffectiveGraph, Grant, GraphFunction, GraphSource, SecretGrant } from "../../engine";
 import { possessive } from "../render/words";
 import { evidenceLookup, type EdgeEvidence } from "./edge-evidence";
 import { invokerKind, type InvokerKind } from "./members";
@@ -13,7 +13,7 @@ const DECLARED_INVOKERS_ENV = "CALLGRAPH_INVOKERS";
 
 /** A grant of an invoking role, with who holds it in reviewers' terms and whether the declaration accounts for it. */
 export interface ReviewGrant extends Grant {
-  /** The calling function's name for a function's account, else the member itself. */
+  /** The calling function's (or source's) name for its account, else the member itself. */
   readonly invoker: string;
   readonly kind: InvokerKind;
   /** Why the declaration does not account for it; empty when it does. */
@@ -42,6 +42,8 @@ export interface ReviewGraph {
   readonly invocations: readonly Invocation[];
   /** Which secrets each function's account may read (the engine's, unchanged). */
   readonly secretGrants: readonly SecretGrant[];
+  /** The callers that are not functions (the engine's, unchanged). */
+  readonly sources: readonly GraphSource[];
 }
 
 /**
@@ -53,18 +55,20 @@ export interface ReviewGraph {
 export function reviewGraph(graph: EffectiveGraph, uses: readonly EdgeUse[] = []): ReviewGraph {
   const evidenceOf = evidenceLookup(uses);
   const byName = new Map(graph.functions.map((f) => [f.name, f]));
+  const sourceNames = new Set(graph.sources.map((s) => s.name));
   const grants = graph.grants.map((g): ReviewGrant => {
-    const invoker = g.callerFunction ?? g.member;
+    const invoker = g.callerFunction ?? g.callerSource?.name ?? g.member;
     return {
       ...g,
       invoker,
-      kind: invokerKind(g.member, g.callerFunction),
+      kind: invokerKind(g.member, g.callerFunction, g.callerSource?.name),
       undeclared: undeclaredReasons(g, byName),
     };
   });
 
   const pairs = new Map<string, { function: string; invoker: string }>();
   for (const e of graph.edges) pairs.set(`${e.to}\0${e.from}`, { function: e.to, invoker: e.from });
+  for (const e of graph.sourceEdges) pairs.set(`${e.to}\0${e.from}`, { function: e.to, invoker: e.from });
   for (const x of graph.externalInvokers)
     pairs.set(`${x.function}\0${x.member}`, { function: x.function, invoker: x.member });
 
@@ -76,7 +80,13 @@ export function reviewGraph(graph: EffectiveGraph, uses: readonly EdgeUse[] = []
     return {
       function: fn,
       invoker,
-      kind: behind[0]?.kind ?? invokerKind(invoker, byName.has(invoker) ? invoker : undefined),
+      kind:
+        behind[0]?.kind ??
+        invokerKind(
+          invoker,
+          byName.has(invoker) ? invoker : undefined,
+          sourceNames.has(invoker) ? invoker : undefined,
+        ),
       roles: [...new Set(behind.map((g) => g.role))].sort(),
       undeclared: behind.some((g) => g.undeclared.length > 0),
       grants: behind,
@@ -84,7 +94,13 @@ export function reviewGraph(graph: EffectiveGraph, uses: readonly EdgeUse[] = []
     };
   });
   invocations.sort((a, b) => compare(`${a.function}\0${a.invoker}`, `${b.function}\0${b.invoker}`));
-  return { functions: graph.functions, grants, invocations, secretGrants: graph.secretGrants };
+  return {
+    functions: graph.functions,
+    grants,
+    invocations,
+    secretGrants: graph.secretGrants,
+    sources: graph.sources,
+  };
 }
 
 /** The members a function was deployed to admit, or undefined when it does not say (an older program). */

@@ -17,6 +17,14 @@ export const ENV = {
 
 /** Optional overrides: unset in production, set by the local stack and the tests. */
 export const OPTIONAL_ENV = {
+  /**
+   * JSON object, account email -> `{name, kind}`, of the callers that are not functions (a Scheduler job, a Pub/Sub
+   * push subscription, a Cloud Tasks queue, a workflow, an Eventarc trigger) that call the function; the program
+   * sets it on a function that has any (`topology/environment.ts`). It only names a caller its invokers admitted.
+   */
+  sources: "CALLGRAPH_SOURCES",
+  /** JSON object, queue caller name -> the queue's full name, of the queues the function may add tasks to. */
+  queues: "CALLGRAPH_QUEUES",
   /** Where the signing keys of ID tokens are published. */
   jwksUrl: "CALLGRAPH_JWKS_URL",
   /** Comma-separated accepted `iss` values. */
@@ -83,6 +91,15 @@ export const DEFAULT_MAX_HOPS = 10;
 /** Above this a value is a mistake, not a limit: it would let a loop make that many calls. */
 const MAX_MAX_HOPS = 100;
 
+/** The kinds of caller that are not functions, as the program names them. */
+export const SOURCE_KINDS = ["scheduler", "pubsub", "tasks", "workflow", "eventarc"] as const;
+
+/** A caller that is not a function: its declared name and kind. */
+export interface SourceIdentity {
+  readonly name: string;
+  readonly kind: (typeof SOURCE_KINDS)[number];
+}
+
 /** The validated environment of a function. */
 export interface FunctionEnv {
   readonly functionName: string;
@@ -91,6 +108,10 @@ export interface FunctionEnv {
   readonly callees: Readonly<Record<string, string>>;
   /** IAM members of the function's invoker binding. */
   readonly invokers: readonly string[];
+  /** Account email (lower case) -> the caller that is not a function whose account it is. */
+  readonly sources?: Readonly<Record<string, SourceIdentity>>;
+  /** Queue caller name -> the queue's full name `projects/P/locations/L/queues/Q`, of the queues it may add tasks to. */
+  readonly queues?: Readonly<Record<string, string>>;
   readonly jwksUrl: string;
   readonly tokenIssuers: readonly string[];
   readonly userAudiences: readonly string[];
@@ -132,6 +153,9 @@ export function readFunctionEnv(env: NodeJS.ProcessEnv = process.env): FunctionE
     selfUrl,
     callees: callees(required(env, ENV.callees)),
     invokers: invokers(required(env, ENV.invokers)),
+    // Set only on a function that has a source or a queue: absent, the environment reads as it always did.
+    ...optional("sources", sources(env[OPTIONAL_ENV.sources])),
+    ...optional("queues", queues(env[OPTIONAL_ENV.queues])),
     jwksUrl: url(env[OPTIONAL_ENV.jwksUrl] || DEFAULT_JWKS_URL, OPTIONAL_ENV.jwksUrl),
     tokenIssuers: list(env, OPTIONAL_ENV.tokenIssuers, DEFAULT_TOKEN_ISSUERS),
     userAudiences: list(env, OPTIONAL_ENV.userAudiences, DEFAULT_USER_AUDIENCES),
@@ -205,6 +229,44 @@ function invokers(value: string): string[] {
     }
   }
   return parsed as string[];
+}
+
+function optional<K extends string, V extends object>(key: K, value: V): { [P in K]?: V } {
+  return (Object.keys(value).length === 0 ? {} : { [key]: value }) as { [P in K]?: V };
+}
+
+function sources(value: string | undefined): Record<string, SourceIdentity> {
+  if (value === undefined || value.trim() === "") return {};
+  const expected = 'a JSON object of account email -> {"name", "kind"}';
+  const parsed = parseJson(value, OPTIONAL_ENV.sources, expected);
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
+    throw new FunctionEnvError(OPTIONAL_ENV.sources, `must be ${expected}`);
+  const result: Record<string, SourceIdentity> = {};
+  for (const [email, identity] of Object.entries(parsed)) {
+    const { name, kind } = (identity ?? {}) as Record<string, unknown>;
+    if (typeof name !== "string" || !(SOURCE_KINDS as readonly unknown[]).includes(kind))
+      throw new FunctionEnvError(
+        OPTIONAL_ENV.sources,
+        `must be ${expected}; the entry of ${JSON.stringify(email)} is not one (kind: ${SOURCE_KINDS.join(", ")})`,
+      );
+    result[email.toLowerCase()] = { name, kind: kind as SourceIdentity["kind"] };
+  }
+  return result;
+}
+
+function queues(value: string | undefined): Record<string, string> {
+  if (value === undefined || value.trim() === "") return {};
+  const expected = "a JSON object of queue name -> projects/P/locations/L/queues/Q";
+  const parsed = parseJson(value, OPTIONAL_ENV.queues, expected);
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
+    throw new FunctionEnvError(OPTIONAL_ENV.queues, `must be ${expected}`);
+  for (const [name, queue] of Object.entries(parsed))
+    if (typeof queue !== "string" || !/^projects\/[^/]+\/locations\/[^/]+\/queues\/[^/]+$/.test(queue))
+      throw new FunctionEnvError(
+        OPTIONAL_ENV.queues,
+        `must be ${expected}; the value of ${JSON.stringify(name)} is not one`,
+      );
+  return parsed as Record<string, string>;
 }
 
 function list(env: NodeJS.ProcessEnv, name: string, fallback: readonly string[]): readonly string[] {

@@ -20,8 +20,11 @@ export {
   FunctionEnvError,
   OPTIONAL_ENV,
   readFunctionEnv,
+  SOURCE_KINDS,
   type FunctionEnv,
+  type SourceIdentity,
 } from "./env";
+export { pushMessage, type PushMessage } from "./push-message";
 export {
   CalleeError,
   CalleeRejectedError,

@@ -13,7 +13,7 @@ import {
   type TokenHeaders,
 } from "../../iam/id-token";
 import { possessive } from "../../iam/possessive";
-import type { FunctionEnv } from "./env";
+import type { FunctionEnv, SourceIdentity } from "./env";
 import { CallerVerificationError } from "./errors";
 import { isAllowedInvoker, isPublic } from "./members";
 import { tokenSignatures, type TokenSignatures } from "./token-signatures";
@@ -27,9 +27,15 @@ export interface Caller {
   readonly kind: "serviceAccount" | "user" | "anonymous";
   /**
    * No copy of the token carried its signature: Google's front end checked it and removed it, and only the
-   * claims were checked here. Never true for a service account.
+   * claims were checked here. Never true for a function's account; true for a declared source's delivery to a
+   * 2nd-gen function, which Google's services send in `Authorization` alone (see `unsignedRefusal`).
    */
   readonly platformVerified: boolean;
+  /**
+   * The caller that is not a function whose account verified (a Scheduler job, a push subscription, a queue, a
+   * workflow, an Eventarc trigger), by its declared name and kind; absent for a function, a user or anyone else.
+   */
+  readonly source?: SourceIdentity;
 }
 
 export interface VerifyCallerOptions {
@@ -95,14 +101,40 @@ export async function verifyCaller(
   const { email, kind } = checked.caller;
 
   const platformVerified = presented.signed === undefined;
-  if (platformVerified) unsignedRefusal(kind, open, env);
+  if (platformVerified) unsignedRefusal(kind, open, env, email, presented.copies);
   if (!open && !isAllowedInvoker(email, env.invokers))
     throw new CallerVerificationError(403, forbidden(email, kind, env.functionName));
-  return { email, kind, platformVerified };
+  const source = kind === "serviceAccount" && email ? env.sources?.[email.toLowerCase()] : undefined;
+  return { email, kind, platformVerified, ...(source ? { source } : {}) };
 }
 
-/** Why a token with no signature left cannot be believed here; returns when it can (a user, behind Google's IAM). */
-function unsignedRefusal(kind: "serviceAccount" | "user", open: boolean, env: FunctionEnv): void {
+/**
+ * Why a token with no signature left cannot be believed here; returns when it can: a user, or one of the function's
+ * declared sources (a Scheduler job, a push subscription, a queue, a workflow, an Eventarc trigger), behind Google's
+ * IAM check.
+ *
+ * A source cannot send its token the way callgraph's client does: Google's services put it in `Authorization` alone
+ * (Scheduler's `oidcToken`, Pub/Sub's push `oidcToken`, Tasks' `oidcToken`, Workflows' `auth`, Eventarc's deliveries),
+ * and Cloud Run hands that copy to the code with its signature removed
+ * (https://cloud.google.com/run/docs/troubleshooting#signature-removed), so on 2nd gen no source's delivery ever
+ * carries a signature the code could check. It is believed on its claims only where every condition holds: Google
+ * enforces the function's invoker grant (`CALLGRAPH_PLATFORM_VERIFIES_TOKENS`, never on a public function), so the
+ * front end verified the signature before removing it; the token came in `Authorization` alone, the one header the
+ * front end then checked (a second copy in `X-Serverless-Authorization` would have been the checked one: a source
+ * never sends it, and callgraph's functions always do); and its account is one the program declared as a source of
+ * this function (`CALLGRAPH_SOURCES`). A function's account still needs a signature that verifies (invariant 13).
+ */
+function unsignedRefusal(
+  kind: "serviceAccount" | "user",
+  open: boolean,
+  env: FunctionEnv,
+  email: string | undefined,
+  copies: readonly { readonly header: string }[],
+): void {
+  const source = email === undefined ? undefined : env.sources?.[email.toLowerCase()];
+  const authorizationAlone = copies.length === 1 && copies[0].header === "authorization";
+  if (kind === "serviceAccount" && source && authorizationAlone && !open && env.platformVerifiesTokens)
+    return;
   if (kind === "serviceAccount")
     throw new CallerVerificationError(
       401,

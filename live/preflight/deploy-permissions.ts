@@ -45,6 +45,70 @@ const REPOSITORY_IAM: TypePermissions = {
   source: "https://cloud.google.com/artifact-registry/docs/access-control#permissions",
 };
 
+// A source's token is minted for an account the deployer names: each product asks for actAs on it.
+const SCHEDULER_JOB: TypePermissions = {
+  permissions: [
+    "cloudscheduler.jobs.create",
+    "cloudscheduler.jobs.get",
+    "cloudscheduler.jobs.update",
+    "iam.serviceAccounts.actAs",
+  ],
+  source:
+    "https://cloud.google.com/scheduler/docs/access-control; https://cloud.google.com/scheduler/docs/http-target-auth",
+};
+const PUSH_SUBSCRIPTION: TypePermissions = {
+  permissions: [
+    "pubsub.subscriptions.create",
+    "pubsub.subscriptions.get",
+    "pubsub.subscriptions.update",
+    "pubsub.topics.attachSubscription",
+    "iam.serviceAccounts.actAs",
+  ],
+  source:
+    "https://cloud.google.com/pubsub/docs/access-control; https://cloud.google.com/pubsub/docs/authenticate-push-subscriptions",
+};
+const QUEUE: TypePermissions = {
+  permissions: [
+    "cloudtasks.queues.create",
+    "cloudtasks.queues.get",
+    "cloudtasks.queues.update",
+    "iam.serviceAccounts.actAs",
+  ],
+  source:
+    "https://cloud.google.com/tasks/docs/reference-access-control; https://cloud.google.com/tasks/docs/reference/rest/v2/OidcToken",
+};
+const QUEUE_IAM: TypePermissions = {
+  permissions: ["cloudtasks.queues.getIamPolicy", "cloudtasks.queues.setIamPolicy"],
+  source: "https://cloud.google.com/tasks/docs/reference-access-control",
+};
+const WORKFLOW: TypePermissions = {
+  permissions: [
+    "workflows.workflows.create",
+    "workflows.workflows.get",
+    "workflows.workflows.update",
+    "iam.serviceAccounts.actAs",
+  ],
+  source: "https://cloud.google.com/workflows/docs/access-control",
+};
+const TRIGGER: TypePermissions = {
+  permissions: [
+    "eventarc.triggers.create",
+    "eventarc.triggers.get",
+    "eventarc.triggers.update",
+    "iam.serviceAccounts.actAs",
+  ],
+  source: "https://cloud.google.com/eventarc/docs/access-control",
+};
+
+/** Where each source type names the account its tokens are minted for: what the deployer must act as. */
+const SOURCE_ACCOUNTS: Readonly<Record<string, readonly string[]>> = {
+  "gcp:cloudscheduler/job:Job": ["httpTarget", "oidcToken", "serviceAccountEmail"],
+  "gcp:pubsub/subscription:Subscription": ["pushConfig", "oidcToken", "serviceAccountEmail"],
+  "gcp:cloudtasks/queue:Queue": ["httpTarget", "oidcToken", "serviceAccountEmail"],
+  "gcp:workflows/workflow:Workflow": ["serviceAccount"],
+  "gcp:eventarc/trigger:Trigger": ["serviceAccount"],
+};
+
 /**
  * Type token (as @pulumi/gcp spells it) -> the permissions to create, read and update a resource of that type.
  * Permissions to delete are left out: preflight guards a deploy, not a teardown. Every token the program
@@ -111,6 +175,18 @@ export const DEPLOY_PERMISSIONS: Readonly<Record<string, TypePermissions>> = {
   "gcp:artifactregistry/repositoryIamPolicy:RepositoryIamPolicy": REPOSITORY_IAM,
   // `@pulumiverse/time`'s Sleep waits on the deployer's machine (the program's waits for IAM propagation): it
   // calls no Google API. https://www.pulumi.com/registry/packages/time/api-docs/sleep/
+  "gcp:cloudscheduler/job:Job": SCHEDULER_JOB,
+  "gcp:pubsub/topic:Topic": {
+    permissions: ["pubsub.topics.create", "pubsub.topics.get", "pubsub.topics.update"],
+    source: "https://cloud.google.com/pubsub/docs/access-control",
+  },
+  "gcp:pubsub/subscription:Subscription": PUSH_SUBSCRIPTION,
+  "gcp:cloudtasks/queue:Queue": QUEUE,
+  "gcp:cloudtasks/queueIamBinding:QueueIamBinding": QUEUE_IAM,
+  "gcp:cloudtasks/queueIamMember:QueueIamMember": QUEUE_IAM,
+  "gcp:cloudtasks/queueIamPolicy:QueueIamPolicy": QUEUE_IAM,
+  "gcp:workflows/workflow:Workflow": WORKFLOW,
+  "gcp:eventarc/trigger:Trigger": TRIGGER,
   "time:index/sleep:Sleep": {
     permissions: [],
     source: "https://www.pulumi.com/registry/packages/time/api-docs/sleep/",
@@ -155,6 +231,8 @@ export function requiredPermissions(
     for (const permission of known.permissions) {
       if (permission !== "iam.serviceAccounts.actAs") add(permission, describe(r), known.source);
     }
+    const account = accountOf(r);
+    if (account) add("iam.serviceAccounts.actAs", `call from ${r.name} as ${account}`, known.source);
   }
   // actAs names the accounts acted as: that is what the user grants it on.
   for (const f of deployment.functions) {
@@ -174,6 +252,16 @@ export function requiredPermissions(
       .map(([type, resources]) => ({ type, resources }))
       .sort((a, b) => a.type.localeCompare(b.type)),
   };
+}
+
+/** The account a source's tokens are minted for, from its inputs; undefined for any other resource. */
+function accountOf(r: DeclaredResource): string | undefined {
+  const path = SOURCE_ACCOUNTS[r.type];
+  if (!path) return undefined;
+  let value: unknown = r.inputs;
+  for (const key of path)
+    value = value !== null && typeof value === "object" ? (value as Record<string, unknown>)[key] : undefined;
+  return typeof value === "string" && value.includes("@") ? value : undefined;
 }
 
 function describe(r: DeclaredResource): string {

@@ -1,5 +1,6 @@
 import {
   grantsOf,
+  isInvokingScope,
   isInheritedScope,
   isInvokingRole,
   isPublicMember,
@@ -49,7 +50,7 @@ export const functionTokenTrustMatchesGrants = stackRule<Record<string, never>>(
     const unsure = new Map<CloudFunction, Unknown>();
 
     for (const grant of resources.flatMap(grantsOf)) {
-      if (grant.scope === "bucket") continue;
+      if (!isInvokingScope(grant.scope)) continue;
       const invokes: Verdict = isUnknown(grant.role) ? grant.role : isInvokingRole(grant.role);
       const open: Verdict = isUnknown(grant.member)
         ? grant.member

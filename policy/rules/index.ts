@@ -1,4 +1,6 @@
 import type { Rule } from "../rule";
+import { accountImpersonationDeclared } from "./account-impersonation-declared";
+import { sourceDedicatedServiceAccount } from "./source-dedicated-service-account";
 import { buildServiceAccountIsolated } from "./build-service-account-isolated";
 import { functionCallsDeclared } from "./function-calls-declared";
 import { functionDedicatedServiceAccount } from "./function-dedicated-service-account";
@@ -15,6 +17,8 @@ import { storageBucketNoPublicAccess } from "./storage-bucket-no-public-access";
 import { storageBucketPrivate } from "./storage-bucket-private";
 
 export {
+  accountImpersonationDeclared,
+  sourceDedicatedServiceAccount,
   buildServiceAccountIsolated,
   functionCallsDeclared,
   functionDedicatedServiceAccount,
@@ -42,6 +46,8 @@ export const RULES: readonly Rule[] = [
   functionGrantsUsed,
   functionNoPublicInvoker,
   functionTokenTrustMatchesGrants,
+  sourceDedicatedServiceAccount,
+  accountImpersonationDeclared,
   noProjectLevelFunctionRoles,
   noProjectLevelGrants,
   noServiceAccountKeys,

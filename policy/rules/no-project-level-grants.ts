@@ -9,7 +9,9 @@ import {
   stagingBucket,
   stagingBucketsOf,
   type Unknown,
+  SOURCE_ROLES,
 } from "../../iam";
+import { sourcesOf } from "../sources";
 import { describeGrantTarget } from "../describe-grant";
 import { buildAccountsOf, describeFunctions, functionsOf, type CloudFunction } from "../functions";
 import { undecided, violation, type Finding } from "../model";
@@ -49,7 +51,7 @@ const ELSEWHERE =
  */
 export const noProjectLevelGrants = stackRule<NoProjectLevelGrantsConfig>({
   name: "no-project-level-grants",
-  description: `The stack grants no role on a project, folder or organization, except, to the account that builds its functions, on their project (a gcp.projects.IAMMember): ${BUILD_LOG_ROLE}, and ${BUILD_SOURCES_ROLE} conditioned on the objects of the buckets Cloud Functions builds them from.`,
+  description: `The stack grants no role on a project, folder or organization, except, to the account that builds its functions, on their project (a gcp.projects.IAMMember): ${BUILD_LOG_ROLE}, and ${BUILD_SOURCES_ROLE} conditioned on the objects of the buckets Cloud Functions builds them from; and ${SOURCE_ROLES.eventReceiver} to an Eventarc trigger's own account, which Google grants on projects only.`,
   remediation:
     "Grant roles on the individual resources a member needs (a bucket, a repository, a function), never on the whole project.",
   fields: {
@@ -63,15 +65,39 @@ export const noProjectLevelGrants = stackRule<NoProjectLevelGrantsConfig>({
   check(resources, config): Finding[] {
     const builds = buildAccountsOf(functionsOf(resources));
     const allowed = new Set(config.allowedMembers.map(normalizeMember));
+    const triggers = new Set(
+      sourcesOf(resources).flatMap((s) =>
+        s.kind === "eventarc" && typeof s.account === "string" ? [s.account] : [],
+      ),
+    );
     const findings: Finding[] = [];
     for (const grant of resources.flatMap(grantsOf)) {
       if (!ABOVE.includes(grant.scope)) continue;
       if (!isUnknown(grant.member) && allowed.has(normalizeMember(grant.member))) continue;
+      if (isEventReceiver(grant, triggers)) continue;
       findings.push(...judge(grant, builds.byAccount, builds.unknown));
     }
     return findings;
   },
 });
+
+/**
+ * An Eventarc trigger's account receives its events through `roles/eventarc.eventReceiver`, which Google grants on the
+ * project only ("Roles and permissions", https://cloud.google.com/eventarc/docs/access-control): the one project
+ * grant a source needs, accepted added as one member (gcp.projects.IAMMember) on a project to the account a trigger
+ * of the stack runs as, and nothing else.
+ */
+function isEventReceiver(grant: Grant, triggers: ReadonlySet<string>): boolean {
+  if (grant.scope !== "project" || grant.role !== SOURCE_ROLES.eventReceiver) return false;
+  if (
+    grant.resource.type !== GCP.projectIamMember ||
+    isUnknown(grant.member) ||
+    grant.condition !== undefined
+  )
+    return false;
+  const account = serviceAccountOf(normalizeMember(grant.member));
+  return account !== undefined && triggers.has(account);
+}
 
 function judge(
   grant: Grant,

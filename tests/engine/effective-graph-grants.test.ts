@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { effectiveGraph, fromEngine, INVOKING_ROLES, isInvokingRole, TYPES, UNKNOWN } from "../../engine";
 import type { RegisteredResource } from "../../engine";
-import { GCP, grantsOf, isUnknown } from "../../iam";
+import { GCP, grantsOf, isInvokingScope, isUnknown } from "../../iam";
 
 // The effective graph reads grants from the IAM resources only (engine/effective-graph.ts), not from every
 // registered resource: `grantsOf` gives any other resource none. Over random registrations of every type the
@@ -119,7 +119,8 @@ test("grants come from the IAM resources alone, exactly as the IAM model reads e
     fc.property(registrations, (resources) => {
       const expected = fromEngine(resources)
         .flatMap(grantsOf)
-        .filter((g) => g.scope !== "bucket")
+        // A grant on a bucket, a service account or a queue invokes no function, whatever its role.
+        .filter((g) => isInvokingScope(g.scope))
         .map((g) => ({ urn: g.resource.urn, role: plain(g.role), member: plain(g.member) }))
         .filter((g) => g.role === UNKNOWN || isInvokingRole(String(g.role)));
       const actual = effectiveGraph(resources, { project: PROJECT, region: REGION }).grants.map((g) => ({

@@ -2,6 +2,8 @@ import {
   MAX_REQUEST_BYTES,
   MAX_REQUEST_BYTES_ENV,
   PLATFORM_VERIFIES_TOKENS_ENV,
+  QUEUES_ENV,
+  SOURCES_ENV,
   ENV as TOPOLOGY_ENV,
 } from "../../topology/environment";
 import {
@@ -28,6 +30,8 @@ describe("readFunctionEnv", () => {
     expect(ENV).toEqual(TOPOLOGY_ENV);
     expect(OPTIONAL_ENV.platformVerifiesTokens).toBe(PLATFORM_VERIFIES_TOKENS_ENV);
     expect(OPTIONAL_ENV.maxRequestBytes).toBe(MAX_REQUEST_BYTES_ENV);
+    expect(OPTIONAL_ENV.sources).toBe(SOURCES_ENV);
+    expect(OPTIONAL_ENV.queues).toBe(QUEUES_ENV);
   });
 
   test("unset, the body limit is 1st gen's, the smaller of the platform's two (10 MB against 32 MB)", () => {
@@ -36,6 +40,19 @@ describe("readFunctionEnv", () => {
     expect(readFunctionEnv({ ...VALID, CALLGRAPH_MAX_REQUEST_BYTES: "33554432" }).maxRequestBytes).toBe(
       33554432,
     );
+  });
+
+  test("reads a function's sources (emails in lower case) and queues", () => {
+    expect(
+      readFunctionEnv({
+        ...VALID,
+        CALLGRAPH_SOURCES: '{"Src-Nightly@p.iam.gserviceaccount.com":{"name":"nightly","kind":"scheduler"}}',
+        CALLGRAPH_QUEUES: '{"retries":"projects/p/locations/r/queues/retries"}',
+      }),
+    ).toMatchObject({
+      sources: { "src-nightly@p.iam.gserviceaccount.com": { name: "nightly", kind: "scheduler" } },
+      queues: { retries: "projects/p/locations/r/queues/retries" },
+    });
   });
 
   test("reads the deployed variables, with production defaults for the overrides", () => {
@@ -202,6 +219,21 @@ describe("readFunctionEnv", () => {
       "a platform flag that is not a boolean",
       { CALLGRAPH_PLATFORM_VERIFIES_TOKENS: "yes" },
       'CALLGRAPH_PLATFORM_VERIFIES_TOKENS must be "true" or "false", got "yes"',
+    ],
+    [
+      "a sources map whose entry has an unknown kind",
+      { CALLGRAPH_SOURCES: '{"src-a@p.iam.gserviceaccount.com":{"name":"a","kind":"cron"}}' },
+      'CALLGRAPH_SOURCES must be a JSON object of account email -> {"name", "kind"}; the entry of "src-a@p.iam.gserviceaccount.com" is not one (kind: scheduler, pubsub, tasks, workflow, eventarc)',
+    ],
+    [
+      "a sources value that is not an object",
+      { CALLGRAPH_SOURCES: "[]" },
+      'CALLGRAPH_SOURCES must be a JSON object of account email -> {"name", "kind"}',
+    ],
+    [
+      "a queue that is not a queue's full name",
+      { CALLGRAPH_QUEUES: '{"retries":"retries"}' },
+      'CALLGRAPH_QUEUES must be a JSON object of queue name -> projects/P/locations/L/queues/Q; the value of "retries" is not one',
     ],
   ])("%s: FunctionEnvError naming the variable", (_name, change, message) => {
     const env = { ...VALID, ...change };

@@ -295,6 +295,77 @@ describe("verifyCaller, signature removed by the platform (Cloud Run; 1st gen ma
   );
 });
 
+describe("verifyCaller, a declared source's delivery (Scheduler, Pub/Sub push, Tasks, Eventarc: Authorization alone)", () => {
+  // Google's services send their token in Authorization alone, which Cloud Run hands on stripped: a declared source is
+  // believed on its claims where, and only where, Google's IAM check verified it first.
+  const JOB_SA = "src-nightly@proj.iam.gserviceaccount.com";
+  let fronted: FunctionEnv;
+  beforeAll(() => {
+    fronted = {
+      ...env,
+      invokers: [...env.invokers, `serviceAccount:${JOB_SA}`],
+      platformVerifiesTokens: true,
+      sources: { [JOB_SA]: { name: "nightly", kind: "scheduler" } },
+    };
+  });
+  const stripped = async (email: string) => signatureRemoved(await authority.mint(email, SELF));
+
+  test("believed on its claims behind Google's IAM check, named as the source that called", async () => {
+    expect(await verifyCaller(auth(bearer(await stripped(JOB_SA))), fronted)).toEqual({
+      email: JOB_SA,
+      kind: "serviceAccount",
+      platformVerified: true,
+      source: { name: "nightly", kind: "scheduler" },
+    });
+  });
+
+  test("a signed delivery (1st gen hands it on as it came) verifies, and names the source too", async () => {
+    expect(
+      await verifyCaller(auth(bearer(await authority.mint(JOB_SA, SELF))), {
+        ...fronted,
+        platformVerifiesTokens: false,
+      }),
+    ).toEqual({
+      email: JOB_SA,
+      kind: "serviceAccount",
+      platformVerified: false,
+      source: { name: "nightly", kind: "scheduler" },
+    });
+  });
+
+  test("refused where no platform verified it, on a public function, or sent in X-Serverless-Authorization", async () => {
+    const token = await stripped(JOB_SA);
+    expect(await status(bearer(token), { ...fronted, platformVerifiesTokens: false })).toBe(401);
+    expect(
+      await status(bearer(token), { ...fronted, invokers: ["allUsers", `serviceAccount:${JOB_SA}`] }),
+    ).toBe(401);
+    // A checked copy in X-Serverless-Authorization is what Cloud Run looked at: a source never sends one.
+    expect(await status({ serverlessAuthorization: bearer(token) }, fronted)).toBe(401);
+    expect(
+      await status({ serverlessAuthorization: bearer(token), authorization: bearer(token) }, fronted),
+    ).toBe(401);
+  });
+
+  test("a function's account, or an account no source of this function has, still needs a signature", async () => {
+    expect(await status(bearer(await stripped(LOGIN_SA)), fronted)).toBe(401);
+    expect(await status(bearer(await stripped("src-other@proj.iam.gserviceaccount.com")), fronted)).toBe(401);
+    // Built by hand with no key: the forgery still needs Google's front end to have let it through.
+    const forged = `${b64({ alg: "RS256", typ: "JWT" })}.${b64(googleClaims(JOB_SA, SELF, {}))}.${SIGNATURE_REMOVED}`;
+    expect(await status(bearer(forged), { ...fronted, platformVerifiesTokens: false })).toBe(401);
+  });
+
+  test("its claims are still checked: expiry, audience, issuer; and a source not among the invokers is 403", async () => {
+    const expired = signatureRemoved(
+      await authority.sign(googleClaims(JOB_SA, SELF, { exp: Math.floor(Date.now() / 1000) - 3600 })),
+    );
+    expect(await status(bearer(expired), fronted)).toBe(401);
+    expect(
+      await status(bearer(signatureRemoved(await authority.mint(JOB_SA, `${SELF}-other`))), fronted),
+    ).toBe(401);
+    expect(await status(bearer(await stripped(JOB_SA)), { ...fronted, invokers: env.invokers })).toBe(403);
+  });
+});
+
 describe("verifyCaller, the token in both headers (X-Serverless-Authorization and Authorization)", () => {
   let stripped: FunctionEnv;
   beforeAll(() => {

@@ -74,7 +74,7 @@ describe("requiredPermissions", () => {
     const required = requiredPermissions({
       resources: [
         { type: "gcp:storage/bucket:Bucket", name: "src", custom: true, inputs: {} },
-        { type: "gcp:pubsub/topic:Topic", name: "events", custom: true, inputs: {} },
+        { type: "gcp:bigquery/dataset:Dataset", name: "events", custom: true, inputs: {} },
       ],
       functions: [
         {
@@ -100,7 +100,59 @@ describe("requiredPermissions", () => {
       "run f as fn-f@p.iam.gserviceaccount.com",
       "build f as callgraph-build@p.iam.gserviceaccount.com",
     ]);
-    expect(required.unknownTypes).toEqual([{ type: "gcp:pubsub/topic:Topic", resources: ["events"] }]);
+    expect(required.unknownTypes).toEqual([{ type: "gcp:bigquery/dataset:Dataset", resources: ["events"] }]);
+  });
+
+  test("a caller that is not a function needs its product's permissions and actAs on the account it calls as", () => {
+    const required = requiredPermissions({
+      resources: [
+        {
+          type: "gcp:cloudscheduler/job:Job",
+          name: "nightly-job",
+          custom: true,
+          inputs: {
+            httpTarget: { oidcToken: { serviceAccountEmail: "src-nightly@p.iam.gserviceaccount.com" } },
+          },
+        },
+        {
+          type: "gcp:pubsub/subscription:Subscription",
+          name: "orders-subscription",
+          custom: true,
+          inputs: {
+            pushConfig: { oidcToken: { serviceAccountEmail: "src-orders@p.iam.gserviceaccount.com" } },
+          },
+        },
+        {
+          type: "gcp:eventarc/trigger:Trigger",
+          name: "uploads-trigger",
+          custom: true,
+          inputs: { serviceAccount: "src-uploads@p.iam.gserviceaccount.com" },
+        },
+        {
+          type: "gcp:cloudtasks/queueIamMember:QueueIamMember",
+          name: "q-enqueuer-0",
+          custom: true,
+          inputs: {},
+        },
+      ],
+      functions: [],
+    });
+    expect(required.unknownTypes).toEqual([]);
+    const actAs = required.permissions.find((p) => p.permission === "iam.serviceAccounts.actAs")!;
+    expect(actAs.neededFor).toEqual([
+      "call from nightly-job as src-nightly@p.iam.gserviceaccount.com",
+      "call from orders-subscription as src-orders@p.iam.gserviceaccount.com",
+      "call from uploads-trigger as src-uploads@p.iam.gserviceaccount.com",
+    ]);
+    expect(required.permissions.map((p) => p.permission)).toEqual(
+      expect.arrayContaining([
+        "cloudscheduler.jobs.create",
+        "pubsub.subscriptions.create",
+        "pubsub.topics.attachSubscription",
+        "eventarc.triggers.create",
+        "cloudtasks.queues.setIamPolicy",
+      ]),
+    );
   });
 });
 

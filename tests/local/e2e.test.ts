@@ -27,6 +27,7 @@ const REQUESTS: Readonly<Record<FixtureCode, FunctionRequest>> = {
   beta: { method: "GET", query: { from: "e2e" } },
   gamma: { method: "GET", query: { note: "hi" } },
   relay: { method: "GET" },
+  sink: { method: "GET" },
 };
 
 function requestFor(stack: LocalStack, fn: string): FunctionRequest {

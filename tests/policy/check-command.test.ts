@@ -3,6 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { registerCheck, runCheck, type CheckResult } from "../../cli/commands/check";
 import { CheckFailed, UsageError } from "../../cli/errors";
+import { RULES } from "../../policy/rules";
 import {
   FIXTURE_STACK_YAML,
   ROGUES,
@@ -49,9 +50,15 @@ describe("callgraph check", () => {
     const { stdout, error } = await callgraph("check", "--dir", clean.dir);
     expect(error).toBeUndefined();
     expect(stdout).toMatch(
-      /^callgraph check: stack dev \(update\), \d+ resources, 14 policies; policy config: defaults \(each policy at its default level\)\n/,
+      new RegExp(
+        `^callgraph check: stack dev \\(update\\), \\d+ resources, ${RULES.length} policies; policy config: defaults \\(each policy at its default level\\)\n`,
+      ),
     );
-    expect(stdout).toMatch(/No policy violations: the \d+ resources of stack dev pass all 14 policies\.\n$/);
+    expect(stdout).toMatch(
+      new RegExp(
+        `No policy violations: the \\d+ resources of stack dev pass all ${RULES.length} policies\\.\n$`,
+      ),
+    );
   });
 
   test("prints each violation (policy, resource, why, how to fix) and fails on the mandatory ones", async () => {
