@@ -37,7 +37,7 @@ export interface FunctionArchiveOptions {
 const ZIP_MTIME = new Date("1980-01-01T00:00:00Z");
 const ENTRY_FILES = ["index.ts", "index.js"];
 /** Changes whenever the bundle's options do, so archives cached by their inputs are rebuilt. */
-const BUNDLE_FORMAT = "2 (inline source map)";
+const BUNDLE_FORMAT = "3 (inline source map, loader.js entry)";
 // The platform's default runtime, nodejs22. The local stack runs the same bundle on this machine's Node.js.
 const DEFAULT_TARGET = "node22";
 
@@ -126,9 +126,9 @@ function bundle({ root, source, target, outDir }: Build): FunctionArchive {
     minify: true,
     keepNames: true,
     legalComments: "eof",
-    // A stack trace points at the TypeScript line: locally (the host enables source maps), and deployed where the
-    // function's environment sets NODE_OPTIONS=--enable-source-maps. Inline, so the archive stays one file; without
-    // the sources' text, which a trace does not need. No outfile: the map's paths stay relative to the project root.
+    // A stack trace points at the TypeScript line, locally and deployed: the archive's entry is LOADER, which turns
+    // source maps on before it loads this bundle. Inline, so the bundle stays one file; without the sources' text,
+    // which a trace does not need. No outfile: the map's paths stay relative to the project root.
     sourcemap: "inline",
     sourcesContent: false,
     metafile: true,
@@ -139,6 +139,7 @@ function bundle({ root, source, target, outDir }: Build): FunctionArchive {
   const zip = zipSync(
     {
       "index.js": [code, { mtime: ZIP_MTIME }],
+      [LOADER_FILE]: [Buffer.from(LOADER), { mtime: ZIP_MTIME }],
       "package.json": [Buffer.from(packageJson(source)), { mtime: ZIP_MTIME }],
     },
     { level: 9 },
@@ -148,11 +149,12 @@ function bundle({ root, source, target, outDir }: Build): FunctionArchive {
   const zipPath = path.join(outDir, `${sha256}.zip`);
   if (!fs.existsSync(zipPath)) writeAtomically(zipPath, zip);
   const inputs = Object.keys(result.metafile!.inputs).sort();
-  const exports = entryExports(root, entry, target) ?? null;
+  // Not named `exports`: compiled to CommonJS, that name would shadow the module's own (this file's LOADER).
+  const exported = entryExports(root, entry, target) ?? null;
   const inputsHash = hashFiles(root, inputs, target) ?? "";
-  const manifest: Manifest = { sha256, size: zip.length, inputs, inputsHash, exports };
+  const manifest: Manifest = { sha256, size: zip.length, inputs, inputsHash, exports: exported };
   writeAtomically(manifestPath(outDir, root, source, target), Buffer.from(JSON.stringify(manifest)));
-  return { path: zipPath, sha256, size: zip.length, exports: exports ?? undefined };
+  return { path: zipPath, sha256, size: zip.length, exports: exported ?? undefined };
 }
 
 /**
@@ -252,14 +254,28 @@ function manifestPath(outDir: string, root: string, source: string, target: stri
   return path.join(outDir, `${id}.manifest.json`);
 }
 
+/** The archive's entry (package.json `main`): {@link LOADER}. */
+export const LOADER_FILE = "loader.js";
+
+/**
+ * Turns Node's source-map support on, then loads the bundle: a stack trace in Cloud Logging then names the TypeScript
+ * line, with no `NODE_OPTIONS` to set. It must be a file of its own: Node reads a file's source map when it loads
+ * the file, so the bundle cannot turn the support on for itself ("only source maps in JavaScript files that are
+ * loaded after source maps has been enabled will be parsed and loaded",
+ * https://nodejs.org/api/process.html#processsetsourcemapsenabledval; Node >= 16.6, so every runtime offered).
+ */
+export const LOADER =
+  '"use strict";\n// callgraph: stack traces name the TypeScript lines of ./index.js (its inline source map).\n' +
+  'process.setSourceMapsEnabled(true);\nmodule.exports = require("./index.js");\n';
+
 function packageJson(source: string): string {
-  // No dependencies: everything is in index.js, so the build step installs nothing.
+  // No dependencies: everything is in index.js, so the build step installs nothing; loader.js loads it.
   const name =
     path
       .basename(source)
       .toLowerCase()
       .replace(/[^a-z0-9-]/g, "-") || "function";
-  return `${JSON.stringify({ name, version: "1.0.0", private: true, main: "index.js", engines: { node: ">=20" } }, null, 2)}\n`;
+  return `${JSON.stringify({ name, version: "1.0.0", private: true, main: LOADER_FILE, engines: { node: ">=20" } }, null, 2)}\n`;
 }
 
 // Concurrent evaluations (tests, bench) may build the same archive: write to a temp name, then rename.

@@ -1,6 +1,7 @@
 import { unzipSync } from "fflate";
 import * as fs from "node:fs";
 import { builtinModules } from "node:module";
+import { LOADER } from "../../components/function-archive";
 import { TYPES, UNKNOWN, type Evaluation } from "../../engine";
 import { BASE_CONFIG, evaluateFixture } from "../fixtures";
 import { declared, env, functionsOf, LARGE_CONFIG, ofType, transitiveDependencies } from "./fixtures";
@@ -174,8 +175,12 @@ describe.each(cases)("%s", (_label, config, preview) => {
     });
     for (const fn of e.graph.functions) {
       const files = unzipSync(fs.readFileSync(fn.archivePath!));
-      expect(Object.keys(files).sort()).toEqual(["index.js", "package.json"]);
-      expect(JSON.parse(Buffer.from(files["package.json"]).toString()).dependencies).toBeUndefined();
+      expect(Object.keys(files).sort()).toEqual(["index.js", "loader.js", "package.json"]);
+      const manifest = JSON.parse(Buffer.from(files["package.json"]).toString());
+      expect(manifest.dependencies).toBeUndefined();
+      // The entry turns source maps on and loads the bundle, and nothing else.
+      expect(manifest.main).toBe("loader.js");
+      expect(Buffer.from(files["loader.js"]).toString()).toBe(LOADER);
       const code = Buffer.from(files["index.js"]).toString();
       const required = [...code.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1].replace(/^node:/, ""));
       expect(
