@@ -8,7 +8,7 @@ import { isUnused, type EdgeEvidence } from "../review/edge-evidence";
 /**
  * The graph for machines: each function with who may invoke it, and every grant with the resource behind it
  * and why it is undeclared (an empty list when it is declared), each function's generation, runtime and settings,
- * and which secrets each function's account may read. Stable key order, sorted lists.
+ * which secrets each function's account may read, and the callers that are not functions. Stable key order, sorted lists.
  */
 export function renderGraphJson(
   graph: ReviewGraph,
@@ -42,6 +42,15 @@ export function renderGraphJson(
           undeclared: i.undeclared,
           ...(i.evidence ? evidenceJson(i.evidence) : {}),
         })),
+    })),
+    // The callers that are not functions: what each is, the account it calls as, and the functions it calls.
+    sources: graph.sources.map((x) => ({
+      name: x.name,
+      kind: x.kind,
+      serviceAccount: x.serviceAccount,
+      calls: x.targets,
+      audiences: x.audiences,
+      managed: x.managed,
     })),
     grants: graph.grants.map((g) => ({
       function: g.target,

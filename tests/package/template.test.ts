@@ -106,13 +106,26 @@ test("the packed package holds compiled JavaScript and declarations, no TypeScri
     expect(fs.existsSync(path.join(packed, file))).toBe(true);
 });
 
-test("graph: the template's declared edge, from the compiled package", async () => {
+test("graph: the template's declared edge and its scheduled caller, from the compiled package", async () => {
   const { stdout } = await callgraph("graph", "--format", "json");
-  const graph = JSON.parse(stdout) as { functions: { name: string; invokedBy: { invoker: string }[] }[] };
+  const graph = JSON.parse(stdout) as {
+    functions: { name: string; invokedBy: { invoker: string; kind: string }[] }[];
+    sources: { name: string; kind: string; serviceAccount: string; calls: string[] }[];
+  };
   const invokers = (name: string) =>
-    graph.functions.find((f) => f.name === name)?.invokedBy.map((i) => i.invoker);
-  expect(invokers("billing")).toEqual([expect.stringContaining("orders")]);
+    graph.functions.find((f) => f.name === name)?.invokedBy.map((i) => `${i.invoker} (${i.kind})`);
+  expect(invokers("billing")).toEqual(["nightly-prices (source)", "orders (function)"]);
   expect(invokers("orders")).not.toContainEqual(expect.stringContaining("billing"));
+  expect(graph.sources).toEqual([
+    {
+      name: "nightly-prices",
+      kind: "scheduler",
+      serviceAccount: "src-nightly-prices@my-project.iam.gserviceaccount.com",
+      calls: ["billing"],
+      audiences: ["https://billing-123456789012.europe-west1.run.app"],
+      managed: true,
+    },
+  ]);
 }, 120_000);
 
 test("check: no policy violation", async () => {
@@ -149,4 +162,8 @@ test("npm test runs the user's own tests: the stack tests generated from the sta
 test("npm start -- --once: the local stack serves the template and its scenario passes", async () => {
   const { stdout, stderr } = await run("npm", ["start", "--silent", "--", "--once"], { cwd: project });
   expect(`${stdout}\n${stderr}`).toMatch(/orders/);
+  // The scheduled caller's run is delivered as Cloud Scheduler sends it, signed for its own account.
+  expect(`${stdout}\n${stderr}`).toMatch(
+    /ok {3}nightly-prices \(scheduler\) delivers to billing: expected allowed, got 200/,
+  );
 }, 120_000);
