@@ -14,6 +14,9 @@ const optStr = z.string().nullish();
 const optBool = z.boolean().nullish();
 const optStrings = z.array(z.string()).nullish();
 
+/** An OIDC token configuration, as Scheduler, Pub/Sub and Tasks spell it: `{ serviceAccountEmail, audience }`. */
+const OidcToken = z.looseObject({ serviceAccountEmail: optStr, audience: optStr });
+
 /** `google.type.Date`: https://cloud.google.com/functions/docs/reference/rest/v2/projects.locations.runtimes/list */
 const GoogleDate = z.looseObject({
   year: z.number().int().nullish(),
@@ -251,6 +254,107 @@ export const ANSWERS = {
    * object of another kind (an error page's JSON, another resource) is not read as an empty policy.
    */
   policy: Policy.extend({ etag: str }),
+
+  /**
+   * Cloud Scheduler v1 `projects.locations.jobs.list`: `{ jobs: [Job { name, schedule, timeZone, httpTarget { uri,
+   * httpMethod, oidcToken { serviceAccountEmail, audience } } }], nextPageToken }`.
+   * https://cloud.google.com/scheduler/docs/reference/rest/v1/projects.locations.jobs/list,
+   * https://cloud.google.com/scheduler/docs/reference/rest/v1/projects.locations.jobs#Job
+   */
+  listSchedulerJobs: z.looseObject({
+    jobs: z
+      .array(
+        z.looseObject({
+          name: str,
+          httpTarget: z.looseObject({ uri: optStr, oidcToken: OidcToken.nullish() }).nullish(),
+        }),
+      )
+      .nullish(),
+    nextPageToken: optStr,
+  }),
+
+  /**
+   * Pub/Sub v1 `projects.subscriptions.list`: `{ subscriptions: [Subscription { name, topic, pushConfig {
+   * pushEndpoint, oidcToken { serviceAccountEmail, audience } } }], nextPageToken }`.
+   * https://cloud.google.com/pubsub/docs/reference/rest/v1/projects.subscriptions/list,
+   * https://cloud.google.com/pubsub/docs/reference/rest/v1/projects.subscriptions#PushConfig
+   */
+  listSubscriptions: z.looseObject({
+    subscriptions: z
+      .array(
+        z.looseObject({
+          name: str,
+          topic: optStr,
+          pushConfig: z.looseObject({ pushEndpoint: optStr, oidcToken: OidcToken.nullish() }).nullish(),
+        }),
+      )
+      .nullish(),
+    nextPageToken: optStr,
+  }),
+
+  /**
+   * Cloud Tasks v2 `projects.locations.queues.list`: `{ queues: [Queue { name, httpTarget { uriOverride { host,
+   * pathOverride { path } }, oidcToken { serviceAccountEmail, audience } } }], nextPageToken }`.
+   * https://cloud.google.com/tasks/docs/reference/rest/v2/projects.locations.queues/list,
+   * https://cloud.google.com/tasks/docs/reference/rest/v2/projects.locations.queues#HttpTarget
+   */
+  listQueues: z.looseObject({
+    queues: z
+      .array(
+        z.looseObject({
+          name: str,
+          httpTarget: z
+            .looseObject({
+              uriOverride: z
+                .looseObject({ host: optStr, pathOverride: z.looseObject({ path: optStr }).nullish() })
+                .nullish(),
+              oidcToken: OidcToken.nullish(),
+            })
+            .nullish(),
+        }),
+      )
+      .nullish(),
+    nextPageToken: optStr,
+  }),
+
+  /**
+   * Workflows v1 `projects.locations.workflows.list`: `{ workflows: [Workflow { name, serviceAccount, userEnvVars }],
+   * nextPageToken, unreachable }`.
+   * https://cloud.google.com/workflows/docs/reference/rest/v1/projects.locations.workflows/list
+   */
+  listWorkflows: z.looseObject({
+    workflows: z
+      .array(
+        z.looseObject({
+          name: str,
+          serviceAccount: optStr,
+          userEnvVars: z.record(z.string(), z.string()).nullish(),
+        }),
+      )
+      .nullish(),
+    nextPageToken: optStr,
+  }),
+
+  /**
+   * Eventarc v1 `projects.locations.triggers.list`: `{ triggers: [Trigger { name, serviceAccount, destination {
+   * cloudRun { service, region, path } } }], nextPageToken, unreachable }`.
+   * https://cloud.google.com/eventarc/docs/reference/rest/v1/projects.locations.triggers/list,
+   * https://cloud.google.com/eventarc/docs/reference/rest/v1/projects.locations.triggers#Destination
+   */
+  listTriggers: z.looseObject({
+    triggers: z
+      .array(
+        z.looseObject({
+          name: str,
+          serviceAccount: optStr,
+          destination: z
+            .looseObject({ cloudRun: z.looseObject({ service: optStr, region: optStr }).nullish() })
+            .nullish(),
+        }),
+      )
+      .nullish(),
+    nextPageToken: optStr,
+  }),
 } as const;
 
 /**

@@ -39,6 +39,12 @@ export const API_HOSTS = {
   // Read by `callgraph audit` (live/audit/audit-clients.ts), which builds these clients itself.
   run: "run.googleapis.com",
   cloudasset: "cloudasset.googleapis.com",
+  // The callers that are not functions (callgraph:callers), read by `callgraph audit`.
+  cloudscheduler: "cloudscheduler.googleapis.com",
+  pubsub: "pubsub.googleapis.com",
+  cloudtasks: "cloudtasks.googleapis.com",
+  workflows: "workflows.googleapis.com",
+  eventarc: "eventarc.googleapis.com",
 } as const;
 export type ApiName = keyof typeof API_HOSTS;
 

@@ -72,6 +72,21 @@ export function assessFinding(f: AuditFinding): Assessment {
       return assess([["low", `declared grant not applied: ${f.member} may not invoke ${f.function}`]]);
     case "missing-function":
       return assess([["low", `declared function not deployed: ${f.function}`]]);
+    case "missing-source":
+      return assess([["low", `declared source not deployed: ${f.subject}`]]);
+    case "source-differs":
+      return assess([
+        [
+          f.field === "sourceAccount" ? "high" : "medium",
+          `${f.subject}: ${f.field === "sourceAccount" ? "calls as" : "calls"} ${f.actual || "(no token)"}, declared ${f.expected}`,
+        ],
+      ]);
+    case "agent-grant-missing":
+      return assess([
+        ["medium", `${f.subject} delivers nothing: ${f.member} may not mint ${f.account}'s tokens`],
+      ]);
+    case "undeclared-source":
+      return assess([["high", `undeclared caller ${f.subject}${f.account ? ` as ${f.account}` : ""}`]]);
   }
 }
 

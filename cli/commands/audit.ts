@@ -3,11 +3,15 @@ import * as fs from "node:fs";
 import { evaluate } from "../../engine";
 import { readStackConfig, stackFileOf } from "../../engine/stack-config";
 import { audit } from "../../live/audit/audit";
-import { createAuditClients } from "../../live/audit/audit-clients";
+import { createAuditClients, type AuditClients } from "../../live/audit/audit-clients";
 import { declaredAudit } from "../../live/audit/declared";
 import { FINDING_KINDS, type FindingKind } from "../../live/audit/findings";
 import { progressLine } from "../../live/audit/progress";
 import { readLive } from "../../live/audit/read-live";
+import { readAccountPolicy } from "../../live/audit/read-policies";
+import { readSources } from "../../live/audit/read-sources";
+import { auditSources, declaredSources } from "../../live/audit/source-audit";
+import { observe } from "../../live/preflight/read-project";
 import { parseScope } from "../../live/audit/scope";
 import { API_ROOT_ENV, resolveApiRoot } from "../../live/api-root";
 import {
@@ -133,6 +137,7 @@ export async function runAuditCommand(
   const deadline = startDeadline(bounds.deadlineMs);
   const progress = deps.progress ? progressLine(deps.progress) : undefined;
   let live;
+  let sources: ReturnType<typeof auditSources> | undefined;
   try {
     // The project is given to the credentials (createLiveAuth): with --api-root, nothing else is contacted.
     const auth =
@@ -162,6 +167,10 @@ export async function runAuditCommand(
       }),
       `reading project ${declared.project}`,
     );
+    sources = await deadline.race(
+      readDeclaredSources(clients, evaluation, region),
+      `reading the callers of project ${declared.project}`,
+    );
   } catch (error) {
     if (error instanceof LiveConfigError || error instanceof LiveUnavailableError)
       throw new UsageError(`audit: ${error.message}`, { cause: error });
@@ -170,7 +179,18 @@ export async function runAuditCommand(
     deadline.dispose();
     progress?.end();
   }
-  const report = assessAudit(audit(declared, live, options.stack), options.stack, apiRoot);
+  const result = audit(declared, live, options.stack);
+  const report = assessAudit(
+    sources
+      ? {
+          ...result,
+          findings: [...result.findings, ...sources.findings],
+          notVisible: [...result.notVisible, ...sources.notVisible],
+        }
+      : result,
+    options.stack,
+    apiRoot,
+  );
   write(render(report, format, options));
   const failures = failOnHits(report, failOn);
   if (failures.length > 0)
@@ -178,6 +198,38 @@ export async function runAuditCommand(
       `audit: project ${report.project} ${failures.join("; ")}. Fix each finding as its "fix" says, or declare what is intended`,
     );
   return report;
+}
+
+/**
+ * The stack's callers that are not functions, held against what is live: the listings of the kinds it declares,
+ * and the policy of each account a service agent must mint tokens for. Undefined when it declares none.
+ */
+async function readDeclaredSources(
+  clients: AuditClients,
+  evaluation: Awaited<ReturnType<typeof evaluate>>,
+  region: string,
+): Promise<ReturnType<typeof auditSources> | undefined> {
+  const declared = declaredSources(evaluation.graph, evaluation.resources);
+  if (declared.length === 0) return undefined;
+  const [listings, policies] = await Promise.all([
+    readSources(
+      clients,
+      evaluation.project,
+      region,
+      declared.map((d) => d.kind),
+    ),
+    Promise.all(
+      declared
+        .filter((d) => d.tokenMinters.length > 0)
+        .map(async (d) => [d.account, await observe(() => readAccountPolicy(clients, d.account))] as const),
+    ),
+  ]);
+  const functions = evaluation.graph.functions;
+  return auditSources(declared, listings, new Map(policies), {
+    functionByUrl: new Map(functions.map((f) => [f.url.replace(/\/+$/, ""), f.name])),
+    functionNames: new Set(functions.map((f) => f.name)),
+    stack: evaluation.stack,
+  });
 }
 
 function render(report: AuditReport, format: Format, options: { dir: string; stack: string }): string {

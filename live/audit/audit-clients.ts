@@ -6,6 +6,11 @@ import {
   type cloudresourcemanager_v1,
 } from "googleapis/build/src/apis/cloudresourcemanager";
 import { run, type run_v2 } from "googleapis/build/src/apis/run";
+import { cloudscheduler, type cloudscheduler_v1 } from "googleapis/build/src/apis/cloudscheduler";
+import { cloudtasks, type cloudtasks_v2 } from "googleapis/build/src/apis/cloudtasks";
+import { eventarc, type eventarc_v1 } from "googleapis/build/src/apis/eventarc";
+import { pubsub, type pubsub_v1 } from "googleapis/build/src/apis/pubsub";
+import { workflows, type workflows_v1 } from "googleapis/build/src/apis/workflows";
 import {
   CLOUD_PLATFORM_SCOPE,
   createGoogleClients,
@@ -25,6 +30,12 @@ export interface AuditClients extends GoogleClients {
   readonly run: run_v2.Run;
   readonly cloudresourcemanagerV1: cloudresourcemanager_v1.Cloudresourcemanager;
   readonly cloudasset: cloudasset_v1.Cloudasset;
+  /** The callers that are not functions: read only for the kinds the stack declares. */
+  readonly cloudscheduler: cloudscheduler_v1.Cloudscheduler;
+  readonly pubsub: pubsub_v1.Pubsub;
+  readonly cloudtasks: cloudtasks_v2.Cloudtasks;
+  readonly workflows: workflows_v1.Workflows;
+  readonly eventarc: eventarc_v1.Eventarc;
 }
 
 export function createAuditClients(options: GoogleClientOptions = {}): AuditClients {
@@ -37,5 +48,10 @@ export function createAuditClients(options: GoogleClientOptions = {}): AuditClie
     run: run({ version: "v2" as const, ...global }),
     cloudresourcemanagerV1: cloudresourcemanager({ version: "v1" as const, ...global }),
     cloudasset: cloudasset({ version: "v1" as const, ...global }),
+    cloudscheduler: cloudscheduler({ version: "v1" as const, ...global }),
+    pubsub: pubsub({ version: "v1" as const, ...global }),
+    cloudtasks: cloudtasks({ version: "v2" as const, ...global }),
+    workflows: workflows({ version: "v1" as const, ...global }),
+    eventarc: eventarc({ version: "v1" as const, ...global }),
   };
 }

@@ -17,7 +17,9 @@ import type { PolicyRef, PolicySource } from "./types";
  * - `failed-deployment`: a declared function whose last deployment failed (v1 `OFFLINE`/`UNKNOWN`, v2
  *   `FAILED`/`UNKNOWN`), which a plain `pulumi up` does not redeploy;
  * - `indirect-invoker`: someone the declaration does not name may act as an account that may invoke (mint its
- *   tokens, or attach it to code), and so invoke what it invokes.
+ *   tokens, or attach it to code), and so invoke what it invokes;
+ * - `missing-source`, `source-differs`, `agent-grant-missing`, `undeclared-source`: the callers that are not
+ *   functions (`callgraph:callers`), as `source-audit.ts` holds them against the declaration.
  */
 export const FINDING_KINDS = [
   "undeclared-invoker",
@@ -31,6 +33,10 @@ export const FINDING_KINDS = [
   "invoker-check-disabled",
   "failed-deployment",
   "indirect-invoker",
+  "missing-source",
+  "source-differs",
+  "agent-grant-missing",
+  "undeclared-source",
 ] as const;
 export type FindingKind = (typeof FINDING_KINDS)[number];
 
@@ -48,7 +54,7 @@ export interface AuditFinding {
   /** For a conditional grant: its CEL expression. */
   readonly condition?: string;
   /** For `deployed-differs`: what differs. */
-  readonly field?: "serviceAccount" | "buildServiceAccount" | "callees";
+  readonly field?: "serviceAccount" | "buildServiceAccount" | "callees" | "sourceAccount" | "sourceTargets";
   readonly expected?: string;
   readonly actual?: string;
   /** For `account-keys`: the key ids. */
