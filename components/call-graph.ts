@@ -175,7 +175,9 @@ export class CallGraph extends pulumi.ComponentResource {
   constructor(name: string, args: CallGraphArgs, opts?: pulumi.ComponentResourceOptions) {
     // Validated, built and checked before the component itself is registered: a bad declaration registers nothing.
     const inputs = resolveInputs(args);
-    super("callgraph:index:CallGraph", name, {}, opts);
+    // The project number is recorded, inputs and outputs alike, so a policy can tell this project's service agents
+    // (service-NUMBER@gcp-sa-pubsub...) from another project's.
+    super("callgraph:index:CallGraph", name, { projectNumber: inputs.projectNumber }, opts);
     const { topology, project, region, projectNumber } = inputs;
     this.topology = topology;
     const target = { project, region, projectNumber };
@@ -406,6 +408,7 @@ export class CallGraph extends pulumi.ComponentResource {
       serviceAccounts: this.serviceAccounts,
       edges: this.edges,
       buildServiceAccount: buildEmail,
+      projectNumber,
     });
   }
 
@@ -423,13 +426,18 @@ export class CallGraph extends pulumi.ComponentResource {
     const { topology, project, region, projectNumber } = inputs;
     const target = { project, region, projectNumber };
     const labels = { [MANAGED_LABEL.key]: MANAGED_LABEL.value };
-    const topics: Record<string, gcp.pubsub.Topic> = {};
+    // A Map, not an object: a topic may be called `constructor` or `toString`, which every object already has.
+    const topics = new Map<string, gcp.pubsub.Topic>();
     for (const caller of declared) {
-      if (caller.kind !== "pubsub" || caller.topic.startsWith("projects/") || topics[caller.topic]) continue;
-      topics[caller.topic] = new gcp.pubsub.Topic(
-        `${name}-topic-${caller.topic}`,
-        { project, name: caller.topic, labels },
-        { parent: this, dependsOn: [...apis] },
+      if (caller.kind !== "pubsub" || caller.topic.startsWith("projects/") || topics.has(caller.topic))
+        continue;
+      topics.set(
+        caller.topic,
+        new gcp.pubsub.Topic(
+          `${name}-topic-${caller.topic}`,
+          { project, name: caller.topic, labels },
+          { parent: this, dependsOn: [...apis] },
+        ),
       );
     }
     const calleeOf = (fn: string): SourceCallee => {
@@ -471,7 +479,7 @@ export class CallGraph extends pulumi.ComponentResource {
             {
               ...common,
               callee: calleeOf(caller.calls[0]),
-              topic: caller.topic.startsWith("projects/") ? caller.topic : topics[caller.topic].id,
+              topic: caller.topic.startsWith("projects/") ? caller.topic : topics.get(caller.topic)!.id,
               projectNumber,
               noWrapper: caller.noWrapper,
               ackDeadlineSeconds: caller.ackDeadlineSeconds,
@@ -527,6 +535,6 @@ export class CallGraph extends pulumi.ComponentResource {
           break;
       }
     }
-    return { callers, topics };
+    return { callers, topics: Object.fromEntries(topics) };
   }
 }

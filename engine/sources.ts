@@ -98,7 +98,8 @@ function readSource(
     case "workflow": {
       const env = record(i.userEnvVars);
       return {
-        account: text(i.serviceAccount),
+        // The email, or `projects/P/serviceAccounts/EMAIL`: the email either way.
+        account: lastPart(text(i.serviceAccount)),
         audiences: Object.entries(env)
           .filter(([name]) => name.startsWith("CALLGRAPH_URL_"))
           .map(([, value]) => text(value))
@@ -107,7 +108,7 @@ function readSource(
     }
     case "eventarc": {
       const service = text(record(record(i.destination).cloudRunService).service);
-      return { account: text(i.serviceAccount), audiences: service ? [service] : [] };
+      return { account: lastPart(text(i.serviceAccount)), audiences: service ? [service] : [] };
     }
   }
 }
@@ -157,6 +158,10 @@ function deliveryOf(kind: SourceKind, i: Readonly<Record<string, unknown>>): Sou
     }
   }
   return fields as SourceDelivery;
+}
+
+function lastPart(reference: string): string {
+  return reference.slice(reference.lastIndexOf("/") + 1);
 }
 
 function text(value: unknown): string {

@@ -45,6 +45,8 @@ export const IMPERSONATING_ROLES: readonly string[] = [
   "roles/iam.serviceAccountUser",
   "roles/iam.workloadIdentityUser",
   "roles/iam.serviceAccountAdmin",
+  // Creates keys for the account: a key is the account, from anywhere, until deleted.
+  "roles/iam.serviceAccountKeyAdmin",
   "roles/editor",
   "roles/owner",
 ];

@@ -29,8 +29,8 @@ export interface DeliveryInput {
  * - Cloud Scheduler: the job's method and body, with `User-Agent: Google-Cloud-Scheduler`, `X-CloudScheduler: true`,
  *   `X-CloudScheduler-JobName` and `X-CloudScheduler-ScheduleTime` (HttpTarget, https://cloud.google.com/scheduler/docs/reference/rest/v1/projects.locations.jobs#HttpTarget);
  * - Pub/Sub push: `POST` of the wrapped envelope `{"message": {"data", "attributes", "messageId", "publishTime"},
- *   "subscription"}` (https://cloud.google.com/pubsub/docs/push#receive_push), or, unwrapped, the data itself with
- *   each attribute as an HTTP header (https://cloud.google.com/pubsub/docs/payload-unwrapping);
+ *   "subscription"}` (https://cloud.google.com/pubsub/docs/push#receive_push), or, unwrapped without metadata, the
+ *   data itself and nothing else (https://cloud.google.com/pubsub/docs/payload-unwrapping);
  * - Cloud Tasks: the queue's method with `X-CloudTasks-QueueName`, `X-CloudTasks-TaskName`,
  *   `X-CloudTasks-TaskRetryCount`, `X-CloudTasks-TaskExecutionCount` and `X-CloudTasks-TaskETA`
  *   (https://cloud.google.com/tasks/docs/creating-http-target-tasks#handler);
@@ -62,15 +62,9 @@ export function deliveryOf(source: GraphSource, input: DeliveryInput): Delivery 
       const data = input.data ?? "";
       const attributes = input.attributes ?? {};
       const messageId = String(Math.floor(Math.random() * 1e15));
-      if (d.noWrapper)
-        return {
-          path,
-          method: "POST",
-          headers: {
-            ...Object.fromEntries(Object.entries(attributes).map(([k, v]) => [k.toLowerCase(), v])),
-          },
-          body: data,
-        };
+      // Unwrapped without metadata (the component sets writeMetadata: false), Pub/Sub sends the data and nothing
+      // else: no attributes, no message id (https://cloud.google.com/pubsub/docs/payload-unwrapping).
+      if (d.noWrapper) return { path, method: "POST", headers: {}, body: data };
       const message = {
         data: Buffer.from(data).toString("base64"),
         ...(Object.keys(attributes).length > 0 ? { attributes } : {}),
@@ -100,7 +94,8 @@ export function deliveryOf(source: GraphSource, input: DeliveryInput): Delivery 
           "x-cloudtasks-taskretrycount": "0",
           "x-cloudtasks-taskexecutioncount": "0",
           "x-cloudtasks-tasketa": (now.getTime() / 1000).toFixed(6),
-          ...(input.data === undefined ? {} : { "content-type": "application/json" }),
+          // Cloud Tasks' default when the task sets none (HttpRequest.headers: "application/octet-stream").
+          ...(input.data === undefined ? {} : { "content-type": "application/octet-stream" }),
         },
         ...(input.data === undefined ? {} : { body: input.data }),
       };

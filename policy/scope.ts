@@ -288,8 +288,13 @@ function targetVerdict(grant: Grant, graph: CallGraph): Verdict {
   }
   if (grant.scope === "bucket") return bucketVerdict(grant.target, graph);
   // A grant on one of its accounts says who may act as it.
-  if (grant.scope === "service-account")
-    return isUnknown(grant.target) ? grant.target : accountVerdict(grant.target, graph);
+  if (grant.scope === "service-account") {
+    if (isUnknown(grant.target)) return grant.target;
+    // A unique id (digits) names no account this model can resolve: judged, as it may be one of the call graph's.
+    return grant.target === undefined || grant.target.includes("@")
+      ? accountVerdict(grant.target, graph)
+      : true;
+  }
   if (!isInheritedScope(grant.scope)) return false;
   // Only an invoking role on a project, folder or organization reaches the call graph's functions, and a role that
   // acts as service accounts reaches its accounts (and through them, everything they may call).

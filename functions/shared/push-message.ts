@@ -18,7 +18,7 @@ const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
  * "publishTime"}, "subscription"}` ("Receive messages using push", https://cloud.google.com/pubsub/docs/push#receive_push).
  * A body of any other shape is the sender's mistake, answered 400 (an `HttpError` `secured` turns into JSON): a
  * handler never reads a field nothing checked. For a subscription declared `noWrapper`, the body is the data itself
- * and the attributes arrive as headers, so there is nothing to unwrap.
+ * and nothing else arrives (no attributes, no message id: callgraph unwraps without metadata).
  */
 export function pushMessage(body: unknown): PushMessage {
   const envelope = recordOf(body);

@@ -6,6 +6,7 @@ import {
   serviceAccountOf,
   serviceAgentProduct,
   SOURCE_ROLES,
+  stringAt,
   type Grant,
   type StackResource,
 } from "../../iam";
@@ -55,6 +56,7 @@ export const accountImpersonationDeclared = stackRule<AccountImpersonationDeclar
         owners.set(fn.account.toLowerCase(), `Cloud Function ${describeFunction(fn)}`);
     for (const s of sources) if (typeof s.account === "string") owners.set(s.account, describeSource(s));
     const enqueuers = enqueuerGrants(resources);
+    const agentNumbers = projectNumbersOf(resources);
     const findings: Finding[] = [];
     for (const grant of resources.flatMap(grantsOf)) {
       if (grant.scope !== "service-account") continue;
@@ -72,6 +74,21 @@ export const accountImpersonationDeclared = stackRule<AccountImpersonationDeclar
         continue;
       }
       const account = (grant.target ?? "").toLowerCase();
+      // A unique id (digits) may be any account, one of the call graph's among them: refused, as a key for one is.
+      if (
+        account !== "" &&
+        !account.includes("@") &&
+        (isUnknown(grant.role) || isImpersonatingRole(grant.role))
+      ) {
+        findings.push(
+          violation(
+            urn,
+            `${subject} grants ${isUnknown(grant.role) ? "a role not known until deployment" : grant.role} on the account with unique id ${account}, which this policy cannot tie to an account: it may be a function's or a source's, whose tokens its member could then mint.`,
+            "name the account by its email (projects/PROJECT/serviceAccounts/EMAIL), so the grant can be judged; to accept the member, list it in allowedMembers.",
+          ),
+        );
+        continue;
+      }
       const owner = owners.get(account);
       if (!owner) continue;
       if (isUnknown(grant.role)) {
@@ -96,7 +113,7 @@ export const accountImpersonationDeclared = stackRule<AccountImpersonationDeclar
         continue;
       }
       const member = normalizeMember(grant.member);
-      if (allowed.has(member) || declared(grant, member, account, sources, enqueuers)) continue;
+      if (allowed.has(member) || declared(grant, member, account, sources, enqueuers, agentNumbers)) continue;
       findings.push(
         violation(
           urn,
@@ -115,7 +132,8 @@ function declared(
   member: string,
   account: string,
   sources: readonly Source[],
-  enqueuers: ReadonlyMap<string, ReadonlySet<string>>,
+  enqueuers: readonly EnqueuerGrant[],
+  agentNumbers: ReadonlySet<string>,
 ): boolean {
   const owner = sources.filter((s) => s.account === account);
   const email = serviceAccountOf(member);
@@ -123,25 +141,66 @@ function declared(
     return (
       email !== undefined &&
       serviceAgentProduct(email) === "pubsub" &&
+      // This project's agent: another project's would mint this account's tokens for pushes of its own. Where no
+      // CallGraph records the number (a stack of hand-written resources), any project's agent is taken.
+      (agentNumbers.size === 0 || agentNumbers.has(/^service-(\d+)@/.exec(email)?.[1] ?? "")) &&
       owner.some((s) => s.kind === "pubsub" || s.kind === "eventarc")
     );
   if (grant.role === SOURCE_ROLES.serviceAccountUser)
     return owner.some(
       (s) =>
         s.kind === "tasks" &&
-        typeof s.queue?.name === "string" &&
-        (enqueuers.get(s.queue.name)?.has(member) ?? false),
+        enqueuers.some(
+          (e) =>
+            e.member === member &&
+            sameValue(e.name, s.queue?.name) &&
+            sameValue(e.location, s.queue?.location) &&
+            sameValue(e.project, s.queue?.project),
+        ),
     );
   return false;
 }
 
-/** Queue name -> the members granted `roles/cloudtasks.enqueuer` on it. */
-function enqueuerGrants(resources: readonly StackResource[]): Map<string, Set<string>> {
-  const byQueue = new Map<string, Set<string>>();
+/** One `roles/cloudtasks.enqueuer` grant on a queue: who, and which queue (its project, location and name). */
+interface EnqueuerGrant {
+  readonly member: string;
+  readonly name?: string;
+  readonly location?: string;
+  readonly project?: string;
+}
+
+/**
+ * Equal where both are known strings, or both unset (the provider's default project or location); an unknown value
+ * never matches, so a grant that may be on another queue is not taken for this one's.
+ */
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a === undefined && b === undefined) return true;
+  return typeof a === "string" && typeof b === "string" && a === b;
+}
+
+/** Every enqueuer grant of the stack, with the queue it is on. */
+function enqueuerGrants(resources: readonly StackResource[]): EnqueuerGrant[] {
+  const grants: EnqueuerGrant[] = [];
   for (const grant of resources.flatMap(grantsOf)) {
     if (grant.scope !== "queue" || grant.role !== SOURCE_ROLES.enqueuer) continue;
     if (typeof grant.target !== "string" || isUnknown(grant.member)) continue;
-    byQueue.set(grant.target, (byQueue.get(grant.target) ?? new Set()).add(normalizeMember(grant.member)));
+    grants.push({
+      member: normalizeMember(grant.member),
+      name: grant.target,
+      ...(typeof grant.location === "string" ? { location: grant.location } : {}),
+      ...(typeof grant.project === "string" ? { project: grant.project } : {}),
+    });
   }
-  return byQueue;
+  return grants;
+}
+
+/** The project numbers the stack's CallGraph components record: whose Pub/Sub agent is this project's. */
+function projectNumbersOf(resources: readonly StackResource[]): Set<string> {
+  const numbers = new Set<string>();
+  for (const r of resources) {
+    if (r.type !== "callgraph:index:CallGraph") continue;
+    const n = stringAt(r.props, "projectNumber");
+    if (typeof n === "string") numbers.add(n);
+  }
+  return numbers;
 }

@@ -55,6 +55,7 @@ function queue(name: string): TestResource {
     name: `${name}-queue`,
     props: {
       name,
+      project: PROJECT,
       location: REGION,
       httpTarget: {
         uriOverride: { host: `${REGION}-${PROJECT}.cloudfunctions.net` },
@@ -101,6 +102,8 @@ function trigger(name: string, serviceAccount: unknown): TestResource {
 function sourcesStack(): TestResource[] {
   return [
     ...happyStack(),
+    // The component records the project's number: whose Pub/Sub agent is this project's.
+    { type: "callgraph:index:CallGraph", name: "callgraph", props: { projectNumber: PROJECT_NUMBER } },
     account("nightly"),
     job("nightly", { serviceAccountEmail: src("nightly"), audience: PROFILES }),
     account("orders"),
@@ -161,6 +164,21 @@ describe("source-dedicated-service-account", () => {
         ],
       ].sort(),
     );
+  });
+
+  test("a workflow naming a function's account in the long form (projects/P/serviceAccounts/EMAIL) is caught as the short form is", async () => {
+    const workflow = outside({
+      type: "gcp:workflows/workflow:Workflow",
+      name: "long-form",
+      props: { name: "long-form", serviceAccount: `projects/${PROJECT}/serviceAccounts/${email("login")}` },
+    });
+    const run = await check(POLICY, [...sourcesStack(), workflow]);
+    expect(run.violations.map((v) => [v.urn, v.message.split(":")[0]])).toEqual([
+      [
+        urnOf(workflow),
+        'gcp.workflows.Workflow "long-form" (Workflow "long-form") calls as fn-login@callgraph-test.iam.gserviceaccount.com, the account "login" runs as',
+      ],
+    ]);
   });
 
   test("a source declared elsewhere in the program is judged when it calls as a call-graph account, else only with scope stack", async () => {
@@ -228,6 +246,64 @@ describe("account-impersonation-declared", () => {
     expect(run.violations.find((v) => v.urn === urnOf(mallory))!.message).toBe(
       `gcp.serviceaccount.IAMMember "mallory-token" grants roles/iam.serviceAccountTokenCreator on ${email("login")}, the account of Cloud Function "login", to user:mallory@example.com: it can act as that account, mint its ID tokens and call every function it may call, a caller the declaration never named.\n` +
         "To fix: remove the grant; the CallGraph component grants Pub/Sub's agent and a queue's enqueuers what they need, on the one account each needs it on; to accept it, list the member in allowedMembers.",
+    );
+  });
+
+  test("red team: another project's Pub/Sub agent, an enqueuer of a same-named queue elsewhere, a key admin, an account named by unique id", async () => {
+    const otherAgent = saGrant(
+      "other-agent",
+      src("orders"),
+      "roles/iam.serviceAccountTokenCreator",
+      "serviceAccount:service-999999999999@gcp-sa-pubsub.iam.gserviceaccount.com",
+      false,
+    );
+    const lookalikeQueue = outside({
+      type: "gcp:cloudtasks/queueIamMember:QueueIamMember",
+      name: "lookalike-enqueuer",
+      props: {
+        project: PROJECT,
+        location: "us-central1",
+        name: "retries",
+        role: "roles/cloudtasks.enqueuer",
+        member: "user:mallory@example.com",
+      },
+    });
+    const mallorysActAs = saGrant(
+      "mallory-act-as",
+      src("retries"),
+      "roles/iam.serviceAccountUser",
+      "user:mallory@example.com",
+      false,
+    );
+    const keyAdmin = saGrant(
+      "key-admin",
+      email("login"),
+      "roles/iam.serviceAccountKeyAdmin",
+      "user:mallory@example.com",
+      false,
+    );
+    const byId = outside({
+      type: "gcp:serviceaccount/iAMMember:IAMMember",
+      name: "by-unique-id",
+      props: {
+        serviceAccountId: "projects/-/serviceAccounts/112233445566778899",
+        role: "roles/iam.serviceAccountTokenCreator",
+        member: "user:mallory@example.com",
+      },
+    });
+    const run = await check(POLICY, [
+      ...sourcesStack(),
+      otherAgent,
+      lookalikeQueue,
+      mallorysActAs,
+      keyAdmin,
+      byId,
+    ]);
+    expect(run.violations.map((v) => v.urn).sort()).toEqual(
+      [otherAgent, mallorysActAs, keyAdmin, byId].map(urnOf).sort(),
+    );
+    expect(run.violations.find((v) => v.urn === urnOf(byId))!.message).toMatch(
+      /on the account with unique id 112233445566778899, which this policy cannot tie to an account/,
     );
   });
 

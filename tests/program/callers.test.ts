@@ -342,3 +342,24 @@ describe.each([
     if (!preview) expect(report.undecided).toEqual([]);
   });
 });
+
+test("red team: topics named as Object.prototype's members are created like any other", async () => {
+  const e = await evaluateFixture({
+    config: {
+      ...FIXTURE_TARGET,
+      "callgraph:generation": 2,
+      "callgraph:projectNumber": NUMBER,
+      "callgraph:functions": FUNCTIONS,
+      "callgraph:callers": {
+        odd: { pubsub: { topic: "constructor" }, calls: ["beta"] },
+        odder: { pubsub: { topic: "toString" }, calls: ["beta"] },
+      },
+    },
+  });
+  expect(e.resources.filter((r) => r.type === TYPES.pubsubTopic).map((t) => t.inputs.name)).toEqual([
+    "constructor",
+    "toString",
+  ]);
+  for (const s of e.resources.filter((r) => r.type === TYPES.pubsubSubscription))
+    expect(typeof s.inputs.topic).toBe("string");
+});

