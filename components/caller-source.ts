@@ -1,6 +1,6 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import type { CallerKind } from "../topology";
+import { serviceAgentEmail, SOURCE_ROLES, type CallerKind } from "../topology";
 
 /** What every component of a caller that is not a function is given: who it is, where, and whom it calls. */
 export interface CallerSourceArgs {
@@ -62,4 +62,26 @@ export function targetUrl(callee: SourceCallee, path: string | undefined): strin
 /** `projects/P/serviceAccounts/EMAIL`, the form an IAM grant on a service account names it by. */
 export function accountResource(project: string, email: string): string {
   return `projects/${project}/serviceAccounts/${email}`;
+}
+
+/**
+ * `roles/iam.serviceAccountTokenCreator` for Pub/Sub's service agent (`service-PROJECT_NUMBER@gcp-sa-pubsub...`) on
+ * `account` alone, never the project: what lets it mint the tokens of a push subscription, and of an Eventarc
+ * trigger, whose deliveries Pub/Sub pushes (https://cloud.google.com/pubsub/docs/authenticate-push-subscriptions).
+ */
+export function pushAgentGrant(
+  name: string,
+  args: Pick<CallerSourceArgs, "project" | "serviceAccountEmail"> & { readonly projectNumber: string },
+  account: gcp.serviceaccount.Account,
+  parent: pulumi.Resource,
+): gcp.serviceaccount.IAMMember {
+  return new gcp.serviceaccount.IAMMember(
+    `${name}-agent-token`,
+    {
+      serviceAccountId: accountResource(args.project, args.serviceAccountEmail),
+      role: SOURCE_ROLES.tokenCreator,
+      member: `serviceAccount:${serviceAgentEmail("pubsub", args.projectNumber)}`,
+    },
+    { parent, dependsOn: [account] },
+  );
 }

@@ -1,7 +1,7 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import { serviceAgentEmail, SOURCE_ROLES } from "../topology";
-import { accountResource, sourceAccount, type CallerSourceArgs, type SourceCallee } from "./caller-source";
+import { SOURCE_ROLES } from "../topology";
+import { pushAgentGrant, sourceAccount, type CallerSourceArgs, type SourceCallee } from "./caller-source";
 
 /** Arguments of an {@link EventarcCaller}. */
 export interface EventarcCallerArgs extends CallerSourceArgs {
@@ -49,15 +49,7 @@ export class EventarcCaller extends pulumi.ComponentResource {
       { project: args.project, role: SOURCE_ROLES.eventReceiver, member },
       { parent: this, dependsOn: [this.serviceAccount] },
     );
-    this.agentGrant = new gcp.serviceaccount.IAMMember(
-      `${name}-agent-token`,
-      {
-        serviceAccountId: accountResource(args.project, args.serviceAccountEmail),
-        role: SOURCE_ROLES.tokenCreator,
-        member: `serviceAccount:${serviceAgentEmail("pubsub", args.projectNumber)}`,
-      },
-      { parent: this, dependsOn: [this.serviceAccount] },
-    );
+    this.agentGrant = pushAgentGrant(name, args, this.serviceAccount, this);
     const filters = Object.entries(args.filters ?? {}).map(([attribute, value]) => ({ attribute, value }));
     this.trigger = new gcp.eventarc.Trigger(
       `${name}-trigger`,

@@ -1,8 +1,7 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import { serviceAgentEmail, SOURCE_ROLES } from "../topology";
 import {
-  accountResource,
+  pushAgentGrant,
   sourceAccount,
   targetUrl,
   type CallerSourceArgs,
@@ -49,15 +48,7 @@ export class PushCaller extends pulumi.ComponentResource {
   constructor(name: string, args: PushCallerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("callgraph:index:PushCaller", name, { callerName: args.callerName, kind: "pubsub" }, opts);
     this.serviceAccount = sourceAccount(name, "pubsub", args, this);
-    this.agentGrant = new gcp.serviceaccount.IAMMember(
-      `${name}-agent-token`,
-      {
-        serviceAccountId: accountResource(args.project, args.serviceAccountEmail),
-        role: SOURCE_ROLES.tokenCreator,
-        member: `serviceAccount:${serviceAgentEmail("pubsub", args.projectNumber)}`,
-      },
-      { parent: this, dependsOn: [this.serviceAccount] },
-    );
+    this.agentGrant = pushAgentGrant(name, args, this.serviceAccount, this);
     this.subscription = new gcp.pubsub.Subscription(
       `${name}-subscription`,
       {

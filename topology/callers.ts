@@ -1,4 +1,4 @@
-import { closest, distance } from "fastest-levenshtein";
+import { suggestion } from "./suggestion";
 import type { $ZodIssue } from "zod/v4/core";
 import {
   CALLER_KEYS,
@@ -457,15 +457,6 @@ function recordOf(value: unknown): Record<string, unknown> {
   return value !== null && typeof value === "object" && !Array.isArray(value)
     ? (value as Record<string, unknown>)
     : {};
-}
-
-function suggestion(word: string, candidates: readonly string[]): string {
-  if (candidates.length === 0) return "";
-  const best = closest(word, candidates as string[]);
-  const d = distance(word, best);
-  return d <= Math.max(2, Math.floor(word.length / 3)) && d < word.length
-    ? ` (did you mean ${JSON.stringify(best)}?)`
-    : "";
 }
 
 /** One zod issue as ours: the config path, the offending value, what was expected. */

@@ -1,4 +1,4 @@
-import { closest, distance } from "fastest-levenshtein";
+import { suggestion } from "./suggestion";
 import { parseCallers, type WorkflowDocument } from "./callers";
 import type { $ZodIssue } from "zod/v4/core";
 import { describeValue, formatPath, TopologyError, type TopologyIssue } from "./errors";
@@ -403,17 +403,6 @@ function cpuOf(value: FunctionDeclaration["cpu"]): { cpu?: string } {
   if (value === undefined) return {};
   const parsed = parseCpu(value);
   return "cpu" in parsed ? { cpu: cpuText(parsed.cpu) } : {};
-}
-
-function suggestion(word: string, candidates: readonly string[]): string {
-  if (candidates.length === 0) return "";
-  const best = closest(word, candidates as string[]);
-  // Only suggest near misses; a far-off name is more likely a missing declaration than a typo. A short word is
-  // within 2 edits of any short name ("cd" vs "ab"), so the distance must also stay below the word's length.
-  const d = distance(word, best);
-  return d <= Math.max(2, Math.floor(word.length / 3)) && d < word.length
-    ? ` (did you mean ${JSON.stringify(best)}?)`
-    : "";
 }
 
 /** Turns one zod issue into ours: config path, the offending value, and what was expected, in plain words. */
