@@ -71,7 +71,9 @@ export {
 export type { Props, StackResource } from "./stack-resource";
 export { isUnknown, Unknown, type Maybe } from "./unknown";
 export {
+  SERVICE_AGENT_APIS,
   SERVICE_AGENT_DOMAINS,
+  SERVICE_AGENT_ROLES,
   serviceAgentEmail,
   serviceAgentProduct,
   type ServiceAgentProduct,

@@ -18,6 +18,29 @@ export const SERVICE_AGENT_DOMAINS = {
 
 export type ServiceAgentProduct = keyof typeof SERVICE_AGENT_DOMAINS;
 
+/**
+ * The role each agent is granted on its project when Google creates it, and which it needs to act: the "Service
+ * agents" reference lists each (https://cloud.google.com/iam/docs/service-agents). Scheduler's page warns against
+ * revoking its agent's role (https://cloud.google.com/scheduler/docs/http-target-auth), and an agent created on
+ * request is granted nothing (https://cloud.google.com/iam/docs/create-service-agents).
+ */
+export const SERVICE_AGENT_ROLES: Readonly<Record<ServiceAgentProduct, string>> = {
+  pubsub: "roles/pubsub.serviceAgent",
+  scheduler: "roles/cloudscheduler.serviceAgent",
+  tasks: "roles/cloudtasks.serviceAgent",
+  eventarc: "roles/eventarc.serviceAgent",
+  workflows: "roles/workflows.serviceAgent",
+};
+
+/** The API whose enabling creates each agent (`gcloud beta services identity create --service=` takes it too). */
+export const SERVICE_AGENT_APIS: Readonly<Record<ServiceAgentProduct, string>> = {
+  pubsub: "pubsub.googleapis.com",
+  scheduler: "cloudscheduler.googleapis.com",
+  tasks: "cloudtasks.googleapis.com",
+  eventarc: "eventarc.googleapis.com",
+  workflows: "workflows.googleapis.com",
+};
+
 /** `service-PROJECT_NUMBER@gcp-sa-<product>.iam.gserviceaccount.com`. */
 export function serviceAgentEmail(product: ServiceAgentProduct, projectNumber: string): string {
   return `service-${projectNumber}@${SERVICE_AGENT_DOMAINS[product]}`;

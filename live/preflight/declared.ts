@@ -69,7 +69,15 @@ export interface DeclaredDeployment {
   readonly members: readonly DeclaredMember[];
   /** Every provider resource (components left out), for the permission table. */
   readonly resources: readonly DeclaredResource[];
+  /**
+   * The project numbers the program builds URLs and service agents' emails from: each CallGraph's
+   * `projectNumber` input (`callgraph:projectNumber` by default), distinct, sorted.
+   */
+  readonly projectNumbers: readonly string[];
 }
+
+/** The type token of the CallGraph component, whose inputs record the project number it was given. */
+const CALL_GRAPH = "callgraph:index:CallGraph";
 
 /**
  * Reads the deployment from the registered resources. `project` is the stack's `gcp:project`, used where a
@@ -94,6 +102,13 @@ export function declaredDeployment(
     accounts: accountsOf(custom, functions, project),
     members: custom.flatMap(membersOf),
     resources: custom,
+    projectNumbers: [
+      ...new Set(
+        resources
+          .filter((r) => r.type === CALL_GRAPH)
+          .flatMap((r) => stringAt(r.inputs, ["projectNumber"]) ?? []),
+      ),
+    ].sort(),
   };
 }
 

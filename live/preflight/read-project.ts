@@ -1,4 +1,4 @@
-import { ANSWERS, assertUnique } from "../answers";
+import { ANSWERS, assertUnique, type Policy } from "../answers";
 import { LiveUnavailableError, MalformedAnswerError } from "../errors";
 import { googleFailure } from "../google-errors";
 import { API_HOSTS, type GoogleClients } from "../google-clients";
@@ -229,24 +229,67 @@ export interface LiveOrganization {
 /** Folders nest at most 10 deep (https://cloud.google.com/resource-manager/docs/creating-managing-folders). */
 const MAX_FOLDER_DEPTH = 10;
 
+/** The project as Resource Manager describes it: its number and what it sits in. */
+export interface LiveProject {
+  /** The project number, the digits of `name` (`projects/NUMBER`). */
+  readonly number: string;
+  /** `folders/N`, `organizations/N`, or undefined (no organization). */
+  readonly parent?: string;
+}
+
 /**
- * The organization above the project: Resource Manager v3 `projects.get` (its `parent`), `folders.get` up the
- * chain, then `organizations.get` (`displayName`, `directoryCustomerId`). Undefined when the project has no
- * organization.
- * https://cloud.google.com/resource-manager/reference/rest/v3/projects/get,
- * https://cloud.google.com/resource-manager/reference/rest/v3/folders/get,
- * https://cloud.google.com/resource-manager/reference/rest/v3/organizations/get
+ * Resource Manager v3 `projects.get`: `name` is `projects/NUMBER` whatever the project was asked by.
+ * https://cloud.google.com/resource-manager/reference/rest/v3/projects/get
  */
-export function readOrganization(
-  clients: GoogleClients,
-  project: string,
-): Promise<Observed<LiveOrganization | undefined>> {
-  const host = API_HOSTS.cloudresourcemanager;
+export function readProject(clients: GoogleClients, project: string): Promise<Observed<LiveProject>> {
   return observe(async () => {
     const answer = await clients.call("cloudresourcemanager", ANSWERS.project, (options) =>
       clients.cloudresourcemanager.projects.get({ name: `projects/${project}` }, options),
     );
-    let parent = answer.parent ?? undefined;
+    // A project may be asked for by its number too.
+    if (answer.projectId && answer.projectId !== project && answer.name !== `projects/${project}`)
+      throw new MalformedAnswerError(
+        API_HOSTS.cloudresourcemanager,
+        `asked for project ${project}, answered ${answer.projectId}`,
+      );
+    return {
+      number: answer.name.slice("projects/".length),
+      ...(answer.parent ? { parent: answer.parent } : {}),
+    };
+  });
+}
+
+/**
+ * The project's IAM policy, version 3 so that conditional bindings come with their condition: Resource Manager v3
+ * `projects.getIamPolicy` (POST, `options.requestedPolicyVersion`).
+ * https://cloud.google.com/resource-manager/reference/rest/v3/projects/getIamPolicy
+ */
+export function readProjectPolicy(clients: GoogleClients, project: string): Promise<Observed<Policy>> {
+  return observe(() =>
+    clients.call("cloudresourcemanager", ANSWERS.policy, (options) =>
+      clients.cloudresourcemanager.projects.getIamPolicy(
+        { resource: `projects/${project}`, requestBody: { options: { requestedPolicyVersion: 3 } } },
+        options,
+      ),
+    ),
+  );
+}
+
+/**
+ * The organization above the project, from its `parent` ({@link readProject}): `folders.get` up the chain, then
+ * `organizations.get` (`displayName`, `directoryCustomerId`). Undefined when the project has no organization.
+ * https://cloud.google.com/resource-manager/reference/rest/v3/folders/get,
+ * https://cloud.google.com/resource-manager/reference/rest/v3/organizations/get
+ */
+export async function readOrganization(
+  clients: GoogleClients,
+  project: string,
+  read: Observed<LiveProject>,
+): Promise<Observed<LiveOrganization | undefined>> {
+  if (!read.visible) return read;
+  const host = API_HOSTS.cloudresourcemanager;
+  return observe(async () => {
+    let parent = read.value.parent;
     const seen = new Set<string>();
     while (parent?.startsWith("folders/")) {
       if (seen.has(parent) || seen.size >= MAX_FOLDER_DEPTH)

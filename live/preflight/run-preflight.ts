@@ -5,6 +5,7 @@ import { checkMembers, membersToLookUp, memberUses } from "./check-members";
 import { checkOrgPolicies, constraintsFor, needsOrganization } from "./check-org-policies";
 import { checkPermissions } from "./check-permissions";
 import { checkRuntimes } from "./check-runtimes";
+import { agentsNeeded, checkProjectNumber, checkServiceAgents } from "./check-service-agents";
 import type { DeclaredDeployment } from "./declared";
 import { requiredPermissions } from "./deploy-permissions";
 import {
@@ -15,7 +16,10 @@ import {
   readGroupExists,
   readHeldPermissions,
   readOrganization,
+  readProject,
+  readProjectPolicy,
   readRuntimes,
+  type LiveProject,
 } from "./read-project";
 import {
   CHECKS,
@@ -56,35 +60,44 @@ export async function runPreflight(
   const constraints = constraintsFor(deployment);
   const lookUp = membersToLookUp(deployment);
   const accountEmails = new Set(deployment.accounts.map((a) => a.email));
+  const agents = agentsNeeded(deployment.resources);
+  // One projects.get answers both the project's number and, when it matters, its organization.
+  let projectRead: Promise<Observed<LiveProject>> | undefined;
+  const readProjectOnce = () => (projectRead ??= readProject(clients, project));
+  const numberOf = (read: Observed<LiveProject>): Observed<string> =>
+    read.visible ? { visible: true, value: read.value.number } : read;
 
-  const [apiStates, runtimes, held, policies, accounts, groups, memberAccounts] = await Promise.all([
-    readApiStates(
-      clients,
-      project,
-      apis.map((a) => a.service),
-    ),
-    Promise.all(regions.map(async (r) => [r, await readRuntimes(clients, project, r)] as const)),
-    readHeldPermissions(
-      clients,
-      project,
-      permissions.permissions.map((p) => p.permission),
-    ),
-    Promise.all(constraints.map(async (c) => [c, await readEffectiveRules(clients, project, c)] as const)),
-    Promise.all(
-      deployment.accounts.map(async (a) => [a.email, await readAccount(clients, a.email)] as const),
-    ),
-    Promise.all(lookUp.groups.map(async (g) => [g, await readGroupExists(clients, g)] as const)),
-    // Accounts the deployment also runs or builds as are read (with their keys) above: not asked twice.
-    Promise.all(
-      lookUp.serviceAccounts
-        .filter((email) => !accountEmails.has(email))
-        .map(async (email) => [email, await readAccountExists(clients, email)] as const),
-    ),
-  ]);
+  const [apiStates, runtimes, held, policies, accounts, groups, memberAccounts, liveProject, projectPolicy] =
+    await Promise.all([
+      readApiStates(
+        clients,
+        project,
+        apis.map((a) => a.service),
+      ),
+      Promise.all(regions.map(async (r) => [r, await readRuntimes(clients, project, r)] as const)),
+      readHeldPermissions(
+        clients,
+        project,
+        permissions.permissions.map((p) => p.permission),
+      ),
+      Promise.all(constraints.map(async (c) => [c, await readEffectiveRules(clients, project, c)] as const)),
+      Promise.all(
+        deployment.accounts.map(async (a) => [a.email, await readAccount(clients, a.email)] as const),
+      ),
+      Promise.all(lookUp.groups.map(async (g) => [g, await readGroupExists(clients, g)] as const)),
+      // Accounts the deployment also runs or builds as are read (with their keys) above: not asked twice.
+      Promise.all(
+        lookUp.serviceAccounts
+          .filter((email) => !accountEmails.has(email))
+          .map(async (email) => [email, await readAccountExists(clients, email)] as const),
+      ),
+      deployment.projectNumbers.length > 0 || agents.length > 0 ? readProjectOnce() : undefined,
+      agents.length > 0 ? readProjectPolicy(clients, project) : undefined,
+    ]);
   const policyMap = new Map(policies);
   // The organization is read only when it decides something: member domains against its customer ID.
   const organization = needsOrganization(deployment, policyMap)
-    ? await readOrganization(clients, project)
+    ? await readOrganization(clients, project, await readProjectOnce())
     : undefined;
 
   const accountMap = new Map(accounts);
@@ -104,6 +117,14 @@ export async function runPreflight(
     }),
     ...checkOrgPolicies(deployment, policyMap, organization),
     ...checkAccounts(deployment.accounts, accountMap, project),
+    ...(liveProject ? checkProjectNumber(deployment.projectNumbers, numberOf(liveProject), project) : []),
+    ...(liveProject && projectPolicy
+      ? checkServiceAgents(deployment, agents, {
+          projectNumber: numberOf(liveProject),
+          policy: projectPolicy,
+          apiStates,
+        })
+      : []),
   ];
   const examined: Record<CheckId, string> = {
     apis: plural(apis.length, "API"),
@@ -112,6 +133,11 @@ export async function runPreflight(
     members: plural(memberUses(deployment).length, "member"),
     "org-policies": plural(constraints.length, "constraint"),
     "service-accounts": plural(deployment.accounts.length, "account"),
+    "project-number":
+      deployment.projectNumbers.length > 0
+        ? `callgraph:projectNumber ${deployment.projectNumbers.join(", ")}`
+        : "no number declared",
+    "service-agents": plural(agents.length, "agent"),
   };
   const checks = CHECKS.map((check): CheckSummary => ({
     check,

@@ -17,6 +17,8 @@ export const CHECKS = [
   "members",
   "org-policies",
   "service-accounts",
+  "project-number",
+  "service-agents",
 ] as const;
 export type CheckId = (typeof CHECKS)[number];
 

@@ -61,6 +61,8 @@ describe("runPreflight against the loopback Google", () => {
       ["members", "ok"],
       ["org-policies", "ok"],
       ["service-accounts", "ok"],
+      ["project-number", "ok"],
+      ["service-agents", "ok"],
     ]);
     const paths = new Set(fake.paths());
     for (const expected of [

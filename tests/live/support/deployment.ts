@@ -2,6 +2,8 @@ import { declaredDeployment, type DeclaredDeployment } from "../../../live/prefl
 import { requiredApis } from "../../../live/preflight/check-apis";
 import { membersToLookUp } from "../../../live/preflight/check-members";
 import { requiredPermissions } from "../../../live/preflight/deploy-permissions";
+import { agentsNeeded } from "../../../live/preflight/check-service-agents";
+import { SERVICE_AGENT_ROLES, serviceAgentEmail } from "../../../iam";
 import { evaluateFixture, fixtureSource, runs } from "../../fixtures";
 import type { FakeProject } from "./fake-google";
 
@@ -37,9 +39,11 @@ export async function fixtureDeployment(
 
 /** A project where everything the deployment needs is in place: the "all well" baseline tests change. */
 export function healthyProject(deployment: DeclaredDeployment): FakeProject {
+  // The number the program was given: the live one, as preflight's project-number check expects.
+  const projectNumber = deployment.projectNumbers[0] ?? "424242";
   return {
     projectId: deployment.project,
-    projectNumber: "424242",
+    projectNumber,
     enabled: new Set(requiredApis(deployment).map((a) => a.service)),
     // Every runtime the deployment uses, offered for its generation in its region.
     runtimes: Object.fromEntries(
@@ -63,5 +67,10 @@ export function healthyProject(deployment: DeclaredDeployment): FakeProject {
     accounts: {},
     failures: {},
     groups: Object.fromEntries(membersToLookUp(deployment).groups.map((g) => [g, true as const])),
+    // Every agent the deployment relies on, created and holding its role, as Google leaves them.
+    projectBindings: agentsNeeded(deployment.resources).map(({ product }) => ({
+      role: SERVICE_AGENT_ROLES[product],
+      members: [`serviceAccount:${serviceAgentEmail(product, projectNumber)}`],
+    })),
   };
 }

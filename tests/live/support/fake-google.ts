@@ -44,6 +44,8 @@ export interface FakeProject {
   };
   /** Path prefix -> how to misbehave there (hang, a sign-in page, a given JSON body). */
   misbehave?: Record<string, Misbehaviour>;
+  /** The project's IAM policy bindings (`projects.getIamPolicy`); missing: an empty policy. */
+  projectBindings?: { role: string; members: string[]; condition?: { expression: string; title: string } }[];
 }
 
 export interface RecordedRequest {
@@ -231,6 +233,26 @@ export class FakeGoogle {
         state: "ACTIVE",
         ...(p.hierarchy?.parent ? { parent: p.hierarchy.parent } : {}),
       });
+
+    // https://cloud.google.com/resource-manager/reference/rest/v3/projects/getIamPolicy
+    // POST with GetIamPolicyRequest { options: { requestedPolicyVersion } } -> Policy { version, etag, bindings }.
+    // A policy with a conditional binding is answered as version 3 only when version 3 is asked for.
+    if (method === "POST" && path === `/cloudresourcemanager/v3/projects/${p.projectId}:getIamPolicy`) {
+      const asked = (JSON.parse(body || "{}") as { options?: { requestedPolicyVersion?: number } }).options
+        ?.requestedPolicyVersion;
+      const bindings = p.projectBindings ?? [];
+      const conditional = bindings.some((b) => b.condition);
+      if (conditional && asked !== 3)
+        return {
+          status: 400,
+          body: errorBody(400, "a conditional policy needs requestedPolicyVersion 3", "INVALID_ARGUMENT"),
+        };
+      return ok({
+        version: conditional ? 3 : 1,
+        etag: "BwYfake=",
+        ...(bindings.length > 0 ? { bindings } : {}),
+      });
+    }
 
     // https://cloud.google.com/resource-manager/reference/rest/v3/folders/get
     // Folder { name: folders/N, parent, displayName, state }
