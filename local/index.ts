@@ -49,6 +49,17 @@ export {
 } from "./scenario";
 export { formatRequest, isNotable, PROBE_HEADER, type Decision, type RequestRecord } from "./request-log";
 export { createRunFolder, type RunFolder } from "./run-folder";
+export {
+  nextRun,
+  REAL_CLOCK,
+  ScheduleError,
+  scheduledJobs,
+  startSchedules,
+  type RunningSchedules,
+  type ScheduleClock,
+  type ScheduledJob,
+  type ScheduleOptions,
+} from "./schedules";
 export { readSample, SampleError, type Sample } from "./samples";
 export {
   acquireServingLock,

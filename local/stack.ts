@@ -26,6 +26,7 @@ import {
   type MissingSecret,
 } from "./local-secrets";
 import { createRunFolder } from "./run-folder";
+import { scheduledJobs, startSchedules, type RunningSchedules } from "./schedules";
 import { identityEmail, startTokenService, type TokenService } from "./token-service";
 
 /** How to run the local stack. */
@@ -55,6 +56,11 @@ export interface LocalStackOptions extends EvaluateOptions {
    * for their account, so nothing they send arrives, and the request log says why. Unknown names are refused.
    */
   readonly broken?: readonly string[];
+  /**
+   * Cloud Scheduler jobs to run on their own schedules while the stack serves (`--schedules`): every job
+   * (`"all"`), or those named. A name that is no job is refused before anything starts.
+   */
+  readonly schedules?: readonly string[] | "all";
 }
 
 /** A caller that is not a function, as the local stack emulates it (`callgraph invoke <caller> --local`). */
@@ -126,6 +132,8 @@ export interface LocalStack {
    * was reported when the stack started, and its function runs without it.
    */
   readonly missingSecrets: readonly MissingSecret[];
+  /** The jobs running on their schedules (`schedules`), stopped with the stack. */
+  readonly schedules?: RunningSchedules;
   stop(): Promise<void>;
 }
 
@@ -238,6 +246,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   ]);
 
   const refusals = brokenSources(evaluation.graph.sources, options.broken ?? []);
+  const jobs = options.schedules ? scheduledJobs(evaluation.graph.sources, options.schedules) : [];
   const tokens = await startTokenService(members, {
     refusals: Object.fromEntries(Object.values(refusals).map((r) => [r.member, r.reason])),
     onRefusal: (member, reason) => log(`no token for ${member}: ${reason}`, "lifecycle"),
@@ -272,7 +281,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const reloads = new Map<string, number>();
   const frontEnds: FrontEnd[] = [];
   let devLoop: DevLoop | undefined;
+  let schedules: RunningSchedules | undefined;
   const stop = async () => {
+    await schedules?.stop();
     await devLoop?.close();
     await Promise.all([...processes.values()].map((p) => p.stop()));
     await Promise.all(frontEnds.map((f) => f.stop()));
@@ -439,6 +450,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         return devLoop;
       },
       missingSecrets,
+      get schedules() {
+        return schedules;
+      },
       stop,
     };
     if (options.watch)
@@ -447,6 +461,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         debounceMs: typeof options.watch === "object" ? options.watch.debounceMs : undefined,
         log: (line) => log(line, "lifecycle"),
       });
+    if (jobs.length > 0)
+      schedules = startSchedules(jobs, { target: () => description, log: (line) => log(line, "lifecycle") });
     return stack;
   } catch (error) {
     await stop();

@@ -29,6 +29,8 @@ interface LocalFlags {
   readonly quiet?: boolean;
   readonly watch?: boolean;
   readonly break?: readonly string[];
+  /** `true` (every job) or the jobs named. */
+  readonly schedules?: true | readonly string[];
 }
 
 export function registerLocal(program: Command): void {
@@ -54,12 +56,30 @@ export function registerLocal(program: Command): void {
           ...previous,
           ...value.split(",").filter(Boolean),
         ],
+      )
+      .option(
+        "--schedules [jobs]",
+        "fire Cloud Scheduler jobs (callgraph:callers with scheduler) on their own schedules while serving, in their time zones: every job, or those named (comma-separated)",
+        (value: string, previous: true | readonly string[] | undefined) => [
+          ...(Array.isArray(previous) ? previous : []),
+          ...value.split(",").filter(Boolean),
+        ],
       ),
   ).action(async (flags: LocalFlags) => runLocal(flags));
 }
 
 async function runLocal(flags: LocalFlags): Promise<void> {
   const { stack: stackName, dir } = programOptions(flags);
+  if (flags.once && flags.schedules)
+    throw new UsageError(
+      "local: --schedules fires jobs while the stack serves, and --once exits after the scenario. Drop one of them",
+    );
+  const schedules =
+    flags.schedules === undefined ? undefined : flags.schedules === true ? ("all" as const) : flags.schedules;
+  if (Array.isArray(schedules) && schedules.length === 0)
+    throw new UsageError(
+      "local --schedules: name at least one job, or none for every job (--schedules alone)",
+    );
   const out = (line = "") => process.stdout.write(`${line}\n`);
   const err = (line: string) => process.stderr.write(`${line}\n`);
   // Only a serving stack owns the stack's lock and description; a --once run leaves both alone.
@@ -76,6 +96,7 @@ async function runLocal(flags: LocalFlags): Promise<void> {
         stack: stackName,
         stateFile: lock?.manifestFile ?? false,
         broken: flags.break ?? [],
+        ...(schedules === undefined ? {} : { schedules }),
         log,
         onRequest: (record) => {
           if (!flags.quiet || isNotable(record)) err(formatRequest(record));

@@ -29,7 +29,20 @@ let serving: (ChildProcess & { text(): string }) | undefined;
 beforeAll(async () => {
   const child = spawn(
     process.execPath,
-    ["--import", "tsx", CLI, "local", "--no-watch", "--break", "raw", "--dir", dir, "--stack", STACK],
+    [
+      "--import",
+      "tsx",
+      CLI,
+      "local",
+      "--no-watch",
+      "--break",
+      "raw",
+      "--schedules",
+      "--dir",
+      dir,
+      "--stack",
+      STACK,
+    ],
     { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] },
   );
   let text = "";
@@ -57,6 +70,10 @@ test("at start, the scenario delivers each source's run to its callee, is refuse
     /ok {3}raw \(pubsub, --break\) delivers nothing to sink: expected undelivered, got no answer/,
   );
   expect(text).toContain("All 8 expectations held.");
+  // --schedules alone: every Scheduler job runs on its schedule while the stack serves.
+  expect(text).toMatch(
+    /schedule nightly \(0 3 \* \* \*, Etc\/UTC\): first run at \d{4}-\d\d-\d\dT03:00:00\.000Z/,
+  );
 });
 
 test("a source's run is delivered as it would be, and the serving stack's request log names it", async () => {
@@ -97,6 +114,11 @@ test("a hurried user's mistakes: one line, exit 2", () => {
   expect(as.status).toBe(2);
   expect(as.stderr.trim().split("\n")).toHaveLength(1);
   expect(as.stderr).toMatch(/nightly is a caller that is not a function: it calls as its own account/);
+  const once = run("local", "--once", "--schedules");
+  expect([once.status, once.stderr.trim()]).toEqual([
+    2,
+    "callgraph: local: --schedules fires jobs while the stack serves, and --once exits after the scenario. Drop one of them",
+  ]);
   const to = run("invoke", "nightly", "--local", "--to", "nope");
   expect([to.status, to.stderr.trim()]).toEqual([
     2,
