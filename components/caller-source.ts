@@ -1,6 +1,6 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import { serviceAgentEmail, SOURCE_ROLES, type CallerKind } from "../topology";
+import { serviceAgentEmail, SOURCE_ROLES, sourceKindTitle, type CallerKind } from "../topology";
 
 /** What every component of a caller that is not a function is given: who it is, where, and whom it calls. */
 export interface CallerSourceArgs {
@@ -24,14 +24,6 @@ export interface SourceCallee {
   readonly generation: 1 | 2;
 }
 
-const KIND_TITLES: Readonly<Record<CallerKind, string>> = {
-  scheduler: "Cloud Scheduler job",
-  pubsub: "Pub/Sub push subscription",
-  tasks: "Cloud Tasks queue",
-  workflow: "Workflow",
-  eventarc: "Eventarc trigger",
-};
-
 /**
  * The caller's own service account: never a default one, never a function's (invariant 1 for sources). Its id
  * starts with `src-`, so it cannot be a function's (`fn-`) or the build account.
@@ -47,8 +39,8 @@ export function sourceAccount(
     {
       project: args.project,
       accountId: args.serviceAccountId,
-      displayName: `${KIND_TITLES[kind]} ${args.callerName}`,
-      description: `Identity the ${args.callerName} ${KIND_TITLES[kind]} calls its functions as (managed by callgraph).`,
+      displayName: `${sourceKindTitle(kind)} ${args.callerName}`,
+      description: `Identity the ${args.callerName} ${sourceKindTitle(kind)} calls its functions as (managed by callgraph).`,
     },
     { parent, dependsOn: [...(args.apis ?? [])] },
   );

@@ -8,6 +8,7 @@ export { INVOKING_ROLES, isInvokingRole, TYPES } from "./resource-types";
 export { readStackConfig, type StackConfig } from "./stack-config";
 /** The stack-config key of the named principals, for the local stack's demo identities. */
 export { PRINCIPALS_KEY } from "../topology";
+export { sourceKindWords } from "../iam/source-kinds";
 export * from "./types";
 export {
   callSitesOf,

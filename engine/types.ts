@@ -119,7 +119,8 @@ export interface GraphEdge {
 }
 
 /** The kinds of caller that are not functions, as `topology/caller-schema.ts` names them. */
-export type SourceKind = "scheduler" | "pubsub" | "tasks" | "workflow" | "eventarc";
+export type { SourceKind } from "../iam/source-kinds";
+import type { SourceKind } from "../iam/source-kinds";
 
 /**
  * A caller that is not a function, as its registered resource describes it: a Cloud Scheduler job, a Pub/Sub push

@@ -71,6 +71,13 @@ export {
 export type { Props, StackResource } from "./stack-resource";
 export { isUnknown, Unknown, type Maybe } from "./unknown";
 export {
+  SOURCE_KINDS,
+  SOURCE_KIND_WORDS,
+  sourceKindTitle,
+  sourceKindWords,
+  type SourceKind,
+} from "./source-kinds";
+export {
   SERVICE_AGENT_APIS,
   SERVICE_AGENT_DOMAINS,
   SERVICE_AGENT_ROLES,

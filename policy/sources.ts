@@ -1,4 +1,14 @@
-import { GCP, isUnknown, lastSegment, stringAt, type Maybe, type StackResource, valueAt } from "../iam";
+import {
+  GCP,
+  isUnknown,
+  lastSegment,
+  sourceKindTitle,
+  stringAt,
+  type Maybe,
+  type SourceKind,
+  type StackResource,
+  valueAt,
+} from "../iam";
 
 /** The kinds of caller that are not functions, by the type of the resource that is one. */
 export const SOURCE_RESOURCE_KINDS: Readonly<Record<string, SourceKind>> = {
@@ -9,17 +19,9 @@ export const SOURCE_RESOURCE_KINDS: Readonly<Record<string, SourceKind>> = {
   "gcp:eventarc/trigger:Trigger": "eventarc",
 };
 
-export type SourceKind = "scheduler" | "pubsub" | "tasks" | "workflow" | "eventarc";
+export type { SourceKind } from "../iam";
 
 /** What each kind is, in messages. */
-export const SOURCE_KIND_WORDS: Readonly<Record<SourceKind, string>> = {
-  scheduler: "Cloud Scheduler job",
-  pubsub: "Pub/Sub push subscription",
-  tasks: "Cloud Tasks queue",
-  workflow: "Workflow",
-  eventarc: "Eventarc trigger",
-};
-
 /** One caller that is not a function, as a policy reads it from the resource's props. */
 export interface Source {
   readonly resource: StackResource;
@@ -84,7 +86,7 @@ export function sourcesOf(resources: readonly StackResource[]): Source[] {
 /** `Cloud Scheduler job "nightly"`. */
 export function describeSource(source: Source): string {
   const name = stringAt(source.resource.props, "name");
-  return `${SOURCE_KIND_WORDS[source.kind]} ${typeof name === "string" ? `"${name}"` : `"${source.resource.name}"`}`;
+  return `${sourceKindTitle(source.kind)} ${typeof name === "string" ? `"${name}"` : `"${source.resource.name}"`}`;
 }
 
 /** The type of the grant that gives an Eventarc trigger's account its project-level event receiver role. */

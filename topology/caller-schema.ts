@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { SOURCE_KINDS, type SourceKind } from "../iam/source-kinds";
 
 /**
  * The kinds of caller that are not functions: each is a Google service that calls an HTTP endpoint with an ID token
@@ -16,8 +17,8 @@ import { z } from "zod";
  * - `eventarc`: an Eventarc trigger delivering to a 2nd-gen function's Cloud Run service
  *   (https://cloud.google.com/eventarc/docs/access-control, "Roles and permissions").
  */
-export const CALLER_KINDS = ["scheduler", "pubsub", "tasks", "workflow", "eventarc"] as const;
-export type CallerKind = (typeof CALLER_KINDS)[number];
+export const CALLER_KINDS = SOURCE_KINDS;
+export type CallerKind = SourceKind;
 
 /**
  * Cloud Scheduler's HTTP methods (https://cloud.google.com/scheduler/docs/reference/rest/v1/projects.locations.jobs#httpmethod)

@@ -13,6 +13,7 @@ import type { CallerSpec } from "./model";
 import { FUNCTION_NAME_PATTERN } from "./names";
 import type { Generation } from "./schema";
 import { cronProblem } from "./cron";
+import { SOURCE_KIND_WORDS } from "../iam/source-kinds";
 import { sourcePathProblem } from "./source-folders";
 import { calleeUrlShape, workflowHttpSteps, workflowUrlVariable } from "./workflow-steps";
 
@@ -127,7 +128,7 @@ function callIssues(
   if (kind && SINGLE_TARGET.has(kind) && calls.length > 1)
     issues.push({
       path: at("calls"),
-      message: `a ${KIND_WORDS[kind]} calls exactly one function, got ${calls.length} (${calls.join(", ")}): declare one caller per target`,
+      message: `a ${SOURCE_KIND_WORDS[kind]} calls exactly one function, got ${calls.length} (${calls.join(", ")}): declare one caller per target`,
     });
   const seen = new Set<string>();
   calls.forEach((callee, i) => {
@@ -147,15 +148,6 @@ function callIssues(
   });
   return issues;
 }
-
-/** What each kind is called in messages. */
-const KIND_WORDS: Readonly<Record<CallerKind, string>> = {
-  scheduler: "Cloud Scheduler job",
-  pubsub: "Pub/Sub push subscription",
-  tasks: "Cloud Tasks queue",
-  workflow: "workflow",
-  eventarc: "Eventarc trigger",
-};
 
 function kindIssues(
   name: string,

@@ -116,3 +116,4 @@ export {
 // The roles and service agents of the callers that are not functions, as the IAM model names them.
 export { SOURCE_ROLES } from "../iam/roles";
 export { serviceAgentEmail } from "../iam/service-agents";
+export { sourceKindTitle } from "../iam/source-kinds";

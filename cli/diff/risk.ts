@@ -1,6 +1,6 @@
-import { UNKNOWN } from "../../engine";
+import { sourceKindWords, UNKNOWN } from "../../engine";
 import { possessive } from "../render/words";
-import { INVOKE_ONLY_ROLES, isDefaultAccount, SOURCE_WORDS } from "../review/members";
+import { INVOKE_ONLY_ROLES, isDefaultAccount } from "../review/members";
 import type { Assessment, GrantFacts, Risk } from "./types";
 
 /**
@@ -21,7 +21,7 @@ function accessWords(g: GrantFacts): string {
     case "function":
       return `${possessive(g.invoker)} service account may invoke ${target}`;
     case "source":
-      return `the ${g.invoker} ${SOURCE_WORDS[g.sourceKind ?? ""] ?? "caller"} may invoke ${target}`;
+      return `the ${g.invoker} ${sourceKindWords(g.sourceKind) ?? "caller"} may invoke ${target}`;
   }
 }
 
@@ -48,7 +48,7 @@ export function grantRemoved(g: GrantFacts): Assessment {
     g.invokerKind === "function"
       ? `edge removed: ${g.invoker} may no longer invoke`
       : g.invokerKind === "source"
-        ? `source removed: the ${g.invoker} ${SOURCE_WORDS[g.sourceKind ?? ""] ?? "caller"} may no longer invoke`
+        ? `source removed: the ${g.invoker} ${sourceKindWords(g.sourceKind) ?? "caller"} may no longer invoke`
         : `${g.member} may no longer invoke`;
   return assess([["low", `${what} ${g.scope === "project" ? "every function of the project" : g.function}`]]);
 }

@@ -1,7 +1,7 @@
 import type { Invocation, ReviewGraph } from "../review/review-graph";
 import { evidenceText } from "./edge-evidence-text";
 import { Flowchart, NodeIds, type NodeShape } from "./mermaid-syntax";
-import { SOURCE_WORDS } from "../review/members";
+import { sourceKindWords } from "../../engine";
 
 /**
  * Each kind of caller that is not a function has its own node shape, the same in the graph and the diff: a
@@ -18,7 +18,7 @@ export const SOURCE_SHAPES: Readonly<Record<string, NodeShape>> = {
 
 /** A source's node label: its name and what it is (`nightly · Cloud Scheduler job`). */
 export function sourceLabel(name: string, kind: string | undefined): string {
-  return kind ? `${name} · ${SOURCE_WORDS[kind] ?? kind}` : name;
+  return kind ? `${name} · ${sourceKindWords(kind) ?? kind}` : name;
 }
 
 /** Colours shared by the graph and the diff, so a reviewer learns them once. */

@@ -1,8 +1,8 @@
-import type { PropagationWait } from "../../engine";
+import { sourceKindWords, type PropagationWait } from "../../engine";
 import { evidenceText } from "./edge-evidence-text";
 import { secretGrantMarks, settingsParts, ungrantedSecrets } from "./function-settings-text";
 import { plural } from "./words";
-import { INVOKE_ONLY_ROLES, SOURCE_WORDS } from "../review/members";
+import { INVOKE_ONLY_ROLES } from "../review/members";
 import { isUnused } from "../review/edge-evidence";
 import { resourceLabel, type Invocation, type ReviewGrant, type ReviewGraph } from "../review/review-graph";
 
@@ -52,7 +52,7 @@ export function renderGraphTable(
       const missing = x.targets.filter((t) => !may.includes(t));
       return [
         `  ${x.name}`,
-        SOURCE_WORDS[x.kind] ?? x.kind,
+        sourceKindWords(x.kind) ?? x.kind,
         x.serviceAccount || "(no account)",
         [
           `calls ${x.targets.join(", ") || "(no function of the stack)"}`,

@@ -42,10 +42,3 @@ export function invokerKind(
 }
 
 /** What each kind of caller that is not a function is, in a reviewer's words. */
-export const SOURCE_WORDS: Readonly<Record<string, string>> = {
-  scheduler: "Cloud Scheduler job",
-  pubsub: "Pub/Sub push subscription",
-  tasks: "Cloud Tasks queue",
-  workflow: "workflow",
-  eventarc: "Eventarc trigger",
-};

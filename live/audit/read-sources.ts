@@ -7,7 +7,8 @@ import type { AuditClients } from "./audit-clients";
 import { readAllPages } from "./pages";
 
 /** The kinds of caller that are not functions, as the declaration names them. */
-export type SourceKind = "scheduler" | "pubsub" | "tasks" | "workflow" | "eventarc";
+export type { SourceKind } from "../../iam";
+import type { SourceKind } from "../../iam";
 
 /** One caller that is not a function, as its API answers: the account it calls as and where its tokens go. */
 export interface LiveSource {

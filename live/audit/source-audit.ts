@@ -1,3 +1,4 @@
+import { SOURCE_KIND_WORDS } from "../../iam";
 import { describeRefusal } from "../preflight/check-apis";
 import type { Observed } from "../preflight/types";
 import type { Policy } from "../answers";
@@ -7,14 +8,6 @@ import { SOURCE_LISTINGS, type LiveSource, type SourceKind } from "./read-source
 /** The role Pub/Sub's service agent needs on a push (or trigger) account to mint its tokens. */
 const TOKEN_CREATOR = "roles/iam.serviceAccountTokenCreator";
 const PUSH_AUTH = "https://cloud.google.com/pubsub/docs/authenticate-push-subscriptions";
-
-const WORDS: Readonly<Record<SourceKind, string>> = {
-  scheduler: "Cloud Scheduler job",
-  pubsub: "Pub/Sub push subscription",
-  tasks: "Cloud Tasks queue",
-  workflow: "workflow",
-  eventarc: "Eventarc trigger",
-};
 
 /** A caller that is not a function, as the program would deploy it (the engine's `GraphSource`, and its grants). */
 export interface DeclaredSource {
@@ -69,7 +62,7 @@ export function auditSources(
     if (!observed.visible) {
       notVisible.push({
         subject: `${listing.what} of the stack's project`,
-        problem: `could not list them (${describeRefusal(observed)}): the declared ${WORDS[kind]}s are not known to be deployed as declared, and undeclared ones are not seen.`,
+        problem: `could not list them (${describeRefusal(observed)}): the declared ${SOURCE_KIND_WORDS[kind]}s are not known to be deployed as declared, and undeclared ones are not seen.`,
         fix: `grant the auditor ${listing.role}`,
         source: listing.source,
       });
@@ -79,7 +72,7 @@ export function auditSources(
     const mine = declared.filter((d) => d.kind === kind);
     for (const d of mine) {
       const s = live.get(d.name);
-      const subject = `${d.name} (${WORDS[kind]})`;
+      const subject = `${d.name} (${SOURCE_KIND_WORDS[kind]})`;
       if (!s) {
         findings.push({
           kind: "missing-source",
@@ -149,7 +142,7 @@ export function auditSources(
       if (reached.length === 0) continue;
       findings.push({
         kind: "undeclared-source",
-        subject: `${s.name} (${WORDS[kind]}) → ${reached.join(", ")}`,
+        subject: `${s.name} (${SOURCE_KIND_WORDS[kind]}) → ${reached.join(", ")}`,
         ...(s.account ? { account: s.account } : {}),
         problem: `calls ${reached.join(", ")}${s.account ? ` as ${s.account}` : " with no token"}, and the declaration does not name it: nobody reviews it, and it calls whatever its account may.`,
         fix: `declare it under callgraph:callers (with calls: [${reached.join(", ")}]), or delete it`,
