@@ -1,5 +1,5 @@
 import { CommanderError } from "commander";
-import { EvaluationError } from "../engine";
+import { EvaluationError } from "../engine/evaluation-error";
 import { StackConfigError } from "../engine/stack-config";
 import { GitError } from "./git";
 import { EXIT, type ExitCode } from "./errors";

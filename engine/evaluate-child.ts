@@ -5,7 +5,8 @@
  * throws, so the caller rethrows them unchanged.
  */
 import * as fs from "node:fs";
-import { EvaluationError, evaluate, type EvaluateOptions } from "./evaluate";
+import { evaluate, type EvaluateOptions } from "./evaluate";
+import { EvaluationError } from "./evaluation-error";
 import { StackConfigError } from "./stack-config";
 
 async function main(): Promise<void> {

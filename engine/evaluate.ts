@@ -10,6 +10,7 @@ import { programEntry } from "./program-entry";
 import { recordRegistrations } from "./recording-monitor";
 import { runTransforms } from "./transforms";
 import { readStackConfig, StackConfigError, toProgramConfig } from "./stack-config";
+import { EvaluationError } from "./evaluation-error";
 import { UNKNOWN, type Evaluation, type RegisteredResource } from "./types";
 
 /** What to evaluate, and how. */
@@ -276,16 +277,4 @@ function programFailure(
     resources,
     failures[0],
   );
-}
-
-/** The program failed (a bad topology, a failed registration); says what had been registered by then. */
-export class EvaluationError extends Error {
-  /** Resources registered before the failure: none when validation stopped the program, as it must. */
-  readonly resources: readonly RegisteredResource[];
-
-  constructor(message: string, resources: readonly RegisteredResource[], cause?: unknown) {
-    super(message, { cause });
-    this.name = "EvaluationError";
-    this.resources = resources;
-  }
 }

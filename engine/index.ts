@@ -1,4 +1,5 @@
-export { evaluate, EvaluationError, type EvaluateOptions } from "./evaluate";
+export { evaluate, type EvaluateOptions } from "./evaluate";
+export { EvaluationError } from "./evaluation-error";
 export { effectiveGraph } from "./effective-graph";
 export { functionSettings } from "./function-settings";
 export { SECRET_IAM_TYPES, SECRET_READING_ROLES, secretGrants } from "./secret-grants";

@@ -1,11 +1,10 @@
-import { Option, type Command } from "commander";
 import * as fs from "node:fs";
 import { evaluate } from "../../engine";
 import { readStackConfig, stackFileOf } from "../../engine/stack-config";
 import { audit } from "../../live/audit/audit";
 import { createAuditClients, type AuditClients } from "../../live/audit/audit-clients";
 import { declaredAudit } from "../../live/audit/declared";
-import { FINDING_KINDS, type FindingKind } from "../../live/audit/findings";
+import type { FindingKind } from "../../live/audit/findings";
 import { progressLine } from "../../live/audit/progress";
 import { readLive } from "../../live/audit/read-live";
 import { readAccountPolicy } from "../../live/audit/read-policies";
@@ -13,49 +12,30 @@ import { readSources } from "../../live/audit/read-sources";
 import { auditSources, declaredSources } from "../../live/audit/source-audit";
 import { observe } from "../../live/preflight/read-project";
 import { parseScope } from "../../live/audit/scope";
-import { API_ROOT_ENV, resolveApiRoot } from "../../live/api-root";
-import {
-  DEFAULT_DEADLINE_SECONDS,
-  DEFAULT_REQUEST_TIMEOUT_SECONDS,
-  parseLiveBounds,
-  startDeadline,
-  type Deadline,
-  type LiveBounds,
-} from "../../live/deadline";
+import { resolveApiRoot } from "../../live/api-root";
+import { parseLiveBounds, startDeadline, type Deadline, type LiveBounds } from "../../live/deadline";
 import { LiveConfigError, LiveUnavailableError, malformedApisIn } from "../../live/errors";
 import { createLiveAuth, loadCredentials, type GoogleAuth } from "../../live/google-clients";
 import { assessAudit, type AuditReport } from "../audit/assessed";
 import { renderAuditMarkdown } from "../audit/render-markdown";
 import { renderAuditSarif } from "../audit/render-sarif";
 import { renderAuditTable } from "../audit/render-table";
-import { RISKS, type Risk } from "../diff/types";
+import type { Risk } from "../diff/types";
 import { CheckFailed, UsageError } from "../errors";
-import { programOptions, withProgramOptions } from "../program-options";
+import {
+  AUDIT_FAIL_ON,
+  AUDIT_FORMATS,
+  type AuditFailOn,
+  type AuditFlags,
+  type AuditFormat,
+} from "../options/audit";
+import { programOptions } from "../program-options";
 import { jsonDocument } from "../render/json-document";
 import { declarationLines } from "../review/declaration-lines";
 import { repositoryPath, type SourceLocation } from "../review/finding-locations";
 import { packageInfo } from "../package-info";
 
-export const AUDIT_FORMATS = ["table", "json", "markdown", "sarif"] as const;
-type Format = (typeof AUDIT_FORMATS)[number];
-
-/** `--fail-on` classes: every finding, a risk level, a finding kind, or a read that was refused. */
-export const AUDIT_FAIL_ON = ["any", ...RISKS, ...FINDING_KINDS, "not-visible"] as const;
-type FailOn = (typeof AUDIT_FAIL_ON)[number];
-const DEFAULT_FAIL_ON: readonly FailOn[] = ["any", "not-visible"];
-
-export interface AuditFlags {
-  readonly stack?: string;
-  readonly dir?: string;
-  readonly scope?: string;
-  readonly format?: string;
-  readonly failOn?: readonly string[];
-  readonly apiRoot?: string;
-  /** Seconds one attempt of one request may take. */
-  readonly timeout?: string;
-  /** Seconds everything the command asks of Google may take. */
-  readonly deadline?: string;
-}
+const DEFAULT_FAIL_ON: readonly AuditFailOn[] = ["any", "not-visible"];
 
 /** What tests replace: credentials (default: Application Default Credentials), env, where progress goes. */
 export interface AuditDeps {
@@ -63,41 +43,6 @@ export interface AuditDeps {
   readonly env?: Readonly<Record<string, string | undefined>>;
   readonly progress?: { readonly write: (text: string) => void; readonly tty: boolean };
   readonly fetchImplementation?: typeof fetch;
-}
-
-export function registerAudit(program: Command): void {
-  withProgramOptions(
-    program
-      .command("audit")
-      .description(
-        "read, with your credentials, who may really invoke each deployed function (direct, inherited and public grants) and hold it against the declaration; exit 1 on drift",
-      )
-      .option(
-        "--scope <scope>",
-        "read every IAM policy with one Cloud Asset Inventory query at projects/P, folders/F or organizations/O (falls back to one read per policy when the Asset API is off)",
-      )
-      .addOption(new Option("-f, --format <format>", "output format").choices(AUDIT_FORMATS).default("table"))
-      .option(
-        "--fail-on <class...>",
-        `exit 1 only on these (repeat or comma-separate): ${AUDIT_FAIL_ON.join(", ")}; default: any,not-visible`,
-      )
-      .option(
-        "--api-root <url>",
-        `reach every Google API at <url>/<first label of its host>/ (env: ${API_ROOT_ENV})`,
-      )
-      .option(
-        "--timeout <seconds>",
-        `seconds one attempt of one request to Google may take (default ${DEFAULT_REQUEST_TIMEOUT_SECONDS})`,
-      )
-      .option(
-        "--deadline <seconds>",
-        `seconds everything the command asks of Google may take, credentials included (default ${DEFAULT_DEADLINE_SECONDS})`,
-      ),
-  ).action(async (flags: AuditFlags) => {
-    await runAuditCommand(flags, (text) => process.stdout.write(text), {
-      progress: { write: (text) => process.stderr.write(text), tty: process.stderr.isTTY === true },
-    });
-  });
 }
 
 /**
@@ -109,7 +54,7 @@ export async function runAuditCommand(
   write: (text: string) => void,
   deps: AuditDeps = {},
 ): Promise<AuditReport> {
-  const format = (flags.format ?? "table") as Format;
+  const format = (flags.format ?? "table") as AuditFormat;
   if (!AUDIT_FORMATS.includes(format))
     throw new UsageError(
       `audit: --format must be ${AUDIT_FORMATS.join(", ")}, not ${JSON.stringify(flags.format)}`,
@@ -232,7 +177,7 @@ async function readDeclaredSources(
   });
 }
 
-function render(report: AuditReport, format: Format, options: { dir: string; stack: string }): string {
+function render(report: AuditReport, format: AuditFormat, options: { dir: string; stack: string }): string {
   switch (format) {
     case "json":
       return `${jsonDocument("audit", report)}\n`;
@@ -264,7 +209,7 @@ function locator(options: { dir: string; stack: string }): (fn: string | undefin
 }
 
 /** `--fail-on high,public-exposure` and `--fail-on high --fail-on not-visible` alike; anything else is a usage error. */
-export function parseAuditFailOn(values: readonly string[] | undefined): readonly FailOn[] {
+export function parseAuditFailOn(values: readonly string[] | undefined): readonly AuditFailOn[] {
   if (values === undefined) return DEFAULT_FAIL_ON;
   const classes = values
     .flatMap((v) => v.split(","))
@@ -275,15 +220,15 @@ export function parseAuditFailOn(values: readonly string[] | undefined): readonl
     throw new UsageError(
       `audit: --fail-on: ${unknown.length > 0 ? `unknown class ${unknown.map((u) => `"${u}"`).join(", ")}` : "no class given"}. Use ${AUDIT_FAIL_ON.join(", ")}`,
     );
-  return [...new Set(classes as FailOn[])];
+  return [...new Set(classes as AuditFailOn[])];
 }
 
-function failOnHits(report: AuditReport, failOn: readonly FailOn[]): string[] {
+function failOnHits(report: AuditReport, failOn: readonly AuditFailOn[]): string[] {
   const hits = report.findings.filter(
     (f) =>
       failOn.includes("any") ||
-      failOn.includes(f.risk as Risk & FailOn) ||
-      failOn.includes(f.kind as FindingKind & FailOn),
+      failOn.includes(f.risk as Risk & AuditFailOn) ||
+      failOn.includes(f.kind as FindingKind & AuditFailOn),
   );
   const failures: string[] = [];
   if (hits.length > 0)

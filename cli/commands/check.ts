@@ -1,4 +1,3 @@
-import type { Command } from "commander";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { evaluate, EvaluationError, fromEngine, readStackConfig, type Evaluation } from "../../engine";
@@ -8,27 +7,14 @@ import { RULES } from "../../policy/rules";
 import { runRules, type PolicyReport } from "../../policy/run-rules";
 import { describeResource } from "../../policy/values";
 import { CheckFailed, UsageError } from "../errors";
-import { programOptions, withProgramOptions } from "../program-options";
+import { CHECK_FORMATS, POLICY_CONFIG_KEY, type CheckFlags, type CheckFormat } from "../options/check";
+import { programOptions } from "../program-options";
 import { renderCheckSarif } from "../render/check-sarif";
 import { jsonDocument } from "../render/json-document";
 import { plural } from "../render/words";
 import { FindingLocator } from "../review/finding-locations";
 import { refusedCallFindings, refusedCalls, UNDECLARED_CALL_POLICY } from "../review/refused-calls";
 import { packageInfo } from "../package-info";
-
-/** Stack config key holding the policy config, in `--policy-pack-config` format (see docs/policy.md). */
-export const POLICY_CONFIG_KEY = "callgraph:policy";
-
-const FORMATS = ["text", "json", "sarif"] as const;
-type Format = (typeof FORMATS)[number];
-
-export interface CheckFlags {
-  readonly stack?: string;
-  readonly dir?: string;
-  readonly format?: string;
-  readonly preview?: boolean;
-  readonly policyConfig?: string;
-}
 
 /** What one check found, as `--format json` prints it (after its `schemaVersion`). */
 export interface CheckResult {
@@ -42,34 +28,16 @@ export interface CheckResult {
   readonly undecided: PolicyReport["undecided"];
 }
 
-export function registerCheck(program: Command): void {
-  withProgramOptions(
-    program
-      .command("check")
-      .description(
-        "run the policy pack's rules over the resources the program registers, without the Pulumi CLI or credentials; exit 1 on a mandatory violation",
-      )
-      .option("--format <format>", `output format: ${FORMATS.join(", ")}`, "text")
-      .option("--preview", "evaluate as `pulumi preview` would: values computed at deployment are unknown")
-      .option(
-        "--policy-config <file>",
-        `policy config JSON, as for \`pulumi preview --policy-pack-config\` (default: the stack's ${POLICY_CONFIG_KEY})`,
-      ),
-  ).action(async (flags: CheckFlags) => {
-    await runCheck(flags, (text) => process.stdout.write(text));
-  });
-}
-
 /**
  * Evaluates the program under the engine, runs every rule over what it registered, writes the report and throws
  * {@link CheckFailed} if a mandatory policy is violated. Values still unknown (`--preview`) are listed as not
  * decided, and do not fail the check.
  */
 export async function runCheck(flags: CheckFlags, write: (text: string) => void): Promise<CheckResult> {
-  const format = (flags.format ?? "text") as Format;
-  if (!FORMATS.includes(format))
+  const format = (flags.format ?? "text") as CheckFormat;
+  if (!CHECK_FORMATS.includes(format))
     throw new UsageError(
-      `check: --format must be one of ${FORMATS.join(", ")}, not ${JSON.stringify(flags.format)}. Pass ${FORMATS.map((f) => `--format ${f}`).join(", ")}`,
+      `check: --format must be one of ${CHECK_FORMATS.join(", ")}, not ${JSON.stringify(flags.format)}. Pass ${CHECK_FORMATS.map((f) => `--format ${f}`).join(", ")}`,
     );
   const options = programOptions(flags);
   const fromFile = flags.policyConfig === undefined ? undefined : readPolicyConfigFile(flags.policyConfig);
@@ -110,13 +78,18 @@ export async function runCheck(flags: CheckFlags, write: (text: string) => void)
 }
 
 /** Where the user reads what to fix, per format, for the one-line error that ends a failed check. */
-const HOW_TO_FIX: Record<Format, string> = {
+const HOW_TO_FIX: Record<CheckFormat, string> = {
   text: 'Fix each FAIL above as its "fix" line says',
   json: 'Fix each of the report\'s "violations" as its "fix" says',
   sarif: "Fix each result of the SARIF log (level error) as its message says",
 };
 
-function render(format: Format, result: CheckResult, evaluation: Evaluation, programDir: string): string {
+function render(
+  format: CheckFormat,
+  result: CheckResult,
+  evaluation: Evaluation,
+  programDir: string,
+): string {
   switch (format) {
     case "text":
       return renderText(result);

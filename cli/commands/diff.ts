@@ -1,35 +1,21 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { Option, type Command } from "commander";
 import { callSitesOf, edgeCallSites } from "../../engine";
 import { withCallSites } from "../diff/call-sites";
 import { computeDiff } from "../diff/compute-diff";
-import { FAIL_ON_CLASSES, failOnViolations, parseFailOn } from "../diff/fail-on";
+import { failOnViolations, parseFailOn } from "../diff/fail-on";
 import { evaluateRevisions } from "../diff/revisions";
 import type { GraphDiff, Revisions } from "../diff/types";
-import { CheckFailed, UsageError } from "../errors";
+import { UsageError } from "../errors";
 import { repositoryRoot } from "../git";
-import { programOptions, withProgramOptions } from "../program-options";
+import { DIFF_FORMATS, type DiffFlags, type DiffFormat } from "../options/diff";
+import { programOptions } from "../program-options";
 import { colourWanted } from "../render/colour";
 import { renderDiffJson } from "../render/diff-json";
 import { renderDiffMarkdown } from "../render/diff-markdown";
 import { renderDiffText } from "../render/diff-text";
 import type { SiteFormat } from "../render/edge-evidence-text";
 import { siteLinks } from "../render/site-links";
-
-export const DIFF_FORMATS = ["text", "markdown", "json"] as const;
-export type DiffFormat = (typeof DIFF_FORMATS)[number];
-
-export interface DiffFlags {
-  readonly base: string;
-  readonly head?: string;
-  readonly stack?: string;
-  readonly dir?: string;
-  /** Default: text, wherever the output goes (see {@link DEFAULT_DIFF_FORMAT}). */
-  readonly format?: string;
-  readonly failOn?: readonly string[];
-  readonly preview?: boolean;
-}
 
 /** Where the diff goes: whether it is a terminal decides colour. */
 export interface DiffOutput {
@@ -43,40 +29,6 @@ export interface DiffOutput {
  * (.github/workflows/callgraph.yml). Colour still needs a terminal (render/colour.ts).
  */
 export const DEFAULT_DIFF_FORMAT: DiffFormat = "text";
-
-/** `--help` lists every `--fail-on` class with what it catches, from the one table. */
-const FAIL_ON_HELP = `
---fail-on classes (exit 1 when the change has one; comma-separate or repeat):
-${FAIL_ON_CLASSES.map((c) => `  ${c.name.padEnd(Math.max(...FAIL_ON_CLASSES.map((x) => x.name.length)))}  ${c.means}`).join("\n")}
-`;
-
-export function registerDiff(program: Command): void {
-  withProgramOptions(
-    program
-      .command("diff")
-      .description(
-        "what a change does to who may invoke whom, between two git revisions, with a risk label per change",
-      )
-      .requiredOption("--base <ref>", "revision to compare against, e.g. origin/main")
-      .option("--head <ref>", "revision to compare (default: the working tree, uncommitted changes included)")
-      .addOption(
-        new Option(
-          "-f, --format <format>",
-          "output format (default: text; markdown is the pull-request comment)",
-        ).choices(DIFF_FORMATS),
-      )
-      .option("--fail-on <class...>", "exit 1 when the change has this class of change (listed below)")
-      .option("--preview", "evaluate as `pulumi preview` would (computed outputs unknown)")
-      .addHelpText("after", FAIL_ON_HELP),
-  ).action(async (flags: DiffFlags) => {
-    const result = await diffCommand(flags, { isTty: process.stdout.isTTY, env: process.env });
-    process.stdout.write(result.output);
-    if (result.failures.length > 0)
-      throw new CheckFailed(
-        `diff --fail-on: the change has ${result.failures.join("; ")}. Review it, and merge only if it is intended`,
-      );
-  });
-}
 
 export interface DiffResult {
   readonly output: string;

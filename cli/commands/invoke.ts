@@ -1,4 +1,3 @@
-import type { Command } from "commander";
 import { evaluate } from "../../engine";
 import {
   callFunction,
@@ -16,59 +15,24 @@ import {
 import { EXIT, UsageError } from "../errors";
 import { deployedIdToken } from "../invoke/credentials";
 import { own, readLocalState } from "../invoke/local-state";
-import { invokeRequest, METHODS } from "../invoke/request";
+import { invokeRequest } from "../invoke/request";
 import { sampleOf } from "../invoke/sample-request";
-import { programOptions, withProgramOptions } from "../program-options";
+import type { InvokeFlags } from "../options/invoke";
+import { programOptions } from "../program-options";
 
-interface InvokeFlags {
-  readonly as?: string;
-  readonly method?: string;
-  readonly data?: string;
-  readonly path?: string;
-  readonly local?: boolean;
-  readonly to?: string;
-  readonly stack?: string;
-  readonly dir?: string;
-}
-
-export function registerInvoke(program: Command): void {
-  withProgramOptions(
-    program
-      .command("invoke <function>")
-      .description(
-        "call a function as an identity and print the answer: the quickest way to check 'can X call Y?'; exit 1 when it is refused (HTTP >= 400)",
-      )
-      .option(
-        "--as <who>",
-        "who calls: a function's name (its service account) or an IAM member. With --local, any identity of the local stack (user:, group:, serviceAccount:, domain:); against GCP, a function or serviceAccount:<email>, impersonated with your credentials. Default: with --local no token, against GCP your own credentials",
-      )
-      .option(
-        "-X, --method <method>",
-        `HTTP method: ${METHODS.join(", ")} (default: GET, or POST with --data)`,
-      )
-      .option(
-        "-d, --data <json>",
-        "JSON body (not with GET or HEAD). Without --data, --path and -X: the function's sample.json, if it has one",
-      )
-      .option("--path <path>", "path and query after the function's URL, e.g. /items?q=a")
-      .option("--local", "call the local stack (npm start) instead of GCP")
-      .option(
-        "--to <function>",
-        "for a caller that is not a function (callgraph:callers): send its delivery to this function instead of the one it calls, as a re-pointed source would (its front end refuses it unless the caller may invoke it)",
-      ),
-  ).action(async (fn: string, flags: InvokeFlags) => {
-    if (flags.local && isSource(flags, fn)) return void (await invokeSource(fn, flags));
-    const { response, sample } = await invoke(fn, flags);
-    // After the answer, so that a failed call still prints its one error line only.
-    if (sample)
-      process.stderr.write(
-        `(sent the request of ${sample.file}${sample.description ? `: ${sample.description}` : ""}; an allowed caller gets ${sample.expectedStatus})\n`,
-      );
-    process.stdout.write(
-      `HTTP ${response.status}\n${typeof response.body === "string" ? response.body : JSON.stringify(response.body, null, 2)}\n`,
+/** `callgraph invoke`: one call (or one delivery of a caller that is not a function), printed with its status. */
+export async function runInvoke(fn: string, flags: InvokeFlags): Promise<void> {
+  if (flags.local && isSource(flags, fn)) return void (await invokeSource(fn, flags));
+  const { response, sample } = await invoke(fn, flags);
+  // After the answer, so that a failed call still prints its one error line only.
+  if (sample)
+    process.stderr.write(
+      `(sent the request of ${sample.file}${sample.description ? `: ${sample.description}` : ""}; an allowed caller gets ${sample.expectedStatus})\n`,
     );
-    if (response.status >= 400) process.exitCode = EXIT.finding;
-  });
+  process.stdout.write(
+    `HTTP ${response.status}\n${typeof response.body === "string" ? response.body : JSON.stringify(response.body, null, 2)}\n`,
+  );
+  if (response.status >= 400) process.exitCode = EXIT.finding;
 }
 
 async function invoke(

@@ -1,14 +1,6 @@
-import type { Command } from "commander";
 import { evaluate } from "../../engine";
-import { API_ROOT_ENV, resolveApiRoot } from "../../live/api-root";
-import {
-  DEFAULT_DEADLINE_SECONDS,
-  DEFAULT_REQUEST_TIMEOUT_SECONDS,
-  parseLiveBounds,
-  startDeadline,
-  type Deadline,
-  type LiveBounds,
-} from "../../live/deadline";
+import { resolveApiRoot } from "../../live/api-root";
+import { parseLiveBounds, startDeadline, type Deadline, type LiveBounds } from "../../live/deadline";
 import { LiveConfigError, LiveUnavailableError, malformedApisIn } from "../../live/errors";
 import {
   createGoogleClients,
@@ -21,23 +13,8 @@ import { renderPreflightTable } from "../../live/preflight/render-table";
 import { runPreflight } from "../../live/preflight/run-preflight";
 import type { PreflightReport } from "../../live/preflight/types";
 import { CheckFailed, UsageError } from "../errors";
-import { programOptions, withProgramOptions } from "../program-options";
-
-const FORMATS = ["table", "json"] as const;
-type Format = (typeof FORMATS)[number];
-
-export interface PreflightFlags {
-  readonly stack?: string;
-  readonly dir?: string;
-  readonly format?: string;
-  readonly apiRoot?: string;
-  /** Undefined (the default) is strict: see {@link runPreflightCommand}. */
-  readonly strict?: boolean;
-  /** Seconds one attempt of one request may take. */
-  readonly timeout?: string;
-  /** Seconds everything the command asks of Google may take. */
-  readonly deadline?: string;
-}
+import { PREFLIGHT_FORMATS, type PreflightFlags, type PreflightFormat } from "../options/preflight";
+import { programOptions } from "../program-options";
 
 /** What tests replace: the credentials (default: Application Default Credentials), the env, the date, fetch. */
 export interface PreflightDeps {
@@ -45,33 +22,6 @@ export interface PreflightDeps {
   readonly env?: Readonly<Record<string, string | undefined>>;
   readonly today?: Date;
   readonly fetchImplementation?: typeof fetch;
-}
-
-export function registerPreflight(program: Command): void {
-  withProgramOptions(
-    program
-      .command("preflight")
-      .description(
-        "check, read-only, that the real project the stack points at can take the deploy: APIs, runtimes, the deployer's permissions, the members granted, org policies, service accounts and their keys; exit 1 if something blocks it or could not be checked",
-      )
-      .option("--format <format>", `output format: ${FORMATS.join(" or ")}`, "table")
-      .option(
-        "--api-root <url>",
-        `reach every Google API at <url>/<first label of its host>/ (env: ${API_ROOT_ENV})`,
-      )
-      .option("--strict", "exit 1 when a check could not be made (not visible): the default")
-      .option("--no-strict", "report checks that could not be made without failing on them")
-      .option(
-        "--timeout <seconds>",
-        `seconds one attempt of one request to Google may take (default ${DEFAULT_REQUEST_TIMEOUT_SECONDS})`,
-      )
-      .option(
-        "--deadline <seconds>",
-        `seconds everything the command asks of Google may take, credentials included (default ${DEFAULT_DEADLINE_SECONDS})`,
-      ),
-  ).action(async (flags: PreflightFlags) => {
-    await runPreflightCommand(flags, (text) => process.stdout.write(text));
-  });
 }
 
 /**
@@ -90,9 +40,9 @@ export async function runPreflightCommand(
   write: (text: string) => void,
   deps: PreflightDeps = {},
 ): Promise<PreflightReport> {
-  const format = (flags.format ?? "table") as Format;
-  if (!FORMATS.includes(format))
-    throw new UsageError(`--format must be ${FORMATS.join(" or ")}, not "${flags.format}"`);
+  const format = (flags.format ?? "table") as PreflightFormat;
+  if (!PREFLIGHT_FORMATS.includes(format))
+    throw new UsageError(`--format must be ${PREFLIGHT_FORMATS.join(" or ")}, not "${flags.format}"`);
   let apiRoot: string | undefined;
   let bounds: LiveBounds;
   try {

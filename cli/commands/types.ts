@@ -1,26 +1,8 @@
-import type { Command } from "commander";
 import { SharedSourceError, staleCalleeTypesIn, writeCalleeTypes } from "../../engine";
 import { TopologyError } from "../../topology";
 import { CheckFailed, UsageError } from "../errors";
+import type { TypesFlags } from "../options/types";
 import { programOptions } from "../program-options";
-
-export interface TypesFlags {
-  readonly dir?: string;
-  readonly check?: boolean;
-}
-
-export function registerTypes(program: Command): void {
-  program
-    .command("types")
-    .description(
-      "write each function's callees.generated.ts (its Callee type) from the stack files, so that calling an undeclared callee is a TypeScript error; --check fails when one is stale (for CI)",
-    )
-    .option("-C, --dir <folder>", "folder of the Pulumi program (default: nearest folder with a Pulumi.yaml)")
-    .option("--check", "write nothing; exit 1 when a generated file is missing or out of date")
-    .action((flags: TypesFlags) => {
-      process.stdout.write(`${typesCommand(flags)}\n`);
-    });
-}
 
 /**
  * The whole of `callgraph types` but the printing: every stack file of the program is read (a folder's type

@@ -1,4 +1,5 @@
-import { sourceKindWords, UNKNOWN } from "../../engine";
+import { sourceKindWords } from "../../iam/source-kinds";
+import { UNKNOWN } from "../../engine/types";
 import { possessive } from "../render/words";
 import { INVOKE_ONLY_ROLES, isDefaultAccount } from "../review/members";
 import type { Assessment, GrantFacts, Risk } from "./types";

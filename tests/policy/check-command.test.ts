@@ -1,7 +1,8 @@
 import { Command } from "commander";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { registerCheck, runCheck, type CheckResult } from "../../cli/commands/check";
+import { runCheck, type CheckResult } from "../../cli/commands/check";
+import { registerCheck } from "../../cli/options/check";
 import { CheckFailed, UsageError } from "../../cli/errors";
 import { RULES } from "../../policy/rules";
 import {

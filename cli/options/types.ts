@@ -1,0 +1,24 @@
+import type { Command } from "commander";
+
+export interface TypesFlags {
+  readonly dir?: string;
+  readonly check?: boolean;
+}
+
+export function registerTypes(program: Command): void {
+  program
+    .command("types")
+    .description(
+      "write each function's callees.generated.ts (its Callee type) from the stack files, so that calling an undeclared callee is a TypeScript error; --check fails when one is stale (for CI)",
+    )
+    .option("-C, --dir <folder>", "folder of the Pulumi program (default: nearest folder with a Pulumi.yaml)")
+    .option("--check", "write nothing; exit 1 when a generated file is missing or out of date")
+    .action((flags: TypesFlags) => {
+      process.stdout.write(`${implementation().typesCommand(flags)}\n`);
+    });
+}
+
+/** The command itself, loaded when it runs: `--help`, `--version` and a mistyped flag load none of it. */
+function implementation(): typeof import("../commands/types") {
+  return require("../commands/types") as typeof import("../commands/types");
+}
