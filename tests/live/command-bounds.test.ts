@@ -141,85 +141,110 @@ const EVERY_AUDIT_API = ["/cloudfunctions/", "/cloudresourcemanager/", "/iam/", 
 const signInPages = (prefixes: string[]) =>
   Object.fromEntries(prefixes.map((p) => [p, "sign-in-page" as const]));
 
+// Each case has its own stand-in and waits out its own deadline: they run at once.
 describe("an API that never answers: the command ends within its deadline, exit 2, one line naming the API", () => {
-  test("preflight, --deadline 3, Org Policy hanging", async () => {
-    const { code, stdout, stderr, ms } = await preflightAgainst({ "/orgpolicy/": "hang" }, [
-      "--deadline",
-      "3",
-    ]);
-    expect({ code, stdout }).toEqual({ code: 2, stdout: "" });
-    expect(cliLines(stderr)).toEqual([
-      expect.stringMatching(
-        /^callgraph: preflight: no answer from orgpolicy\.googleapis\.com within the 3 s deadline \(--deadline\): stopped waiting\. Check that it .*or allow longer with --deadline SECONDS$/,
-      ),
-    ]);
-    expect(stderr).not.toMatch(/^\s+at /m);
-    expect(ms).toBeLessThan(60_000);
-  }, 120_000);
+  test.concurrent(
+    "preflight, --deadline 3, Org Policy hanging",
+    async () => {
+      const { code, stdout, stderr, ms } = await preflightAgainst({ "/orgpolicy/": "hang" }, [
+        "--deadline",
+        "3",
+      ]);
+      expect({ code, stdout }).toEqual({ code: 2, stdout: "" });
+      expect(cliLines(stderr)).toEqual([
+        expect.stringMatching(
+          /^callgraph: preflight: no answer from orgpolicy\.googleapis\.com within the 3 s deadline \(--deadline\): stopped waiting\. Check that it .*or allow longer with --deadline SECONDS$/,
+        ),
+      ]);
+      expect(stderr).not.toMatch(/^\s+at /m);
+      expect(ms).toBeLessThan(60_000);
+    },
+    120_000,
+  );
 
-  test("audit, --deadline 3, Resource Manager hanging", async () => {
-    const { code, stdout, stderr, ms } = await auditAgainst({ "/cloudresourcemanager/": "hang" }, [
-      "--deadline",
-      "3",
-    ]);
-    expect({ code, stdout }).toEqual({ code: 2, stdout: "" });
-    expect(cliLines(stderr)).toEqual([
-      expect.stringMatching(
-        /^callgraph: audit: no answer from cloudresourcemanager\.googleapis\.com within the 3 s deadline \(--deadline\)/,
-      ),
-    ]);
-    expect(ms).toBeLessThan(60_000);
-  }, 120_000);
+  test.concurrent(
+    "audit, --deadline 3, Resource Manager hanging",
+    async () => {
+      const { code, stdout, stderr, ms } = await auditAgainst({ "/cloudresourcemanager/": "hang" }, [
+        "--deadline",
+        "3",
+      ]);
+      expect({ code, stdout }).toEqual({ code: 2, stdout: "" });
+      expect(cliLines(stderr)).toEqual([
+        expect.stringMatching(
+          /^callgraph: audit: no answer from cloudresourcemanager\.googleapis\.com within the 3 s deadline \(--deadline\)/,
+        ),
+      ]);
+      expect(ms).toBeLessThan(60_000);
+    },
+    120_000,
+  );
 
-  test("preflight, --timeout 1 under the default deadline: the per-request timeout ends it, naming --timeout", async () => {
-    const { code, stderr, ms, fake } = await preflightAgainst({ "/iam/": "hang" }, ["--timeout", "1"]);
-    expect(code).toBe(2);
-    expect(cliLines(stderr)).toEqual([
-      expect.stringMatching(
-        /^callgraph: preflight: no answer from iam\.googleapis\.com within 1 s, on each of 2 attempts \(--timeout\)/,
-      ),
-    ]);
-    expect(ms).toBeLessThan(60_000);
-    expect(fake.requests.length).toBeGreaterThan(0);
-  }, 120_000);
+  test.concurrent(
+    "preflight, --timeout 1 under the default deadline: the per-request timeout ends it, naming --timeout",
+    async () => {
+      const { code, stderr, ms, fake } = await preflightAgainst({ "/iam/": "hang" }, ["--timeout", "1"]);
+      expect(code).toBe(2);
+      expect(cliLines(stderr)).toEqual([
+        expect.stringMatching(
+          /^callgraph: preflight: no answer from iam\.googleapis\.com within 1 s, on each of 2 attempts \(--timeout\)/,
+        ),
+      ]);
+      expect(ms).toBeLessThan(60_000);
+      expect(fake.requests.length).toBeGreaterThan(0);
+    },
+    120_000,
+  );
 
-  test("the credentials' token endpoint (STS) never answering ends it too", async () => {
-    const { code, stderr, ms } = await auditAgainst({ "/sts/": "hang" }, ["--deadline", "3"]);
-    expect(code).toBe(2);
-    expect(cliLines(stderr)).toEqual([
-      expect.stringMatching(/^callgraph: audit: no answer from .* within the 3 s deadline \(--deadline\)/),
-    ]);
-    expect(ms).toBeLessThan(60_000);
-  }, 120_000);
+  test.concurrent(
+    "the credentials' token endpoint (STS) never answering ends it too",
+    async () => {
+      const { code, stderr, ms } = await auditAgainst({ "/sts/": "hang" }, ["--deadline", "3"]);
+      expect(code).toBe(2);
+      expect(cliLines(stderr)).toEqual([
+        expect.stringMatching(/^callgraph: audit: no answer from .* within the 3 s deadline \(--deadline\)/),
+      ]);
+      expect(ms).toBeLessThan(60_000);
+    },
+    120_000,
+  );
 });
 
 describe("a sign-in page answering 200: exit 1, saying what could not be read", () => {
-  test("preflight", async () => {
-    const { code, stdout, stderr } = await preflightAgainst(signInPages(EVERY_PREFLIGHT_API));
-    expect(code).toBe(1);
-    expect(cliLines(stderr)).toEqual([
-      expect.stringMatching(
-        /^callgraph: preflight: \d+ checks of project callgraph-diff-test could not be made \(.+\), with malformed answers from cloudfunctions\.googleapis\.com, cloudresourcemanager\.googleapis\.com, iam\.googleapis\.com, orgpolicy\.googleapis\.com, serviceusage\.googleapis\.com: not known to pass/,
-      ),
-    ]);
-    expect(stdout).toContain("NOT VISIBLE");
-    expect(stdout).toContain('an HTML page ("Sign in - Google Accounts"), not JSON');
-    expect(stdout).not.toMatch(/^Nothing blocks a deploy\.$/m);
-    expect(stdout + stderr).not.toMatch(/Cannot read propert|TypeError/);
-  }, 120_000);
+  test.concurrent(
+    "preflight",
+    async () => {
+      const { code, stdout, stderr } = await preflightAgainst(signInPages(EVERY_PREFLIGHT_API));
+      expect(code).toBe(1);
+      expect(cliLines(stderr)).toEqual([
+        expect.stringMatching(
+          /^callgraph: preflight: \d+ checks of project callgraph-diff-test could not be made \(.+\), with malformed answers from cloudfunctions\.googleapis\.com, cloudresourcemanager\.googleapis\.com, iam\.googleapis\.com, orgpolicy\.googleapis\.com, serviceusage\.googleapis\.com: not known to pass/,
+        ),
+      ]);
+      expect(stdout).toContain("NOT VISIBLE");
+      expect(stdout).toContain('an HTML page ("Sign in - Google Accounts"), not JSON');
+      expect(stdout).not.toMatch(/^Nothing blocks a deploy\.$/m);
+      expect(stdout + stderr).not.toMatch(/Cannot read propert|TypeError/);
+    },
+    120_000,
+  );
 
-  test("audit", async () => {
-    const { code, stdout, stderr } = await auditAgainst(signInPages(EVERY_AUDIT_API));
-    expect(code).toBe(1);
-    expect(cliLines(stderr)).toEqual([
-      expect.stringMatching(
-        /^callgraph: audit: project callgraph-diff-test could not read \d+ sources \(.+, with malformed answers from cloudfunctions\.googleapis\.com, cloudresourcemanager\.googleapis\.com, iam\.googleapis\.com; not visible: not known to be clean\)/,
-      ),
-    ]);
-    expect(stdout).toContain("NOT VISIBLE");
-    expect(stdout).not.toMatch(/^No drift: the live project grants what the declaration does\.$/m);
-    expect(stdout + stderr).not.toMatch(/Cannot read propert|TypeError/);
-  }, 120_000);
+  test.concurrent(
+    "audit",
+    async () => {
+      const { code, stdout, stderr } = await auditAgainst(signInPages(EVERY_AUDIT_API));
+      expect(code).toBe(1);
+      expect(cliLines(stderr)).toEqual([
+        expect.stringMatching(
+          /^callgraph: audit: project callgraph-diff-test could not read \d+ sources \(.+, with malformed answers from cloudfunctions\.googleapis\.com, cloudresourcemanager\.googleapis\.com, iam\.googleapis\.com; not visible: not known to be clean\)/,
+        ),
+      ]);
+      expect(stdout).toContain("NOT VISIBLE");
+      expect(stdout).not.toMatch(/^No drift: the live project grants what the declaration does\.$/m);
+      expect(stdout + stderr).not.toMatch(/Cannot read propert|TypeError/);
+    },
+    120_000,
+  );
 });
 
 describe("with --api-root, nothing but the stand-in is contacted (issue 18 §3)", () => {
