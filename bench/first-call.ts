@@ -7,6 +7,11 @@ export interface FirstCallOptions {
   readonly rounds: number;
   /** Warm calls after the first, per stack; their median is the warm latency. */
   readonly warmCalls: number;
+  /**
+   * Also measure each side with the first call sent this long after the stack serves (0: not measured): once the
+   * warm start's fetches are done, what is left of the first call is not the tokens' or the keys'.
+   */
+  readonly settleMs?: number;
   /** For the unauthenticated stack. */
   readonly project: string;
   readonly region: string;
@@ -33,6 +38,12 @@ export interface FirstCall {
    * costs when no token or key is involved at all (loading code paths, opening connections).
    */
   readonly open: FirstCallSide;
+  /** The same sides with the first call sent `settleMs` after the stack serves, when asked for. */
+  readonly settled?: {
+    readonly ms: number;
+    readonly warmStart: FirstCallSide;
+    readonly open: FirstCallSide;
+  };
 }
 
 /**
@@ -51,18 +62,35 @@ export async function measureFirstCall(
   options: FirstCallOptions,
 ): Promise<FirstCall> {
   type Run = { first: number; warm: number };
-  const runs: Record<"cold" | "warmStart" | "open", Run[]> = { cold: [], warmStart: [], open: [] };
+  const runs: Record<"cold" | "warmStart" | "open" | "settledWarmStart" | "settledOpen", Run[]> = {
+    cold: [],
+    warmStart: [],
+    open: [],
+    settledWarmStart: [],
+    settledOpen: [],
+  };
+  const settleMs = options.settleMs ?? 0;
   const start: Record<keyof typeof runs, () => Promise<LocalStack>> = {
     cold: () =>
       startLocalStack({ stateFile: false, environmentOverrides: everyFunction(functions, "false") }),
     warmStart: () => startLocalStack({ stateFile: false }),
     open: () => startUnauthenticatedStack(options.project, options.region),
+    settledWarmStart: () => startLocalStack({ stateFile: false }),
+    settledOpen: () => startUnauthenticatedStack(options.project, options.region),
   };
+  const sides = (
+    settleMs > 0
+      ? ["cold", "warmStart", "open", "settledWarmStart", "settledOpen"]
+      : ["cold", "warmStart", "open"]
+  ) as (keyof typeof runs)[];
   for (let round = 0; round < options.rounds; round++) {
-    for (const side of ["cold", "warmStart", "open"] as const) {
+    for (const side of sides) {
       const stack = await start[side]();
       try {
-        runs[side].push(await oneRound(stack, fn, options.warmCalls, side !== "open"));
+        const settled = side.startsWith("settled");
+        if (settled) await new Promise((resolve) => setTimeout(resolve, settleMs));
+        const authenticated = side !== "open" && side !== "settledOpen";
+        runs[side].push(await oneRound(stack, fn, options.warmCalls, authenticated));
       } finally {
         await stack.stop();
       }
@@ -79,6 +107,9 @@ export async function measureFirstCall(
     cold: side(runs.cold),
     warmStart: side(runs.warmStart),
     open: side(runs.open),
+    ...(settleMs > 0
+      ? { settled: { ms: settleMs, warmStart: side(runs.settledWarmStart), open: side(runs.settledOpen) } }
+      : {}),
   };
 }
 
