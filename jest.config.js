@@ -20,7 +20,7 @@ module.exports = {
     "^callgraph$": "<rootDir>/components/index.ts",
     "^callgraph/runtime$": "<rootDir>/functions/shared/index.ts",
     "^callgraph/testing$": "<rootDir>/testing/index.ts",
-    // Loaded on first use (tests/jest/lazy-module.js): about 0.7 s less per test file that loads @pulumi/pulumi.
+    // Loaded on first use, as engine/deferred-modules.ts does outside jest: about 0.7 s less per test file.
     "^\\.\\./\\.\\./typescript-shim$": "<rootDir>/tests/jest/lazy-typescript.js",
     "^@npmcli/arborist$": "<rootDir>/tests/jest/lazy-arborist.js",
   },

@@ -1,0 +1,43 @@
+import { execFileSync } from "node:child_process";
+import * as path from "node:path";
+import { loadedOnFirstUse } from "../../engine/deferred-modules";
+
+const REPO_ROOT = path.resolve(__dirname, "../..");
+
+/**
+ * engine/deferred-modules.ts: an evaluation in a process of its own loads neither TypeScript nor @npmcli/arborist
+ * (which @pulumi/pulumi requires for closure serialization only), and a closure serialized afterwards still works,
+ * loading them then. In a child process: jest's module registry does not go through Node's loader.
+ */
+test("an evaluation loads neither; serializing a closure afterwards loads TypeScript and works", () => {
+  const out = execFileSync(
+    process.execPath,
+    ["--import", "tsx", path.join(__dirname, "support", "deferred-child.ts")],
+    { cwd: REPO_ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] },
+  );
+  expect(JSON.parse(out)).toEqual({
+    resources: expect.any(Number),
+    afterEvaluation: { typescript: false, arborist: false },
+    serialized: true,
+    afterSerializing: { typescript: true },
+  });
+}, 60_000);
+
+describe("loadedOnFirstUse", () => {
+  test("loads nothing until used, then answers as the module, loading it once", () => {
+    let loads = 0;
+    const real = { answer: 42, nested: { x: 1 } };
+    const stand = loadedOnFirstUse(() => (loads++, real)) as typeof real;
+    expect(loads).toBe(0);
+    expect(stand.answer).toBe(42);
+    expect("nested" in stand).toBe(true);
+    expect(Object.keys(stand)).toEqual(["answer", "nested"]);
+    expect(stand.nested).toBe(real.nested);
+    expect(loads).toBe(1);
+  });
+
+  test("TypeScript's __importStar takes it as it is, so a named export is read through it", () => {
+    const stand = loadedOnFirstUse(() => ({ Arborist: class Arborist {} })) as { __esModule?: boolean };
+    expect(stand.__esModule).toBe(true);
+  });
+});
