@@ -34,16 +34,16 @@ export class CallSiteCache {
   /** The stored answer for `source`, if its inputs still hash the same and its entry is still `entry`. */
   get(source: string, entry: string): SourceCallSites | undefined {
     const key = this.key(source);
-    const candidate = memory.get(key) ?? this.read(key);
+    const candidate = memory.get(this.remembered(key)) ?? this.read(key);
     if (!candidate || !candidate.inputs.includes(entry)) return undefined;
     if (this.hash(candidate.inputs) !== candidate.inputsHash) return undefined;
-    memory.set(key, candidate);
+    memory.set(this.remembered(key), candidate);
     return candidate;
   }
 
   set(source: string, sites: SourceCallSites): void {
     const key = this.key(source);
-    memory.set(key, sites);
+    memory.set(this.remembered(key), sites);
     const entry: CacheEntry = { schema: SCHEMA, ...sites };
     fs.mkdirSync(this.dir, { recursive: true });
     writeAtomically(this.file(key), JSON.stringify(entry));
@@ -76,10 +76,19 @@ export class CallSiteCache {
   }
 
   private key(source: string): string {
-    return createHash("sha256")
-      .update(`${this.dir}\0${path.resolve(this.root, source)}`)
-      .digest("hex")
-      .slice(0, 16);
+    return (
+      createHash("sha256")
+        // By the source folder's path in the project, not on disk: a checkout elsewhere (a diff's worktree of another
+        // revision) finds the same entry, which its inputs' hash then accepts or refuses.
+        .update(path.relative(this.root, path.resolve(this.root, source)).split(path.sep).join("/"))
+        .digest("hex")
+        .slice(0, 16)
+    );
+  }
+
+  /** This process remembers answers per cache folder, as the folders store them. */
+  private remembered(key: string): string {
+    return `${this.dir}\0${key}`;
   }
 
   private file(key: string): string {

@@ -68,16 +68,29 @@ export async function evaluateRevisions(
     const worktree = addWorktree(repo, commit);
     const link = path.join(worktree.dir, nodeModules.relative);
     const linked = !fs.existsSync(link);
-    // Unlinked first: removing the worktree must never reach into the checkout's installed packages.
+    const program = path.join(worktree.dir, programPath);
+    // The checkout's call-site answers, shared: each is stored by its source folder and checked against the content
+    // of every file it was computed from (callsites/cache.ts), so a function unchanged between the revisions is
+    // not analysed again, and one that changed is.
+    const answers = path.join(program, CALL_SITE_CACHE);
+    const sharesAnswers = !fs.existsSync(answers);
+    // Unlinked first: removing the worktree must never reach into the checkout's installed packages or caches.
     worktrees.push({
       dir: worktree.dir,
       remove: () => {
         if (linked) fs.rmSync(link, { force: true });
+        if (sharesAnswers) fs.rmSync(answers, { force: true });
         worktree.remove();
       },
     });
     if (linked) fs.symlinkSync(nodeModules.absolute, link, "dir");
-    return path.join(worktree.dir, programPath);
+    if (sharesAnswers) {
+      const shared = path.join(programDir, CALL_SITE_CACHE);
+      fs.mkdirSync(shared, { recursive: true });
+      fs.mkdirSync(path.dirname(answers), { recursive: true });
+      fs.symlinkSync(shared, answers, "dir");
+    }
+    return program;
   };
 
   const run = async (
@@ -117,6 +130,9 @@ export async function evaluateRevisions(
 }
 
 type Side = "base" | "head";
+
+/** Where the program's call-site answers are kept, below its folder (callsites/extract.ts's default). */
+const CALL_SITE_CACHE = path.join(".callgraph", "callsites");
 
 /** `base revision "main" (abc1234)`, or `head: the working tree`: how errors name a side. */
 function describe(side: Side, ref: string, commit: string | undefined): string {

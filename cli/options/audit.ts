@@ -4,6 +4,7 @@ import { DEFAULT_DEADLINE_SECONDS, DEFAULT_REQUEST_TIMEOUT_SECONDS } from "../..
 import { FINDING_KINDS } from "../../live/audit/findings";
 import { RISKS } from "../diff/types";
 import { withProgramOptions } from "../program-options";
+import { implementation } from "./implementation";
 
 export const AUDIT_FORMATS = ["table", "json", "markdown", "sarif"] as const;
 export type AuditFormat = (typeof AUDIT_FORMATS)[number];
@@ -54,13 +55,8 @@ export function registerAudit(program: Command): void {
         `seconds everything the command asks of Google may take, credentials included (default ${DEFAULT_DEADLINE_SECONDS})`,
       ),
   ).action(async (flags: AuditFlags) => {
-    await implementation().runAuditCommand(flags, (text) => process.stdout.write(text), {
+    await implementation("audit").runAuditCommand(flags, (text) => process.stdout.write(text), {
       progress: { write: (text) => process.stderr.write(text), tty: process.stderr.isTTY === true },
     });
   });
-}
-
-/** The command itself, loaded when it runs: `--help`, `--version` and a mistyped flag load none of it. */
-function implementation(): typeof import("../commands/audit") {
-  return require("../commands/audit") as typeof import("../commands/audit");
 }

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { withProgramOptions } from "../program-options";
+import { implementation } from "./implementation";
 
 /** Stack config key holding the policy config, in `--policy-pack-config` format (see docs/policy.md). */
 export const POLICY_CONFIG_KEY = "callgraph:policy";
@@ -29,11 +30,6 @@ export function registerCheck(program: Command): void {
         `policy config JSON, as for \`pulumi preview --policy-pack-config\` (default: the stack's ${POLICY_CONFIG_KEY})`,
       ),
   ).action(async (flags: CheckFlags) => {
-    await implementation().runCheck(flags, (text) => process.stdout.write(text));
+    await implementation("check").runCheck(flags, (text) => process.stdout.write(text));
   });
-}
-
-/** The command itself, loaded when it runs: `--help`, `--version` and a mistyped flag load none of it. */
-function implementation(): typeof import("../commands/check") {
-  return require("../commands/check") as typeof import("../commands/check");
 }

@@ -2,6 +2,7 @@ import { Option, type Command } from "commander";
 import { FAIL_ON_CLASSES } from "../diff/fail-on";
 import { CheckFailed } from "../errors";
 import { withProgramOptions } from "../program-options";
+import { implementation } from "./implementation";
 
 export const DIFF_FORMATS = ["text", "markdown", "json"] as const;
 export type DiffFormat = (typeof DIFF_FORMATS)[number];
@@ -42,7 +43,7 @@ export function registerDiff(program: Command): void {
       .option("--preview", "evaluate as `pulumi preview` would (computed outputs unknown)")
       .addHelpText("after", FAIL_ON_HELP),
   ).action(async (flags: DiffFlags) => {
-    const { diffCommand } = implementation();
+    const { diffCommand } = implementation("diff");
     const result = await diffCommand(flags, { isTty: process.stdout.isTTY, env: process.env });
     process.stdout.write(result.output);
     if (result.failures.length > 0)
@@ -50,9 +51,4 @@ export function registerDiff(program: Command): void {
         `diff --fail-on: the change has ${result.failures.join("; ")}. Review it, and merge only if it is intended`,
       );
   });
-}
-
-/** The command itself, loaded when it runs: `--help`, `--version` and a mistyped flag load none of it. */
-function implementation(): typeof import("../commands/diff") {
-  return require("../commands/diff") as typeof import("../commands/diff");
 }

@@ -1,5 +1,6 @@
 import { Option, type Command } from "commander";
 import { withProgramOptions } from "../program-options";
+import { implementation } from "./implementation";
 
 export const GRAPH_FORMATS = ["table", "mermaid", "dot", "json"] as const;
 export type GraphFormat = (typeof GRAPH_FORMATS)[number];
@@ -21,12 +22,7 @@ export function registerGraph(program: Command): void {
       .addOption(new Option("-f, --format <format>", "output format").choices(GRAPH_FORMATS).default("table"))
       .option("--preview", "evaluate as `pulumi preview` would (computed outputs unknown)"),
   ).action(async (flags: GraphFlags) => {
-    const { graphCommand } = implementation();
+    const { graphCommand } = implementation("graph");
     process.stdout.write(`${await graphCommand(flags)}\n`);
   });
-}
-
-/** The command itself, loaded when it runs: `--help`, `--version` and a mistyped flag load none of it. */
-function implementation(): typeof import("../commands/graph") {
-  return require("../commands/graph") as typeof import("../commands/graph");
 }

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { METHODS } from "../invoke/request";
 import { withProgramOptions } from "../program-options";
+import { implementation } from "./implementation";
 
 export interface InvokeFlags {
   readonly as?: string;
@@ -38,10 +39,5 @@ export function registerInvoke(program: Command): void {
         "--to <function>",
         "for a caller that is not a function (callgraph:callers): send its delivery to this function instead of the one it calls, as a re-pointed source would (its front end refuses it unless the caller may invoke it)",
       ),
-  ).action((fn: string, flags: InvokeFlags) => implementation().runInvoke(fn, flags));
-}
-
-/** The command itself, loaded when it runs: `--help`, `--version` and a mistyped flag load none of it. */
-function implementation(): typeof import("../commands/invoke") {
-  return require("../commands/invoke") as typeof import("../commands/invoke");
+  ).action((fn: string, flags: InvokeFlags) => implementation("invoke").runInvoke(fn, flags));
 }

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { withProgramOptions } from "../program-options";
+import { implementation } from "./implementation";
 
 export interface LocalFlags {
   readonly stack?: string;
@@ -44,10 +45,5 @@ export function registerLocal(program: Command): void {
           ...value.split(",").filter(Boolean),
         ],
       ),
-  ).action((flags: LocalFlags) => implementation().runLocal(flags));
-}
-
-/** The command itself, loaded when it runs: `--help`, `--version` and a mistyped flag load none of it. */
-function implementation(): typeof import("../commands/local") {
-  return require("../commands/local") as typeof import("../commands/local");
+  ).action((flags: LocalFlags) => implementation("local").runLocal(flags));
 }

@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { API_ROOT_ENV } from "../../live/api-root";
 import { DEFAULT_DEADLINE_SECONDS, DEFAULT_REQUEST_TIMEOUT_SECONDS } from "../../live/deadline";
 import { withProgramOptions } from "../program-options";
+import { implementation } from "./implementation";
 
 export const PREFLIGHT_FORMATS = ["table", "json"] as const;
 export type PreflightFormat = (typeof PREFLIGHT_FORMATS)[number];
@@ -42,11 +43,6 @@ export function registerPreflight(program: Command): void {
         `seconds everything the command asks of Google may take, credentials included (default ${DEFAULT_DEADLINE_SECONDS})`,
       ),
   ).action(async (flags: PreflightFlags) => {
-    await implementation().runPreflightCommand(flags, (text) => process.stdout.write(text));
+    await implementation("preflight").runPreflightCommand(flags, (text) => process.stdout.write(text));
   });
-}
-
-/** The command itself, loaded when it runs: `--help`, `--version` and a mistyped flag load none of it. */
-function implementation(): typeof import("../commands/preflight") {
-  return require("../commands/preflight") as typeof import("../commands/preflight");
 }

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { implementation } from "./implementation";
 
 export interface TypesFlags {
   readonly dir?: string;
@@ -14,11 +15,6 @@ export function registerTypes(program: Command): void {
     .option("-C, --dir <folder>", "folder of the Pulumi program (default: nearest folder with a Pulumi.yaml)")
     .option("--check", "write nothing; exit 1 when a generated file is missing or out of date")
     .action((flags: TypesFlags) => {
-      process.stdout.write(`${implementation().typesCommand(flags)}\n`);
+      process.stdout.write(`${implementation("types").typesCommand(flags)}\n`);
     });
-}
-
-/** The command itself, loaded when it runs: `--help`, `--version` and a mistyped flag load none of it. */
-function implementation(): typeof import("../commands/types") {
-  return require("../commands/types") as typeof import("../commands/types");
 }

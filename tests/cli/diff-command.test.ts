@@ -2,8 +2,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { Command } from "commander";
-import { EvaluationError } from "../../engine";
+import { callSitesOf, EvaluationError } from "../../engine";
 import { diffCommand } from "../../cli/commands/diff";
+import { evaluateRevisions } from "../../cli/diff/revisions";
 import { registerDiff } from "../../cli/options/diff";
 import { graphCommand } from "../../cli/commands/graph";
 import { registerGraph } from "../../cli/options/graph";
@@ -191,6 +192,51 @@ describe("revisions that cannot be compared fail with the revision named, never 
         fs.existsSync(path.join(os.tmpdir(), f, repo.git("rev-parse", "broken").slice(0, 12))),
       ),
     ).toEqual([]);
+  });
+});
+
+describe("the revisions' call-site answers", () => {
+  // A repository of its own: the answers are marked below, which would fail every other diff of the repo.
+  let own: ProgramRepo;
+  beforeAll(() => {
+    own = ProgramRepo.create();
+    own.topology(BASE).commit("base");
+    own.topology({ ...BASE, search: fn({ calls: ["profiles", "login"] }) }).commit("edge-added");
+  });
+  afterAll(() => own.dispose());
+
+  test("both revisions read the checkout's call-site answers: unchanged code is not analysed again, changed code is", async () => {
+    const answers = path.join(own.dir, ".callgraph", "callsites");
+    await diffCommand({ base: "base", head: "edge-added", dir: own.dir });
+    const stored = fs.readdirSync(answers).filter((f) => f.endsWith(".json"));
+    expect(stored.length).toBeGreaterThan(0);
+    // Mark every stored answer (a dynamic site, which is advisory): only an evaluation that reads them reports it.
+    const mark = { file: "fn/echo/index.js", line: 1, column: 1, expression: "marked" };
+    for (const file of stored) {
+      const entry = JSON.parse(fs.readFileSync(path.join(answers, file), "utf8"));
+      fs.writeFileSync(path.join(answers, file), JSON.stringify({ ...entry, dynamic: [mark] }));
+    }
+    const marked = (e: { resources: Parameters<typeof callSitesOf>[0] }) =>
+      callSitesOf(e.resources)
+        .filter((f) => f.dynamic.some((site) => site.expression === "marked"))
+        .map((f) => f.function);
+    const revisions = (base: string, head: string) =>
+      evaluateRevisions({ programDir: own.dir, stack: "dev", base, head });
+    const unchanged = await revisions("base", "edge-added");
+    expect(marked(unchanged.base.evaluation)).toEqual(["login", "profiles", "search"]);
+    expect(marked(unchanged.head.evaluation)).toEqual(["login", "profiles", "search"]);
+    // Code changed between the revisions: the head's echo is analysed again (its answer refused for its new
+    // content), the base's and the unchanged hello are read.
+    own
+      .write("fn/echo/index.js", "exports.echo = (req, res) => res.send(req.query);\n")
+      .commit("echo-changed");
+    const changed = await revisions("base", "echo-changed");
+    expect(marked(changed.base.evaluation)).toEqual(["login", "profiles", "search"]);
+    expect(marked(changed.head.evaluation)).toEqual(["profiles"]);
+    // Nothing of the checkout's cache went with the worktrees.
+    expect(fs.readdirSync(answers).filter((f) => f.endsWith(".json")).length).toBeGreaterThanOrEqual(
+      stored.length,
+    );
   });
 });
 
