@@ -1,9 +1,8 @@
 import { Option, type Command } from "commander";
-import { API_ROOT_ENV } from "../../live/api-root";
-import { DEFAULT_DEADLINE_SECONDS, DEFAULT_REQUEST_TIMEOUT_SECONDS } from "../../live/deadline";
 import { FINDING_KINDS } from "../../live/audit/findings";
 import { RISKS } from "../diff/types";
 import { withProgramOptions } from "../program-options";
+import { withLiveOptions } from "./live-options";
 import { implementation } from "./implementation";
 
 export const AUDIT_FORMATS = ["table", "json", "markdown", "sarif"] as const;
@@ -28,32 +27,24 @@ export interface AuditFlags {
 
 export function registerAudit(program: Command): void {
   withProgramOptions(
-    program
-      .command("audit")
-      .description(
-        "read, with your credentials, who may really invoke each deployed function (direct, inherited and public grants) and hold it against the declaration; exit 1 on drift",
-      )
-      .option(
-        "--scope <scope>",
-        "read every IAM policy with one Cloud Asset Inventory query at projects/P, folders/F or organizations/O (falls back to one read per policy when the Asset API is off)",
-      )
-      .addOption(new Option("-f, --format <format>", "output format").choices(AUDIT_FORMATS).default("table"))
-      .option(
-        "--fail-on <class...>",
-        `exit 1 only on these (repeat or comma-separate): ${AUDIT_FAIL_ON.join(", ")}; default: any,not-visible`,
-      )
-      .option(
-        "--api-root <url>",
-        `reach every Google API at <url>/<first label of its host>/ (env: ${API_ROOT_ENV})`,
-      )
-      .option(
-        "--timeout <seconds>",
-        `seconds one attempt of one request to Google may take (default ${DEFAULT_REQUEST_TIMEOUT_SECONDS})`,
-      )
-      .option(
-        "--deadline <seconds>",
-        `seconds everything the command asks of Google may take, credentials included (default ${DEFAULT_DEADLINE_SECONDS})`,
-      ),
+    withLiveOptions(
+      program
+        .command("audit")
+        .description(
+          "read, with your credentials, who may really invoke each deployed function (direct, inherited and public grants) and hold it against the declaration; exit 1 on drift",
+        )
+        .option(
+          "--scope <scope>",
+          "read every IAM policy with one Cloud Asset Inventory query at projects/P, folders/F or organizations/O (falls back to one read per policy when the Asset API is off)",
+        )
+        .addOption(
+          new Option("-f, --format <format>", "output format").choices(AUDIT_FORMATS).default("table"),
+        )
+        .option(
+          "--fail-on <class...>",
+          `exit 1 only on these (repeat or comma-separate): ${AUDIT_FAIL_ON.join(", ")}; default: any,not-visible`,
+        ),
+    ),
   ).action(async (flags: AuditFlags) => {
     await implementation("audit").runAuditCommand(flags, (text) => process.stdout.write(text), {
       progress: { write: (text) => process.stderr.write(text), tty: process.stderr.isTTY === true },

@@ -1,4 +1,3 @@
-import { auth as authPlus } from "googleapis/build/src/apis/iam";
 import { z } from "zod";
 import { assessAudit } from "../../cli/audit/assessed";
 import { renderAuditTable } from "../../cli/audit/render-table";
@@ -6,7 +5,7 @@ import type { DeclaredAudit } from "../../live/audit/declared";
 import { readAllPages } from "../../live/audit/pages";
 import { ANSWERS, parseAnswer } from "../../live/answers";
 import { MalformedAnswerError } from "../../live/errors";
-import { createGoogleClients, GoogleAuth } from "../../live/google-clients";
+import { createGoogleClients } from "../../live/google-clients";
 import type { DeclaredDeployment } from "../../live/preflight/declared";
 import { renderPreflightTable } from "../../live/preflight/render-table";
 import { runPreflight } from "../../live/preflight/run-preflight";
@@ -20,6 +19,7 @@ import {
 import { fixtureDeployment, healthyProject, PROJECT } from "./support/deployment";
 import { FakeGoogle } from "./support/fake-google";
 import type { Misbehaviour } from "./support/google-http";
+import { unitAuth } from "./support/preflight-against";
 
 /**
  * DESIGN.md invariant 14: nothing read from a Google API is believed before its shape is checked. A 200 that is
@@ -31,9 +31,7 @@ import type { Misbehaviour } from "./support/google-http";
 const JS_INTERNALS =
   /Cannot read propert|is not a function|is not iterable|undefined is not|TypeError|ReferenceError/;
 
-const client = new authPlus.OAuth2();
-client.setCredentials({ access_token: "unit-token", expiry_date: Date.now() + 3_600_000 });
-const auth = new GoogleAuth({ authClient: client });
+const auth = unitAuth();
 
 let deployment: DeclaredDeployment;
 let declared: DeclaredAudit;

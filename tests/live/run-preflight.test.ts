@@ -1,48 +1,19 @@
-import { auth as authPlus } from "googleapis/build/src/apis/iam";
-import { createGoogleClients, GoogleAuth } from "../../live/google-clients";
 import type { DeclaredDeployment } from "../../live/preflight/declared";
-import { runPreflight } from "../../live/preflight/run-preflight";
 import type { Finding, PreflightReport } from "../../live/preflight/types";
 import { fixtureSource, runs } from "../fixtures";
-import { FakeGoogle, type FakeProject } from "./support/fake-google";
-import { CONFIG, fixtureDeployment, GROUP, healthyProject, PROJECT, REGION } from "./support/deployment";
-
-// Credentials are injected here (an access token the fake accepts); the ADC path runs in preflight-command.test.ts.
-const client = new authPlus.OAuth2();
-client.setCredentials({ access_token: "unit-token", expiry_date: Date.now() + 3_600_000 });
-const auth = new GoogleAuth({ authClient: client });
+import type { FakeProject } from "./support/fake-google";
+import { preflightAgainst } from "./support/preflight-against";
+import { CONFIG, fixtureDeployment, GROUP, PROJECT, REGION } from "./support/deployment";
 
 let deployment: DeclaredDeployment;
 beforeAll(async () => {
   deployment = await fixtureDeployment();
 });
 
-async function preflight(
+const preflight = (
   change: (p: FakeProject) => void = () => undefined,
   options: { strict?: boolean; deployment?: DeclaredDeployment } = {},
-): Promise<{ report: PreflightReport; fake: FakeGoogle }> {
-  const declared = options.deployment ?? deployment;
-  const project = healthyProject(declared);
-  change(project);
-  const fake = await FakeGoogle.start(project);
-  try {
-    const clients = createGoogleClients({
-      auth,
-      apiRoot: fake.root,
-      retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 5 },
-      fetchImplementation: globalThis.fetch,
-    });
-    const report = await runPreflight(declared, clients, {
-      stack: "test",
-      today: new Date("2026-06-01T00:00:00Z"),
-      ...(options.strict === undefined ? {} : { strict: options.strict }),
-    });
-    expect(fake.unexpected).toEqual([]);
-    return { report, fake };
-  } finally {
-    await fake.close();
-  }
-}
+) => preflightAgainst(options.deployment ?? deployment, change, options);
 
 const blockers = (r: PreflightReport): Finding[] => r.findings.filter((f) => f.severity === "blocker");
 const of = (r: PreflightReport, check: Finding["check"]) => r.findings.filter((f) => f.check === check);

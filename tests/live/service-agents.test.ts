@@ -1,5 +1,3 @@
-import { auth as authPlus } from "googleapis/build/src/apis/iam";
-import { createGoogleClients, GoogleAuth } from "../../live/google-clients";
 import {
   agentsNeeded,
   checkProjectNumber,
@@ -7,11 +5,11 @@ import {
   type LiveAgents,
 } from "../../live/preflight/check-service-agents";
 import type { DeclaredDeployment } from "../../live/preflight/declared";
-import { runPreflight } from "../../live/preflight/run-preflight";
 import type { Finding, PreflightReport } from "../../live/preflight/types";
 import { fixtureSource, runs } from "../fixtures";
-import { FakeGoogle, type FakeProject } from "./support/fake-google";
-import { fixtureDeployment, healthyProject, PROJECT, REGION } from "./support/deployment";
+import type { FakeProject } from "./support/fake-google";
+import { preflightAgainst } from "./support/preflight-against";
+import { fixtureDeployment, PROJECT, REGION } from "./support/deployment";
 
 /**
  * Preflight's service-agent and project-number checks (issue 21): each agent behind a declared caller exists and
@@ -56,10 +54,6 @@ const CONFIG = {
   },
 };
 
-const client = new authPlus.OAuth2();
-client.setCredentials({ access_token: "unit-token", expiry_date: Date.now() + 3_600_000 });
-const auth = new GoogleAuth({ authClient: client });
-
 let deployment: DeclaredDeployment;
 let functionsOnly: DeclaredDeployment;
 beforeAll(async () => {
@@ -68,27 +62,8 @@ beforeAll(async () => {
   functionsOnly = await fixtureDeployment(rest);
 }, 60_000);
 
-async function preflight(
-  change: (p: FakeProject) => void,
-  declared: DeclaredDeployment = deployment,
-): Promise<{ report: PreflightReport; fake: FakeGoogle }> {
-  const project = healthyProject(declared);
-  change(project);
-  const fake = await FakeGoogle.start(project);
-  try {
-    const clients = createGoogleClients({
-      auth,
-      apiRoot: fake.root,
-      retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 2 },
-      fetchImplementation: globalThis.fetch,
-    });
-    const report = await runPreflight(declared, clients, { stack: "test", today: new Date("2026-06-01") });
-    expect(fake.unexpected).toEqual([]);
-    return { report, fake };
-  } finally {
-    await fake.close();
-  }
-}
+const preflight = (change: (p: FakeProject) => void, declared: DeclaredDeployment = deployment) =>
+  preflightAgainst(declared, change);
 
 const agentFindings = (r: PreflightReport): Finding[] =>
   r.findings.filter((f) => f.check === "service-agents");
