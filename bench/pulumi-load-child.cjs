@@ -64,11 +64,12 @@ function fail(message) {
   process.exit(1);
 }
 
-// "." is what the language host passes when Pulumi.yaml has no `main`: run.js then takes package.json's `main`.
+// The program as the language host passes it: Pulumi.yaml's `main` (argv[2], from the parent), else "." (run.js then
+// takes the package's entry).
 const startCpu = process.cpuUsage();
 const start = process.hrtime.bigint();
 run(
-  { _: ["."] },
+  { _: [process.argv[2] ?? "."] },
   () => undefined,
   () => undefined,
   () => false,

@@ -24,6 +24,11 @@ export interface RuntimeOptions {
   readonly typescript: boolean;
   /** `tsconfig`: the tsconfig the SDK reads instead of tsconfig.json. */
   readonly tsconfig?: string;
+  /**
+   * Pulumi.yaml's `main`, which the language host hands the SDK's `run` as the program; without it `run` takes the
+   * package's entry (`exports["."]`, then package.json's `main`), which here is the callgraph package, not the program.
+   */
+  readonly main?: string;
 }
 
 /**
@@ -33,11 +38,12 @@ export interface RuntimeOptions {
  */
 export function readRuntimeOptions(programDir: string): RuntimeOptions {
   const file = path.join(programDir, "Pulumi.yaml");
-  const project = parse(fs.readFileSync(file, "utf8")) as { runtime?: unknown } | null;
+  const project = parse(fs.readFileSync(file, "utf8")) as { runtime?: unknown; main?: unknown } | null;
+  const main = typeof project?.main === "string" ? { main: project.main } : {};
   const runtime = project?.runtime;
   const options =
     typeof runtime === "object" && runtime !== null ? (runtime as { options?: unknown }).options : undefined;
-  if (options === undefined || options === null) return { typescript: true };
+  if (options === undefined || options === null) return { typescript: true, ...main };
   if (typeof options !== "object" || Array.isArray(options))
     throw new Error(`${file}: runtime.options must be a map, got ${JSON.stringify(options)}`);
   const { typescript = true, tsconfig } = options as { typescript?: unknown; tsconfig?: unknown };
@@ -47,7 +53,7 @@ export function readRuntimeOptions(programDir: string): RuntimeOptions {
     );
   if (tsconfig !== undefined && typeof tsconfig !== "string")
     throw new Error(`${file}: runtime.options.tsconfig must be a path, got ${JSON.stringify(tsconfig)}`);
-  return tsconfig === undefined ? { typescript } : { typescript, tsconfig };
+  return { typescript, ...(tsconfig === undefined ? {} : { tsconfig }), ...main };
 }
 
 /** Variables that would change what is measured if the bench process happened to carry them. */
@@ -96,7 +102,7 @@ export async function loadOnce(programDir: string, side: LoadSide): Promise<Load
   const options = readRuntimeOptions(programDir);
   const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), "callgraph-ts-node-"));
   try {
-    const { stdout } = await run(process.execPath, [CHILD], {
+    const { stdout } = await run(process.execPath, [CHILD, options.main ?? "."], {
       cwd: programDir,
       env: loadEnv(process.env, options, side, cacheDir),
       maxBuffer: 1 << 20,

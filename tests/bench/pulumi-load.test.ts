@@ -18,11 +18,17 @@ import {
 const REPO = path.resolve(__dirname, "../..");
 jest.setTimeout(60_000);
 
-/** A Pulumi program whose helper has a type error that only a type-checking load reports. */
+/**
+ * A Pulumi program whose helper has a type error that only a type-checking load reports. As in this repository,
+ * package.json's `main` is a package's entry, not the program: Pulumi.yaml's `main` names the program, and a load
+ * that ran the package's entry instead would run to its end without reading config.
+ */
 const FIXTURE: Record<string, string> = {
-  "package.json": JSON.stringify({ name: "pulumi-load-fixture", main: "index.ts" }),
+  "package.json": JSON.stringify({ name: "pulumi-load-fixture", main: "lib.js" }),
+  "lib.js": "module.exports = {};\n",
   "Pulumi.yaml": [
     "name: pulumi-load-fixture",
+    "main: index.ts",
     "runtime:",
     "  name: nodejs",
     "  options:",
@@ -88,6 +94,7 @@ describe("readRuntimeOptions", () => {
 
   test.each<[string, string, ReturnType<typeof readRuntimeOptions>]>([
     ["a runtime by name only", "name: p\nruntime: nodejs\n", { typescript: true }],
+    ["a main", "name: p\nmain: src/index.ts\nruntime: nodejs\n", { typescript: true, main: "src/index.ts" }],
     [
       "options without tsconfig",
       "runtime:\n  name: nodejs\n  options:\n    packagemanager: npm\n",
