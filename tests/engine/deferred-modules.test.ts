@@ -36,8 +36,22 @@ describe("loadedOnFirstUse", () => {
     expect(loads).toBe(1);
   });
 
-  test("TypeScript's __importStar takes it as it is, so a named export is read through it", () => {
-    const stand = loadedOnFirstUse(() => ({ Arborist: class Arborist {} })) as { __esModule?: boolean };
-    expect(stand.__esModule).toBe(true);
+  test("TypeScript's __importStar takes it as it is, so a named export is read through it, on first use", () => {
+    // The helper tsc emits for `import * as x from "..."` (as in @pulumi/pulumi's runtime/closure/codePaths.js):
+    // a module without `__esModule` has its own properties copied now, which would read nothing of a stand-in.
+    const importStar = (mod: Record<string, unknown>) => {
+      if (mod?.__esModule) return mod;
+      const result: Record<string, unknown> = {};
+      for (const k in mod)
+        if (k !== "default" && Object.prototype.hasOwnProperty.call(mod, k)) result[k] = mod[k];
+      result.default = mod;
+      return result;
+    };
+    class Arborist {}
+    let loads = 0;
+    const ns = importStar(loadedOnFirstUse(() => (loads++, { Arborist })) as Record<string, unknown>);
+    expect(loads).toBe(0);
+    expect(ns.Arborist).toBe(Arborist);
+    expect(loads).toBe(1);
   });
 });
