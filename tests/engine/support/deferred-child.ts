@@ -1,15 +1,17 @@
 // Run by tests/engine/deferred-modules.test.ts in a process of its own (jest's module registry bypasses Node's
-// loader): an evaluation, what it loaded, then a closure serialized, which needs the deferred modules.
+// loader): an evaluation, what it loaded, then a closure serialized, which needs the deferred modules. Pulumi's own
+// TypeScript shim is what is watched, not TypeScript: the call-site proofs load TypeScript themselves when their
+// cache is empty (a fresh clone), and that load is not Pulumi's.
 import * as path from "node:path";
 import { evaluateFixture, REPO_ROOT } from "../../fixtures";
 
 const loaded = (suffix: string) => Object.keys(require.cache).some((file) => file.endsWith(suffix));
-const TYPESCRIPT = path.join("node_modules", "typescript", "lib", "typescript.js");
+const TYPESCRIPT_SHIM = path.join("node_modules", "@pulumi", "pulumi", "typescript-shim.js");
 const ARBORIST = path.join("node_modules", "@npmcli", "arborist", "lib", "index.js");
 
 async function main(): Promise<void> {
   const evaluation = await evaluateFixture();
-  const afterEvaluation = { typescript: loaded(TYPESCRIPT), arborist: loaded(ARBORIST) };
+  const afterEvaluation = { typescriptShim: loaded(TYPESCRIPT_SHIM), arborist: loaded(ARBORIST) };
   const pulumi = require(require.resolve("@pulumi/pulumi", { paths: [REPO_ROOT] })) as {
     runtime: { serializeFunction(f: () => unknown): Promise<{ text: string }> };
   };
@@ -19,7 +21,7 @@ async function main(): Promise<void> {
       resources: evaluation.resources.length,
       afterEvaluation,
       serialized: /exports\.handler = [\s\S]*6\s*\*\s*7/.test(serialized.text),
-      afterSerializing: { typescript: loaded(TYPESCRIPT) },
+      afterSerializing: { typescriptShim: loaded(TYPESCRIPT_SHIM) },
     }),
   );
 }
