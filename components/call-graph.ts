@@ -15,6 +15,7 @@ import {
   callersOf,
   connectorRegionProblem,
   edges,
+  functionUrls,
   functionEnvironment,
   getFunction,
   hasSecondGen,
@@ -397,11 +398,11 @@ export class CallGraph extends pulumi.ComponentResource {
     this.topics = topics;
     this.invokerBindings = bindings;
     this.edges = edges(topology);
-    this.urls = pulumi.output(
-      Object.fromEntries(topology.functions.map((f) => [f.name, functions[f.name].url])),
-    );
+    // From the plain strings each function was given, not from its components' outputs: the same values, but one
+    // output each instead of one per function unwrapped and recombined (issue 19: plan cost).
+    this.urls = pulumi.output(functionUrls(topology, target));
     this.serviceAccounts = pulumi.output(
-      Object.fromEntries(topology.functions.map((f) => [f.name, functions[f.name].serviceAccountEmail])),
+      Object.fromEntries(topology.functions.map((f) => [f.name, serviceAccountEmail(f.name, project)])),
     );
     this.registerOutputs({
       urls: this.urls,

@@ -298,9 +298,10 @@ export class ServiceFunction extends pulumi.ComponentResource {
 
     this.url = pulumi.output(args.url);
     this.serviceAccountEmail = pulumi.output(args.serviceAccountEmail);
+    // The plain strings rather than the outputs above: the same recorded values without an output to await each.
     this.registerOutputs({
-      url: this.url,
-      serviceAccountEmail: this.serviceAccountEmail,
+      url: args.url,
+      serviceAccountEmail: args.serviceAccountEmail,
       ...recordOf(args),
     });
   }
