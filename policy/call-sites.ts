@@ -49,8 +49,14 @@ export function callSiteVerdicts(resources: readonly StackResource[]): CallSiteV
   const undecidedFindings: Finding[] = [];
   const recorded: Recorded[] = [];
   const nameOf = new Map<CloudFunction, string>();
+  // The first Cloud Function child of each component, found once: a scan per component is quadratic in a stack.
+  const childOf = new Map<string, CloudFunction>();
+  for (const f of functions) {
+    const parent = f.resource.parent;
+    if (parent !== undefined && !childOf.has(parent)) childOf.set(parent, f);
+  }
   for (const component of components) {
-    const fn = functions.find((f) => f.resource.parent === component.urn);
+    const fn = childOf.get(component.urn);
     const functionName = component.props.functionName;
     if (fn && typeof functionName === "string") nameOf.set(fn, functionName);
     const read = readRecord(component);

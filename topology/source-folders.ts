@@ -47,16 +47,31 @@ export interface SourceFolderChecks {
 export function sourceFolderChecks(projectRoot: string, fs: SourceFileSystem): SourceFolderChecks {
   const root = path.resolve(projectRoot);
   let realRoot: string | undefined;
+  // One declaration names a folder once per function that shares it (a monorepo's one source for many
+  // functions): each folder is asked of the disk once per set of checks, which lives for one parse.
+  const realPaths = new Map<string, string | undefined>();
   const realPath = (target: string): string | undefined => {
+    if (realPaths.has(target)) return realPaths.get(target);
+    let real: string | undefined;
     try {
-      return fs.realpathSync(target);
+      real = fs.realpathSync(target);
     } catch {
-      return undefined;
+      real = undefined;
     }
+    realPaths.set(target, real);
+    return real;
   };
+  const directories = new Map<string, boolean>();
   return {
-    sourceExists: (folder) =>
-      fs.statSync(path.resolve(root, folder), { throwIfNoEntry: false })?.isDirectory() ?? false,
+    sourceExists: (folder) => {
+      const target = path.resolve(root, folder);
+      let exists = directories.get(target);
+      if (exists === undefined) {
+        exists = fs.statSync(target, { throwIfNoEntry: false })?.isDirectory() ?? false;
+        directories.set(target, exists);
+      }
+      return exists;
+    },
     sourceOutside: (folder) => {
       const real = realPath(path.resolve(root, folder));
       realRoot ??= realPath(root) ?? root;

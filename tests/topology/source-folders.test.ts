@@ -160,3 +160,39 @@ describe("a function source that is a symlink out of the project", () => {
     );
   });
 });
+
+describe("source folders shared by many functions", () => {
+  test("each folder is asked of the disk once per parse, and every function still gets the answer", () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "callgraph-shared-source-"));
+    try {
+      fs.mkdirSync(path.join(root, "code"));
+      const calls = { realpathSync: 0, statSync: 0 };
+      const counting = {
+        realpathSync: ((p: fs.PathLike) => {
+          calls.realpathSync++;
+          return fs.realpathSync(p);
+        }) as typeof fs.realpathSync,
+        statSync: ((p: fs.PathLike, o?: fs.StatSyncOptions) => {
+          calls.statSync++;
+          return fs.statSync(p, o);
+        }) as typeof fs.statSync,
+      };
+      const names = Array.from({ length: 20 }, (_, i) => `f${i}`);
+      const config = Object.fromEntries(names.map((n) => [n, { source: "code" }]));
+      const topology = parseTopology(config, sourceFolderChecks(root, counting));
+      expect(topology.functions.map((f) => f.source)).toEqual(names.map(() => "code"));
+      // One stat of the folder; one realpath of it and one of the root.
+      expect(calls).toEqual({ realpathSync: 2, statSync: 1 });
+
+      // A new parse asks again: a folder removed since is reported, not remembered.
+      fs.rmSync(path.join(root, "code"), { recursive: true });
+      expectRejected(
+        config,
+        names.map((n) => issue(`functions.${n}.source`, 'source folder "code" does not exist')),
+        sourceFolderChecks(root, counting),
+      );
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
