@@ -226,8 +226,12 @@ if (require.main === module) {
       });
       console.log(
         `${n} functions (${r.resources} resources): program ${r.programMs.toFixed(0)} ms, flat ${r.flatMs.toFixed(0)} ms, ` +
-          `ratio ${r.timeRatio.toFixed(2)}x (CPU ${r.cpuRatio.toFixed(2)}x; flat with our components ` +
-          `${r.componentsReplayCpuRatio?.toFixed(2)}x); memory ${r.programMemory.growthMb.toFixed(1)} MB ` +
+          `ratio ${r.timeRatio.toFixed(2)}x (CPU ${r.cpuRatio.toFixed(2)}x` +
+          // --no-replay leaves the replay out, and the line says nothing of it.
+          (r.componentsReplayCpuRatio === undefined
+            ? ""
+            : `; flat with our components ${r.componentsReplayCpuRatio.toFixed(2)}x`) +
+          `); memory ${r.programMemory.growthMb.toFixed(1)} MB ` +
           `vs ${r.flatMemory.growthMb.toFixed(1)} MB (${r.memoryRatio.toFixed(2)}x)`,
       );
     }
