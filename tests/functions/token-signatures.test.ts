@@ -41,7 +41,7 @@ async function keySet() {
       jti: randomUUID(),
       ...claims,
     })
-      .setProtectedHeader({ alg: "RS256", kid: key.kid })
+      .setProtectedHeader({ alg: "RS256", ...(key.jwk.kid ? { kid: key.kid } : {}) })
       .sign(key.privateKey);
   };
   return { url: `http://127.0.0.1:${port}/certs`, state, addKey, sign, first, close: () => close(server) };
@@ -54,6 +54,7 @@ describe("TokenSignatures: one signature check per token, keys kept per Cache-Co
     const token = await keys.sign();
     for (let i = 0; i < 200; i++) expect(await signatures.verify(token)).toMatchObject({ aud: "x" });
     expect(signatures.remembered).toBe(1);
+    expect(signatures.signatureChecks).toBe(1);
     expect(keys.state.served).toBe(1);
     signatures.close();
     await keys.close();
@@ -154,7 +155,37 @@ describe("TokenSignatures: one signature check per token, keys kept per Cache-Co
     signatures.close();
     await keys.close();
   });
+  test("warm runs one signature check that is refused: no verdict remembered, no extra key set fetch", async () => {
+    for (const named of [true, false]) {
+      const keys = await keySet();
+      if (!named) delete keys.first.jwk.kid; // a key set that names no kid: the check must not ask for one
+      const signatures = new TokenSignatures(keys.url, { cooldownMs: 0 });
+      try {
+        signatures.warm();
+        await waitFor(() => keys.state.served > 0);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        // One check, refused (a success would be remembered), with a key the set holds (an unknown kid would
+        // refetch): it compiles the verification path before the first request, and believes nothing.
+        expect(signatures.signatureChecks).toBe(1);
+        expect(signatures.remembered).toBe(0);
+        expect(keys.state.served).toBe(1);
+        expect(signatures.keySetFetches).toBe(1);
+        await expect(signatures.verify(await keys.sign())).resolves.toMatchObject({ aud: "x" });
+        expect(signatures.remembered).toBe(1);
+        expect(signatures.signatureChecks).toBe(2);
+        expect(keys.state.served).toBe(1);
+      } finally {
+        signatures.close();
+        await keys.close();
+      }
+    }
+  });
 });
+
+async function waitFor(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+  expect(condition()).toBe(true);
+}
 
 describe("maxAgeMs (Cache-Control)", () => {
   test.each<[string | null, number | undefined]>([
