@@ -212,7 +212,10 @@ async function evaluateInChild(options: EvaluateOptions): Promise<Evaluation> {
   try {
     await runChild(process.execPath, [
       "--require",
-      require.resolve("tsx/cjs"),
+      // The CLI's loader (bin/register-tsx.js), from these sources (engine/) or the compiled ones (dist/engine/).
+      [path.join(__dirname, "..", "bin"), path.join(__dirname, "..", "..", "bin")]
+        .map((bin) => path.join(bin, "register-tsx.js"))
+        .find((file) => fs.existsSync(file)) ?? require.resolve("tsx/cjs"),
       child,
       JSON.stringify(options),
       out,
