@@ -8,11 +8,12 @@
 // ship one per file). Loading those two took about 1,450 ms that way against 850 ms without tsx, and about 950 ms
 // with this: half a second off the start of every `callgraph` command that evaluates a program (issue 19).
 //
-// What stays with tsx: every file outside node_modules, a request or file with a query (tsx's namespaces), `.ts`,
-// `.mjs` and `.cjs` (tsx's own handlers, untouched), and `.js` in a package whose scope is not plainly CommonJS. Only
-// where Node can itself require a `.js` file written as ESM (`process.features.require_module`: Node 20.19 and 22.12
-// on) is anything handed back to Node, since tsx is what made such a file loadable before. Source maps are off only
-// while a dependency is compiled and run, so a stack trace through the user's TypeScript still names its own lines.
+// What stays with tsx: every file outside node_modules, the process's main module, a request or file with a query
+// (tsx's namespaces), every extension but `.js` (tsx's own handlers), and `.js` in a package whose scope is not
+// plainly CommonJS. Only where Node can itself require a `.js` file written as ESM (`process.features.require_module`:
+// Node 20.19 and 22.12 on) is anything handed back to Node, since tsx is what made such a file loadable before. Source
+// maps are off only while a dependency is compiled and run, and each TypeScript file compiles with them on, whoever
+// requires it, so a stack trace through the user's TypeScript still names its own lines.
 "use strict";
 const fs = require("node:fs");
 const Module = require("node:module");
