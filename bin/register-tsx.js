@@ -5,10 +5,10 @@
 // Why: tsx's CommonJS hook takes every `.js` file Node loads. It reads the file again, runs es-module-lexer over any
 // file that says "export" (every CommonJS file that sets `exports.x` does) to look for ESM syntax, and with the source
 // maps tsx turns on, Node reads and parses the `.js.map` beside each compiled file (@pulumi/pulumi and @pulumi/gcp
-// ship one per file). Loading those two took about 1,450 ms that way against 850 ms without tsx, and about 950 ms
+// ship one per file). Loading those two took about 1,450 ms that way against 850 ms without tsx, and about 1,000 ms
 // with this: half a second off the start of every `callgraph` command that evaluates a program (issue 19).
 //
-// What stays with tsx: every file outside node_modules, the process's main module, a request or file with a query
+// What stays with tsx: every file outside node_modules, the process's main module, a file with a query
 // (tsx's namespaces), every extension but `.js` (tsx's own handlers), and `.js` in a package whose scope is not
 // plainly CommonJS. Only where Node can itself require a `.js` file written as ESM (`process.features.require_module`:
 // Node 20.19 and 22.12 on) is anything handed back to Node, since tsx is what made such a file loadable before. Source
@@ -26,11 +26,9 @@ function register() {
   if (globalThis[REGISTERED]) return;
   globalThis[REGISTERED] = true;
   const nodeJs = Module._extensions[".js"];
-  const nodeResolve = Module._resolveFilename;
   require("tsx/cjs");
   if (!process.features.require_module || typeof nodeJs !== "function") return;
   const tsxJs = Module._extensions[".js"];
-  const tsxResolve = Module._resolveFilename;
   const tsxSourceMaps = process.sourceMapsEnabled;
   const isDependency = commonJsDependencies();
 
@@ -57,12 +55,6 @@ function register() {
     if (module.id === "." || !isDependency(filename))
       return withSourceMaps(tsxSourceMaps, () => tsxJs.call(this, module, filename));
     return withSourceMaps(false, () => nodeJs.call(this, module, filename));
-  };
-  Module._resolveFilename = function (request, parent, ...rest) {
-    const from = parent && parent.filename;
-    const plain =
-      typeof request === "string" && !request.includes("?") && typeof from === "string" && isDependency(from);
-    return (plain ? nodeResolve : tsxResolve).call(this, request, parent, ...rest);
   };
 }
 
