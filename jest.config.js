@@ -12,6 +12,9 @@ module.exports = {
   // jose ships ESM only; transform it so jest's CommonJS registry can load it.
   transformIgnorePatterns: ["/node_modules/(?!jose/)"],
   testTimeout: 30000,
+  // One temporary folder per run, removed after it (tests/jest/temp-root.js).
+  globalSetup: "<rootDir>/tests/jest/temp-root.js",
+  globalTeardown: "<rootDir>/tests/jest/temp-root-teardown.js",
   // Most suites wait on processes and loopback servers rather than compute: on a 2-core machine jest's default (one
   // worker per core but one) runs them one after another. Three workers overlap the waits (issue 19: npm test time).
   maxWorkers: 3,
