@@ -7,7 +7,6 @@ import { sendRaw } from "./raw-http";
 import { tempProject, writeStackFile } from "./temp-project";
 
 const root = path.resolve(__dirname, "../..");
-const tsx = path.join(root, "node_modules", ".bin", "tsx");
 const bin = path.join(root, "bin", "callgraph.js");
 
 // A project of fixture functions (alpha and gamma call beta; developers may invoke alpha and gamma), never the
@@ -117,7 +116,7 @@ test("serves until Ctrl-C, then stops every function process and frees every por
 
   // `callgraph invoke --local` answers "can X call Y?" against the running stack.
   const invoke = (...args: string[]) =>
-    spawnSync(tsx, ["cli/main.ts", "invoke", ...args, "--local", "--dir", project], {
+    spawnSync(process.execPath, [bin, "invoke", ...args, "--local", "--dir", project], {
       cwd: root,
       encoding: "utf8",
     });

@@ -2,7 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { FIXTURE_TARGET, runs } from "../fixtures";
-import { REPO_ROOT, tempProject, writeStackFile } from "./temp-project";
+import { CALLGRAPH_BIN, REPO_ROOT, tempProject, writeStackFile } from "./temp-project";
 
 // `callgraph invoke <caller> --local` against a serving `callgraph local --break raw`: one process each, as a user runs them.
 const STACK = "sources";
@@ -17,10 +17,9 @@ writeStackFile(dir, STACK, {
     raw: { pubsub: { topic: "orders", noWrapper: true }, calls: ["sink"] },
   },
 });
-const CLI = path.join(REPO_ROOT, "cli", "main.ts");
 
 const run = (...args: string[]) =>
-  spawnSync(process.execPath, ["--import", "tsx", CLI, ...args, "--dir", dir, "--stack", STACK], {
+  spawnSync(process.execPath, [CALLGRAPH_BIN, ...args, "--dir", dir, "--stack", STACK], {
     cwd: REPO_ROOT,
     encoding: "utf8",
   });
@@ -29,20 +28,7 @@ let serving: (ChildProcess & { text(): string }) | undefined;
 beforeAll(async () => {
   const child = spawn(
     process.execPath,
-    [
-      "--import",
-      "tsx",
-      CLI,
-      "local",
-      "--no-watch",
-      "--break",
-      "raw",
-      "--schedules",
-      "--dir",
-      dir,
-      "--stack",
-      STACK,
-    ],
+    [CALLGRAPH_BIN, "local", "--no-watch", "--break", "raw", "--schedules", "--dir", dir, "--stack", STACK],
     { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] },
   );
   let text = "";

@@ -6,7 +6,14 @@ import * as esbuild from "esbuild";
 import { zipSync } from "fflate";
 import { FunctionLoadError, FunctionProcess } from "../../local/function-process";
 import { freePort } from "../../local/listen";
-import { codeFolder, REPO_ROOT, tempProject, writeFunction, writeStackFile } from "./temp-project";
+import {
+  CALLGRAPH_BIN,
+  codeFolder,
+  REPO_ROOT,
+  tempProject,
+  writeFunction,
+  writeStackFile,
+} from "./temp-project";
 
 // A function whose module throws while it loads (its top level) is the user's mistake: the local stack ends with
 // exit 2 naming the function and the line of the throw (the TypeScript line once the bundle has a source map),
@@ -95,17 +102,7 @@ describe("a function that throws while its code loads", () => {
       });
       const run = spawnSync(
         process.execPath,
-        [
-          "--import",
-          "tsx",
-          path.join(REPO_ROOT, "cli", "main.ts"),
-          "local",
-          "--once",
-          "--dir",
-          dir,
-          "--stack",
-          "load",
-        ],
+        [CALLGRAPH_BIN, "local", "--once", "--dir", dir, "--stack", "load"],
         { cwd: REPO_ROOT, encoding: "utf8", timeout: 90_000 },
       );
       const errors = run.stderr.split("\n").filter((l) => l.startsWith("callgraph:"));

@@ -2,18 +2,17 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { BASE_CONFIG } from "../fixtures";
-import { REPO_ROOT, tempProject, writeStackFile } from "./temp-project";
+import { CALLGRAPH_BIN, REPO_ROOT, tempProject, writeStackFile } from "./temp-project";
 
 // `npm start` is `callgraph local`. Two local runs in one checkout, as issue 12 asks: the second serving stack is
 // refused, a `--once` beside the first leaves it serving, a killed stack's lock blocks nobody. One process each
-// (node --import tsx), so the pid in the lock is the process the test kills.
+// (node bin/callgraph.js), so the pid in the lock is the process the test kills.
 const STACK = "fixture";
 const dir = tempProject("runs");
 writeStackFile(dir, STACK, BASE_CONFIG);
-const CLI = path.join(REPO_ROOT, "cli", "main.ts");
 
 function cli(args: string[]): ChildProcess & { text(): string } {
-  const child = spawn(process.execPath, ["--import", "tsx", CLI, ...args, "--dir", dir, "--stack", STACK], {
+  const child = spawn(process.execPath, [CALLGRAPH_BIN, ...args, "--dir", dir, "--stack", STACK], {
     cwd: REPO_ROOT,
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -36,14 +35,10 @@ async function serving(child: ChildProcess & { text(): string }): Promise<void> 
 }
 
 const invoke = (...args: string[]) =>
-  spawnSync(
-    process.execPath,
-    ["--import", "tsx", CLI, "invoke", ...args, "--local", "--dir", dir, "--stack", STACK],
-    {
-      cwd: REPO_ROOT,
-      encoding: "utf8",
-    },
-  );
+  spawnSync(process.execPath, [CALLGRAPH_BIN, "invoke", ...args, "--local", "--dir", dir, "--stack", STACK], {
+    cwd: REPO_ROOT,
+    encoding: "utf8",
+  });
 
 const manifest = path.join(dir, ".callgraph", "local", `${STACK}.json`);
 const runs = () => fs.readdirSync(path.join(dir, ".callgraph", "runs"));

@@ -2,12 +2,11 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { BASE_CONFIG, BASE_TOPOLOGY } from "../fixtures";
-import { REPO_ROOT, tempProject, writeStackFile } from "./temp-project";
+import { CALLGRAPH_BIN, REPO_ROOT, tempProject, writeStackFile } from "./temp-project";
 
 // `npm start` (callgraph local) runs the stack again when its stack file changes, as a developer edits it: a new
 // grant holds without a restart by hand, a broken stack file is logged at its file:line and the stack serves on.
 const ALICE = "user:alice@example.com";
-const CLI = path.join(REPO_ROOT, "cli", "main.ts");
 const project = tempProject("npm-start-stack-file");
 const stackFile = path.join(project, "Pulumi.dev.yaml");
 const declare = (betaInvokers: string[]) =>
@@ -19,13 +18,13 @@ declare([]);
 afterAll(() => fs.rmSync(project, { recursive: true, force: true }));
 
 const invoke = (...args: string[]) =>
-  spawnSync(process.execPath, ["--import", "tsx", CLI, "invoke", ...args, "--local", "--dir", project], {
+  spawnSync(process.execPath, [CALLGRAPH_BIN, "invoke", ...args, "--local", "--dir", project], {
     cwd: REPO_ROOT,
     encoding: "utf8",
   });
 
 test("a stack file edit restarts the stack on it; a broken one is logged at its line and the stack serves on", async () => {
-  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", CLI, "local", "--dir", project], {
+  const child: ChildProcess = spawn(process.execPath, [CALLGRAPH_BIN, "local", "--dir", project], {
     cwd: REPO_ROOT,
     stdio: ["ignore", "pipe", "pipe"],
   });

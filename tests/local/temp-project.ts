@@ -5,6 +5,9 @@ import * as path from "node:path";
 /** The repository: its program (index.ts) and node_modules serve every temporary project. */
 export const REPO_ROOT = path.resolve(__dirname, "../..");
 
+/** The CLI as `npm start` and a user's `npx callgraph` run it: one process, the CLI's own loader (bin/register-tsx.js). */
+export const CALLGRAPH_BIN = path.join(REPO_ROOT, "bin", "callgraph.js");
+
 /**
  * A temporary project folder outside the repository that the tests may change freely (edit a function while its
  * stack runs, hold a lock): Pulumi.yaml copied, index.ts and node_modules linked to the repository's, so the
