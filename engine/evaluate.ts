@@ -87,11 +87,19 @@ async function evaluateNow(options: EvaluateOptions): Promise<Evaluation> {
   // (tsx, jest) formatting those dominates evaluation time; errors thrown here are reported by message.
   const stackTraceLimit = Error.stackTraceLimit;
   Error.stackTraceLimit = 0;
+  // It also records each resource's whole stack for the engine's source positions (Resource.callsites, which sets
+  // its own limit), and nothing here reads them. With Node's source maps on (tsx turns them on), every frame of
+  // those is mapped back to TypeScript: 13% of an evaluation's CPU at 300 functions. Off while the program runs;
+  // under the CLI's loader each TypeScript file still compiles with its map (bin/register-tsx.js).
+  // (jest's sandboxed `process` may have neither: then nothing changes.)
+  const sourceMaps: unknown = process.sourceMapsEnabled;
+  const toggleSourceMaps = typeof sourceMaps === "boolean" && typeof process.setSourceMapsEnabled === "function";
   // `pulumi up` runs a program in its project's folder; a program that resolves paths against the working directory
   // (CallGraph's default root) must see the same here.
   const workingDirectory = process.cwd();
-  process.chdir(programDir);
   try {
+    if (toggleSourceMaps) process.setSourceMapsEnabled(false);
+    process.chdir(programDir);
     let outputs: unknown;
     try {
       outputs = await runProgram(programRequire, entry);
@@ -126,6 +134,7 @@ async function evaluateNow(options: EvaluateOptions): Promise<Evaluation> {
   } finally {
     process.chdir(workingDirectory);
     Error.stackTraceLimit = stackTraceLimit;
+    if (toggleSourceMaps) process.setSourceMapsEnabled(sourceMaps);
     process.off("unhandledRejection", onRejection);
     transforms.stop();
     recorder.stop();
