@@ -37,14 +37,33 @@ describe("what Pulumi reads", () => {
 });
 
 describe("the tsc step of npm scripts", () => {
-  /** The `tsc` command of a script (`tsc -p . && prettier ...` -> `-p .`). */
+  /**
+   * The arguments of the `tsc` a script runs (`tsc -p . && prettier ...` -> `-p .`), itself or through the scripts
+   * it runs by name (`run-p typecheck format:check && jest`, `npm run typecheck`).
+   */
   function tscArgs(script: string): string[] {
-    const command = packageJson.scripts[script]
-      ?.split("&&")
-      .map((part) => part.trim())
-      .find((part) => part.startsWith("tsc "));
-    if (!command) throw new Error(`package.json scripts.${script} runs no tsc: nothing checks types there`);
-    return command.split(/\s+/).slice(1);
+    const found = tscCommand(script);
+    if (!found) throw new Error(`package.json scripts.${script} runs no tsc: nothing checks types there`);
+    return found.split(/\s+/).slice(1);
+  }
+
+  function tscCommand(script: string, seen: ReadonlySet<string> = new Set()): string | undefined {
+    if (seen.has(script)) return undefined;
+    for (const part of (packageJson.scripts[script] ?? "").split("&&").map((p) => p.trim())) {
+      if (part.startsWith("tsc ")) return part;
+      const [command, ...words] = part.split(/\s+/);
+      const named =
+        command === "run-p" || command === "run-s"
+          ? words.filter((w) => !w.startsWith("-"))
+          : command === "npm" && words[0] === "run"
+            ? words.slice(1, 2)
+            : [];
+      for (const name of named) {
+        const found = tscCommand(name, new Set([...seen, script]));
+        if (found) return found;
+      }
+    }
+    return undefined;
   }
 
   /** The last program built: the next one reuses its parsed files (node's and jest's typings), seconds saved. */

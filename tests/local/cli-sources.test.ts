@@ -1,6 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
-import * as path from "node:path";
 import { FIXTURE_TARGET, runs } from "../fixtures";
 import { CALLGRAPH_BIN, REPO_ROOT, tempProject, writeStackFile } from "./temp-project";
 
