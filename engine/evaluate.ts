@@ -93,7 +93,8 @@ async function evaluateNow(options: EvaluateOptions): Promise<Evaluation> {
   // under the CLI's loader each TypeScript file still compiles with its map (bin/register-tsx.js).
   // (jest's sandboxed `process` may have neither: then nothing changes.)
   const sourceMaps: unknown = process.sourceMapsEnabled;
-  const toggleSourceMaps = typeof sourceMaps === "boolean" && typeof process.setSourceMapsEnabled === "function";
+  const toggleSourceMaps =
+    typeof sourceMaps === "boolean" && typeof process.setSourceMapsEnabled === "function";
   // `pulumi up` runs a program in its project's folder; a program that resolves paths against the working directory
   // (CallGraph's default root) must see the same here.
   const workingDirectory = process.cwd();
