@@ -66,11 +66,9 @@ export function buildFunctionArchive(options: FunctionArchiveOptions): FunctionA
   const key = `${outDir}\0${path.resolve(root, options.source)}\0${build.target}`;
   const cached = built.get(key);
   if (cached && stampOf(root, cached.own) === cached.stamp) return cached.archive;
-  const archive = fromDiskCache(build) ?? bundle(build);
-  const own = readManifest(manifestPath(outDir, root, build.source, build.target))?.inputs.filter(
-    (file) => !file.split("/").includes("node_modules"),
-  );
-  if (own) built.set(key, { archive, own, stamp: stampOf(root, own) });
+  const { archive, manifest } = fromDiskCache(build) ?? bundle(build);
+  const own = manifest.inputs.filter((file) => !file.split("/").includes("node_modules"));
+  built.set(key, { archive, own, stamp: stampOf(root, own) });
   return archive;
 }
 
@@ -84,9 +82,9 @@ function stampOf(root: string, files: readonly string[]): string {
     .join("|");
 }
 
-function readManifest(file: string): Manifest | undefined {
+function readManifest(file: string): ManifestFile | undefined {
   try {
-    return JSON.parse(fs.readFileSync(file, "utf8")) as Manifest;
+    return JSON.parse(fs.readFileSync(file, "utf8")) as ManifestFile;
   } catch {
     return undefined;
   }
@@ -114,7 +112,7 @@ function entryOf(root: string, source: string): string {
   return entry;
 }
 
-function bundle({ root, source, target, outDir }: Build): FunctionArchive {
+function bundle({ root, source, target, outDir }: Build): Built {
   const entry = entryOf(root, source);
   const result = esbuildSync({
     entryPoints: [entry],
@@ -153,8 +151,15 @@ function bundle({ root, source, target, outDir }: Build): FunctionArchive {
   const exported = entryExports(root, entry, target) ?? null;
   const inputsHash = hashFiles(root, inputs, target) ?? "";
   const manifest: Manifest = { sha256, size: zip.length, inputs, inputsHash, exports: exported };
-  writeAtomically(manifestPath(outDir, root, source, target), Buffer.from(JSON.stringify(manifest)));
-  return { path: zipPath, sha256, size: zip.length, exports: exported ?? undefined };
+  const file = manifestPath(outDir, root, source, target);
+  // The builds before it stay listed: two checkouts sharing the folder (`callgraph diff`'s base and head) each find
+  // their own version of a function that differs between them, rather than each rebuilding over the other's.
+  const { previous = [], ...latest } = readManifest(file) ?? {};
+  const kept = [latest as Manifest, ...previous]
+    .filter((m) => typeof m.inputsHash === "string" && m.inputsHash !== inputsHash)
+    .slice(0, KEPT_BUILDS - 1);
+  writeAtomically(file, Buffer.from(JSON.stringify({ ...manifest, previous: kept } satisfies ManifestFile)));
+  return { archive: { path: zipPath, sha256, size: zip.length, exports: exported ?? undefined }, manifest };
 }
 
 /**
@@ -197,7 +202,7 @@ function esbuildSync(options: esbuild.BuildOptions): esbuild.BuildResult {
   }
 }
 
-/** What the last build of a source folder read, so an unchanged folder is not bundled again. */
+/** What a build of a source folder read, so an unchanged folder is not bundled again. */
 interface Manifest {
   readonly sha256: string;
   readonly size: number;
@@ -207,27 +212,42 @@ interface Manifest {
   readonly exports?: readonly string[] | null;
 }
 
-function fromDiskCache({ root, source, target, outDir }: Build): FunctionArchive | undefined {
-  let manifest: Manifest;
-  try {
-    manifest = JSON.parse(fs.readFileSync(manifestPath(outDir, root, source, target), "utf8")) as Manifest;
-  } catch {
-    return undefined;
+/**
+ * The manifest file of a source folder: its latest build, and the few before it ({@link KEPT_BUILDS} in all) under
+ * `previous`. Readers that know only the latest (local/bundle-inputs.ts reads `sha256` and `inputs`) still read it.
+ */
+interface ManifestFile extends Manifest {
+  readonly previous?: readonly Manifest[];
+}
+
+/** Builds of one source folder remembered on disk: the latest and three before it. */
+const KEPT_BUILDS = 4;
+
+interface Built {
+  readonly archive: FunctionArchive;
+  readonly manifest: Manifest;
+}
+
+function fromDiskCache({ root, source, target, outDir }: Build): Built | undefined {
+  const file = readManifest(manifestPath(outDir, root, source, target));
+  if (!file) return undefined;
+  const entry = path.relative(root, entryOf(root, source)).split(path.sep).join("/");
+  for (const manifest of [file, ...(Array.isArray(file.previous) ? file.previous : [])]) {
+    if (manifest.exports === undefined || !Array.isArray(manifest.inputs)) continue;
+    const zipPath = path.join(outDir, `${manifest.sha256}.zip`);
+    if (!fs.existsSync(zipPath)) continue;
+    // A new file in the folder that no old input imports cannot change the bundle, except a new entry file.
+    if (!manifest.inputs.includes(entry)) continue;
+    if (hashFiles(root, manifest.inputs, target) !== manifest.inputsHash) continue;
+    const archive = {
+      path: zipPath,
+      sha256: manifest.sha256,
+      size: manifest.size,
+      exports: manifest.exports ?? undefined,
+    };
+    return { archive, manifest };
   }
-  if (manifest.exports === undefined) return undefined;
-  const zipPath = path.join(outDir, `${manifest.sha256}.zip`);
-  if (!fs.existsSync(zipPath)) return undefined;
-  // A new file in the folder that no old input imports cannot change the bundle, except a new entry file.
-  if (!manifest.inputs.includes(path.relative(root, entryOf(root, source)).split(path.sep).join("/")))
-    return undefined;
-  const inputsHash = hashFiles(root, manifest.inputs, target);
-  if (inputsHash !== manifest.inputsHash) return undefined;
-  return {
-    path: zipPath,
-    sha256: manifest.sha256,
-    size: manifest.size,
-    exports: manifest.exports ?? undefined,
-  };
+  return undefined;
 }
 
 function hashFiles(root: string, files: readonly string[], target: string): string | undefined {
@@ -246,11 +266,14 @@ function hashFiles(root: string, files: readonly string[], target: string): stri
   return hash.digest("hex");
 }
 
+/**
+ * Named by the folder's path inside its project, not on this disk: another checkout of the same project (a worktree
+ * `callgraph diff` evaluates, sharing this folder) finds the same manifests, and each is checked against the content
+ * of every input before it is used.
+ */
 function manifestPath(outDir: string, root: string, source: string, target: string): string {
-  const id = createHash("sha256")
-    .update(`${path.resolve(root, source)}\0${target}`)
-    .digest("hex")
-    .slice(0, 16);
+  const folder = path.relative(root, path.resolve(root, source)).split(path.sep).join("/");
+  const id = createHash("sha256").update(`${folder}\0${target}`).digest("hex").slice(0, 16);
   return path.join(outDir, `${id}.manifest.json`);
 }
 

@@ -91,7 +91,7 @@ async function evaluateNow(options: EvaluateOptions): Promise<Evaluation> {
   // its own limit), and nothing here reads them. With Node's source maps on (tsx turns them on), every frame of
   // those is mapped back to TypeScript: 13% of an evaluation's CPU at 300 functions. Off while the program runs;
   // under the CLI's loader each TypeScript file still compiles with its map (bin/register-tsx.js).
-  // (jest's sandboxed `process` may have neither: then nothing changes.)
+  // A host whose `process` lacks either is left as it is.
   const sourceMaps: unknown = process.sourceMapsEnabled;
   const toggleSourceMaps =
     typeof sourceMaps === "boolean" && typeof process.setSourceMapsEnabled === "function";

@@ -3,8 +3,8 @@ import * as path from "node:path";
 
 /**
  * The project files a function's bundle was built from: esbuild's metafile inputs, which the archive builder
- * records next to the zips (`.callgraph/build/<id>.manifest.json`, with the zip's sha256, the name of the zip),
- * relative to the project root, the folder that holds `.callgraph/`. Files under node_modules are left out: only
+ * records next to the zips (`.callgraph/build/<id>.manifest.json`, with the zip's sha256, the name of the zip; the
+ * latest build of a folder at its top, the few before it under `previous`), relative to the project root, the folder that holds `.callgraph/`. Files under node_modules are left out: only
  * an install changes them, and watching hundreds of them would cost an inotify watch each.
  *
  * Absolute paths, sorted; empty when no manifest names this archive (a zip not built by this project).
@@ -21,18 +21,29 @@ export function bundleInputs(archivePath: string): string[] {
     return [];
   }
   for (const name of names) {
-    const manifest = readJson(path.join(outDir, name));
-    if (manifest?.sha256 !== sha256 || !Array.isArray(manifest.inputs)) continue;
-    for (const input of manifest.inputs)
-      if (typeof input === "string" && !input.split("/").includes("node_modules"))
-        inputs.add(path.resolve(root, input));
+    const file = readJson(path.join(outDir, name));
+    const builds: (ManifestJson | null)[] = file
+      ? [file, ...(Array.isArray(file.previous) ? (file.previous as ManifestJson[]) : [])]
+      : [];
+    for (const manifest of builds) {
+      if (manifest?.sha256 !== sha256 || !Array.isArray(manifest.inputs)) continue;
+      for (const input of manifest.inputs)
+        if (typeof input === "string" && !input.split("/").includes("node_modules"))
+          inputs.add(path.resolve(root, input));
+    }
   }
   return [...inputs].sort();
 }
 
-function readJson(file: string): { sha256?: unknown; inputs?: unknown } | undefined {
+interface ManifestJson {
+  sha256?: unknown;
+  inputs?: unknown;
+  previous?: unknown;
+}
+
+function readJson(file: string): ManifestJson | undefined {
   try {
-    return JSON.parse(fs.readFileSync(file, "utf8")) as { sha256?: unknown; inputs?: unknown };
+    return JSON.parse(fs.readFileSync(file, "utf8")) as ManifestJson;
   } catch {
     return undefined;
   }

@@ -69,26 +69,24 @@ export async function evaluateRevisions(
     const link = path.join(worktree.dir, nodeModules.relative);
     const linked = !fs.existsSync(link);
     const program = path.join(worktree.dir, programPath);
-    // The checkout's call-site answers, shared: each is stored by its source folder and checked against the content
-    // of every file it was computed from (callsites/cache.ts), so a function unchanged between the revisions is
-    // not analysed again, and one that changed is.
-    const answers = path.join(program, CALL_SITE_CACHE);
-    const sharesAnswers = !fs.existsSync(answers);
+    // The checkout's caches, shared (SHARED_CACHES): a function unchanged between the revisions is neither bundled
+    // nor analysed again, and one that changed is.
+    const shared = SHARED_CACHES.map((cache) => path.join(program, cache)).filter((at) => !fs.existsSync(at));
     // Unlinked first: removing the worktree must never reach into the checkout's installed packages or caches.
     worktrees.push({
       dir: worktree.dir,
       remove: () => {
         if (linked) fs.rmSync(link, { force: true });
-        if (sharesAnswers) fs.rmSync(answers, { force: true });
+        for (const at of shared) fs.rmSync(at, { force: true });
         worktree.remove();
       },
     });
     if (linked) fs.symlinkSync(nodeModules.absolute, link, "dir");
-    if (sharesAnswers) {
-      const shared = path.join(programDir, CALL_SITE_CACHE);
-      fs.mkdirSync(shared, { recursive: true });
-      fs.mkdirSync(path.dirname(answers), { recursive: true });
-      fs.symlinkSync(shared, answers, "dir");
+    for (const at of shared) {
+      const checkout = path.join(programDir, path.relative(program, at));
+      fs.mkdirSync(checkout, { recursive: true });
+      fs.mkdirSync(path.dirname(at), { recursive: true });
+      fs.symlinkSync(checkout, at, "dir");
     }
     return program;
   };
@@ -131,8 +129,12 @@ export async function evaluateRevisions(
 
 type Side = "base" | "head";
 
-/** Where the program's call-site answers are kept, below its folder (callsites/extract.ts's default). */
-const CALL_SITE_CACHE = path.join(".callgraph", "callsites");
+/**
+ * The caches below the program's folder that every checkout of it can share, because each entry is checked against
+ * the content of every file it was computed from before it is used: the call-site answers (callsites/extract.ts's
+ * default folder; callsites/cache.ts) and the archives with their manifests (components/function-archive.ts).
+ */
+const SHARED_CACHES = [path.join(".callgraph", "callsites"), path.join(".callgraph", "build")];
 
 /** `base revision "main" (abc1234)`, or `head: the working tree`: how errors name a side. */
 function describe(side: Side, ref: string, commit: string | undefined): string {

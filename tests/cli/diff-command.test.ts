@@ -195,7 +195,7 @@ describe("revisions that cannot be compared fail with the revision named, never 
   });
 });
 
-describe("the revisions' call-site answers", () => {
+describe("the revisions' caches", () => {
   // A repository of its own: the answers are marked below, which would fail every other diff of the repo.
   let own: ProgramRepo;
   beforeAll(() => {
@@ -204,6 +204,24 @@ describe("the revisions' call-site answers", () => {
     own.topology({ ...BASE, search: fn({ calls: ["profiles", "login"] }) }).commit("edge-added");
   });
   afterAll(() => own.dispose());
+
+  test("both revisions use the checkout's archives: the same diff again bundles nothing", async () => {
+    const builds = path.join(own.dir, ".callgraph", "build");
+    await diffCommand({ base: "base", head: "edge-added", dir: own.dir });
+    // Every file with its inode and modification time: a build writes its manifest anew (a temp file renamed).
+    const files = () =>
+      fs
+        .readdirSync(builds)
+        .map(
+          (f) => `${f} ${fs.statSync(path.join(builds, f)).ino} ${fs.statSync(path.join(builds, f)).mtimeMs}`,
+        )
+        .sort();
+    const first = files();
+    expect(first.filter((f) => f.includes(".zip ")).length).toBeGreaterThan(0);
+    expect(first.filter((f) => f.includes(".manifest.json ")).length).toBeGreaterThan(0);
+    await diffCommand({ base: "base", head: "edge-added", dir: own.dir });
+    expect(files()).toEqual(first);
+  });
 
   test("both revisions read the checkout's call-site answers: unchanged code is not analysed again, changed code is", async () => {
     const answers = path.join(own.dir, ".callgraph", "callsites");

@@ -85,6 +85,53 @@ describe("each bundle must export its entry point, checked when the archives are
     expect(bundling).not.toHaveBeenCalled();
   });
 
+  test("checkouts sharing the build folder each find their own version of a function, without bundling again", () => {
+    // As `callgraph diff` shares the checkout's folder with the worktrees of the revisions it evaluates.
+    const shared = fs.mkdtempSync(path.join(os.tmpdir(), "cg-shared-build-"));
+    const checkout = (answer: string) => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cg-checkout-"));
+      fs.mkdirSync(path.join(dir, "fn"));
+      fs.writeFileSync(path.join(dir, "fn", "index.ts"), `export const hello = () => "${answer}";\n`);
+      return dir;
+    };
+    const [base, head, again] = [checkout("base"), checkout("head"), checkout("base")];
+    const build = (impl: typeof buildFunctionArchive, projectRoot: string) =>
+      impl({ projectRoot, source: "fn", outDir: shared });
+    try {
+      const built = { base: build(buildFunctionArchive, base), head: build(buildFunctionArchive, head) };
+      expect(built.base.sha256).not.toBe(built.head.sha256);
+      const real = jest.requireActual<typeof import("esbuild")>("esbuild");
+      const bundling = jest.fn(real.buildSync);
+      jest.doMock("esbuild", () => ({ ...real, buildSync: bundling }));
+      try {
+        jest.isolateModules(() => {
+          const fresh = (
+            require("../../components/function-archive") as typeof import("../../components/function-archive")
+          ).buildFunctionArchive;
+          // The base's build is still found after the head's, and by a third checkout of the base's code.
+          expect(build(fresh, base)).toEqual(built.base);
+          expect(build(fresh, head)).toEqual(built.head);
+          expect(build(fresh, again).sha256).toBe(built.base.sha256);
+        });
+      } finally {
+        jest.dontMock("esbuild");
+      }
+      expect(bundling).not.toHaveBeenCalled();
+      // Four builds of a folder are remembered, not every one ever made.
+      for (const answer of ["c", "d", "e", "f"]) {
+        fs.writeFileSync(path.join(head, "fn", "index.ts"), `export const hello = () => "${answer}";\n`);
+        build(buildFunctionArchive, head);
+      }
+      const [manifest] = fs.readdirSync(shared).filter((f) => f.endsWith(".manifest.json"));
+      const file = JSON.parse(fs.readFileSync(path.join(shared, manifest!), "utf8")) as {
+        previous: unknown[];
+      };
+      expect(file.previous).toHaveLength(3);
+    } finally {
+      for (const dir of [shared, base, head, again]) fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test("every archive problem of every function is reported at once, with file, line and column", () => {
     fs.mkdirSync(path.join(root, ".callgraph"), { recursive: true });
     const broken = fs.mkdtempSync(path.join(root, ".callgraph", "broken-"));
