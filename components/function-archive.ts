@@ -154,8 +154,8 @@ function bundle({ root, source, target, outDir }: Build): Built {
   const file = manifestPath(outDir, root, source, target);
   // The builds before it stay listed: two checkouts sharing the folder (`callgraph diff`'s base and head) each find
   // their own version of a function that differs between them, rather than each rebuilding over the other's.
-  const { previous = [], ...latest } = readManifest(file) ?? {};
-  const kept = [latest as Manifest, ...previous]
+  const kept = buildsIn(readManifest(file))
+    .map(({ previous: _older, ...build }: ManifestFile) => build)
     .filter((m) => typeof m.inputsHash === "string" && m.inputsHash !== inputsHash)
     .slice(0, KEPT_BUILDS - 1);
   writeAtomically(file, Buffer.from(JSON.stringify({ ...manifest, previous: kept } satisfies ManifestFile)));
@@ -228,12 +228,20 @@ interface Built {
   readonly manifest: Manifest;
 }
 
+/** The builds a manifest file lists, latest first; none when it is not one (a cache folder is only ever a hint). */
+function buildsIn(file: ManifestFile | undefined): ManifestFile[] {
+  const isObject = (value: unknown): value is ManifestFile => typeof value === "object" && value !== null;
+  if (!isObject(file)) return [];
+  return [file, ...(Array.isArray(file.previous) ? file.previous : [])].filter(isObject);
+}
+
 function fromDiskCache({ root, source, target, outDir }: Build): Built | undefined {
-  const file = readManifest(manifestPath(outDir, root, source, target));
-  if (!file) return undefined;
+  const builds = buildsIn(readManifest(manifestPath(outDir, root, source, target)));
+  if (builds.length === 0) return undefined;
   const entry = path.relative(root, entryOf(root, source)).split(path.sep).join("/");
-  for (const manifest of [file, ...(Array.isArray(file.previous) ? file.previous : [])]) {
+  for (const manifest of builds) {
     if (manifest.exports === undefined || !Array.isArray(manifest.inputs)) continue;
+    if (typeof manifest.sha256 !== "string" || !/^[0-9a-f]{64}$/.test(manifest.sha256)) continue;
     const zipPath = path.join(outDir, `${manifest.sha256}.zip`);
     if (!fs.existsSync(zipPath)) continue;
     // A new file in the folder that no old input imports cannot change the bundle, except a new entry file.

@@ -132,6 +132,28 @@ describe("each bundle must export its entry point, checked when the archives are
     }
   });
 
+  test.each([
+    ["not JSON", "{ not json"],
+    ["JSON of another kind", "5"],
+    ["builds that are not builds", JSON.stringify({ previous: [null, 5, "x", { sha256: "../../etc" }] })],
+    ["a list that is not a list", JSON.stringify({ sha256: 7, inputs: "x", previous: 5 })],
+  ])("a manifest that is %s is a cache miss: the archive is built again, never a crash", (_label, text) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cg-hostile-manifest-"));
+    try {
+      const first = buildFunctionArchive({ projectRoot: root, source: fixture("reports"), outDir: dir });
+      const [manifest] = fs.readdirSync(dir).filter((f) => f.endsWith(".manifest.json"));
+      fs.writeFileSync(path.join(dir, manifest!), text);
+      jest.isolateModules(() => {
+        const again = (
+          require("../../components/function-archive") as typeof import("../../components/function-archive")
+        ).buildFunctionArchive({ projectRoot: root, source: fixture("reports"), outDir: dir });
+        expect(again).toEqual(first);
+      });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test("every archive problem of every function is reported at once, with file, line and column", () => {
     fs.mkdirSync(path.join(root, ".callgraph"), { recursive: true });
     const broken = fs.mkdtempSync(path.join(root, ".callgraph", "broken-"));
