@@ -3,12 +3,19 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { SourceCallSites } from "./report";
 
-/** One source folder's answer as stored under `.callgraph/callsites/`. */
+/**
+ * One source folder's answers as stored under `.callgraph/callsites/`: the latest at the top, the few before it under
+ * `previous`, so two checkouts sharing the folder (`callgraph diff`'s base and head) each find their own answer for
+ * code that differs between them rather than each computing it over the other's.
+ */
 interface CacheEntry extends SourceCallSites {
   readonly schema: typeof SCHEMA;
+  readonly previous?: readonly SourceCallSites[];
 }
 
 const SCHEMA = 1;
+/** Answers remembered per source folder: the latest and three before it. */
+const KEPT_ANSWERS = 4;
 const memory = new Map<string, SourceCallSites>();
 
 /** Forgets this process's answers, as a new process would start; the disk cache stays. For tests. */
@@ -34,17 +41,23 @@ export class CallSiteCache {
   /** The stored answer for `source`, if its inputs still hash the same and its entry is still `entry`. */
   get(source: string, entry: string): SourceCallSites | undefined {
     const key = this.key(source);
-    const candidate = memory.get(this.remembered(key)) ?? this.read(key);
-    if (!candidate || !candidate.inputs.includes(entry)) return undefined;
-    if (this.hash(candidate.inputs) !== candidate.inputsHash) return undefined;
-    memory.set(this.remembered(key), candidate);
-    return candidate;
+    const remembered = memory.get(this.remembered(key));
+    for (const candidate of remembered ? [remembered, ...this.read(key)] : this.read(key)) {
+      if (!candidate.inputs.includes(entry)) continue;
+      if (this.hash(candidate.inputs) !== candidate.inputsHash) continue;
+      memory.set(this.remembered(key), candidate);
+      return candidate;
+    }
+    return undefined;
   }
 
   set(source: string, sites: SourceCallSites): void {
     const key = this.key(source);
     memory.set(this.remembered(key), sites);
-    const entry: CacheEntry = { schema: SCHEMA, ...sites };
+    const previous = this.read(key)
+      .filter((answer) => answer.inputsHash !== sites.inputsHash)
+      .slice(0, KEPT_ANSWERS - 1);
+    const entry: CacheEntry = { schema: SCHEMA, ...sites, previous };
     fs.mkdirSync(this.dir, { recursive: true });
     writeAtomically(this.file(key), JSON.stringify(entry));
   }
@@ -95,16 +108,32 @@ export class CallSiteCache {
     return path.join(this.dir, `${key}.json`);
   }
 
-  private read(key: string): SourceCallSites | undefined {
+  /** The stored answers for a key, latest first; none when the file is absent, unreadable or of another shape. */
+  private read(key: string): SourceCallSites[] {
+    let entry: Partial<CacheEntry> | null;
     try {
-      const entry = JSON.parse(fs.readFileSync(this.file(key), "utf8")) as CacheEntry;
-      if (entry.schema !== SCHEMA) return undefined;
-      const { schema: _schema, ...sites } = entry;
-      return sites;
+      entry = JSON.parse(fs.readFileSync(this.file(key), "utf8")) as Partial<CacheEntry> | null;
     } catch {
-      return undefined; // absent or unreadable: compute again
+      return []; // absent or unreadable: compute again
     }
+    if (typeof entry !== "object" || entry === null || entry.schema !== SCHEMA) return [];
+    const { schema: _schema, previous, ...latest } = entry;
+    return [latest, ...(Array.isArray(previous) ? previous : [])].filter(isAnswer);
   }
+}
+
+/** Enough of an answer's shape to check it against its inputs; the rest is the extraction's own record. */
+function isAnswer(value: unknown): value is SourceCallSites {
+  const answer = value as Partial<SourceCallSites> | null;
+  return (
+    typeof answer === "object" &&
+    answer !== null &&
+    typeof answer.inputsHash === "string" &&
+    Array.isArray(answer.inputs) &&
+    answer.inputs.every((input) => typeof input === "string") &&
+    Array.isArray(answer.callSites) &&
+    Array.isArray(answer.dynamic)
+  );
 }
 
 // Concurrent runs (tests, bench) may store the same answer: write to a temp name, then rename.

@@ -76,3 +76,48 @@ test("two functions sharing one source folder get the same sites under their own
   expect(reports.map((r) => r.function)).toEqual(["first", "second"]);
   expect(reports[0]).toEqual({ ...reports[1], function: "first" });
 });
+
+test("the answers for earlier code are kept too: code changed back is read from the disk, not analysed again", () => {
+  // As `callgraph diff`'s base and head find their own answers for a function that differs between them.
+  const dir = path.join(root, ".callgraph", "callsites");
+  expect(callees(extract())).toEqual(["alpha"]);
+  writeFile(root, "functions/caller/index.ts", functionCalling(["beta"]));
+  expect(callees(extract())).toEqual(["beta"]);
+  const file = path.join(
+    dir,
+    fs.readdirSync(dir).find((f) => f.endsWith(".json"))!,
+  );
+  const entry = JSON.parse(fs.readFileSync(file, "utf8"));
+  expect(entry.previous).toHaveLength(1);
+  // Mark the earlier answer: only a run that reads it from the disk can return the mark.
+  entry.previous[0].callSites = [{ ...entry.previous[0].callSites[0], callee: "from-disk" }];
+  fs.writeFileSync(file, JSON.stringify(entry));
+  writeFile(root, "functions/caller/index.ts", functionCalling(["alpha"]));
+  forgetRememberedCallSites();
+  expect(callees(extract())).toEqual(["from-disk"]);
+  // Four answers are kept per source folder, not every one ever computed.
+  for (const callee of ["c", "d", "e", "f"]) {
+    writeFile(root, "functions/caller/index.ts", functionCalling([callee]));
+    extract();
+  }
+  expect(JSON.parse(fs.readFileSync(file, "utf8")).previous).toHaveLength(3);
+});
+
+test.each([
+  ["not JSON", "{ not json"],
+  ["JSON of another kind", "5"],
+  ["answers that are not answers", JSON.stringify({ schema: 1, previous: [null, 5, { inputs: "x" }] })],
+  ["a list that is not a list", JSON.stringify({ schema: 1, inputs: [1], inputsHash: 2, previous: 5 })],
+])("a stored answer that is %s is analysed again, never a crash", (_label, text) => {
+  extract();
+  const dir = path.join(root, ".callgraph", "callsites");
+  fs.writeFileSync(
+    path.join(
+      dir,
+      fs.readdirSync(dir).find((f) => f.endsWith(".json"))!,
+    ),
+    text,
+  );
+  forgetRememberedCallSites();
+  expect(callees(extract())).toEqual(["alpha"]);
+});
