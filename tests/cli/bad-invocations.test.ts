@@ -7,10 +7,9 @@ import { EXIT, UsageError } from "../../cli/errors";
 import { main } from "../../cli/main";
 import { reportError } from "../../cli/report-error";
 import { BASE_CONFIG, FIXTURE_TARGET } from "../fixtures";
-import { tempProject, writeStackFile } from "../local/temp-project";
+import { CALLGRAPH_BIN, tempProject, writeStackFile } from "../local/temp-project";
 
 const REPO_ROOT = path.resolve(__dirname, "../..");
-const BIN = path.join(REPO_ROOT, "bin", "callgraph.js");
 
 /** `callgraph: <what>: <why>. <how to fix>`, on one line. */
 const ONE_LINE_ERROR = /^callgraph: [^\n]+?: [^\n]+\. [^\n]+$/;
@@ -401,7 +400,7 @@ function spawnCli(
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      [BIN, ...args],
+      [CALLGRAPH_BIN, ...args],
       { cwd: REPO_ROOT, env: { ...process.env, ...env } },
       (error, stdout, stderr) => resolve({ code: error ? Number(error.code) : 0, stdout, stderr }),
     );

@@ -15,6 +15,7 @@ import { writeExternalAccountAdc } from "./support/adc";
 import { healthyProject } from "./support/deployment";
 import { FakeGoogle } from "./support/fake-google";
 import type { Misbehaviour } from "./support/google-http";
+import { CALLGRAPH_BIN } from "../local/temp-project";
 
 /**
  * The real CLI in its own process (bin/callgraph.js: Application Default Credentials of type external_account,
@@ -23,7 +24,6 @@ import type { Misbehaviour } from "./support/google-http";
  * server, `gcloud`), to prove that with --api-root nothing but the stand-in is contacted.
  */
 
-const BIN = path.resolve(__dirname, "../../bin/callgraph.js");
 const run = promisify(execFile);
 
 interface Outcome {
@@ -36,7 +36,7 @@ interface Outcome {
 async function callgraph(args: string[], env: Record<string, string>): Promise<Outcome> {
   const started = Date.now();
   try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], {
+    const { stdout, stderr } = await run(process.execPath, [CALLGRAPH_BIN, ...args], {
       env: { PATH: process.env.PATH ?? "", HOME: home, ...env },
       timeout: 110_000,
     });

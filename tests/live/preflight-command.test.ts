@@ -1,6 +1,5 @@
 import { execFile } from "node:child_process";
 import * as fs from "node:fs";
-import * as path from "node:path";
 import { promisify } from "node:util";
 import { ProgramRepo, fn } from "../cli/support/program-repo";
 import { writeExternalAccountAdc } from "./support/adc";
@@ -8,8 +7,8 @@ import { healthyProject } from "./support/deployment";
 import { FAKE_ACCESS_TOKEN, FakeGoogle } from "./support/fake-google";
 import { evaluate } from "../../engine";
 import { declaredDeployment } from "../../live/preflight/declared";
+import { CALLGRAPH_BIN } from "../local/temp-project";
 
-const BIN = path.resolve(__dirname, "../../bin/callgraph.js");
 const run = promisify(execFile);
 
 /** Runs the real CLI in its own process: Application Default Credentials, gaxios and all, as a user runs it. */
@@ -18,7 +17,7 @@ async function callgraph(
   env: Record<string, string>,
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], {
+    const { stdout, stderr } = await run(process.execPath, [CALLGRAPH_BIN, ...args], {
       env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
       timeout: 60_000,
     });

@@ -4,10 +4,9 @@ import * as net from "node:net";
 import * as path from "node:path";
 import { BASE_CONFIG, BASE_TOPOLOGY } from "../fixtures";
 import { sendRaw } from "./raw-http";
-import { tempProject, writeStackFile } from "./temp-project";
+import { CALLGRAPH_BIN, tempProject, writeStackFile } from "./temp-project";
 
 const root = path.resolve(__dirname, "../..");
-const bin = path.join(root, "bin", "callgraph.js");
 
 // A project of fixture functions (alpha and gamma call beta; developers may invoke alpha and gamma), never the
 // user's declaration (DESIGN.md invariant 12), run the way `npm start` runs the CLI. alpha's developers are a
@@ -27,7 +26,7 @@ afterAll(() => fs.rmSync(project, { recursive: true, force: true }));
 // own CLI relays a signal and, if its child does not acknowledge it within 30 ms (a busy machine), kills the child
 // with SIGKILL and exits 130 itself, which made the Ctrl-C test below fail under load for a reason of tsx's.
 function run(args: string[]): ChildProcess {
-  return spawn(process.execPath, [bin, "local", "--quiet", "--dir", project, ...args], {
+  return spawn(process.execPath, [CALLGRAPH_BIN, "local", "--quiet", "--dir", project, ...args], {
     cwd: root,
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -116,7 +115,7 @@ test("serves until Ctrl-C, then stops every function process and frees every por
 
   // `callgraph invoke --local` answers "can X call Y?" against the running stack.
   const invoke = (...args: string[]) =>
-    spawnSync(process.execPath, [bin, "invoke", ...args, "--local", "--dir", project], {
+    spawnSync(process.execPath, [CALLGRAPH_BIN, "invoke", ...args, "--local", "--dir", project], {
       cwd: root,
       encoding: "utf8",
     });
