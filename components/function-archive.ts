@@ -239,6 +239,7 @@ function fromDiskCache({ root, source, target, outDir }: Build): Built | undefin
   const builds = buildsIn(readManifest(manifestPath(outDir, root, source, target)));
   if (builds.length === 0) return undefined;
   const entry = path.relative(root, entryOf(root, source)).split(path.sep).join("/");
+  const read = readOnce(root);
   for (const manifest of builds) {
     if (manifest.exports === undefined || !Array.isArray(manifest.inputs)) continue;
     if (typeof manifest.sha256 !== "string" || !/^[0-9a-f]{64}$/.test(manifest.sha256)) continue;
@@ -246,7 +247,7 @@ function fromDiskCache({ root, source, target, outDir }: Build): Built | undefin
     if (!fs.existsSync(zipPath)) continue;
     // A new file in the folder that no old input imports cannot change the bundle, except a new entry file.
     if (!manifest.inputs.includes(entry)) continue;
-    if (hashFiles(root, manifest.inputs, target) !== manifest.inputsHash) continue;
+    if (hashFiles(root, manifest.inputs, target, read) !== manifest.inputsHash) continue;
     const archive = {
       path: zipPath,
       sha256: manifest.sha256,
@@ -258,20 +259,44 @@ function fromDiskCache({ root, source, target, outDir }: Build): Built | undefin
   return undefined;
 }
 
-function hashFiles(root: string, files: readonly string[], target: string): string | undefined {
+/**
+ * @param read each file's content; a check of several builds of one folder passes one memo, so the inputs they have
+ *   in common (most of them: the same packages) are read once.
+ */
+function hashFiles(
+  root: string,
+  files: readonly string[],
+  target: string,
+  read: (file: string) => Buffer = (file) => fs.readFileSync(path.resolve(root, file)),
+): string | undefined {
   // BUNDLE_FORMAT: a cached archive built with other options (before source maps) is not reused.
   const hash = createHash("sha256").update(`${BUNDLE_FORMAT}\0${esbuild.version}\0${target}\0`);
   for (const file of files) {
     try {
-      hash
-        .update(file)
-        .update("\0")
-        .update(fs.readFileSync(path.resolve(root, file)));
+      hash.update(file).update("\0").update(read(file));
     } catch {
       return undefined; // an input is gone: rebuild
     }
   }
   return hash.digest("hex");
+}
+
+/** `read` for {@link hashFiles} that reads each file once; a file that cannot be read throws every time. */
+function readOnce(root: string): (file: string) => Buffer {
+  const contents = new Map<string, Buffer | Error>();
+  return (file) => {
+    let content = contents.get(file);
+    if (content === undefined) {
+      try {
+        content = fs.readFileSync(path.resolve(root, file));
+      } catch (error) {
+        content = error instanceof Error ? error : new Error(String(error));
+      }
+      contents.set(file, content);
+    }
+    if (content instanceof Error) throw content;
+    return content;
+  };
 }
 
 /**
