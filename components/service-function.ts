@@ -98,10 +98,10 @@ export interface ServiceFunctionArgs {
   /** Grants the build account needs; the function waits for them, so no build starts before it may. Defaults to none. */
   readonly buildGrants?: readonly pulumi.Resource[];
   /**
-   * What the function's code calls (`checkCallSites`), recorded on this component, inputs and outputs alike, so
-   * every reader of the registered resources (the engine, `check`, the policy pack, `graph`, `diff`) sees why each
-   * edge exists without reading the code again. No custom resource's inputs change with it. Defaults to none:
-   * nothing recorded, which readers must take as "not extracted", never as "calls nothing".
+   * What the function's code calls (`checkCallSites`), recorded in this component's outputs, so every reader of the
+   * registered resources (the engine, `check`, the policy pack, `graph`, `diff`) sees why each edge exists without
+   * reading the code again. No custom resource's inputs change with it. Defaults to none: nothing recorded, which
+   * readers must take as "not extracted", never as "calls nothing".
    */
   readonly callSites?: RecordedCallSites;
 }
@@ -131,9 +131,12 @@ export class ServiceFunction extends pulumi.ComponentResource {
    * @param opts Resource options; `dependsOn` is typically the project's enabled APIs.
    */
   constructor(name: string, args: ServiceFunctionArgs, opts?: pulumi.ComponentResourceOptions) {
-    // Component inputs reach the engine (and the recorded state); the outputs below reach stack policies, which
-    // see each resource's outputs (pulumi/pulumi pkg/resource/deploy/step_generator.go, AnalyzeResources).
-    super("callgraph:index:ServiceFunction", name, recordOf(args), opts);
+    // No inputs: the record is registered once, as outputs (below), which is where the engine keeps it in state and
+    // what stack policies see of a resource (pulumi/pulumi pkg/resource/deploy/step_generator.go, AnalyzeResources:
+    // "AnalyzeStack is called on the final outputs of each resource"). Sent as inputs too, as callgraph 0.3 did, it
+    // made a second trip through the SDK's serialization, the mocks and back for every function: at 300 functions,
+    // about 0.1 of the evaluation's CPU ratio to a flat program (1.27x -> 1.17x, paired rounds; issue 19, P3).
+    super("callgraph:index:ServiceFunction", name, {}, opts);
     // parseTopology checks these for a declared graph; a program that builds a ServiceFunction itself gets them here.
     const connectorProblem =
       args.vpcConnector === undefined

@@ -18,11 +18,11 @@ export interface RecordedFunctionCallSites extends CallSiteEvidence {
   readonly urn: string;
 }
 
-/** A component input that is not the record the program writes: the program and its readers disagree. */
+/** A component output that is not the record the program writes: the program and its readers disagree. */
 export class CallSitesRecordError extends Error {
   constructor(urn: string, why: string) {
     super(
-      `${urn}: its callSites input ${why}. The program that registered it writes another shape than this ` +
+      `${urn}: its callSites output ${why}. The program that registered it writes another shape than this ` +
         `reader expects: run the callgraph of the same version as the program`,
     );
     this.name = "CallSitesRecordError";
@@ -30,7 +30,8 @@ export class CallSitesRecordError extends Error {
 }
 
 /**
- * The call sites every function's component recorded, sorted by function. A function whose component recorded
+ * The call sites every function's component recorded in its outputs (as every callgraph that records them does),
+ * sorted by function. A function whose component recorded
  * none (a program that does not extract them) is absent: not extracted, which no reader may take as "calls
  * nothing".
  *
@@ -38,7 +39,7 @@ export class CallSitesRecordError extends Error {
  */
 export function callSitesOf(resources: readonly RegisteredResource[]): RecordedFunctionCallSites[] {
   return resources
-    .filter((r) => r.type === SERVICE_FUNCTION_TYPE && r.inputs.callSites !== undefined)
+    .filter((r) => r.type === SERVICE_FUNCTION_TYPE && r.outputs.callSites !== undefined)
     .map((r) => readRecord(r))
     .sort((a, b) => (a.function < b.function ? -1 : a.function > b.function ? 1 : 0));
 }
@@ -73,9 +74,9 @@ function effectiveCalls(
 
 function readRecord(resource: RegisteredResource): RecordedFunctionCallSites {
   const { urn } = resource;
-  const name = resource.inputs.functionName;
+  const name = resource.outputs.functionName;
   if (typeof name !== "string") throw new CallSitesRecordError(urn, "comes without a string functionName");
-  const record = resource.inputs.callSites as { callSites?: unknown; dynamic?: unknown } | null;
+  const record = resource.outputs.callSites as { callSites?: unknown; dynamic?: unknown } | null;
   if (typeof record !== "object" || record === null || Array.isArray(record))
     throw new CallSitesRecordError(urn, "is not an object");
   if (!Array.isArray(record.callSites) || !record.callSites.every(isCallSite))

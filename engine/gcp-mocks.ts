@@ -180,9 +180,14 @@ const ANSWERS: Record<
 export function gcpMocks(options: GcpMocksOptions): Mocks {
   return {
     newResource(args) {
+      // A component's registration is answered with no properties, as the engine answers a local component: "Local
+      // ComponentResources may contain unresolved resource refs, so ignore those outputs" (pulumi/pulumi
+      // pkg/resource/deploy/source_eval.go, resmon.RegisterResource; pulumi/pulumi#5978). Its outputs are what it
+      // registers itself (registerOutputs). Echoing its inputs back would hand the SDK properties the engine never
+      // sends, and cost a serialization of them both ways for every component.
+      if (!args.custom) return { id: undefined, state: {} };
       const answer = ANSWERS[args.type];
       const { id, computed } = answer ? answer(args, options) : { id: `${args.name}-id`, computed: {} };
-      if (!args.custom) return { id: undefined, state: args.inputs };
       if (options.preview) return { id: undefined, state: { ...args.inputs } };
       return { id, state: { ...args.inputs, ...computed } };
     },

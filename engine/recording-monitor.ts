@@ -24,8 +24,14 @@ interface Response {
   getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
 }
 type Callback = (err: unknown, response?: Response) => void;
+/** The part of the RegisterResourceOutputsRequest protobuf this records. */
+interface OutputsRequest {
+  getUrn(): string;
+  getOutputs(): { toJavaScript(): Record<string, unknown> } | undefined;
+}
 interface Monitor {
   registerResource(req: Request, callback: Callback): void;
+  registerResourceOutputs(req: OutputsRequest, callback: (err: unknown, response?: unknown) => void): void;
 }
 
 export interface Recorder {
@@ -38,11 +44,17 @@ export interface Recorder {
  * Wraps the mock monitor's `registerResource` to record each request whole. The mocks' public API shows a
  * resource's inputs but not its dependencies or options (pulumi/pulumi #14421), which the invariants are
  * about, so they are read here, where the SDK sends them.
+ *
+ * A component's outputs are what it registers itself (`registerOutputs`), recorded when they arrive, as the engine
+ * stores them in state: its registration is answered with none (engine/gcp-mocks.ts says where the engine does so).
  */
 export function recordRegistrations(monitor: unknown): Recorder {
   const target = monitor as Monitor;
   const original = target.registerResource.bind(target);
+  const originalOutputs = target.registerResourceOutputs.bind(target);
   const recorded: RegisteredResource[] = [];
+  /** By URN: where its record is in `recorded`. */
+  const positions = new Map<string, number>();
   const failures: unknown[] = [];
   target.registerResource = (req, callback) => {
     const propertyDependencies: Record<string, string[]> = {};
@@ -68,6 +80,7 @@ export function recordRegistrations(monitor: unknown): Recorder {
     original(req, (err, response) => {
       if (err || !response) failures.push(err ?? new Error(`registering ${base.type} ${base.name} failed`));
       else {
+        positions.set(response.getUrn(), recorded.length);
         recorded.push({
           ...base,
           urn: response.getUrn(),
@@ -78,11 +91,23 @@ export function recordRegistrations(monitor: unknown): Recorder {
       callback(err, response);
     });
   };
+  target.registerResourceOutputs = (req, callback) => {
+    const position = positions.get(req.getUrn());
+    // The SDK registers outputs only for a resource whose registration it was answered: an unknown URN is the
+    // mock monitor's to refuse, as it does.
+    if (position !== undefined)
+      recorded[position] = {
+        ...recorded[position]!,
+        outputs: toPlain(req.getOutputs()?.toJavaScript() ?? {}) as Record<string, unknown>,
+      };
+    originalOutputs(req, callback);
+  };
   return {
     resources: () => [...recorded],
     failures,
     stop: () => {
       target.registerResource = original;
+      target.registerResourceOutputs = originalOutputs;
     },
   };
 }

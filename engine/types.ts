@@ -18,7 +18,10 @@ export interface RegisteredResource {
   readonly parent?: string;
   /** Inputs as sent to the engine; computed values are {@link UNKNOWN}, assets are `{ asset: path }`. */
   readonly inputs: Readonly<Record<string, unknown>>;
-  /** State the (mock) provider answered with; in preview only what is known before creation. */
+  /**
+   * A custom resource's state as the (mock) provider answered, in preview only what is known before creation; a
+   * component's, what it registered with `registerOutputs` (the engine answers its registration with nothing).
+   */
   readonly outputs: Readonly<Record<string, unknown>>;
   /** Provider id; {@link UNKNOWN} in preview. */
   readonly id: string;

@@ -24,10 +24,11 @@ function lineOf(source: string, text: string): string {
 /** What the program warned through `pulumi.log.warn` (the SDK prints to console.warn without an engine). */
 async function evaluateWarning(
   functions: Record<string, unknown>,
+  preview = false,
 ): Promise<{ evaluation: Evaluation; warnings: string[] }> {
   const warn = jest.spyOn(console, "warn").mockImplementation(() => undefined);
   try {
-    const evaluation = await evaluateFixture({ config: config(functions) });
+    const evaluation = await evaluateFixture({ config: config(functions), preview });
     const warnings = warn.mock.calls.map((args) => String(args[0]).replace(/^warning: \[runtime\] /, ""));
     return { evaluation, warnings };
   } finally {
@@ -63,7 +64,7 @@ describe.each([false, true])("undeclared calls stop the program (preview: %s)", 
   });
 });
 
-describe("a declared edge no code calls", () => {
+describe.each([false, true])("a declared edge no code calls (preview: %s)", (preview) => {
   // beta's code calls nothing, yet beta declares alpha: an unused grant (alpha -> beta is used).
   const functions = {
     alpha: { calls: ["beta"], source: fixtureSource("alpha") },
@@ -71,7 +72,7 @@ describe("a declared edge no code calls", () => {
   };
   let result: { evaluation: Evaluation; warnings: string[] };
   beforeAll(async () => {
-    result = await evaluateWarning(functions);
+    result = await evaluateWarning(functions, preview);
   });
 
   test("deploys, with a warning naming the edge and how to fix it", () => {
@@ -95,13 +96,24 @@ describe("a declared edge no code calls", () => {
     ]);
   });
 
-  test("only the ServiceFunction components carry them: no custom resource's inputs change", () => {
-    const carriers = result.evaluation.resources.filter((r) =>
-      JSON.stringify(r.inputs).includes('"callSites"'),
-    );
+  test("only the ServiceFunction components carry them, in their outputs: no resource's inputs change", () => {
+    const { resources } = result.evaluation;
+    expect(resources.filter((r) => JSON.stringify(r.inputs).includes('"callSites"'))).toEqual([]);
+    const carriers = resources.filter((r) => JSON.stringify(r.outputs).includes('"callSites"'));
     expect(carriers.map((r) => r.type)).toEqual([SERVICE_FUNCTION_TYPE, SERVICE_FUNCTION_TYPE]);
-    for (const component of carriers)
-      expect(Object.keys(component.inputs).sort()).toEqual(["callSites", "functionName"]);
+    for (const component of carriers) {
+      // Registered once, as outputs: what the engine keeps of a component and what a stack policy sees of it.
+      expect(component.inputs).toEqual({});
+      expect(Object.keys(component.outputs).sort()).toEqual([
+        "callSites",
+        "functionName",
+        "serviceAccountEmail",
+        "url",
+      ]);
+      // Known in preview too: callgraph derives each URL from the project number and region before any deploy.
+      expect(component.outputs.url).toMatch(/^https:\/\/.+\.run\.app$|^https:\/\/.+\.cloudfunctions\.net\//);
+      expect(component.outputs.serviceAccountEmail).toMatch(/\.iam\.gserviceaccount\.com$/);
+    }
   });
 
   test("readers of the registered resources find the unused grant and each edge's evidence", () => {
