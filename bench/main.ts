@@ -396,7 +396,7 @@ async function planCostSection(): Promise<Section> {
         "reach it: no scan is left to index; the rest is spread over what each function registers beyond the flat " +
         "resources: the SDK's component machinery (the replay above), the components' outputs (each ServiceFunction's " +
         "call-site record among them, serialized through the SDK, the mocks and the recording; registered as inputs too, " +
-        "it cost about 0.1 more of the ratio at 300 functions), our own validation and derivation, and deeper " +
+        "it cost about 3% more CPU at 300 functions), our own validation and derivation, and deeper " +
         "constructor stacks for the SDK to capture per resource, all of it garbage the collector pays for. Each further " +
         "cut buys a few percent and changes what is registered.",
     );

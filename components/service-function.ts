@@ -134,8 +134,8 @@ export class ServiceFunction extends pulumi.ComponentResource {
     // No inputs: the record is registered once, as outputs (below), which is where the engine keeps it in state and
     // what stack policies see of a resource (pulumi/pulumi pkg/resource/deploy/step_generator.go, AnalyzeResources:
     // "AnalyzeStack is called on the final outputs of each resource"). Sent as inputs too, as callgraph 0.3 did, it
-    // made a second trip through the SDK's serialization, the mocks and back for every function: at 300 functions,
-    // about 0.1 of the evaluation's CPU ratio to a flat program (1.27x -> 1.17x, paired rounds; issue 19, P3).
+    // made a second trip through the SDK's serialization, the mocks and back for every function: about 3% of an
+    // evaluation's CPU at 300 functions (in 14 of 16 paired rounds; issue 19, P3).
     super("callgraph:index:ServiceFunction", name, {}, opts);
     // parseTopology checks these for a declared graph; a program that builds a ServiceFunction itself gets them here.
     const connectorProblem =

@@ -145,27 +145,35 @@ export async function runPolicy(
   return { violations, unknownError };
 }
 
-/** The same stack as the engine would have recorded it (inputs, unknowns as `<computed>`). */
+/**
+ * The same stack as the engine would have recorded it, unknowns as `<computed>`: a custom resource's props as its
+ * inputs; a callgraph component's (a stack policy sees its registered outputs) as its outputs, with no inputs, as
+ * ServiceFunction registers them.
+ */
 export function registered(stack: readonly TestResource[]): RegisteredResource[] {
-  return stack.map((r) => ({
-    urn: urnOf(r),
-    type: r.type,
-    name: r.name,
-    custom: true,
-    inputs: withUnknownsAs(r.props, UNKNOWN) as Record<string, unknown>,
-    outputs: {},
-    id: UNKNOWN,
-    parent: parentUrnOf(r, stack),
-    dependencies: [],
-    propertyDependencies: {},
-    options: {
-      replaceWith: [],
-      deleteBeforeReplace: false,
-      protect: false,
-      ignoreChanges: [],
-      replaceOnChanges: [],
-    },
-  }));
+  return stack.map((r) => {
+    const custom = !r.type.startsWith("callgraph:index:");
+    const props = withUnknownsAs(r.props, UNKNOWN) as Record<string, unknown>;
+    return {
+      urn: urnOf(r),
+      type: r.type,
+      name: r.name,
+      custom,
+      inputs: custom ? props : {},
+      outputs: custom ? {} : props,
+      id: UNKNOWN,
+      parent: parentUrnOf(r, stack),
+      dependencies: [],
+      propertyDependencies: {},
+      options: {
+        replaceWith: [],
+        deleteBeforeReplace: false,
+        protect: false,
+        ignoreChanges: [],
+        replaceOnChanges: [],
+      },
+    };
+  });
 }
 
 /**
