@@ -31,9 +31,8 @@ export class CallSitesRecordError extends Error {
 
 /**
  * The call sites every function's component recorded in its outputs (as every callgraph that records them does),
- * sorted by function. A function whose component recorded
- * none (a program that does not extract them) is absent: not extracted, which no reader may take as "calls
- * nothing".
+ * sorted by function. A function whose component recorded none (a program that does not extract them) is absent:
+ * not extracted, which no reader may take as "calls nothing".
  *
  * @throws CallSitesRecordError when a record does not have the shape the program writes.
  */

@@ -93,8 +93,8 @@ export function recordRegistrations(monitor: unknown): Recorder {
   };
   target.registerResourceOutputs = (req, callback) => {
     const position = positions.get(req.getUrn());
-    // The SDK registers outputs only for a resource whose registration it was answered: an unknown URN is the
-    // mock monitor's to refuse, as it does.
+    // The SDK registers a component's outputs once its registration was answered (it awaits the URN): an unknown
+    // URN is the mock monitor's to refuse, as it does.
     if (position !== undefined)
       recorded[position] = {
         ...recorded[position]!,
