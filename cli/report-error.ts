@@ -1,4 +1,5 @@
 import { CommanderError } from "commander";
+import { CallSitesRecordError } from "../engine/call-sites";
 import { EvaluationError } from "../engine/evaluation-error";
 import { StackConfigError } from "../engine/stack-config";
 import { GitError } from "./git";
@@ -64,8 +65,15 @@ export function exitCodeOf(error: unknown): ExitCode {
   const declared = (error as { exitCode?: unknown } | null)?.exitCode;
   if (error instanceof Error && (declared === EXIT.finding || declared === EXIT.usage)) return declared;
   // The program failing on its input (an invalid topology, a bundle that does not build), an unreadable stack
-  // file, a git revision that cannot be checked out: all are about the user's files, not callgraph's code.
-  if (error instanceof EvaluationError || error instanceof StackConfigError || error instanceof GitError)
+  // file, a git revision that cannot be checked out, a program that records call sites in a shape this callgraph
+  // does not read (another version's, or its own component of that type): all are about the user's files, not
+  // callgraph's code.
+  if (
+    error instanceof EvaluationError ||
+    error instanceof StackConfigError ||
+    error instanceof GitError ||
+    error instanceof CallSitesRecordError
+  )
     return EXIT.usage;
   return EXIT.internal;
 }
