@@ -7,33 +7,22 @@ import { reportError } from "../../cli/report-error";
 import { EXIT } from "../../cli/errors";
 import { callSitesOf, CallSitesRecordError, SERVICE_FUNCTION_TYPE } from "../../engine/call-sites";
 import type { RegisteredResource } from "../../engine/types";
+import { CALL_GRAPH } from "../policy/fixtures";
+import { registered } from "../policy/harness";
 
 const SITE = { callee: "profiles", file: "functions/login/index.ts", line: 22, column: 5 };
 const DYNAMIC = { file: "functions/login/index.ts", line: 30, column: 7, expression: "target" };
 
+/** A ServiceFunction as the engine records one: no inputs, `outputs` as it registered them (or as given). */
 function component(
   name: string,
   outputs: Record<string, unknown>,
   inputs: Record<string, unknown> = {},
 ): RegisteredResource {
-  return {
-    urn: `urn:pulumi:dev::p::callgraph:index:CallGraph$${SERVICE_FUNCTION_TYPE}::${name}`,
-    type: SERVICE_FUNCTION_TYPE,
-    name,
-    custom: false,
-    inputs,
-    outputs,
-    id: "",
-    dependencies: [],
-    propertyDependencies: {},
-    options: {
-      replaceWith: [],
-      deleteBeforeReplace: false,
-      protect: false,
-      ignoreChanges: [],
-      replaceOnChanges: [],
-    },
-  };
+  const [recorded] = registered([
+    { type: SERVICE_FUNCTION_TYPE, name, props: outputs, component: CALL_GRAPH },
+  ]);
+  return { ...recorded!, inputs };
 }
 
 test("each record is read from its component's outputs, sorted by function", () => {
