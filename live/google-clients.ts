@@ -11,6 +11,7 @@ import { serviceusage, type serviceusage_v1 } from "googleapis/build/src/apis/se
 import type { z } from "zod";
 import { parseAnswer } from "./answers";
 import { apiBaseUrl } from "./api-root";
+import { attemptTimeout, type AttemptAdapter } from "./attempt-timeout";
 import { createLimiter } from "./concurrency";
 import { DEFAULT_REQUEST_TIMEOUT_SECONDS, type Deadline } from "./deadline";
 import { LiveUnavailableError } from "./errors";
@@ -106,8 +107,11 @@ export interface RequestOptions {
    * googleapis-common's apirequest.js).
    */
   readonly retry: false;
-  /** Per attempt, in ms: gaxios arms `AbortSignal.timeout` with it (combined with `signal`). */
-  readonly timeout: number;
+  /**
+   * Bounds each attempt by the per-request timeout with a signal it holds (live/attempt-timeout.ts): gaxios' own
+   * `timeout` can be garbage-collected before it fires. It follows `signal`, the command's deadline.
+   */
+  readonly adapter: AttemptAdapter;
   readonly signal?: AbortSignal;
   readonly fetchImplementation?: typeof fetch;
 }
@@ -132,7 +136,10 @@ export function createLiveAuth(options: {
     scopes: [CLOUD_PLATFORM_SCOPE],
     projectId: options.projectId,
     clientOptions: {
-      transporterOptions: { timeout: options.requestTimeoutMs, signal: options.deadline.signal },
+      transporterOptions: {
+        adapter: attemptTimeout(options.requestTimeoutMs),
+        signal: options.deadline.signal,
+      },
     },
   });
 }
@@ -156,7 +163,7 @@ export async function loadCredentials(
   if (sts?.transporter && typeof sts.transporter === "object")
     sts.transporter.defaults = {
       ...(sts.transporter.defaults ?? {}),
-      timeout: bounds.requestTimeoutMs,
+      adapter: attemptTimeout(bounds.requestTimeoutMs),
       signal: bounds.deadline.signal,
     };
 }
@@ -188,7 +195,7 @@ export function createGoogleClients(options: GoogleClientOptions = {}): GoogleCl
       // (`/cloudfunctions/`). Per call, the generated method prefixes its path with it, as wanted.
       const requestOptions: RequestOptions = {
         retry: false,
-        timeout,
+        adapter: attemptTimeout(timeout),
         ...(deadline ? { signal: deadline.signal } : {}),
         ...(apiRoot === undefined ? {} : { rootUrl: apiBaseUrl(apiRoot, host) }),
         ...(options.fetchImplementation ? { fetchImplementation: options.fetchImplementation } : {}),

@@ -67,8 +67,8 @@ function headerOf(headers: unknown, name: string): string | undefined {
 }
 
 /**
- * Whether the request was aborted: by its per-attempt `timeout` (gaxios arms `AbortSignal.timeout`, and fetch
- * rejects with a `TimeoutError` or, node-fetch, an `AbortError`) or by the command's deadline signal. gaxios
+ * Whether the request was aborted: by its per-attempt timeout (live/attempt-timeout.ts aborts it with a
+ * `TimeoutError`; fetch rejects with it or, node-fetch, with an `AbortError`) or by the command's deadline signal. gaxios
  * wraps the cause in a `GaxiosError`, so the whole `cause` chain is looked at.
  */
 export function isAbortError(error: unknown): boolean {

@@ -1,3 +1,5 @@
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { auth as authPlus } from "googleapis/build/src/apis/iam";
 import { ANSWERS } from "../../live/answers";
 import { readLive } from "../../live/audit/read-live";
@@ -166,6 +168,41 @@ describe("an API that never answers ends the read, naming the API", () => {
       );
       expect(Date.now() - started).toBeLessThan(3000);
       expect(fake.paths().filter((p) => p.startsWith("/orgpolicy/"))).toHaveLength(2);
+    });
+  });
+
+  test("the per-request timeout fires even when the collector runs while the request waits (nodejs/node#57736)", async () => {
+    // gaxios' own `timeout` is a signal nothing holds: collected meanwhile, it never fires, and only the deadline
+    // (here 20 s) would have ended the read. live/attempt-timeout.ts holds its own.
+    setFlagsFromString("--expose-gc");
+    const gc = runInNewContext("gc") as () => void;
+    await withHangingOrgPolicy(async (fake) => {
+      const deadline = startDeadline(20_000);
+      const collect = setInterval(gc, 25);
+      try {
+        const clients = createGoogleClients({
+          auth: token("t"),
+          apiRoot: fake.root,
+          requestTimeoutMs: 300,
+          deadline,
+          fetchImplementation: globalThis.fetch,
+        });
+        const started = Date.now();
+        const read = clients.call("orgpolicy", ANSWERS.effectivePolicy, (o) =>
+          clients.orgpolicy.projects.policies.getEffectivePolicy(
+            { name: `projects/${PROJECT}/policies/gcp.resourceLocations` },
+            o,
+          ),
+        );
+        await expect(read).rejects.toThrow(
+          "no answer from orgpolicy.googleapis.com within 0.3 s, on each of 2 attempts (--timeout)",
+        );
+        expect(Date.now() - started).toBeLessThan(5000);
+        expect(fake.paths().filter((p) => p.startsWith("/orgpolicy/"))).toHaveLength(2);
+      } finally {
+        clearInterval(collect);
+        deadline.dispose();
+      }
     });
   });
 
