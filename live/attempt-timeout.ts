@@ -11,7 +11,9 @@
  * `--timeout`, the symptom a full test run under load once showed (tests/live/command-bounds.test.ts).
  *
  * The timer below holds the attempt's controller itself, so nothing can collect it while the attempt is pending. The
- * request's own `signal` (the command's deadline) still aborts the attempt, with its reason.
+ * request's own `signal` (the command's deadline) still aborts the attempt, with its reason. Both bound the body
+ * too: gaxios' default adapter reads it before it returns (`getResponseData`), for the JSON answers callgraph asks
+ * for; a `stream` response, which it never asks for, would be read after the bounds are gone.
  */
 
 /** What this adapter reads of gaxios' options: the rest passes through unchanged. */

@@ -4,7 +4,7 @@ import { auth as authPlus } from "googleapis/build/src/apis/iam";
 import { ANSWERS } from "../../live/answers";
 import { readLive } from "../../live/audit/read-live";
 import { createAuditClients } from "../../live/audit/audit-clients";
-import { DEFAULT_DEADLINE_SECONDS, parseLiveBounds, startDeadline } from "../../live/deadline";
+import { DEFAULT_DEADLINE_SECONDS, parseLiveBounds, startDeadline, type Deadline } from "../../live/deadline";
 import { LiveConfigError, LiveUnavailableError } from "../../live/errors";
 import { createGoogleClients, GoogleAuth } from "../../live/google-clients";
 import type { DeclaredDeployment } from "../../live/preflight/declared";
@@ -147,21 +147,26 @@ describe("an API that never answers ends the read, naming the API", () => {
     }
   }
 
+  /** The Org Policy read preflight makes, from `fake`, within `bounds`. */
+  function readEffectivePolicy(fake: FakeGoogle, bounds: { requestTimeoutMs: number; deadline?: Deadline }) {
+    const clients = createGoogleClients({
+      auth: token("t"),
+      apiRoot: fake.root,
+      fetchImplementation: globalThis.fetch,
+      ...bounds,
+    });
+    return clients.call("orgpolicy", ANSWERS.effectivePolicy, (o) =>
+      clients.orgpolicy.projects.policies.getEffectivePolicy(
+        { name: `projects/${PROJECT}/policies/gcp.resourceLocations` },
+        o,
+      ),
+    );
+  }
+
   test("the per-request timeout: each request is tried twice, then the read ends, naming the API and --timeout", async () => {
     await withHangingOrgPolicy(async (fake) => {
-      const clients = createGoogleClients({
-        auth: token("t"),
-        apiRoot: fake.root,
-        requestTimeoutMs: 200,
-        fetchImplementation: globalThis.fetch,
-      });
       const started = Date.now();
-      const read = clients.call("orgpolicy", ANSWERS.effectivePolicy, (o) =>
-        clients.orgpolicy.projects.policies.getEffectivePolicy(
-          { name: `projects/${PROJECT}/policies/gcp.resourceLocations` },
-          o,
-        ),
-      );
+      const read = readEffectivePolicy(fake, { requestTimeoutMs: 200 });
       await expect(read).rejects.toThrow(LiveUnavailableError);
       await expect(read).rejects.toThrow(
         "no answer from orgpolicy.googleapis.com within 0.2 s, on each of 2 attempts (--timeout): check that it can be reached from here",
@@ -180,25 +185,15 @@ describe("an API that never answers ends the read, naming the API", () => {
       const deadline = startDeadline(20_000);
       const collect = setInterval(gc, 25);
       try {
-        const clients = createGoogleClients({
-          auth: token("t"),
-          apiRoot: fake.root,
-          requestTimeoutMs: 300,
-          deadline,
-          fetchImplementation: globalThis.fetch,
-        });
         const started = Date.now();
-        const read = clients.call("orgpolicy", ANSWERS.effectivePolicy, (o) =>
-          clients.orgpolicy.projects.policies.getEffectivePolicy(
-            { name: `projects/${PROJECT}/policies/gcp.resourceLocations` },
-            o,
-          ),
-        );
+        const read = readEffectivePolicy(fake, { requestTimeoutMs: 300, deadline });
         await expect(read).rejects.toThrow(
           "no answer from orgpolicy.googleapis.com within 0.3 s, on each of 2 attempts (--timeout)",
         );
         expect(Date.now() - started).toBeLessThan(5000);
-        expect(fake.paths().filter((p) => p.startsWith("/orgpolicy/"))).toHaveLength(2);
+        // How many attempts reached the server is the test above's: with collections every 25 ms on a loaded
+        // machine, the second can be aborted before its request is written.
+        expect(fake.paths().filter((p) => p.startsWith("/orgpolicy/")).length).toBeGreaterThanOrEqual(1);
       } finally {
         clearInterval(collect);
         deadline.dispose();
