@@ -208,6 +208,22 @@ describe("an API that never answers: the command ends within its deadline, exit 
     },
     120_000,
   );
+
+  test.concurrent(
+    "and its per-request timeout bounds the exchange itself, under the default deadline",
+    async () => {
+      // The exchange's own gaxios instance gets the per-attempt timer too (loadCredentials), not only the API calls.
+      const { code, stderr, ms } = await auditAgainst({ "/sts/": "hang" }, ["--timeout", "1"]);
+      expect(code).toBe(2);
+      expect(cliLines(stderr)).toEqual([
+        expect.stringMatching(
+          /^callgraph: audit: no answer from .* within 1 s, on each of 2 attempts \(--timeout\)/,
+        ),
+      ]);
+      expect(ms).toBeLessThan(60_000);
+    },
+    120_000,
+  );
 });
 
 describe("a sign-in page answering 200: exit 1, saying what could not be read", () => {
