@@ -41,14 +41,14 @@ export class CallSiteCache {
   /** The stored answer for `source`, if its inputs still hash the same and its entry is still `entry`. */
   get(source: string, entry: string): SourceCallSites | undefined {
     const key = this.key(source);
+    const valid = (candidate: SourceCallSites) =>
+      candidate.inputs.includes(entry) && this.hash(candidate.inputs) === candidate.inputsHash;
+    // This process's answer first: the disk is read only when it no longer holds (an evaluation asks per function).
     const remembered = memory.get(this.remembered(key));
-    for (const candidate of remembered ? [remembered, ...this.read(key)] : this.read(key)) {
-      if (!candidate.inputs.includes(entry)) continue;
-      if (this.hash(candidate.inputs) !== candidate.inputsHash) continue;
-      memory.set(this.remembered(key), candidate);
-      return candidate;
-    }
-    return undefined;
+    if (remembered && valid(remembered)) return remembered;
+    const stored = this.read(key).find(valid);
+    if (stored) memory.set(this.remembered(key), stored);
+    return stored;
   }
 
   set(source: string, sites: SourceCallSites): void {
