@@ -4,8 +4,9 @@ import * as path from "node:path";
 /**
  * The project files a function's bundle was built from: esbuild's metafile inputs, which the archive builder
  * records next to the zips (`.callgraph/build/<id>.manifest.json`, with the zip's sha256, the name of the zip; the
- * latest build of a folder at its top, the few before it under `previous`), relative to the project root, the folder that holds `.callgraph/`. Files under node_modules are left out: only
- * an install changes them, and watching hundreds of them would cost an inotify watch each.
+ * latest build of a folder at its top, the few before it under `previous`), relative to the project root, the
+ * folder that holds `.callgraph/`. Files under node_modules are left out: only an install changes them, and
+ * watching hundreds of them would cost an inotify watch each.
  *
  * Absolute paths, sorted; empty when no manifest names this archive (a zip not built by this project).
  */
