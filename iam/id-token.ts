@@ -85,7 +85,12 @@ export function presentedToken(headers: TokenHeaders): PresentedToken {
     [SERVERLESS_AUTHORIZATION, headers.serverlessAuthorization],
     ["authorization", headers.authorization],
   ] as const) {
-    const copy = readCopy(header, value);
+    // callgraph's client sends the same bytes in both headers: the second reads as the first did (every request of
+    // a verified hop; reading a copy is most of what a remembered token costs, bench section 2).
+    const copy =
+      copies.length === 1 && value === headers.serverlessAuthorization
+        ? { ...copies[0], header }
+        : readCopy(header, value);
     if (copy === undefined) continue;
     if ("reason" in copy) return { kind: "refused", reason: copy.reason };
     copies.push(copy);
@@ -133,13 +138,15 @@ function readCopy(
   const match = BEARER.exec(value.trim());
   if (!match) return { reason: `the ${headerName(header)} header must be "Bearer <ID token>"` };
   const token = match[1];
+  const signature = signatureOf(token);
   // An empty signature is `alg: none`, which neither Google nor any reader here ever accepts.
-  if (signatureOf(token) === "") return { reason: `the token in ${headerName(header)} carries no signature` };
-  return { header, token, signed: signatureOf(token) !== SIGNATURE_REMOVED };
+  if (signature === "") return { reason: `the token in ${headerName(header)} carries no signature` };
+  return { header, token, signed: signature !== SIGNATURE_REMOVED };
 }
 
 /** Same header and claims; signatures equal, or one removed by the platform. */
 function sameToken(a: string, b: string): boolean {
+  if (a === b) return true;
   const [ha, pa, sa] = a.split(".");
   const [hb, pb, sb] = b.split(".");
   return ha === hb && pa === pb && (sa === sb || sa === SIGNATURE_REMOVED || sb === SIGNATURE_REMOVED);
@@ -183,12 +190,15 @@ export function claimsOf(payload: Uint8Array): Record<string, unknown> | undefin
 export function tokenHeadersOf(
   headers: Readonly<Record<string, string | string[] | undefined>>,
 ): TokenHeaders {
-  const one = (value: string | string[] | undefined) =>
-    Array.isArray(value) ? (value.length === 1 ? value[0] : "repeated") : value;
   return {
-    authorization: one(headers.authorization),
-    serverlessAuthorization: one(headers[SERVERLESS_AUTHORIZATION]),
+    authorization: oneValue(headers.authorization),
+    serverlessAuthorization: oneValue(headers[SERVERLESS_AUTHORIZATION]),
   };
+}
+
+// At module level, not a closure per call: tokenHeadersOf runs on every request.
+function oneValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? (value.length === 1 ? value[0] : "repeated") : value;
 }
 
 /** What a reader expects of a token's claims. */
