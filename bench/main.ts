@@ -286,6 +286,17 @@ async function authCostSection(): Promise<Section> {
         "(functions/shared/token-signatures.ts, used by `verifyCaller` and the local front ends alike), so the same token " +
         "costs one signature check per process; the claims and the caller rule are still checked on every request.",
       "Latency here is under a closed loop at full concurrency, so it is mostly queueing: p50 ~ concurrency / throughput.",
+      ...(chain.throughputRatio >= 0.95 && hop.throughputRatio >= 0.9
+        ? []
+        : [
+            `Missed in this run: ${[chain.throughputRatio < 0.95 ? "2a" : "", hop.throughputRatio < 0.9 ? "2d" : ""].filter(Boolean).join(", ")}. ` +
+              "What would reach it: little is left in the verification itself (`verifyCaller`, token remembered, is " +
+              "4-8 µs of the 25-70 µs a secured hop adds); the rest is two 766-byte headers per request, read, " +
+              "copied and forwarded by the client, the front end and the function's HTTP stack, and their garbage. " +
+              "Sending the token once would cut that, but a deployed function could then receive it only with its " +
+              "signature removed by Google's front end: both headers are sent so that one copy reaches the code " +
+              "signed, whatever the platform strips (DESIGN.md, invariant 13).",
+          ]),
     ],
   };
 }
