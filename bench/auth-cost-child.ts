@@ -21,10 +21,7 @@ async function main(): Promise<void> {
   let open: LocalStack | undefined;
   let figures: object;
   try {
-    open = await startUnauthenticatedStack(
-      secured.evaluation.project,
-      String(secured.evaluation.config["gcp:region"]),
-    );
+    open = await startUnauthenticatedStack(secured.evaluation.config);
     const chain = await measureAuthCost(secured, open, "chain", options.chain);
     const hop = await measureAuthCost(secured, open, "hop", options.hop);
     figures = { chain, hop };

@@ -2,6 +2,7 @@ import { execFile } from "node:child_process";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { callFunction, declaredSample, fetchIdTokenFrom, startLocalStack, type LocalStack } from "../local";
+import { CONFIG_KEY as FUNCTIONS_KEY } from "../topology";
 import { interleave, runBounded, throughput, throughputRatio, type LoadResult } from "./load";
 import { percentile } from "./measure";
 
@@ -47,25 +48,41 @@ export interface AuthCost {
 }
 
 /**
- * The same two functions with authentication switched off, for the baseline: both public (`allUsers`), so
- * their front ends check no token and `verifyCaller` accepts anonymous calls; login still calls profiles, and
- * `CALLGRAPH_ATTACH_TOKENS=false` stops it from fetching or sending a token. A stack of its own name, so its
- * processes unpack into their own folders.
+ * The secured stack's own declaration (`config`, its evaluation's) with authentication switched off, for the
+ * baseline: every function public (`invokers: ["allUsers"]`), so the front ends check no token and `verifyCaller`
+ * accepts anonymous calls; the same functions and `calls`, so the same processes run and call one another; and
+ * `CALLGRAPH_ATTACH_TOKENS=false` everywhere, so no function fetches or sends a token. Same functions on both sides
+ * matters to a first call (section 11): on this machine every function's process shares the CPU. A stack of its own
+ * name, so its processes unpack into their own folders.
  */
-export function startUnauthenticatedStack(project: string, region: string): Promise<LocalStack> {
+export function startUnauthenticatedStack(config: Readonly<Record<string, unknown>>): Promise<LocalStack> {
+  const declared = config[FUNCTIONS_KEY];
+  if (declared === null || typeof declared !== "object" || Array.isArray(declared))
+    throw new Error(`the secured stack's config has no ${FUNCTIONS_KEY} map to mirror`);
+  const functions = Object.fromEntries(
+    Object.entries(declared as Record<string, Record<string, unknown>>).map(([name, fn]) => [
+      name,
+      { ...fn, invokers: ["allUsers"] },
+    ]),
+  );
   return startLocalStack({
     stack: "bench-auth-off",
     stateFile: false,
-    config: {
-      "gcp:project": project,
-      "gcp:region": region,
-      "callgraph:functions": {
-        login: { calls: ["profiles"], invokers: ["allUsers"] },
-        profiles: { invokers: ["allUsers"] },
-      },
-    },
-    environmentOverrides: { login: { CALLGRAPH_ATTACH_TOKENS: "false" } },
+    config: { ...config, [FUNCTIONS_KEY]: functions },
+    environmentOverrides: Object.fromEntries(
+      Object.keys(functions).map((name) => [name, { CALLGRAPH_ATTACH_TOKENS: "false" }]),
+    ),
   });
+}
+
+/** Throws unless no function of the unauthenticated stack fetched a token: its baseline must be free of them. */
+export function assertNoTokensFetched(open: LocalStack): void {
+  const fetched = Object.values(open.functions).flatMap((fn) => {
+    const count = open.tokens.tokenRequests()[`serviceAccount:${fn.serviceAccount}`] ?? 0;
+    return count > 0 ? [`${fn.name} fetched ${count}`] : [];
+  });
+  if (fetched.length > 0)
+    throw new Error(`with CALLGRAPH_ATTACH_TOKENS=false, ${fetched.join(", ")} token(s)`);
 }
 
 /** Which path the load takes: the chain through login, or the single hop to profiles. */
@@ -116,11 +133,9 @@ export async function measureAuthCost(
     () => runBounded(perRound, options.concurrency, side(secured, token)),
     () => runBounded(perRound, options.concurrency, side(open, undefined)),
   );
-  // profiles is public here, so a token sent anyway would still be accepted (and checked): prove login fetched
-  // none, or the baseline would not be free of authentication.
-  const openLogin = `serviceAccount:${open.functions.login.serviceAccount}`;
-  const fetched = open.tokens.tokenRequests()[openLogin] ?? 0;
-  if (fetched !== 0) throw new Error(`login fetched ${fetched} token(s) with CALLGRAPH_ATTACH_TOKENS=false`);
+  // Every function is public here, so a token sent anyway would still be accepted (and checked): prove none was
+  // fetched, or the baseline would not be free of authentication.
+  assertNoTokensFetched(open);
   return {
     requests: result.a.requests,
     concurrency: options.concurrency,

@@ -1,5 +1,5 @@
 import { callFunction, declaredSample, fetchIdTokenFrom, startLocalStack, type LocalStack } from "../local";
-import { personInvoker, startUnauthenticatedStack } from "./auth-cost";
+import { assertNoTokensFetched, personInvoker, startUnauthenticatedStack } from "./auth-cost";
 import { median } from "./measure";
 
 export interface FirstCallOptions {
@@ -12,9 +12,8 @@ export interface FirstCallOptions {
    * warm start's fetches are done, what is left of the first call is not the tokens' or the keys'.
    */
   readonly settleMs?: number;
-  /** For the unauthenticated stack. */
-  readonly project: string;
-  readonly region: string;
+  /** The secured stack's config (its evaluation's), which the unauthenticated stack mirrors. */
+  readonly config: Readonly<Record<string, unknown>>;
 }
 
 export interface FirstCallSide {
@@ -74,9 +73,9 @@ export async function measureFirstCall(
     cold: () =>
       startLocalStack({ stateFile: false, environmentOverrides: everyFunction(functions, "false") }),
     warmStart: () => startLocalStack({ stateFile: false }),
-    open: () => startUnauthenticatedStack(options.project, options.region),
+    open: () => startUnauthenticatedStack(options.config),
     settledWarmStart: () => startLocalStack({ stateFile: false }),
-    settledOpen: () => startUnauthenticatedStack(options.project, options.region),
+    settledOpen: () => startUnauthenticatedStack(options.config),
   };
   const sides = (
     settleMs > 0
@@ -91,6 +90,7 @@ export async function measureFirstCall(
         if (settled) await new Promise((resolve) => setTimeout(resolve, settleMs));
         const authenticated = side !== "open" && side !== "settledOpen";
         runs[side].push(await oneRound(stack, fn, options.warmCalls, authenticated));
+        if (!authenticated) assertNoTokensFetched(stack);
       } finally {
         await stack.stop();
       }

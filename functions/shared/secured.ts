@@ -81,9 +81,11 @@ export function secured<C extends string = string>(
   options: SecuredOptions = {},
 ): SecuredFunction {
   const runtimeOf = options.runtime ?? functionRuntime;
-  // Warm start: the handler is created when its module loads, before the first request, so the runtime (and with
-  // it the callees' tokens and the signing keys) starts fetching now. unref: a test that imports a handler exits.
-  if (!options.runtime) setImmediate(startFunctionRuntime).unref();
+  // Warm start: the handler is created when its module loads, before the framework listens, so the runtime (and
+  // with it the callees' tokens and the signing keys) starts fetching now, synchronously. Not deferred to the next
+  // tick: the key set's fetch call loads Node's HTTP client (undici, ~36 ms here) and a deferred start ran it after
+  // the port opened, on the CPU a first request needed (bench section 11: the first call 65 ms slower, median).
+  if (!options.runtime) startFunctionRuntime();
   const verify = options.verify ?? verifyCaller;
   const usage = options.usage ?? DEFAULT_USAGE;
   // The caller the host's admission verified for a request, by the request's own headers object (the host hands
