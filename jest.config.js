@@ -12,6 +12,9 @@ module.exports = {
   // jose ships ESM only; transform it so jest's CommonJS registry can load it.
   transformIgnorePatterns: ["/node_modules/(?!jose/)"],
   testTimeout: 30000,
+  // Compiles each module as a vm.Script, so a worker compiles a dependency once rather than once per test file
+  // (tests/jest/script-runtime.js says why and what it measured).
+  runtime: "<rootDir>/tests/jest/script-runtime.js",
   // One temporary folder per run, removed after it (tests/jest/temp-root.js).
   globalSetup: "<rootDir>/tests/jest/temp-root.js",
   globalTeardown: "<rootDir>/tests/jest/temp-root-teardown.js",
