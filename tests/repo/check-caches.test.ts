@@ -22,8 +22,9 @@ function argsOf(script: string, command: string): string[] {
   return rest;
 }
 
-/** The value after `flag` in `args`. */
-const valueOf = (args: string[], flag: string) => args[args.indexOf(flag) + 1];
+/** The value after `flag` in `args`; undefined when the flag is absent. */
+const valueOf = (args: string[], flag: string) =>
+  args.includes(flag) ? args[args.indexOf(flag) + 1] : undefined;
 
 let project: string;
 beforeEach(() => {
