@@ -14,12 +14,23 @@
 "use strict";
 const vm = require("node:vm");
 const Runtime = require("jest-runtime").default;
+const { scopedAsyncHooks } = require("./async-local-storage");
 
 const WRAPPER_KEY = "Object.<anonymous>";
 
 class ScriptRuntime extends Runtime {
   constructor(...args) {
     super(...args);
+    // The file's AsyncLocalStorage instances end with it (tests/jest/async-local-storage.js says why). jest-runtime 30
+    // serves every core module, to `require` and `import` alike, through `coreModule.require(name)`.
+    const coreModule = this.coreModule;
+    if (coreModule && typeof coreModule.require === "function") {
+      const scoped = scopedAsyncHooks();
+      const requireCore = coreModule.require.bind(coreModule);
+      coreModule.require = (name) =>
+        name === "async_hooks" || name === "node:async_hooks" ? scoped.module : requireCore(name);
+      this.disableAsyncLocalStorage = scoped.disableAll;
+    }
     // jest-runtime 30: the executor compiles each module (`compile(source, filename)`, returning the module
     // function or null once the environment is torn down). Anything else: jest's own compile, unchanged.
     const executor = this.executor;
@@ -45,6 +56,11 @@ class ScriptRuntime extends Runtime {
       }
       return script.runInContext(context)[WRAPPER_KEY];
     };
+  }
+
+  teardown() {
+    super.teardown();
+    this.disableAsyncLocalStorage?.();
   }
 }
 
