@@ -463,6 +463,11 @@ test("signing keys that cannot be fetched give 503, not 401", async () => {
 
 describe("verifyCaller: issued-at and lifetime, as Google's ID tokens have them (1 hour)", () => {
   const now = () => Math.floor(Date.now() / 1000);
+  /** Issued `offset` s from now, living `lifetime` s: one clock read, so a second ticking between two cannot shift one. */
+  const issued = (offset: number, lifetime: number): JWTPayload => {
+    const iat = now() + offset;
+    return { iat, exp: iat + lifetime };
+  };
   /** Signed, and as the platform hands a user's on with its signature removed (the one stripped token believed). */
   const both = async (claims: JWTPayload): Promise<[string, FunctionEnv][]> => {
     const token = await authority.sign(googleClaims(LOGIN_SA, SELF, claims));
@@ -479,21 +484,13 @@ describe("verifyCaller: issued-at and lifetime, as Google's ID tokens have them 
       () => ({ iat: undefined }),
       'invalid ID token: missing "iat" claim (Google-signed ID tokens always carry one)',
     ],
-    [
-      "iat 10 minutes ahead",
-      () => ({ iat: now() + 600, exp: now() + 1200 }),
-      "beyond the 30 s clock skew allowed",
-    ],
+    ["iat 10 minutes ahead", () => issued(600, 600), "beyond the 30 s clock skew allowed"],
     [
       "a lifetime of one hour and one second",
-      () => ({ iat: now() - 60, exp: now() - 60 + 3601 }),
+      () => issued(-60, 3601),
       'invalid ID token: it lives 3601 s from "iat" to "exp", longer than Google\'s ID tokens (3600 s)',
     ],
-    [
-      "a lifetime of a year",
-      () => ({ iat: now(), exp: now() + 365 * 86400 }),
-      "longer than Google's ID tokens (3600 s)",
-    ],
+    ["a lifetime of a year", () => issued(0, 365 * 86400), "longer than Google's ID tokens (3600 s)"],
   ])("%s: 401, signed or stripped", async (_name, claims, message) => {
     for (const [header, e] of await both(claims())) {
       const error = await rejection(header, e);
@@ -504,8 +501,9 @@ describe("verifyCaller: issued-at and lifetime, as Google's ID tokens have them 
   test("iat 600 s ahead names the distance", async () => {
     // The distance is counted at verification, which may fall in a later second than signing (CI saw 599):
     // bound it by the clock read before signing and after the rejection, never by a guess at the elapsed time.
-    const signedAt = now();
-    const [[header, e]] = await both({ iat: signedAt + 600, exp: signedAt + 1200 });
+    const claims = issued(600, 600);
+    const signedAt = (claims.iat as number) - 600;
+    const [[header, e]] = await both(claims);
     const { message } = await rejection(header, e);
     const elapsed = now() - signedAt;
     const distance = Number(/^invalid ID token: "iat" is (\d+) s in the future/.exec(message)?.[1]);
@@ -514,9 +512,9 @@ describe("verifyCaller: issued-at and lifetime, as Google's ID tokens have them 
   });
 
   test.each<[string, () => JWTPayload]>([
-    ["iat 10 s ahead (within the skew)", () => ({ iat: now() + 10, exp: now() + 10 + 3600 })],
-    ["exactly one hour", () => ({ iat: now() - 100, exp: now() - 100 + 3600 })],
-    ["five minutes", () => ({ iat: now(), exp: now() + 300 })],
+    ["iat 10 s ahead (within the skew)", () => issued(10, 3600)],
+    ["exactly one hour", () => issued(-100, 3600)],
+    ["five minutes", () => issued(0, 300)],
   ])("%s: accepted, signed or stripped", async (_name, claims) => {
     for (const [header, e] of await both(claims())) {
       expect(await status(header, e)).toBe("ok");

@@ -3,19 +3,39 @@ import * as fs from "node:fs";
 import * as net from "node:net";
 import * as path from "node:path";
 import { BASE_CONFIG } from "../fixtures";
-import { REPO_ROOT, tempProject, writeStackFile } from "./temp-project";
+import { codeFolder, REPO_ROOT, tempProject, writeFunction, writeStackFile } from "./temp-project";
 
 // `npm start` is npm running a shell running tsx running the CLI, which starts a process per function and esbuild's
 // service. A signal sent to npm alone (`kill <pid>`, a process manager, a CI step's timeout) used to stop npm and
 // the shell only: tsx and everything below it kept serving, orphaned. Each case starts the real command on a
 // project of fixture functions (DESIGN.md invariant 12), in its own process group so a failing case can still clean
 // up, signals npm's pid only, and checks the whole process tree and every port.
+/** How long the "early" stack's extra function blocks while its module loads: the stack cannot serve before. */
+const LOAD_BLOCKS_MS = 8000;
+
 let project: string;
+let code: { dir: string; source: (folder: string) => string };
 beforeAll(() => {
   project = tempProject("signals");
-  for (const stack of ["term", "int", "early"]) writeStackFile(project, stack, BASE_CONFIG);
+  for (const stack of ["term", "int"]) writeStackFile(project, stack, BASE_CONFIG);
+  // "early" must still be starting when it is signalled, however slow the machine: one more function, whose module
+  // blocks as it loads (within the local stack's 15 s start timeout), holds the stack short of serving.
+  code = codeFolder("signals");
+  const slow = writeFunction(code.dir, "loading", { version: "v1" });
+  const index = path.join(slow, "index.ts");
+  fs.writeFileSync(
+    index,
+    `Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ${LOAD_BLOCKS_MS});\n${fs.readFileSync(index, "utf8")}`,
+  );
+  writeStackFile(project, "early", {
+    ...BASE_CONFIG,
+    "callgraph:functions": { ...BASE_CONFIG["callgraph:functions"], loading: { source: code.source(slow) } },
+  });
 });
-afterAll(() => fs.rmSync(project, { recursive: true, force: true }));
+afterAll(() => {
+  fs.rmSync(project, { recursive: true, force: true });
+  fs.rmSync(code.dir, { recursive: true, force: true });
+});
 
 /** `npm start -- ARGS`, as a user types it, from the repository (package.json's `start`). */
 function npmStart(stack: string): { child: ChildProcess; output: () => string } {
@@ -129,7 +149,7 @@ test.each([
 test("SIGTERM to npm start while it is still starting ends every process it started", async () => {
   const { child, output } = npmStart("early");
   try {
-    // Signalled as soon as a function process runs: the scenario and the table are not there yet.
+    // Signalled as soon as a function process runs: "loading" keeps the scenario and the table from being there yet.
     let tree: { pid: number; args: string }[] = [];
     const started = await until(() => {
       tree = descendants(child.pid!);
