@@ -10,8 +10,12 @@ import { codeFolder, REPO_ROOT, tempProject, writeFunction, writeStackFile } fro
 // the shell only: tsx and everything below it kept serving, orphaned. Each case starts the real command on a
 // project of fixture functions (DESIGN.md invariant 12), in its own process group so a failing case can still clean
 // up, signals npm's pid only, and checks the whole process tree and every port.
-/** How long the "early" stack's extra function blocks while its module loads: the stack cannot serve before. */
-const LOAD_BLOCKS_MS = 8000;
+/**
+ * How long the "early" stack's extra function blocks while its module loads: the stack cannot serve before. Its
+ * process notices the CLI is gone (exit-with-parent.cjs) only once the load returns, so the wait for the tree to end
+ * allows for it: the block may begin only after the signal, on a loaded machine.
+ */
+const LOAD_BLOCKS_MS = 5000;
 
 let project: string;
 let code: { dir: string; source: (folder: string) => string };
@@ -162,7 +166,7 @@ test("SIGTERM to npm start while it is still starting ends every process it star
     process.kill(child.pid!, "SIGTERM");
     // 128 + 15, as a shell reports a process ended by SIGTERM.
     expect(await exited).toBe(143);
-    expect(await until(() => !tree.some((p) => alive(p.pid)), 10_000)).toBe(true);
+    expect(await until(() => !tree.some((p) => alive(p.pid)), 10_000 + LOAD_BLOCKS_MS)).toBe(true);
     expect(fs.existsSync(path.join(project, ".callgraph", "local", "early.lock"))).toBe(false);
   } finally {
     killGroup(child);
