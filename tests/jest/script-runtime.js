@@ -11,6 +11,9 @@
 // Scripts, jestjs/jest#11956), only V8 keeps what it keeps for any script, and it holds no context. Each file still
 // runs in its own context with its own module registry: only compiled code is shared, never a module's state.
 // The wrapper is jest 26's, on the module's first line, so line numbers are the module's own.
+//
+// It also gives each file its own view of `node:async_hooks`, whose AsyncLocalStorage instances it disables when the
+// file ends (tests/jest/async-local-storage.js says why and what that saved).
 "use strict";
 const vm = require("node:vm");
 const Runtime = require("jest-runtime").default;
