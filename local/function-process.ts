@@ -83,6 +83,19 @@ export class FunctionLoadError extends Error {
  * Functions Framework's server on 127.0.0.1 (through `function-host.cjs`, which does first what Google's front
  * end does before the code: the caller check and the body limit), and restarted when it crashes.
  */
+/** Every function process this process started and has not seen exit. */
+const running = new Set<ChildProcess>();
+
+/**
+ * Kills every function process still running, at once, for a CLI about to exit without stopping its stack (a signal
+ * before it serves). Each would exit by itself when its IPC channel closes (exit-with-parent.cjs), but only once its
+ * event loop runs: one busy in its own code, such as a module whose top level never returns, would be left serving
+ * nothing, or blocking, after the CLI is gone.
+ */
+export function killFunctionProcesses(): void {
+  for (const child of running) child.kill("SIGKILL");
+}
+
 export class FunctionProcess {
   private child?: ChildProcess;
   private stopping = false;
@@ -168,6 +181,8 @@ export class FunctionProcess {
       { cwd: workDir, env: { ...env, HOME: workDir }, stdio: ["ignore", "pipe", "pipe", "ipc"] },
     );
     this.child = child;
+    running.add(child);
+    child.once("exit", () => running.delete(child));
     let loadFailure: LoadFailedMessage | undefined;
     child.on("message", (message) => {
       if (isLoadFailed(message)) loadFailure = message;

@@ -19,7 +19,12 @@ export {
   type FrontEndOptions,
   type SeenRequest,
 } from "./front-end";
-export { FunctionProcess, type FunctionProcessOptions, type LogSource } from "./function-process";
+export {
+  FunctionProcess,
+  killFunctionProcesses,
+  type FunctionProcessOptions,
+  type LogSource,
+} from "./function-process";
 export { identityEmail, isInvoker, mintableMembers } from "./iam-members";
 export {
   localFunctionSecrets,

@@ -6,6 +6,7 @@ import {
   coverageSummary,
   formatRequest,
   isNotable,
+  killFunctionProcesses,
   planScenario,
   runScenario,
   StackAlreadyServing,
@@ -102,9 +103,11 @@ export async function runLocal(flags: LocalFlags): Promise<void> {
  * - While serving, the first signal stops the stack: every function process is stopped, every port closed, the
  *   lock and the description removed, and the run ends with 0.
  * - Before that (evaluating the program, starting the processes, running the scenario), or on a second signal,
- *   the lock is released and the process exits at once with 128 + the signal's number, as a shell reports it. The
- *   function processes go with it: each exits when its IPC channel to this process closes (exit-with-parent.cjs),
- *   esbuild's service when its stdin does, and the next run removes this run's folder (run-folder.ts).
+ *   the lock is released, every function process started so far is killed, and the process exits at once with
+ *   128 + the signal's number, as a shell reports it. Killed, not left to exit when its IPC channel closes
+ *   (exit-with-parent.cjs, which covers a CLI killed outright): a function busy in its own code at that moment, such
+ *   as a module whose top level never returns, would never get to. esbuild's service exits when its stdin closes, and
+ *   the next run removes this run's folder (run-folder.ts).
  */
 function stopOnSignal(release: () => void): {
   /** Resolves on the first signal once called: the serving stack's wait. */
@@ -119,6 +122,7 @@ function stopOnSignal(release: () => void): {
       return resolve();
     }
     release();
+    killFunctionProcesses();
     process.exit(128 + (os.constants.signals[signal] ?? 0));
   };
   const signals = ["SIGINT", "SIGTERM"] as const;

@@ -10,26 +10,20 @@ import { codeFolder, REPO_ROOT, tempProject, writeFunction, writeStackFile } fro
 // the shell only: tsx and everything below it kept serving, orphaned. Each case starts the real command on a
 // project of fixture functions (DESIGN.md invariant 12), in its own process group so a failing case can still clean
 // up, signals npm's pid only, and checks the whole process tree and every port.
-/**
- * How long the "early" stack's extra function blocks while its module loads: the stack cannot serve before. Its
- * process notices the CLI is gone (exit-with-parent.cjs) only once the load returns, so the wait for the tree to end
- * allows for it: the block may begin only after the signal, on a loaded machine.
- */
-const LOAD_BLOCKS_MS = 5000;
-
 let project: string;
 let code: { dir: string; source: (folder: string) => string };
 beforeAll(() => {
   project = tempProject("signals");
   for (const stack of ["term", "int"]) writeStackFile(project, stack, BASE_CONFIG);
   // "early" must still be starting when it is signalled, however slow the machine: one more function, whose module
-  // blocks as it loads (within the local stack's 15 s start timeout), holds the stack short of serving.
+  // never returns as it loads, holds the stack short of serving. Its process cannot act on the CLI going away (it never
+  // gets back to its event loop), so the CLI must kill it.
   code = codeFolder("signals");
   const slow = writeFunction(code.dir, "loading", { version: "v1" });
   const index = path.join(slow, "index.ts");
   fs.writeFileSync(
     index,
-    `Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ${LOAD_BLOCKS_MS});\n${fs.readFileSync(index, "utf8")}`,
+    `Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);\n${fs.readFileSync(index, "utf8")}`,
   );
   writeStackFile(project, "early", {
     ...BASE_CONFIG,
@@ -153,11 +147,11 @@ test.each([
 test("SIGTERM to npm start while it is still starting ends every process it started", async () => {
   const { child, output } = npmStart("early");
   try {
-    // Signalled as soon as a function process runs: "loading" keeps the scenario and the table from being there yet.
+    // Signalled once "loading" runs (and blocks): the scenario and the table are not there yet.
     let tree: { pid: number; args: string }[] = [];
     const started = await until(() => {
       tree = descendants(child.pid!);
-      return tree.some((p) => p.args.includes("function-host.cjs"));
+      return tree.some((p) => p.args.includes("function-host.cjs") && p.args.includes("--target=loading"));
     }, 90_000);
     expect(started).toBe(true);
     expect(output()).not.toContain("Serving until Ctrl-C");
@@ -166,7 +160,7 @@ test("SIGTERM to npm start while it is still starting ends every process it star
     process.kill(child.pid!, "SIGTERM");
     // 128 + 15, as a shell reports a process ended by SIGTERM.
     expect(await exited).toBe(143);
-    expect(await until(() => !tree.some((p) => alive(p.pid)), 10_000 + LOAD_BLOCKS_MS)).toBe(true);
+    expect(await until(() => !tree.some((p) => alive(p.pid)), 10_000)).toBe(true);
     expect(fs.existsSync(path.join(project, ".callgraph", "local", "early.lock"))).toBe(false);
   } finally {
     killGroup(child);
