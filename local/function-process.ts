@@ -78,11 +78,6 @@ export class FunctionLoadError extends Error {
   }
 }
 
-/**
- * One function's process: its real bundle, unpacked from the archive the program uploads, served by the
- * Functions Framework's server on 127.0.0.1 (through `function-host.cjs`, which does first what Google's front
- * end does before the code: the caller check and the body limit), and restarted when it crashes.
- */
 /** Every function process this process started and has not seen exit. */
 const running = new Set<ChildProcess>();
 
@@ -96,6 +91,11 @@ export function killFunctionProcesses(): void {
   for (const child of running) child.kill("SIGKILL");
 }
 
+/**
+ * One function's process: its real bundle, unpacked from the archive the program uploads, served by the
+ * Functions Framework's server on 127.0.0.1 (through `function-host.cjs`, which does first what Google's front
+ * end does before the code: the caller check and the body limit), and restarted when it crashes.
+ */
 export class FunctionProcess {
   private child?: ChildProcess;
   private stopping = false;
