@@ -1,7 +1,8 @@
 /**
  * Parses Mermaid diagrams with Mermaid itself (`mermaid.parse`, and the flowchart's parsed database for what
  * it holds): the check a reader's renderer would make, not a look at the text. Mermaid is ESM and wants a DOM
- * (DOMPurify), so this runs as its own process under tsx with happy-dom's window; jest talks to it over stdio.
+ * (DOMPurify), so this runs as its own process, in plain Node with happy-dom's window (child-check.ts strips its
+ * types); jest talks to it over stdio.
  * Input: a JSON array of diagram texts on stdin. Output: a JSON array of results on stdout.
  */
 import { Window } from "happy-dom";
