@@ -4,7 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 
 /**
- * bin/register-tsx.js, the CLI's loader: tsx for TypeScript, Node's own loader for the CommonJS packages under
+ * bin/register-tsx.js, the CLI's loader: tsx for TypeScript, Node's own loader for the JavaScript packages under
  * node_modules (half a second off every command's start). In a child process, since jest's module registry does not
  * go through Node's loader. A module tells which loader ran it by `process.sourceMapsEnabled` while it runs: tsx
  * turns source maps on, and they are off only while a dependency is handed to Node.
@@ -31,6 +31,25 @@ beforeAll(() => {
   write("node_modules/esm-syntax/index.js", "export const sourceMaps = process.sourceMapsEnabled;\n");
   write("node_modules/esm-only/package.json", JSON.stringify({ name: "esm-only", type: "module" }));
   write("node_modules/esm-only/index.js", "export const sourceMaps = process.sourceMapsEnabled;\n");
+  // `.cjs` files in an ES module scope, as zod ships them.
+  write(
+    "node_modules/cjs-in-esm/package.json",
+    JSON.stringify({ name: "cjs-in-esm", type: "module", main: "index.cjs" }),
+  );
+  write("node_modules/cjs-in-esm/index.cjs", reports);
+  // An ES module graph Node refuses as it links it (JSON imported with no attribute), which tsx loads.
+  write("node_modules/json-import/package.json", JSON.stringify({ name: "json-import", type: "module" }));
+  write(
+    "node_modules/json-import/index.js",
+    'import data from "./data.json";\nglobalThis.jsonImportRuns = (globalThis.jsonImportRuns ?? 0) + 1;\nexport const sourceMaps = process.sourceMapsEnabled;\nexport const name = data.name;\n',
+  );
+  write("node_modules/json-import/data.json", JSON.stringify({ name: "from json" }));
+  // An ES module that throws as it runs: the error reaches the caller once, and the module ran once.
+  write("node_modules/esm-throws/package.json", JSON.stringify({ name: "esm-throws", type: "module" }));
+  write(
+    "node_modules/esm-throws/index.js",
+    'globalThis.esmThrowsRuns = (globalThis.esmThrowsRuns ?? 0) + 1;\nthrow new Error("esm-throws failed");\n',
+  );
   write(
     "node_modules/typescript-dep/package.json",
     JSON.stringify({ name: "typescript-dep", main: "index.ts" }),
@@ -63,6 +82,9 @@ beforeAll(() => {
       '  declared: require("declared"),',
       '  esmSyntax: { ...require("esm-syntax") },',
       '  esmOnly: { ...require("esm-only") },',
+      '  cjsInEsm: require("cjs-in-esm"),',
+      '  jsonImport: { ...require("json-import"), runs: (globalThis as any).jsonImportRuns },',
+      '  esmThrows: (() => { try { require("esm-throws"); return "loaded"; } catch (e) { return `${(e as Error).message}, ran ${(globalThis as any).esmThrowsRuns}`; } })(),',
       '  typescriptDep: { ...require("typescript-dep") },',
       '  local: require("./local/helper"),',
       '  loadsProject: { ...require("loads-project").typed },',
@@ -77,7 +99,7 @@ beforeAll(() => {
 
 afterAll(() => fs.rmSync(project, { recursive: true, force: true }));
 
-test("CommonJS dependencies run under Node's own loader; TypeScript, ESM packages and the project's own files under tsx", () => {
+test("JavaScript dependencies run under Node's own loader; TypeScript, graphs Node refuses and the project's own files under tsx", () => {
   const out = execFileSync(process.execPath, ["--require", REGISTER, path.join(project, "main.ts")], {
     cwd: project,
     encoding: "utf8",
@@ -88,20 +110,24 @@ test("CommonJS dependencies run under Node's own loader; TypeScript, ESM package
   });
   const expected =
     requiresEsm.trim() === "true"
-      ? { plain: false, declared: false, esmSyntax: false }
-      : { plain: true, declared: true, esmSyntax: true }; // no require(esm) in this Node: tsx keeps everything
+      ? { plain: false, declared: false, esmSyntax: false, esmOnly: false, cjsInEsm: false }
+      : { plain: true, declared: true, esmSyntax: true, esmOnly: true, cjsInEsm: true }; // no require(esm) in this Node: tsx keeps everything
   expect(JSON.parse(out)).toEqual({
     plain: { sourceMaps: expected.plain, helper: "helper" },
     declared: { sourceMaps: expected.declared },
     esmSyntax: { sourceMaps: expected.esmSyntax },
-    esmOnly: { sourceMaps: true },
+    esmOnly: { sourceMaps: expected.esmOnly },
+    cjsInEsm: { sourceMaps: expected.cjsInEsm },
+    // Refused by Node before it ran, then loaded by tsx: once.
+    jsonImport: { sourceMaps: true, name: "from json", runs: 1 },
+    esmThrows: "esm-throws failed, ran 1",
     typescriptDep: { sourceMaps: true },
     local: { sourceMaps: true },
     // Its map was read though a dependency loaded it: the stack trace names the TypeScript line.
     loadsProject: { sourceMaps: true, line: "3" },
     // Restored once the dependencies are in, so the program's own stack traces name their TypeScript lines.
     after: true,
-    line: "14",
+    line: "17",
   });
 }, 60_000);
 
