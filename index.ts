@@ -1,4 +1,4 @@
-import * as gcp from "@pulumi/gcp";
+import * as organizations from "@pulumi/gcp/organizations";
 import * as pulumi from "@pulumi/pulumi";
 import { CallGraph, requireCliVersion } from "callgraph";
 
@@ -15,7 +15,7 @@ export = async () => {
   // known at preview time too).
   const projectNumber =
     new pulumi.Config("callgraph").get("projectNumber", { pattern: /^[0-9]+$/ }) ??
-    (await gcp.organizations.getProject({ projectId: project })).number;
+    (await organizations.getProject({ projectId: project })).number;
   if (!projectNumber)
     throw new Error(`could not read the number of project ${project}: set callgraph:projectNumber`);
 

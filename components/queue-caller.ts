@@ -1,4 +1,4 @@
-import * as gcp from "@pulumi/gcp";
+import * as gcp from "./gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { SOURCE_ROLES, type CallerHttpMethod } from "../topology";
 import { accountResource, sourceAccount, type CallerSourceArgs, type SourceCallee } from "./caller-source";

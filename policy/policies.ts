@@ -1,4 +1,6 @@
-import * as gcp from "@pulumi/gcp";
+import * as cloudfunctions from "@pulumi/gcp/cloudfunctions";
+import * as cloudfunctionsv2 from "@pulumi/gcp/cloudfunctionsv2";
+import * as storage from "@pulumi/gcp/storage";
 import {
   validateResourceOfType,
   type ResourceValidationPolicy,
@@ -16,8 +18,8 @@ import * as rules from "./rules";
 export const functionExplicitServiceAccount: ResourceValidationPolicy = {
   ...policyInfo(rules.functionExplicitServiceAccount),
   validateResource: [
-    validateResourceOfType(gcp.cloudfunctions.Function, validateWith(rules.functionExplicitServiceAccount)),
-    validateResourceOfType(gcp.cloudfunctionsv2.Function, validateWith(rules.functionExplicitServiceAccount)),
+    validateResourceOfType(cloudfunctions.Function, validateWith(rules.functionExplicitServiceAccount)),
+    validateResourceOfType(cloudfunctionsv2.Function, validateWith(rules.functionExplicitServiceAccount)),
   ],
 };
 
@@ -28,12 +30,9 @@ export const functionDedicatedServiceAccount: StackValidationPolicy = stackPolic
 export const functionExplicitBuildServiceAccount: ResourceValidationPolicy = {
   ...policyInfo(rules.functionExplicitBuildServiceAccount),
   validateResource: [
+    validateResourceOfType(cloudfunctions.Function, validateWith(rules.functionExplicitBuildServiceAccount)),
     validateResourceOfType(
-      gcp.cloudfunctions.Function,
-      validateWith(rules.functionExplicitBuildServiceAccount),
-    ),
-    validateResourceOfType(
-      gcp.cloudfunctionsv2.Function,
+      cloudfunctionsv2.Function,
       validateWith(rules.functionExplicitBuildServiceAccount),
     ),
   ],
@@ -75,7 +74,7 @@ export const noServiceAccountKeys: StackValidationPolicy = stackPolicy(rules.noS
 
 export const storageBucketPrivate: ResourceValidationPolicy = {
   ...policyInfo(rules.storageBucketPrivate),
-  validateResource: validateResourceOfType(gcp.storage.Bucket, validateWith(rules.storageBucketPrivate)),
+  validateResource: validateResourceOfType(storage.Bucket, validateWith(rules.storageBucketPrivate)),
 };
 
 export const storageBucketNoPublicAccess: StackValidationPolicy = stackPolicy(

@@ -1,5 +1,11 @@
 import * as fs from "node:fs";
-import * as gcp from "@pulumi/gcp";
+import * as artifactregistry from "@pulumi/gcp/artifactregistry";
+import * as cloudfunctions from "@pulumi/gcp/cloudfunctions";
+import * as cloudfunctionsv2 from "@pulumi/gcp/cloudfunctionsv2";
+import * as cloudrunv2 from "@pulumi/gcp/cloudrunv2";
+import * as projects from "@pulumi/gcp/projects";
+import * as serviceaccount from "@pulumi/gcp/serviceaccount";
+import * as storage from "@pulumi/gcp/storage";
 import * as pulumi from "@pulumi/pulumi";
 import * as time from "@pulumiverse/time";
 
@@ -30,18 +36,18 @@ type ResourceClass = new (
 ) => pulumi.CustomResource;
 
 const CLASSES: Readonly<Record<string, ResourceClass>> = {
-  "gcp:projects/service:Service": gcp.projects.Service,
-  "gcp:storage/bucket:Bucket": gcp.storage.Bucket,
-  "gcp:storage/bucketIAMMember:BucketIAMMember": gcp.storage.BucketIAMMember,
-  "gcp:artifactregistry/repository:Repository": gcp.artifactregistry.Repository,
-  "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember": gcp.artifactregistry.RepositoryIamMember,
-  "gcp:projects/iAMMember:IAMMember": gcp.projects.IAMMember,
-  "gcp:serviceaccount/account:Account": gcp.serviceaccount.Account,
-  "gcp:storage/bucketObject:BucketObject": gcp.storage.BucketObject,
-  "gcp:cloudfunctions/function:Function": gcp.cloudfunctions.Function,
-  "gcp:cloudfunctions/functionIamBinding:FunctionIamBinding": gcp.cloudfunctions.FunctionIamBinding,
-  "gcp:cloudfunctionsv2/function:Function": gcp.cloudfunctionsv2.Function,
-  "gcp:cloudrunv2/serviceIamBinding:ServiceIamBinding": gcp.cloudrunv2.ServiceIamBinding,
+  "gcp:projects/service:Service": projects.Service,
+  "gcp:storage/bucket:Bucket": storage.Bucket,
+  "gcp:storage/bucketIAMMember:BucketIAMMember": storage.BucketIAMMember,
+  "gcp:artifactregistry/repository:Repository": artifactregistry.Repository,
+  "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember": artifactregistry.RepositoryIamMember,
+  "gcp:projects/iAMMember:IAMMember": projects.IAMMember,
+  "gcp:serviceaccount/account:Account": serviceaccount.Account,
+  "gcp:storage/bucketObject:BucketObject": storage.BucketObject,
+  "gcp:cloudfunctions/function:Function": cloudfunctions.Function,
+  "gcp:cloudfunctions/functionIamBinding:FunctionIamBinding": cloudfunctions.FunctionIamBinding,
+  "gcp:cloudfunctionsv2/function:Function": cloudfunctionsv2.Function,
+  "gcp:cloudrunv2/serviceIamBinding:ServiceIamBinding": cloudrunv2.ServiceIamBinding,
   "time:index/sleep:Sleep": time.Sleep,
 };
 

@@ -1,5 +1,7 @@
 import * as path from "node:path";
-import * as gcp from "@pulumi/gcp";
+import * as cloudfunctions from "@pulumi/gcp/cloudfunctions";
+import * as serviceaccount from "@pulumi/gcp/serviceaccount";
+import * as storage from "@pulumi/gcp/storage";
 import * as pulumi from "@pulumi/pulumi";
 import { buildFunctionArchive } from "../../components";
 import { parseTopology, serviceAccountId, type FunctionSpec } from "../../topology";
@@ -17,31 +19,31 @@ export = async () => {
   const topology = parseTopology(new pulumi.Config("callgraph").getObject("functions"));
   const byName = new Map(topology.functions.map((f) => [f.name, f]));
   const root = path.resolve(__dirname, "../..");
-  const bucket = new gcp.storage.Bucket("source", {
+  const bucket = new storage.Bucket("source", {
     location: region.toUpperCase(),
     uniformBucketLevelAccess: true,
     publicAccessPrevention: "enforced",
   });
 
-  const deployed = new Map<string, gcp.cloudfunctions.Function>();
+  const deployed = new Map<string, cloudfunctions.Function>();
   const visiting = new Set<string>();
-  const deploy = (spec: FunctionSpec): gcp.cloudfunctions.Function => {
+  const deploy = (spec: FunctionSpec): cloudfunctions.Function => {
     const existing = deployed.get(spec.name);
     if (existing) return existing;
     if (visiting.has(spec.name)) throw new Error(`cycle through ${spec.name}: this pattern cannot deploy it`);
     visiting.add(spec.name);
     const callees = spec.calls.map((name) => ({ name, fn: deploy(byName.get(name)!) }));
-    const account = new gcp.serviceaccount.Account(`${spec.name}-sa`, {
+    const account = new serviceaccount.Account(`${spec.name}-sa`, {
       project,
       accountId: serviceAccountId(spec.name),
     });
     const archive = buildFunctionArchive({ projectRoot: root, source: spec.source });
-    const object = new gcp.storage.BucketObject(`${spec.name}-source`, {
+    const object = new storage.BucketObject(`${spec.name}-source`, {
       bucket: bucket.name,
       name: `${spec.name}/${archive.sha256}.zip`,
       source: new pulumi.asset.FileAsset(archive.path),
     });
-    const fn = new gcp.cloudfunctions.Function(`${spec.name}-function`, {
+    const fn = new cloudfunctions.Function(`${spec.name}-function`, {
       project,
       region,
       name: spec.name,
@@ -63,7 +65,7 @@ export = async () => {
       },
     });
     for (const { name, fn: callee } of callees) {
-      new gcp.cloudfunctions.FunctionIamMember(`${spec.name}-invokes-${name}`, {
+      new cloudfunctions.FunctionIamMember(`${spec.name}-invokes-${name}`, {
         project,
         region,
         cloudFunction: callee.name,
