@@ -1,15 +1,25 @@
 import Module from "node:module";
 import * as path from "node:path";
 
-/**
- * Modules @pulumi/pulumi requires when it loads, for closure serialization only (`runtime/closure/*`: TypeScript
- * through `typescript-shim.js`, 9 MB, and @npmcli/arborist with its dependencies), which an evaluation under the
- * mocks never uses: about 0.7 s of every `callgraph` command's start (bench and `npm test`'s CLI processes; issue
- * 19). Each is loaded on its first property read instead, so a program that does serialize a closure still gets
- * the real module. Keyed by the request and the requiring package, so nothing else is touched.
- */
-const DEFERRED = new Set(["../../typescript-shim", "@npmcli/arborist"]);
 const PULUMI_PACKAGE = `${path.sep}@pulumi${path.sep}pulumi${path.sep}`;
+
+/**
+ * Modules @pulumi/pulumi requires when it loads that an evaluation under the mocks never uses, each keyed by the
+ * request and the file of @pulumi/pulumi that makes it, so nothing else is touched (@pulumi/gcp's clouddeploy also
+ * requires a `./automation`, its own):
+ * - for closure serialization only (`runtime/closure/*`): TypeScript through `typescript-shim.js`, 9 MB, and
+ *   @npmcli/arborist with its dependencies: about 0.7 s of every `callgraph` command's start (bench and `npm test`'s
+ *   CLI processes; issue 19);
+ * - the Automation API (`pulumi.automation`, which the package index loads with execa, semver and the rest): about
+ *   50 ms more (213-237 ms against 172-177 ms to load @pulumi/pulumi, measured with the two above deferred).
+ * Each is loaded on its first property read instead, so a program that does serialize a closure or drive a stack
+ * still gets the real module.
+ */
+const DEFERRED: ReadonlyMap<string, (requiredFrom: string) => boolean> = new Map([
+  ["../../typescript-shim", (from) => from.includes(PULUMI_PACKAGE)],
+  ["@npmcli/arborist", (from) => from.includes(PULUMI_PACKAGE)],
+  ["./automation", (from) => from.endsWith(`${PULUMI_PACKAGE}index.js`)],
+]);
 
 type Load = (request: string, parent: NodeJS.Module | undefined, isMain: boolean) => unknown;
 
@@ -19,13 +29,14 @@ let installed = false;
  * Defers those modules in this process, from now on. Through `Module._load`, the hook Node's own loader and tools
  * such as require-in-the-middle use; where it is missing (another runtime) nothing changes.
  */
-export function deferClosureModules(): void {
+export function deferUnusedModules(): void {
   const loader = Module as unknown as { _load?: Load };
   if (installed || typeof loader._load !== "function") return;
   installed = true;
   const load = loader._load;
   loader._load = function (this: unknown, request, parent, isMain) {
-    if (DEFERRED.has(request) && parent?.filename?.includes(PULUMI_PACKAGE))
+    const from = parent?.filename;
+    if (from && DEFERRED.get(request)?.(from))
       return loadedOnFirstUse(() => load.call(this, request, parent, isMain));
     return load.call(this, request, parent, isMain);
   };

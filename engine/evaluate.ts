@@ -4,7 +4,7 @@ import * as os from "node:os";
 import { createRequire } from "node:module";
 import * as path from "node:path";
 import type * as pulumiType from "@pulumi/pulumi";
-import { deferClosureModules } from "./deferred-modules";
+import { deferUnusedModules } from "./deferred-modules";
 import { effectiveGraph } from "./effective-graph";
 import { gcpMocks } from "./gcp-mocks";
 import { programEntry } from "./program-entry";
@@ -63,7 +63,7 @@ async function evaluateNow(options: EvaluateOptions): Promise<Evaluation> {
   const entry = programEntry(programDir, stackConfig.main);
   // The program's own copy of @pulumi/pulumi: the mocks must be set on the instance the program registers with.
   const programRequire = createRequire(entry);
-  deferClosureModules();
+  deferUnusedModules();
   const pulumi = loadPulumi(programRequire, programDir, entry);
   const runtime = pulumi.runtime as typeof pulumi.runtime & { waitForRPCs(): Promise<void> };
 

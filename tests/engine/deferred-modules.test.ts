@@ -6,12 +6,12 @@ const REPO_ROOT = path.resolve(__dirname, "../..");
 
 /**
  * engine/deferred-modules.ts: an evaluation in a process of its own loads neither Pulumi's TypeScript shim nor
- * @npmcli/arborist (which @pulumi/pulumi requires for closure serialization only), and a closure serialized
- * afterwards still works, loading them then. The shim is watched rather than TypeScript itself, which the call-site
+ * @npmcli/arborist (which @pulumi/pulumi requires for closure serialization only) nor the Automation API, and a
+ * closure serialized or the API read afterwards still works, loading them then. The shim is watched rather than TypeScript itself, which the call-site
  * proofs load when their cache is empty (a fresh clone: CI failed on that once), so the answer is the same with the
  * cache warm or cold. In a child process: jest's module registry does not go through Node's loader.
  */
-test("an evaluation loads neither Pulumi's TypeScript shim nor arborist; serializing a closure afterwards loads the shim and works", () => {
+test("an evaluation loads neither Pulumi's TypeScript shim, arborist nor the Automation API; serializing a closure or reading the API afterwards loads it and works", () => {
   const out = execFileSync(
     process.execPath,
     ["--import", "tsx", path.join(__dirname, "support", "deferred-child.ts")],
@@ -19,9 +19,10 @@ test("an evaluation loads neither Pulumi's TypeScript shim nor arborist; seriali
   );
   expect(JSON.parse(out)).toEqual({
     resources: expect.any(Number),
-    afterEvaluation: { typescriptShim: false, arborist: false },
+    afterEvaluation: { typescriptShim: false, arborist: false, automation: false },
     serialized: true,
     afterSerializing: { typescriptShim: true },
+    automation: { localWorkspace: "function", loaded: true },
   });
 }, 60_000);
 
