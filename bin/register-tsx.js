@@ -12,11 +12,12 @@
 //
 // What stays with tsx: every file outside node_modules, the process's main module, a file with a query (tsx's
 // namespaces), every extension but `.js` and `.cjs` (tsx's own handlers), `.js` in a package whose scope cannot be
-// read, and an ES module graph Node refuses as it links it (an `import` of JSON with no import attribute, which tsx
-// accepts). Only where Node can itself require a `.js` file written as ESM (`process.features.require_module`: Node
-// 20.19 and 22.12 on) is anything handed back to Node, since tsx is what made such a file loadable before. Source
-// maps are off only while a dependency is compiled and run, and each TypeScript file compiles with them on, whoever
-// requires it, so a stack trace through the user's TypeScript still names its own lines.
+// read, and an ES module graph Node refuses as it links it (an `import` of JSON with no import attribute, a relative
+// import without its extension: tsx accepts both). Only where Node can itself require a `.js` file written as ESM
+// (`process.features.require_module`: Node 20.19 and 22.12 on) is anything handed back to Node, since tsx is what made
+// such a file loadable before. Source maps are off only while a dependency is compiled and run, and each TypeScript
+// file compiles with them on, whoever requires it, so a stack trace through the user's TypeScript still names its own
+// lines.
 "use strict";
 const fs = require("node:fs");
 const Module = require("node:module");
@@ -69,11 +70,19 @@ function register() {
 }
 
 /**
- * What Node throws when it refuses an ES module graph as it reads and links it, before any of its modules runs: an
- * `import` of JSON with no `with { type: "json" }`, which tsx (and bundlers) accept. Node 20 names it
- * ERR_IMPORT_ASSERTION_TYPE_MISSING, Node 22 ERR_IMPORT_ATTRIBUTE_MISSING.
+ * What Node throws when it refuses an ES module graph as it resolves, reads and links it, before any of its modules
+ * runs, where tsx's CommonJS build of the same files loads: an `import` of JSON with no `with { type: "json" }`
+ * (Node 20 names it ERR_IMPORT_ASSERTION_TYPE_MISSING, Node 22 ERR_IMPORT_ATTRIBUTE_MISSING), a relative import without its
+ * extension or of a folder (ERR_MODULE_NOT_FOUND, ERR_UNSUPPORTED_DIR_IMPORT), and an import of TypeScript
+ * (ERR_UNKNOWN_FILE_EXTENSION). An error thrown as a module runs is the module's own, and reaches the caller.
  */
-const NODE_REFUSES_GRAPH = new Set(["ERR_IMPORT_ATTRIBUTE_MISSING", "ERR_IMPORT_ASSERTION_TYPE_MISSING"]);
+const NODE_REFUSES_GRAPH = new Set([
+  "ERR_IMPORT_ATTRIBUTE_MISSING",
+  "ERR_IMPORT_ASSERTION_TYPE_MISSING",
+  "ERR_MODULE_NOT_FOUND",
+  "ERR_UNSUPPORTED_DIR_IMPORT",
+  "ERR_UNKNOWN_FILE_EXTENSION",
+]);
 
 /**
  * How Node itself would load a file of a package under node_modules: "commonjs" (a `.cjs` file, or `.js` in a

@@ -44,6 +44,13 @@ beforeAll(() => {
     'import data from "./data.json";\nglobalThis.jsonImportRuns = (globalThis.jsonImportRuns ?? 0) + 1;\nexport const sourceMaps = process.sourceMapsEnabled;\nexport const name = data.name;\n',
   );
   write("node_modules/json-import/data.json", JSON.stringify({ name: "from json" }));
+  // Another Node refuses: a relative import without its extension, as tsx's CommonJS build resolves it.
+  write("node_modules/extensionless/package.json", JSON.stringify({ name: "extensionless", type: "module" }));
+  write(
+    "node_modules/extensionless/index.js",
+    'export { value } from "./helper";\nexport const sourceMaps = process.sourceMapsEnabled;\n',
+  );
+  write("node_modules/extensionless/helper.js", 'export const value = "resolved";\n');
   // An ES module that throws as it runs: the error reaches the caller once, and the module ran once.
   write("node_modules/esm-throws/package.json", JSON.stringify({ name: "esm-throws", type: "module" }));
   write(
@@ -84,6 +91,7 @@ beforeAll(() => {
       '  esmOnly: { ...require("esm-only") },',
       '  cjsInEsm: require("cjs-in-esm"),',
       '  jsonImport: { ...require("json-import"), runs: (globalThis as any).jsonImportRuns },',
+      '  extensionless: { ...require("extensionless") },',
       '  esmThrows: (() => { try { require("esm-throws"); return "loaded"; } catch (e) { return `${(e as Error).message}, ran ${(globalThis as any).esmThrowsRuns}`; } })(),',
       '  typescriptDep: { ...require("typescript-dep") },',
       '  local: require("./local/helper"),',
@@ -120,6 +128,7 @@ test("JavaScript dependencies run under Node's own loader; TypeScript, graphs No
     cjsInEsm: { sourceMaps: expected.cjsInEsm },
     // Refused by Node before it ran, then loaded by tsx: once.
     jsonImport: { sourceMaps: true, name: "from json", runs: 1 },
+    extensionless: { sourceMaps: true, value: "resolved" },
     esmThrows: "esm-throws failed, ran 1",
     typescriptDep: { sourceMaps: true },
     local: { sourceMaps: true },
@@ -127,7 +136,7 @@ test("JavaScript dependencies run under Node's own loader; TypeScript, graphs No
     loadsProject: { sourceMaps: true, line: "3" },
     // Restored once the dependencies are in, so the program's own stack traces name their TypeScript lines.
     after: true,
-    line: "17",
+    line: "18",
   });
 }, 60_000);
 
