@@ -72,9 +72,10 @@ function register() {
 /**
  * What Node throws when it refuses an ES module graph as it resolves, reads and links it, before any of its modules
  * runs, where tsx's CommonJS build of the same files loads: an `import` of JSON with no `with { type: "json" }`
- * (Node 20 names it ERR_IMPORT_ASSERTION_TYPE_MISSING, Node 22 ERR_IMPORT_ATTRIBUTE_MISSING), a relative import without its
- * extension or of a folder (ERR_MODULE_NOT_FOUND, ERR_UNSUPPORTED_DIR_IMPORT), and an import of TypeScript
- * (ERR_UNKNOWN_FILE_EXTENSION). An error thrown as a module runs is the module's own, and reaches the caller.
+ * (Node 20 names it ERR_IMPORT_ASSERTION_TYPE_MISSING, Node 22 ERR_IMPORT_ATTRIBUTE_MISSING), a relative import
+ * without its extension or of a folder (ERR_MODULE_NOT_FOUND, ERR_UNSUPPORTED_DIR_IMPORT), and an import of
+ * TypeScript (ERR_UNKNOWN_FILE_EXTENSION). An error thrown as a module runs is the module's own, and reaches the
+ * caller.
  */
 const NODE_REFUSES_GRAPH = new Set([
   "ERR_IMPORT_ATTRIBUTE_MISSING",
