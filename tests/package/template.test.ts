@@ -10,24 +10,13 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
+import { shippedFolders } from "./shipped-folders";
 
 const run = promisify(execFile);
 const REPO = path.resolve(__dirname, "../..");
 const TEMPLATE = path.join(REPO, "templates", "team");
-/** The folders compiled into dist/ (tsconfig.build.json). */
-const PACKAGE_SOURCES = [
-  "topology",
-  "iam",
-  "components",
-  "engine",
-  "callsites",
-  "live",
-  "local",
-  "cli",
-  "policy",
-  "functions/shared",
-  "testing",
-];
+/** The folders compiled into dist/. */
+const PACKAGE_SOURCES = shippedFolders();
 
 let work: string;
 let project: string;

@@ -7,15 +7,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { readDeclaration } from "../../testing/declaration";
+import { shippedFolders } from "../package/shipped-folders";
 
 const ROOT = path.resolve(__dirname, "../..");
-
-/** The folders `npm run build` compiles into the package (tsconfig.build.json "include"). */
-function shippedFolders(): string[] {
-  const text = fs.readFileSync(path.join(ROOT, "tsconfig.build.json"), "utf8");
-  const include = /"include":\s*\[([^\]]*)\]/.exec(text)?.[1] ?? "";
-  return [...include.matchAll(/"([^"]+)"/g)].map((m) => m[1]);
-}
 
 /** The modules a file imports, re-exports or requires, relative ones resolved to a repository path. */
 function importsOf(file: string): string[] {
