@@ -7,7 +7,7 @@ import * as esbuild from "esbuild";
 import { unzipSync } from "fflate";
 import type { Evaluation } from "../engine";
 import { parseStackDeclaration } from "../topology";
-import { median } from "./measure";
+import { median, pairedRatio } from "./measure";
 
 const ROOT = path.resolve(__dirname, "..");
 /** Inside the repository (and ignored by git), so the unbundled code resolves `node_modules` as in development. */
@@ -136,6 +136,64 @@ async function transpileUnbundled(source: string): Promise<{ entry: string; file
     entry: path.join(UNBUNDLED_DIR, entryTs.replace(/\.ts$/, ".js")),
     files: inputs.length,
     bytes: inputs.reduce((n, [, input]) => n + input.bytes, 0),
+  };
+}
+
+/** Unpacking every archive of a stack in a fresh process: ours (local/unzip.ts) against fflate's `unzipSync`. */
+export interface Unpack {
+  readonly archives: number;
+  /** Bytes of the files unpacked, the same on both sides (checked). */
+  readonly bytes: number;
+  readonly runs: number;
+  /** Medians. */
+  readonly oursMs: number;
+  readonly fflateMs: number;
+  readonly oursCpuMs: number;
+  readonly fflateCpuMs: number;
+  /** Median of the per-pair ratios, in CPU time (fflate's inflate keeps V8's compiler threads busy too). */
+  readonly cpuRatio: number;
+}
+
+const UNPACK_CHILD = path.join(__dirname, "unpack-child.ts");
+
+/** What bench/unpack-child.ts prints. */
+interface UnpackRun {
+  readonly ms: number;
+  readonly cpuMs: number;
+  readonly bytes: number;
+}
+
+/**
+ * What `callgraph local` pays to unpack a stack's archives before it starts their processes (local/function-process.ts
+ * `unpack`), in fresh processes as it runs: the JIT starts cold, which is where fflate's JavaScript inflate costs
+ * most. The sides alternate; medians of `runs`.
+ */
+export async function measureUnpack(archivePaths: readonly string[], runs: number): Promise<Unpack> {
+  const figures: Record<"ours" | "fflate", UnpackRun[]> = { ours: [], fflate: [] };
+  for (let i = 0; i < runs; i++)
+    for (const side of i % 2 === 0 ? (["ours", "fflate"] as const) : (["fflate", "ours"] as const)) {
+      const { stdout } = await run(process.execPath, [
+        "--import",
+        "tsx",
+        UNPACK_CHILD,
+        side,
+        ...archivePaths,
+      ]);
+      figures[side].push(JSON.parse(stdout) as UnpackRun);
+    }
+  const bytes = new Set([...figures.ours, ...figures.fflate].map((f) => f.bytes));
+  if (bytes.size !== 1)
+    throw new Error(`unpack: the two sides unpacked different sizes: ${[...bytes].join(", ")}`);
+  const of = (side: "ours" | "fflate", key: "ms" | "cpuMs") => figures[side].map((f) => f[key]);
+  return {
+    archives: archivePaths.length,
+    bytes: [...bytes][0],
+    runs,
+    oursMs: median(of("ours", "ms")),
+    fflateMs: median(of("fflate", "ms")),
+    oursCpuMs: median(of("ours", "cpuMs")),
+    fflateCpuMs: median(of("fflate", "cpuMs")),
+    cpuRatio: pairedRatio(of("ours", "cpuMs"), of("fflate", "cpuMs")),
   };
 }
 

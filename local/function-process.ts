@@ -2,8 +2,8 @@ import { spawn, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as net from "node:net";
 import * as path from "node:path";
-import { unzipSync } from "fflate";
 import { LOOPBACK } from "./listen";
+import { unzipArchive } from "./unzip";
 
 /** Where a function's log line came from. */
 export type LogSource = "stdout" | "stderr" | "lifecycle";
@@ -153,7 +153,7 @@ export class FunctionProcess {
     const dir = this.options.workDir;
     fs.rmSync(dir, { recursive: true, force: true });
     fs.mkdirSync(dir, { recursive: true });
-    const files = unzipSync(fs.readFileSync(this.options.archivePath));
+    const files = unzipArchive(fs.readFileSync(this.options.archivePath));
     for (const [name, data] of Object.entries(files)) {
       const target = path.resolve(dir, name);
       if (!target.startsWith(`${dir}${path.sep}`))
