@@ -6,6 +6,10 @@
  *
  *   node function-host.cjs --source=DIR --target=ENTRY_POINT --port=PORT
  *
+ * `--port=0` listens on a port the system picks. Either way, once it listens it tells the local stack which (over
+ * the IPC channel local/function-process.ts opens): the stack never reserves a port by probing it, which another
+ * listener could take before this process binds it.
+ *
  * Why not the framework's CLI: it listens on every interface (`server.listen(port)`, no host option) and its body
  * parsers read up to 1 GB of any request before the function's code can look at the token. Here:
  * - the server is the framework's own, built the supported way (`getTestServer`, its public testing entry point,
@@ -31,14 +35,18 @@ const ADMISSION = Symbol.for("callgraph.admission");
 /** The name the function is registered under in this process's copy of the framework (a valid framework name). */
 const REGISTERED = "callgraph-hosted-function";
 /**
- * local/front-end.ts `FRONT_END_HEADER` and `LOCAL_FRONT_END_KEY_ENV`: the front end sends the run's key with every
- * request it lets through, and this process serves nothing else, as a deployed function is reached only through
- * Google's front end. A token whose signature a front end removed is then believed only where one stood.
+ * local/front-end.ts `FRONT_END_HEADER` and `LOCAL_FRONT_END_KEY_ENV`: the front end sends this function's key with
+ * every request it lets through, and this process serves nothing else, as a deployed function is reached only through
+ * Google's front end. A token whose signature a front end removed is then believed only where one stood. The
+ * variable is removed before the function's code loads: the key is the host's, never the function's to read.
  */
 const FRONT_END_HEADER = "x-callgraph-front-end";
 const FRONT_END_KEY = process.env.CALLGRAPH_LOCAL_FRONT_END_KEY ?? "";
+delete process.env.CALLGRAPH_LOCAL_FRONT_END_KEY;
 /** The framework's CLI exits with this on an uncaught error (functions-framework `invoker.js`, `killInstance`). */
 const CRASH_EXIT_CODE = 16;
+/** local/function-process.ts `LISTENING_MESSAGE`: sent with the port once the server listens. */
+const LISTENING_MESSAGE = "callgraph:listening";
 /** local/function-process.ts `LOAD_FAILED_MESSAGE` and `LOAD_FAILED_EXIT_CODE`: the code did not load. */
 const LOAD_FAILED_MESSAGE = "callgraph:load-failed";
 const LOAD_FAILED_EXIT_CODE = 2;
@@ -68,9 +76,10 @@ function parseArgs(argv) {
   );
   const missing = ["source", "target", "port"].filter((k) => !args[k]);
   const port = Number(args.port);
-  if (missing.length || !Number.isInteger(port) || port < 1 || port > 65535) {
+  const badPort = args.port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535);
+  if (missing.length || badPort) {
     throw new Error(
-      `usage: function-host.cjs --source=DIR --target=ENTRY_POINT --port=PORT (missing or bad: ${[...missing, ...(Number.isInteger(port) ? [] : ["port"])].join(", ")})`,
+      `usage: function-host.cjs --source=DIR --target=ENTRY_POINT --port=PORT (0: any free port) (missing or bad: ${[...missing, ...(badPort ? ["port"] : [])].join(", ")})`,
     );
   }
   return { source: path.resolve(args.source), target: args.target, port };
@@ -227,6 +236,38 @@ function capBody(req, res, limit, admission) {
   };
 }
 
+/**
+ * What Node's parser refuses before any listener runs, answered in JSON as every answer of this process is, then the
+ * connection closed; CONNECT 405. The same answers as local/listen.ts `answerMalformed` gives the front ends (this
+ * file is plain CommonJS and cannot import it). https://nodejs.org/api/http.html#event-clienterror
+ */
+function answerMalformed(server) {
+  const endRaw = (socket, status, reason, error) => {
+    const text = JSON.stringify({ error });
+    socket.end(
+      `HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json; charset=utf-8\r\n` +
+        `content-length: ${Buffer.byteLength(text)}\r\nconnection: close\r\n\r\n${text}`,
+    );
+  };
+  server.on("clientError", (error, socket) => {
+    // As Node's own default (lib/_http_server.js `socketOnError`): nothing over an answer already begun.
+    if (error.code === "ECONNRESET" || !socket.writable || socket._httpMessage?.headersSent)
+      return void socket.destroy();
+    const [status, reason] =
+      error.code === "HPE_HEADER_OVERFLOW"
+        ? [431, "Request Header Fields Too Large"]
+        : error.code === "HPE_CHUNK_EXTENSIONS_OVERFLOW"
+          ? [413, "Payload Too Large"]
+          : error.code === "ERR_HTTP_REQUEST_TIMEOUT"
+            ? [408, "Request Timeout"]
+            : [400, "Bad Request"];
+    endRaw(socket, status, reason, `${reason}: ${error.message}`);
+  });
+  server.on("connect", (req, socket) =>
+    endRaw(socket, 405, "Method Not Allowed", `Method Not Allowed: ${req.method} is not served here`),
+  );
+}
+
 /** The request listener: admission first, then the framework's app with our final handler. */
 function guarded(app, admission) {
   /** Express calls this when the body parser failed, or when nothing answered. */
@@ -308,11 +349,16 @@ function main() {
   // The front end ends a request at the function's timeout (front-end.ts `forward`), as the platform does; node's
   // own default (five minutes to receive a request) would cut short a function allowed nine.
   server.requestTimeout = 0;
+  answerMalformed(server);
   server.once("error", (error) => {
     log("ERROR", `cannot listen on ${LOOPBACK}:${port}: ${error.message}`);
     process.exit(1);
   });
-  server.listen(port, LOOPBACK);
+  server.listen(port, LOOPBACK, () => {
+    const bound = /** @type {import("node:net").AddressInfo} */ (server.address()).port;
+    if (typeof process.send === "function") process.send({ type: LISTENING_MESSAGE, port: bound });
+    else log("INFO", `listening on http://${LOOPBACK}:${bound}/`);
+  });
 }
 
 // Stack traces point at the TypeScript lines the bundle came from, once the bundle carries a source map (the local

@@ -1,8 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
-import * as net from "node:net";
 import * as path from "node:path";
-import { LOOPBACK } from "./listen";
 import { unzipArchive } from "./unzip";
 
 /** Where a function's log line came from. */
@@ -17,8 +15,12 @@ export interface FunctionProcessOptions {
   readonly entryPoint: string;
   /** The full environment of the process: the deployment's, with local URLs and the metadata host. */
   readonly env: Readonly<Record<string, string>>;
-  /** Loopback port to serve on. */
-  readonly port: number;
+  /**
+   * Loopback port to serve on. Absent or 0 (what the local stack passes): one the system picks as the process binds
+   * it, which the process reports. A port chosen beforehand by probing it can be taken by another listener in
+   * between, and then requests meant for this function would reach that listener.
+   */
+  readonly port?: number;
   /** Where to unpack the archive. */
   readonly workDir: string;
   /** Wait this long before restarting a crashed process, as the platform would start a new instance. */
@@ -35,6 +37,8 @@ export interface FunctionProcessOptions {
 const HOST = path.join(__dirname, "function-host.cjs");
 const PRELOAD = path.join(__dirname, "exit-with-parent.cjs");
 const START_TIMEOUT_MS = 15_000;
+/** function-host.cjs `LISTENING_MESSAGE`: sent over IPC with the port, once the process listens. */
+export const LISTENING_MESSAGE = "callgraph:listening";
 /** function-host.cjs `LOAD_FAILED_MESSAGE`: sent over IPC when the function's code did not load. */
 export const LOAD_FAILED_MESSAGE = "callgraph:load-failed";
 
@@ -45,6 +49,24 @@ interface LoadFailedMessage {
   readonly reason: string;
   /** `FILE:LINE:COLUMN` of the throw, absolute, source-mapped when the bundle has a map. */
   readonly site?: string;
+}
+
+/** What function-host.cjs says once it listens: the port it bound. */
+interface ListeningMessage {
+  readonly type: typeof LISTENING_MESSAGE;
+  readonly port: number;
+}
+
+function isListening(message: unknown): message is ListeningMessage {
+  const m = message as Partial<ListeningMessage> | null;
+  return (
+    typeof m === "object" &&
+    m !== null &&
+    m.type === LISTENING_MESSAGE &&
+    Number.isInteger(m.port) &&
+    m.port! > 0 &&
+    m.port! <= 65535
+  );
 }
 
 function isLoadFailed(message: unknown): message is LoadFailedMessage {
@@ -101,12 +123,16 @@ export class FunctionProcess {
   private stopping = false;
   private restarts = 0;
   private pendingRestart?: NodeJS.Timeout;
+  private listeningOn = 0;
 
   constructor(private readonly options: FunctionProcessOptions) {}
 
-  /** The port it serves on. */
+  /**
+   * The port it serves on, as the process reported once it listened (0 before it first did). A process restarted
+   * after a crash may get another; read it per request.
+   */
   get port(): number {
-    return this.options.port;
+    return this.listeningOn;
   }
 
   /** Where its archive is unpacked. */
@@ -164,7 +190,7 @@ export class FunctionProcess {
   }
 
   private async spawn(): Promise<void> {
-    const { name, entryPoint, port, workDir, env, log } = this.options;
+    const { name, entryPoint, workDir, env, log } = this.options;
     const child = spawn(
       process.execPath,
       [
@@ -175,7 +201,7 @@ export class FunctionProcess {
         HOST,
         `--target=${entryPoint}`,
         `--source=${workDir}`,
-        `--port=${port}`,
+        `--port=${this.options.port ?? 0}`,
       ],
       // Only the deployment's variables: nothing of this shell (credentials, gcloud config) leaks in.
       { cwd: workDir, env: { ...env, HOME: workDir }, stdio: ["ignore", "pipe", "pipe", "ipc"] },
@@ -184,8 +210,11 @@ export class FunctionProcess {
     running.add(child);
     child.once("exit", () => running.delete(child));
     let loadFailure: LoadFailedMessage | undefined;
+    let listening: (port: number) => void = () => {};
+    const listened = new Promise<number>((resolve) => (listening = resolve));
     child.on("message", (message) => {
       if (isLoadFailed(message)) loadFailure = message;
+      else if (isListening(message)) listening(message.port);
     });
     // After the exit, the output and the IPC channel are drained: `exit` may come before the host's last message.
     const closed = new Promise<void>((resolve) => child.once("close", () => resolve()));
@@ -215,7 +244,8 @@ export class FunctionProcess {
       }, this.options.restartDelayMs);
     });
     try {
-      await waitForPort(port, child, name);
+      const port = await listenedOrExited(listened, child, name);
+      if (this.child === child) this.listeningOn = port;
     } catch (error) {
       if (child.exitCode === null && child.signalCode === null) throw error;
       await closed;
@@ -240,31 +270,27 @@ export class FunctionProcess {
   }
 }
 
-/** Resolves when `port` accepts a connection; rejects if the child exits first or it takes too long. */
-function waitForPort(port: number, child: ChildProcess, name: string): Promise<void> {
-  const deadline = Date.now() + START_TIMEOUT_MS;
-  return new Promise((resolve, reject) => {
-    const attempt = () => {
-      if (child.exitCode !== null || child.signalCode !== null)
-        return reject(
-          new Error(
-            `function ${name} exited while starting (${child.signalCode ?? `code ${child.exitCode}`})`,
-          ),
-        );
-      if (Date.now() > deadline)
-        return reject(
-          new Error(`function ${name} did not listen on port ${port} within ${START_TIMEOUT_MS} ms`),
-        );
-      const socket = net.connect(port, LOOPBACK);
-      socket.once("connect", () => {
-        socket.destroy();
-        resolve();
-      });
-      socket.once("error", () => {
-        socket.destroy();
-        setTimeout(attempt, 50);
-      });
-    };
-    attempt();
+/**
+ * The port the process reported listening on; rejects if it exits first or does not listen in time. Its own word
+ * over its own channel, not a connection to a port, which any listener there would accept.
+ */
+function listenedOrExited(listened: Promise<number>, child: ChildProcess, name: string): Promise<number> {
+  let timer: NodeJS.Timeout | undefined;
+  let onExit: (() => void) | undefined;
+  const failed = new Promise<never>((_, reject) => {
+    onExit = () =>
+      reject(
+        new Error(`function ${name} exited while starting (${child.signalCode ?? `code ${child.exitCode}`})`),
+      );
+    if (child.exitCode !== null || child.signalCode !== null) onExit();
+    else child.once("exit", onExit);
+    timer = setTimeout(
+      () => reject(new Error(`function ${name} did not listen within ${START_TIMEOUT_MS} ms`)),
+      START_TIMEOUT_MS,
+    );
+  });
+  return Promise.race([listened, failed]).finally(() => {
+    clearTimeout(timer);
+    if (onExit) child.off("exit", onExit);
   });
 }

@@ -14,7 +14,6 @@ import { GCLOUD_USER_AUDIENCES, GOOGLE_TOKEN_ISSUERS } from "../iam/id-token";
 import { LOCAL_FRONT_END_KEY_ENV, startFrontEnd, type FrontEnd, type SeenRequest } from "./front-end";
 import { FunctionProcess, type LogSource } from "./function-process";
 import { mintableMembers } from "./iam-members";
-import { freePort } from "./listen";
 import type { RequestRecord } from "./request-log";
 import { localConfig, localPrincipals } from "./demo-principals";
 import {
@@ -91,6 +90,12 @@ export interface LocalFunction {
    * after the development loop restarted it.
    */
   readonly process: FunctionProcess;
+  /**
+   * The key its front end sends its process (`FRONT_END_HEADER`): without it the process answers 403, as a deployed
+   * function is reached only through Google's front end. Each function has its own. Tests send it to reach a
+   * function's own checks.
+   */
+  readonly frontEndKey: string;
   /** The archive its process runs. */
   readonly archivePath: string;
   /** Times the development loop replaced its process with a rebuilt bundle. */
@@ -114,11 +119,6 @@ export interface LocalStack {
   readonly programDir: string;
   /** This run's own folder (unpacked bundles), removed by {@link stop}. */
   readonly runDir: string;
-  /**
-   * The key every front end sends its function's process (`FRONT_END_HEADER`): without it a process answers 403, as
-   * a deployed function is reached only through Google's front end. Tests send it to reach a function's own checks.
-   */
-  readonly frontEndKey: string;
   /**
    * Replaces a function's process with one running `archivePath`: the new process starts on a new port and takes
    * over the front end once it accepts connections, so the function keeps answering; if it does not start, the
@@ -251,8 +251,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     refusals: Object.fromEntries(Object.values(refusals).map((r) => [r.member, r.reason])),
     onRefusal: (member, reason) => log(`no token for ${member}: ${reason}`, "lifecycle"),
   });
-  // Proves to each function's process that a request came through its front end (function-host.cjs).
-  const hostKey = randomBytes(24).toString("base64url");
+  // Proves to each function's process that a request came through its own front end (function-host.cjs): one key per
+  // function, so no function's code, given its own, can reach another's process past that one's front end.
+  const hostKeys = new Map(functions.map((fn) => [fn.name, randomBytes(24).toString("base64url")]));
   const run = createRunFolder(programDir, evaluation.stack);
   const coverage = new EdgeCoverage(evaluation.graph.edges);
   // Env secrets become variables of the function's process, file secrets files under this run's folder.
@@ -275,7 +276,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       "lifecycle",
     );
   const callerOf = callerLabels(functions, members, evaluation.graph.sources);
-  const ports = new Map<string, number>();
   const processes = new Map<string, FunctionProcess>();
   const archives = new Map<string, string>();
   const reloads = new Map<string, number>();
@@ -311,24 +311,22 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
   // Deployed URL -> local front end URL, set once the front ends listen (before any process starts).
   let localUrls = new Map<string, string>();
-  const processFor = (fn: GraphFunction, archivePath: string, port: number, generation: number) =>
+  const processFor = (fn: GraphFunction, archivePath: string, generation: number) =>
     new FunctionProcess({
       name: fn.name,
       archivePath,
       entryPoint: fn.entryPoint,
       env: {
-        ...localEnvironment(fn, localUrls, tokens, evaluation, hostKey),
+        ...localEnvironment(fn, localUrls, tokens, evaluation, hostKeys.get(fn.name)!),
         ...secrets.get(fn.name)?.env,
         ...options.environmentOverrides?.[fn.name],
       },
-      port,
       workDir: path.join(run.dir, generation === 0 ? fn.name : `${fn.name}.${generation}`),
       restartDelayMs: options.restartDelayMs ?? 500,
       log,
     });
 
   try {
-    for (const fn of functions) ports.set(fn.name, await freePort());
     const urls = new Map<string, string>();
     for (const fn of functions) {
       const frontEnd = await startFrontEnd({
@@ -336,10 +334,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         generation: fn.generation,
         issuers: listOr(fn.environment.CALLGRAPH_TOKEN_ISSUERS, GOOGLE_TOKEN_ISSUERS),
         userAudiences: listOr(fn.environment.CALLGRAPH_USER_AUDIENCES, GCLOUD_USER_AUDIENCES),
-        hostKey,
+        hostKey: hostKeys.get(fn.name)!,
         invokers: grants(fn.name),
         jwksUrl: tokens.jwksUrl,
-        targetPort: () => ports.get(fn.name)!,
+        // Read per request: a process restarted after a crash, or replaced by the development loop, has its own port.
+        targetPort: () => processes.get(fn.name)!.port,
         timeoutMs: fn.timeoutSeconds * 1000,
         onRequest: (seen) => report(fn.name, seen),
       });
@@ -350,7 +349,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     await Promise.all(
       functions.map(async (fn) => {
-        const process = processFor(fn, fn.archivePath!, ports.get(fn.name)!, 0);
+        const process = processFor(fn, fn.archivePath!, 0);
         processes.set(fn.name, process);
         archives.set(fn.name, fn.archivePath!);
         reloads.set(fn.name, 0);
@@ -367,6 +366,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         serviceAccount: fn.serviceAccount,
         invokers: grants(fn.name),
         timeoutSeconds: fn.timeoutSeconds,
+        frontEndKey: hostKeys.get(fn.name)!,
         get process() {
           return processes.get(fn.name)!;
         },
@@ -382,8 +382,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       const fn = functions.find((f) => f.name === name);
       if (!fn) throw new Error(`the local stack has no function ${name}`);
       const generation = reloads.get(name)! + 1;
-      const port = await freePort();
-      const next = processFor(fn, archivePath, port, generation);
+      const next = processFor(fn, archivePath, generation);
       try {
         await next.start();
       } catch (error) {
@@ -392,7 +391,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       }
       const previous = processes.get(name)!;
       // From here on the front end forwards to the new process; requests already forwarded finish on the old one.
-      ports.set(name, port);
       processes.set(name, next);
       archives.set(name, archivePath);
       reloads.set(name, generation);
@@ -444,7 +442,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       coverage,
       programDir,
       runDir: run.dir,
-      frontEndKey: hostKey,
       reload,
       get devLoop() {
         return devLoop;

@@ -44,12 +44,14 @@ async function callAs(stack: LocalStack, member: string | undefined, fn: string)
 }
 
 /**
- * Calls `fn`'s own process, past its front end: with the run's front-end key (as its front end would, so the
+ * Calls `fn`'s own process, past its front end: with its front-end key (as its front end would, so the
  * function's own checks answer), or without it (as anyone else on this machine would).
  */
 function callProcess(stack: LocalStack, fn: string, token: string | undefined, withKey = true) {
   const request = requestFor(stack, fn);
-  const headers = withKey ? { ...request.headers, [FRONT_END_HEADER]: stack.frontEndKey } : request.headers;
+  const headers = withKey
+    ? { ...request.headers, [FRONT_END_HEADER]: stack.functions[fn].frontEndKey }
+    : request.headers;
   return callFunction(`http://127.0.0.1:${stack.functions[fn].process.port}`, { ...request, headers }, token);
 }
 
@@ -92,7 +94,7 @@ function headerAttackTests(
       const front = await send(stack.functions[fn].url, attacks[attack]);
       const code = await send(`http://127.0.0.1:${stack.functions[fn].process.port}`, {
         ...handedOn(generation, attacks[attack]),
-        [FRONT_END_HEADER]: stack.frontEndKey,
+        [FRONT_END_HEADER]: stack.functions[fn].frontEndKey,
       });
       expect([front.status, code.status]).toEqual([401, 401]);
       // Refused by the code for what the request is, not for a token it could not read.
@@ -226,6 +228,25 @@ describe("the base fixture stack on loopback", () => {
       expect(outsider).toEqual(all(403));
     },
   );
+
+  test("each function's process takes only its own front end's key: another function's is refused", async () => {
+    const keys = Object.values(stack.functions).map((f) => f.frontEndKey);
+    expect(new Set(keys).size).toBe(keys.length);
+    // alpha may call beta: with beta's key its call reaches beta's code; with alpha's own, beta's process refuses it.
+    const token = await stack.tokens.mint(account("alpha"), stack.functions.beta.url);
+    const request = requestFor(stack, "beta");
+    const withKey = (key: string) =>
+      callFunction(
+        `http://127.0.0.1:${stack.functions.beta.process.port}`,
+        { ...request, headers: { ...request.headers, [FRONT_END_HEADER]: key } },
+        token,
+      );
+    expect((await withKey(stack.functions.beta.frontEndKey)).status).toBe(200);
+    expect(await withKey(stack.functions.alpha.frontEndKey)).toMatchObject({
+      status: 403,
+      body: { error: expect.stringContaining("serves only requests through its front end") },
+    });
+  });
 
   test("a function's own verification refuses an undeclared service account even without the front end", async () => {
     // alpha calls beta only: its account is no caller of gamma.

@@ -5,7 +5,7 @@ import * as path from "node:path";
 import fc from "fast-check";
 import { callFunction, fetchIdTokenFrom, startLocalStack, type LocalStack } from "../../local";
 import { BASE_CONFIG, FIXTURE_STACK } from "../fixtures";
-import { sendRaw, type RawAnswer } from "./raw-http";
+import { exchangeRaw, sendRaw, type RawAnswer } from "./raw-http";
 
 const DEVELOPERS = "group:developers@example.com";
 /** The base fixture's caller (tests/fixtures/functions/alpha): a GET makes it ask beta with its own identity. */
@@ -217,6 +217,65 @@ describe("hostile requests to every port of a running stack", () => {
     expect(answers).toEqual(expected);
     await expectStillServes(stack);
   }, 30_000);
+
+  const REFUSED_BY_NODE: ReadonlyArray<{
+    readonly name: string;
+    readonly request: (p: Port) => string;
+    readonly status: number;
+    /** Ports whose handler answers on the headers alone, before Node parses the rest. */
+    readonly answeredFirst?: Partial<Record<PortKind, number>>;
+  }> = [
+    {
+      name: "a malformed chunk size",
+      request: (p) =>
+        `POST ${p.path} HTTP/1.1${CRLF}${headers("Host: x", "Transfer-Encoding: chunked")}${CRLF}zz${CRLF}`,
+      status: 400,
+      // Answered on the headers alone, before the body is parsed: the metadata server refuses a request without
+      // Metadata-Flavor, the JWKS server any POST, a function process a request without its front end's key. Then
+      // the parser's error must not write a second answer.
+      answeredFirst: { "metadata server": 403, JWKS: 404, "function process": 403 },
+    },
+    {
+      name: "a bare CR inside a header value",
+      request: (p) => `GET ${p.path} HTTP/1.1${CRLF}Host: x${CRLF}X-Odd: a\rb${CRLF}${CRLF}`,
+      status: 400,
+    },
+    {
+      name: "both Transfer-Encoding and Content-Length",
+      request: (p) =>
+        `POST ${p.path} HTTP/1.1${CRLF}${headers("Host: x", "Transfer-Encoding: chunked", "Content-Length: 3")}${CRLF}0${CRLF}${CRLF}`,
+      status: 400,
+    },
+    {
+      name: "a header over Node's 16 KB",
+      request: (p) =>
+        `GET ${p.path} HTTP/1.1${CRLF}${headers("Host: x", `Authorization: Bearer ${"a".repeat(20_000)}`)}${CRLF}`,
+      status: 431,
+    },
+    {
+      name: "CONNECT",
+      request: () => `CONNECT example.com:443 HTTP/1.1${CRLF}${headers("Host: example.com:443")}${CRLF}`,
+      status: 405,
+    },
+  ];
+
+  test.each(REFUSED_BY_NODE)(
+    "$name: a JSON answer naming the problem from every kind of port, not Node's bare status line",
+    async ({ request, status, answeredFirst }) => {
+      for (const port of portsOf(stack)) {
+        const answer = await exchangeRaw(port.port, request(port));
+        const [head, body] = answer.split(`${CRLF}${CRLF}`);
+        expect({
+          kind: port.kind,
+          status: Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1]),
+          type: /content-type: application\/json/i.test(head),
+        }).toEqual({ kind: port.kind, status: answeredFirst?.[port.kind] ?? status, type: true });
+        expect(JSON.parse(body)).toEqual({ error: expect.any(String) });
+        expect(answer.match(/^HTTP\/1\.1 /gm)).toHaveLength(1);
+      }
+      await expectStillServes(stack);
+    },
+  );
 
   test("a front end whose function is down answers 503, and serves again once it is restarted", async () => {
     const caller = stack.functions[CALLER];

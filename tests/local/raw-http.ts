@@ -42,6 +42,20 @@ export function sendRaw(
   });
 }
 
+/** Writes `request` to 127.0.0.1:`port` and resolves with everything the server sent until it closed (or `timeoutMs`). */
+export function exchangeRaw(port: number, request: string, timeoutMs = 3000): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, "127.0.0.1");
+    let received = "";
+    const done = () => (clearTimeout(timer), socket.destroy(), resolve(received));
+    const timer = setTimeout(done, timeoutMs);
+    socket.on("connect", () => socket.write(request));
+    socket.on("data", (chunk) => (received += chunk.toString("latin1")));
+    socket.on("error", () => undefined);
+    socket.on("close", done);
+  });
+}
+
 function statusOf(received: string): number | undefined {
   const match = /^HTTP\/1\.[01] (\d{3})/.exec(received);
   return match ? Number(match[1]) : undefined;
