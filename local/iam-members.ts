@@ -1,3 +1,4 @@
+import { normalizeMember } from "../iam";
 import { identityEmail } from "./token-service";
 
 /**
@@ -9,11 +10,13 @@ export function isInvoker(email: string | undefined, members: readonly string[])
   if (members.includes("allUsers")) return true;
   if (email === undefined) return false;
   if (members.includes("allAuthenticatedUsers")) return true;
-  const domain = email.slice(email.lastIndexOf("@") + 1);
-  return members.some((member) => {
+  // Addresses compare as IAM compares them, and as the function's own check does (iam/members.ts): without case.
+  const address = email.toLowerCase();
+  const domain = address.slice(address.lastIndexOf("@") + 1);
+  return members.map(normalizeMember).some((member) => {
     const [kind, value] = member.split(/:(.*)/s);
     if (kind === "domain") return value === domain;
-    return ["user", "group", "serviceAccount"].includes(kind) && value === email;
+    return ["user", "group", "serviceAccount"].includes(kind) && value === address;
   });
 }
 
