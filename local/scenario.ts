@@ -1,6 +1,6 @@
 import * as path from "node:path";
 import { possessive } from "../iam/possessive";
-import { isOpenToAll } from "./iam-members";
+import { isInvoker, isOpenToAll } from "./iam-members";
 import {
   callFunction,
   callTimeoutMs,
@@ -95,7 +95,9 @@ export function planScenario(stack: LocalStack, samples = readSamples(stack)): C
   for (const caller of fns) {
     for (const callee of fns) {
       const member = `serviceAccount:${caller.serviceAccount}`;
-      if (caller === callee || callee.invokers.includes(member) || isOpenToAll(callee.invokers)) continue;
+      // Refused only where IAM refuses: not where the callee admits the caller by name, nor where it admits every
+      // caller (allUsers) or every signed-in one (allAuthenticatedUsers).
+      if (caller === callee || isInvoker(caller.serviceAccount, callee.invokers)) continue;
       checks.push({
         title: `${possessive(caller.name)} identity calling ${callee.name} is refused`,
         as: member,
