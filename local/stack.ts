@@ -338,7 +338,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         invokers: grants(fn.name),
         jwksUrl: tokens.jwksUrl,
         // Read per request: a process restarted after a crash, or replaced by the development loop, has its own port.
-        targetPort: () => processes.get(fn.name)!.port,
+        // 0 until its process is created and listens, which the front end answers as a function that is down.
+        targetPort: () => processes.get(fn.name)?.port ?? 0,
         timeoutMs: fn.timeoutSeconds * 1000,
         onRequest: (seen) => report(fn.name, seen),
       });
