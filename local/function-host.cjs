@@ -27,6 +27,8 @@ const { timingSafeEqual } = require("node:crypto");
 const path = require("node:path");
 const functions = require("@google-cloud/functions-framework");
 const { getTestServer } = require("@google-cloud/functions-framework/testing");
+// What Node's parser refuses, answered in JSON as the front ends answer it.
+const { answerMalformed } = require("./malformed-requests.cjs");
 
 /** Loopback only (local/listen.ts says the same for every local port). */
 const LOOPBACK = "127.0.0.1";
@@ -234,38 +236,6 @@ function capBody(req, res, limit, admission) {
     }
     return push.call(this, chunk, encoding);
   };
-}
-
-/**
- * What Node's parser refuses before any listener runs, answered in JSON as every answer of this process is, then the
- * connection closed; CONNECT 405. The same answers as local/listen.ts `answerMalformed` gives the front ends (this
- * file is plain CommonJS and cannot import it). https://nodejs.org/api/http.html#event-clienterror
- */
-function answerMalformed(server) {
-  const endRaw = (socket, status, reason, error) => {
-    const text = JSON.stringify({ error });
-    socket.end(
-      `HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json; charset=utf-8\r\n` +
-        `content-length: ${Buffer.byteLength(text)}\r\nconnection: close\r\n\r\n${text}`,
-    );
-  };
-  server.on("clientError", (error, socket) => {
-    // As Node's own default (lib/_http_server.js `socketOnError`): nothing over an answer already begun.
-    if (error.code === "ECONNRESET" || !socket.writable || socket._httpMessage?.headersSent)
-      return void socket.destroy();
-    const [status, reason] =
-      error.code === "HPE_HEADER_OVERFLOW"
-        ? [431, "Request Header Fields Too Large"]
-        : error.code === "HPE_CHUNK_EXTENSIONS_OVERFLOW"
-          ? [413, "Payload Too Large"]
-          : error.code === "ERR_HTTP_REQUEST_TIMEOUT"
-            ? [408, "Request Timeout"]
-            : [400, "Bad Request"];
-    endRaw(socket, status, reason, `${reason}: ${error.message}`);
-  });
-  server.on("connect", (req, socket) =>
-    endRaw(socket, 405, "Method Not Allowed", `Method Not Allowed: ${req.method} is not served here`),
-  );
 }
 
 /** The request listener: admission first, then the framework's app with our final handler. */

@@ -1,5 +1,13 @@
 import * as http from "node:http";
-import type { AddressInfo, Socket } from "node:net";
+import type { AddressInfo } from "node:net";
+
+/**
+ * Answers what Node's HTTP parser refuses before any handler runs in JSON (local/malformed-requests.cjs, which the
+ * function processes load too).
+ */
+export const { answerMalformed } = require("./malformed-requests.cjs") as {
+  answerMalformed(server: http.Server): void;
+};
 
 /** Loopback only: the local stack is never reachable from another machine. */
 export const LOOPBACK = "127.0.0.1";
@@ -36,48 +44,6 @@ export async function freePort(): Promise<number> {
   const port = await listen(probe);
   await close(probe);
   return port;
-}
-
-/**
- * What Node's HTTP parser refuses before any request handler runs (a malformed request line, header or chunk size,
- * both Content-Length and Transfer-Encoding, headers over `--max-http-header-size`, a request that took too long to
- * arrive) is answered with a JSON body naming the problem, as every other answer here is, instead of Node's bare
- * status line; then the connection is closed, as Node would. CONNECT, which no server here serves, is answered 405.
- * https://nodejs.org/api/http.html#event-clienterror
- */
-export function answerMalformed(server: http.Server): void {
-  if (server.listenerCount("clientError") > 0) return;
-  server.on("clientError", (error: NodeJS.ErrnoException, socket: Socket) => {
-    // Nothing to answer on a connection the client reset or closed for writing, or on one whose answer already began
-    // (a handler answered on the headers alone): Node's own default checks the same (lib/_http_server.js
-    // `socketOnError`, through the socket's in-flight response).
-    const inFlight = (socket as Socket & { _httpMessage?: http.ServerResponse })._httpMessage;
-    if (error.code === "ECONNRESET" || !socket.writable || inFlight?.headersSent)
-      return void socket.destroy();
-    const [status, reason] =
-      error.code === "HPE_HEADER_OVERFLOW"
-        ? [431, "Request Header Fields Too Large"]
-        : error.code === "HPE_CHUNK_EXTENSIONS_OVERFLOW"
-          ? [413, "Payload Too Large"]
-          : error.code === "ERR_HTTP_REQUEST_TIMEOUT"
-            ? [408, "Request Timeout"]
-            : [400, "Bad Request"];
-    endRaw(socket, status, reason, { error: `${reason}: ${error.message}` });
-  });
-  server.on("connect", (req: http.IncomingMessage, socket: Socket) =>
-    endRaw(socket, 405, "Method Not Allowed", {
-      error: `Method Not Allowed: ${req.method} is not served here`,
-    }),
-  );
-}
-
-/** Writes a whole JSON answer to a socket no response object owns, and closes it. */
-function endRaw(socket: Socket, status: number, reason: string, body: unknown): void {
-  const text = JSON.stringify(body);
-  socket.end(
-    `HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json; charset=utf-8\r\n` +
-      `content-length: ${Buffer.byteLength(text)}\r\nconnection: close\r\n\r\n${text}`,
-  );
 }
 
 /** Sends a JSON response. */
