@@ -5,6 +5,7 @@ import { tokenSignatures } from "../functions/shared/token-signatures";
 import { checkClaims, platformCheckedCopy, tokenHeadersOf, withoutSignature } from "../iam/id-token";
 import { close, listen, LOOPBACK, sendJson } from "./listen";
 import { isInvoker, isOpenToAll } from "./iam-members";
+import { FRONT_END_ANSWER_HEADER } from "./metadata-client";
 import { BadRequest, guarded } from "./request-guard";
 import { PROBE_HEADER, type Decision } from "./request-log";
 
@@ -89,6 +90,8 @@ export async function startFrontEnd(options: FrontEndOptions, port = 0): Promise
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const seen = observe(req, res);
+    // Every answer written here is the front end's own until `forward` replaces it with the function's.
+    res.setHeader(FRONT_END_ANSWER_HEADER, "front-end");
     const prefix = `/${options.name}`;
     const path = req.url ?? "";
     // Matched as a string, never through `new URL`: a target like `//other/login` must not be read as a host.
@@ -210,7 +213,10 @@ export async function startFrontEnd(options: FrontEndOptions, port = 0): Promise
       },
       (answer) => {
         if (res.destroyed) return void answer.destroy();
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        // The function's answer, under the function's headers only: never marked as the front end's.
+        res.removeHeader(FRONT_END_ANSWER_HEADER);
+        const { [FRONT_END_ANSWER_HEADER]: _claimed, ...headers } = answer.headers;
+        res.writeHead(answer.statusCode ?? 502, headers);
         // pipeline, not pipe: a function that dies mid-answer cuts the client's connection instead of leaving it open.
         pipeline(answer, res, () => undefined);
       },

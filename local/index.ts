@@ -38,6 +38,7 @@ export {
   callFunction,
   callTimeoutMs,
   DEFAULT_CALL_TIMEOUT_MS,
+  FRONT_END_ANSWER_HEADER,
   fetchIdTokenFrom,
   tokenHeadersFor,
   type CallOptions,

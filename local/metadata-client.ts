@@ -35,7 +35,19 @@ export interface FunctionRequest {
 export interface FunctionResponse {
   readonly status: number;
   readonly body: unknown;
+  /**
+   * The local stack's front end answered this itself (a refusal, no such path, the function down or past its
+   * timeout): the request never reached the function. Told by {@link FRONT_END_ANSWER_HEADER}.
+   */
+  readonly byFrontEnd?: boolean;
 }
+
+/**
+ * The header a local front end puts on every answer of its own, and removes from every answer it forwards, so that a
+ * function's code cannot pass its answer off as the front end's, nor the front end's 404 pass for the function's
+ * (local/front-end.ts).
+ */
+export const FRONT_END_ANSWER_HEADER = "x-callgraph-answered-by";
 
 /**
  * How a caller sends its token: `both`, in `Authorization` and `X-Serverless-Authorization`, as callgraph's
@@ -100,7 +112,7 @@ export async function callFunction(
       parsed = answer.text;
     }
   }
-  return { status: answer.status, body: parsed };
+  return { status: answer.status, body: parsed, ...(answer.byFrontEnd ? { byFrontEnd: true } : {}) };
 }
 
 /** One request, its whole answer read within `timeoutMs`. */
@@ -110,7 +122,7 @@ function send(
   headers: Record<string, string>,
   body: string | undefined,
   timeoutMs: number,
-): Promise<{ status: number; contentType?: string; text: string }> {
+): Promise<{ status: number; contentType?: string; byFrontEnd: boolean; text: string }> {
   const client = target.protocol === "https:" ? https : http;
   return new Promise((resolve, reject) => {
     const failed = (error: Error) => {
@@ -134,6 +146,7 @@ function send(
         resolve({
           status: res.statusCode ?? 0,
           contentType: res.headers["content-type"],
+          byFrontEnd: res.headers[FRONT_END_ANSWER_HEADER] === "front-end",
           text: Buffer.concat(chunks).toString("utf8"),
         });
       });

@@ -187,10 +187,13 @@ async function deliveryCheck(stack: LocalStack, check: Check): Promise<CheckResu
 }
 
 /** Whether the answer is what the check expects, and what to say about it. */
-function judge(check: Check, response: FunctionResponse): CheckResult {
+export function judge(check: Check, response: FunctionResponse): CheckResult {
   const { status } = response;
   const detail = summarize(response.body);
   if (check.expect !== "allowed") return { check, status, ok: status === check.expect, detail };
+  // The front end's own answer (its 404, a function that is down) never reached the function, whatever its status.
+  if (response.byFrontEnd)
+    return { check, status, ok: false, detail: `answered by the front end, not the function: ${detail}` };
   if (check.sample)
     return {
       check,

@@ -96,10 +96,12 @@ export async function runAccess(stack: LocalStack, calls: readonly AccessCall[])
           if (call.as !== undefined && !identity)
             return { call, status: `the local stack mints no token for ${call.as}` };
           const token = identity ? await fetchIdTokenFrom(identity.metadataHost, fn.url) : undefined;
-          return {
-            call,
-            status: (await callFunction(fn.url, call.request, token, tokenHeadersFor(call.as))).status,
-          };
+          const answer = await callFunction(fn.url, call.request, token, tokenHeadersFor(call.as));
+          // The front end's refusal is IAM's; any other answer of its own (no function there, the function down or
+          // past its timeout) never reached the function, so it proves no grant whatever its status.
+          if (answer.byFrontEnd && answer.status !== 401 && answer.status !== 403)
+            return { call, status: `the front end answered ${answer.status}, not the function` };
+          return { call, status: answer.status };
         } catch (error) {
           return { call, status: `request failed: ${(error as Error).message}` };
         }
@@ -113,8 +115,8 @@ export async function runAccess(stack: LocalStack, calls: readonly AccessCall[])
  * happened, so a failing comparison lists exactly the pairs that differ. IAM refuses a call without a token with
  * 401 and a token of a non-invoker with 403; `verifyCaller` answers the same. An allowed call gets its sample's
  * status; without a sample, any answer from the handler: not 401 or 403 (refused), and below 500, since a 5xx
- * proves nothing about the caller (`verifyCaller` answers 503 when it cannot fetch the signing keys, a front
- * end 502 when the function is down).
+ * proves nothing about the caller (`verifyCaller` answers 503 when it cannot fetch the signing keys); an answer
+ * the front end wrote itself, other than its refusals, is reported as such.
  */
 export function accessLine(call: AccessCall, result?: AccessResult): string {
   const who = `${call.as ?? "(no token)"} -> ${call.function}`;

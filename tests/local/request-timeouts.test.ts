@@ -76,6 +76,7 @@ describe("the front end ends a request at the function's timeout", () => {
       expect(result).toEqual({
         status,
         body: { error: "function fn did not answer within its timeout of 0.4 s" },
+        byFrontEnd: true,
       });
       expect(ms).toBeGreaterThanOrEqual(390);
       expect(ms).toBeLessThan(2500);
