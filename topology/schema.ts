@@ -84,7 +84,7 @@ export const functionDeclarationSchema = z.strictObject({
   maxInstances: z.number().int().min(1).max(3000).optional(),
   ingress: z.enum(INGRESS_SETTINGS).optional(),
   // Overrides the stack-wide `callgraph:generation` for this function.
-  generation: z.union([z.literal(1), z.literal(2)]).optional(),
+  generation: generation().optional(),
   // Overrides the stack-wide `callgraph:runtime`; checked against the generation in `runtimes.ts`.
   runtime: z.string().optional(),
   // The user's own environment variables, name -> value; names are checked in `settings.ts` (valid, and none the
@@ -107,7 +107,15 @@ export const functionDeclarationSchema = z.strictObject({
 });
 
 /** The stack-wide `callgraph:generation`. */
-export const generationSchema = z.union([z.literal(1), z.literal(2)]);
+export const generationSchema = generation();
+
+/**
+ * 1 or 2, as numbers. One literal of both values rather than a union of two: its error lists them (`"1" is not one
+ * of 1, 2`), where a union's says only "Invalid input".
+ */
+function generation() {
+  return z.literal([1, 2]);
+}
 
 export type FunctionDeclaration = z.infer<typeof functionDeclarationSchema>;
 

@@ -488,9 +488,12 @@ describe("runtime settings", () => {
 });
 
 describe("generation", () => {
-  test("a function's generation must be 1 or 2", () => {
-    expect(() => parseTopology(withFunction("profiles", { generation: 3 }))).toThrow(
-      "functions.profiles.generation: Invalid input, got 3",
+  test.each([
+    [3, "3 is not one of 1, 2"],
+    ["1", '"1" is not one of 1, 2'],
+  ])("a function's generation must be 1 or 2, as a number: %j is refused", (value, message) => {
+    expect(() => parseTopology(withFunction("profiles", { generation: value }))).toThrow(
+      `functions.profiles.generation: ${message}`,
     );
   });
 
