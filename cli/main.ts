@@ -10,6 +10,7 @@ import { registerTypes } from "./options/types";
 import { EXIT } from "./errors";
 import { CommandLineError, reportError } from "./report-error";
 import { packageInfo } from "./package-info";
+import { filterMetadataLookupWarning } from "./metadata-warning";
 
 /** The `callgraph` command line. Every command reads the graph from the resources the program registers. */
 export function buildProgram(): Command {
@@ -84,6 +85,7 @@ export async function main(
 ): Promise<number> {
   let exitCode: number;
   process.exitCode = undefined;
+  filterMetadataLookupWarning(io.env);
   const program = buildProgram();
   try {
     await program.parseAsync([...argv]);

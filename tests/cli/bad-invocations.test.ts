@@ -1,5 +1,6 @@
 import { execFile } from "node:child_process";
 import * as fs from "node:fs";
+import * as http from "node:http";
 import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -410,7 +411,12 @@ function spawnCli(
 describe("bin/callgraph.js: real process exit codes", () => {
   test("a representative subset, in parallel", async () => {
     const home = fs.mkdtempSync(path.join(os.tmpdir(), "callgraph-no-adc-"));
-    const [version, unknown, broken, stale, adc] = await Promise.all([
+    // A metadata host that answers 500: gcp-metadata's probe fails with a code it does not expect and emits its
+    // MetadataLookupWarning, as it does off GCP when the probes of the IP and the name both fail.
+    const metadata = http.createServer((_req, res) => res.writeHead(500).end("no"));
+    await new Promise<void>((resolve) => metadata.listen(0, "127.0.0.1", resolve));
+    const metadataHost = `127.0.0.1:${(metadata.address() as net.AddressInfo).port}`;
+    const [version, unknown, broken, stale, adc, probed] = await Promise.all([
       spawnCli(["--version"]),
       spawnCli(["check", "--formt", "json"]),
       spawnCli(["graph", "--dir", dirs.broken]),
@@ -422,13 +428,20 @@ describe("bin/callgraph.js: real process exit codes", () => {
         GOOGLE_APPLICATION_CREDENTIALS: "",
         METADATA_SERVER_DETECTION: "none",
       }),
+      spawnCli(["invoke", FN, "--dir", dirs.stale], {
+        HOME: home,
+        CLOUDSDK_CONFIG: home,
+        GOOGLE_APPLICATION_CREDENTIALS: "",
+        GCE_METADATA_HOST: metadataHost,
+      }),
     ]);
+    metadata.close();
     fs.rmSync(home, { recursive: true, force: true });
     const packageVersion = (
       JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")) as { version: string }
     ).version;
     expect([version.code, version.stdout.trim()]).toEqual([0, packageVersion]);
-    for (const run of [unknown, broken, stale, adc]) {
+    for (const run of [unknown, broken, stale, adc, probed]) {
       expect(run.stderr).not.toMatch(STACK_TRACE);
       expect(run.stderr.trimEnd().split("\n")).toHaveLength(1);
       expect(run.stderr.trimEnd()).toMatch(ONE_LINE_ERROR);
@@ -440,5 +453,7 @@ describe("bin/callgraph.js: real process exit codes", () => {
     expect(adc.stderr).toMatch(
       /^callgraph: invoke alpha: no Application Default Credentials \(.*\)\. Log in with gcloud auth application-default login, or pass --local/,
     );
+    // The one line, and no MetadataLookupWarning after it (cli/metadata-warning.ts).
+    expect(probed.stderr).toMatch(/^callgraph: invoke alpha: no Application Default Credentials/);
   }, 60_000);
 });
