@@ -91,6 +91,16 @@ export async function evaluateRevisions(
     return program;
   };
 
+  /**
+   * A checkout's message with its files named as in the repository (`Pulumi.dev.yaml:4:1`), not under the temporary
+   * worktree, which is removed by the time the message is read; the revision is named beside it.
+   */
+  const inRepository = (message: string, checkoutProgram: string): string => {
+    const root = programPath ? checkoutProgram.slice(0, -programPath.length - 1) : checkoutProgram;
+    const roots = [...new Set([root, fs.existsSync(root) ? fs.realpathSync(root) : root])];
+    return roots.reduce((text, at) => text.split(`${at}${path.sep}`).join(""), message);
+  };
+
   const run = async (
     side: Side,
     ref: string,
@@ -106,7 +116,7 @@ export async function evaluateRevisions(
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       throw new EvaluationError(
-        `${describe(side, ref, commit)}: ${message}`,
+        `${describe(side, ref, commit)}: ${dir === programDir ? message : inRepository(message, dir)}`,
         error instanceof EvaluationError ? error.resources : [],
         error,
       );

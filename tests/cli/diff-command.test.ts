@@ -57,6 +57,7 @@ beforeAll(() => {
     .commit("renamed");
   repo.topology(BASE).write("README.md", "only the README changed\n").commit("unrelated");
   repo.topology({ ...BASE, search: fn({ calls: ["nowhere"] }) }).commit("broken");
+  repo.write("Pulumi.dev.yaml", "config:\n  callgraph:functions:\n    login: [oops\n").commit("bad-yaml");
   repo
     .topology(BASE)
     .write("program.ts", repo.read("index.ts"))
@@ -169,6 +170,14 @@ describe("revisions that cannot be compared fail with the revision named, never 
     await expect(diffCommand({ base: "broken", head: "base", dir: repo.dir })).rejects.toThrow(
       /^base revision "broken" \([0-9a-f]{7}\): Invalid call graph[\s\S]*unknown function "nowhere"/,
     );
+  });
+
+  test("a base revision whose stack file is not YAML: the file named as in the repository, not the removed checkout", async () => {
+    const failure = diffCommand({ base: "bad-yaml", head: "base", dir: repo.dir });
+    await expect(failure).rejects.toThrow(
+      /^base revision "bad-yaml" \([0-9a-f]{7}\): Pulumi\.dev\.yaml:4:1: .*Fix the YAML syntax there$/,
+    );
+    await expect(failure).rejects.not.toThrow(os.tmpdir());
   });
 
   test("a head revision whose program fails", async () => {
