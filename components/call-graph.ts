@@ -176,9 +176,15 @@ export class CallGraph extends pulumi.ComponentResource {
   constructor(name: string, args: CallGraphArgs, opts?: pulumi.ComponentResourceOptions) {
     // Validated, built and checked before the component itself is registered: a bad declaration registers nothing.
     const inputs = resolveInputs(args);
-    // The project number is recorded, inputs and outputs alike, so a policy can tell this project's service agents
-    // (service-NUMBER@gcp-sa-pubsub...) from another project's.
-    super("callgraph:index:CallGraph", name, { projectNumber: inputs.projectNumber }, opts);
+    // The project and its number are recorded, inputs and outputs alike, so a policy can tell this project's service
+    // agents (service-NUMBER@gcp-sa-pubsub...) from another project's, and the engine's mocks answer with the URLs
+    // this number predicts (engine/gcp-mocks.ts).
+    super(
+      "callgraph:index:CallGraph",
+      name,
+      { project: inputs.project, projectNumber: inputs.projectNumber },
+      opts,
+    );
     const { topology, project, region, projectNumber } = inputs;
     this.topology = topology;
     const target = { project, region, projectNumber };

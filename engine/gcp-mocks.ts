@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
+import { TYPES } from "./resource-types";
 
 type Mocks = pulumi.runtime.Mocks;
 type State = Record<string, unknown>;
@@ -33,15 +34,25 @@ export function mockProjectNumber(projectId: string): string {
   return BigInt(`0x${createHash("sha256").update(projectId).digest("hex").slice(0, 10)}`).toString();
 }
 
-/** The number of `projectId`: the stack's own for its default project, else the stand-in. */
-function numberOf(projectId: string, o: GcpMocksOptions): string {
-  return projectId === o.project && o.projectNumber ? o.projectNumber : mockProjectNumber(projectId);
+/**
+ * The number of `projectId`: the one a `CallGraph` in that project was given (in code or from config), else the
+ * stack's own for its default project, else the stand-in.
+ */
+function numberOf(projectId: string, o: GcpMocksOptions, known?: ReadonlyMap<string, string>): string {
+  return (
+    known?.get(projectId) ??
+    (projectId === o.project && o.projectNumber ? o.projectNumber : mockProjectNumber(projectId))
+  );
 }
 
 /** Answers for the types whose computed outputs matter; the rest echo their inputs. */
 const ANSWERS: Record<
   string,
-  (args: pulumi.runtime.MockResourceArgs, o: GcpMocksOptions) => { id: string; computed: State }
+  (
+    args: pulumi.runtime.MockResourceArgs,
+    o: GcpMocksOptions,
+    known: ReadonlyMap<string, string>,
+  ) => { id: string; computed: State }
 > = {
   // https://cloud.google.com/iam/docs/service-accounts: email is ACCOUNT_ID@PROJECT.iam.gserviceaccount.com
   "gcp:serviceaccount/account:Account": ({ inputs }, o) => {
@@ -88,11 +99,11 @@ const ANSWERS: Record<
   },
   // https://cloud.google.com/run/docs/triggering/https-request#deterministic: https://NAME-NUMBER.REGION.run.app,
   // served by a Cloud Run service named after the function.
-  "gcp:cloudfunctionsv2/function:Function": ({ inputs }, o) => {
+  "gcp:cloudfunctionsv2/function:Function": ({ inputs }, o, known) => {
     const project = (inputs.project as string) ?? o.project;
     const location = (inputs.location as string) ?? o.region;
     const name = inputs.name as string;
-    const url = `https://${name}-${numberOf(project, o)}.${location}.run.app`;
+    const url = `https://${name}-${numberOf(project, o, known)}.${location}.run.app`;
     const serviceConfig = {
       ...((inputs.serviceConfig as Record<string, unknown>) ?? {}),
       service: `projects/${project}/locations/${location}/services/${name}`,
@@ -178,8 +189,13 @@ const ANSWERS: Record<
  * starts depending on one fails loudly instead of getting made-up data.
  */
 export function gcpMocks(options: GcpMocksOptions): Mocks {
+  // Project numbers by project id, as each `CallGraph` registered them (its inputs carry its project and number,
+  // whether given in code or read from config): a program that passes `projectNumber` to the component gets the
+  // URLs its component predicted from it, not the stand-in. A component registers before any of its children.
+  const known = new Map<string, string>();
   return {
     newResource(args) {
+      if (args.type === TYPES.callGraph) learnNumber(args.inputs, known);
       // A component's registration is answered with no properties, as the engine answers a local component: "Local
       // ComponentResources may contain unresolved resource refs, so ignore those outputs" (pulumi/pulumi
       // pkg/resource/deploy/source_eval.go, resmon.RegisterResource; pulumi/pulumi#5978). Its outputs are what it
@@ -187,7 +203,9 @@ export function gcpMocks(options: GcpMocksOptions): Mocks {
       // sends, and cost a serialization of them both ways for every component.
       if (!args.custom) return { id: undefined, state: {} };
       const answer = ANSWERS[args.type];
-      const { id, computed } = answer ? answer(args, options) : { id: `${args.name}-id`, computed: {} };
+      const { id, computed } = answer
+        ? answer(args, options, known)
+        : { id: `${args.name}-id`, computed: {} };
       if (options.preview) return { id: undefined, state: { ...args.inputs } };
       return { id, state: { ...args.inputs, ...computed } };
     },
@@ -196,7 +214,7 @@ export function gcpMocks(options: GcpMocksOptions): Mocks {
         const projectId = (args.inputs.projectId as string) ?? options.project;
         return {
           projectId,
-          number: numberOf(projectId, options),
+          number: numberOf(projectId, options, known),
           name: projectId,
           id: `projects/${projectId}`,
         };
@@ -204,4 +222,11 @@ export function gcpMocks(options: GcpMocksOptions): Mocks {
       throw new Error(`callgraph engine: no mock for invoke ${args.token}; add one to engine/gcp-mocks.ts`);
     },
   };
+}
+
+/** Records a `CallGraph`'s project and number from its registered inputs, when both are plain strings. */
+function learnNumber(inputs: Record<string, unknown>, known: Map<string, string>): void {
+  const { project, projectNumber } = inputs;
+  if (typeof project === "string" && typeof projectNumber === "string" && /^[0-9]+$/.test(projectNumber))
+    known.set(project, projectNumber);
 }
