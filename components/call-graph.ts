@@ -36,6 +36,7 @@ import { PushCaller } from "./push-caller";
 import { QueueCaller } from "./queue-caller";
 import { SchedulerCaller } from "./scheduler-caller";
 import { WorkflowCaller } from "./workflow-caller";
+import { claimProject } from "./project-claims";
 
 /** The role that lets a member invoke a 1st-gen function. */
 export const INVOKER_ROLE = "roles/cloudfunctions.invoker";
@@ -176,6 +177,10 @@ export class CallGraph extends pulumi.ComponentResource {
   constructor(name: string, args: CallGraphArgs, opts?: pulumi.ComponentResourceOptions) {
     // Validated, built and checked before the component itself is registered: a bad declaration registers nothing.
     const inputs = resolveInputs(args);
+    claimProject(inputs.project, name, {
+      account: BUILD_SERVICE_ACCOUNT_ID,
+      repository: IMAGE_REPOSITORY_ID,
+    });
     // The project and its number are recorded, inputs and outputs alike, so a policy can tell this project's service
     // agents (service-NUMBER@gcp-sa-pubsub...) from another project's, and the engine's mocks answer with the URLs
     // this number predicts (engine/gcp-mocks.ts).

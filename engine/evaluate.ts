@@ -105,12 +105,12 @@ async function evaluateNow(options: EvaluateOptions): Promise<Evaluation> {
     try {
       outputs = await runProgram(programRequire, entry);
     } catch (error) {
+      // What had registered when the program stopped; then what it had started is let finish, so that none of it
+      // reaches the next evaluation's mocks in this process (`diff`, the tests) as a registration they never saw.
+      const registered = recorder.resources();
+      await settle(runtime.waitForRPCs());
       if (error instanceof ReloadNeeded) throw error;
-      throw new EvaluationError(
-        error instanceof Error ? error.message : String(error),
-        recorder.resources(),
-        error,
-      );
+      throw new EvaluationError(error instanceof Error ? error.message : String(error), registered, error);
     }
     // A failed transform ends the evaluation, as it ends a deployment: what depends on its resource never settles.
     await transforms.unlessFailed(runtime.waitForRPCs());
@@ -292,4 +292,27 @@ function programFailure(
     resources,
     failures[0],
   );
+}
+
+/** How long a failed program's registrations in flight may take to finish before the evaluation reports it. */
+const SETTLE_MS = 10_000;
+
+/** Waits for `pending` to settle, at most {@link SETTLE_MS}, whatever it settles to. */
+async function settle(pending: Promise<unknown>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const bound = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, SETTLE_MS);
+    timer.unref();
+  });
+  try {
+    await Promise.race([
+      pending.then(
+        () => undefined,
+        () => undefined,
+      ),
+      bound,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
