@@ -215,8 +215,8 @@ export async function startFrontEnd(options: FrontEndOptions, port = 0): Promise
         if (res.destroyed) return void answer.destroy();
         // The function's answer, under the function's headers only: never marked as the front end's.
         res.removeHeader(FRONT_END_ANSWER_HEADER);
-        const { [FRONT_END_ANSWER_HEADER]: _claimed, ...headers } = answer.headers;
-        res.writeHead(answer.statusCode ?? 502, headers);
+        delete answer.headers[FRONT_END_ANSWER_HEADER];
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
         // pipeline, not pipe: a function that dies mid-answer cuts the client's connection instead of leaving it open.
         pipeline(answer, res, () => undefined);
       },
