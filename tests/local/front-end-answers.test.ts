@@ -1,8 +1,7 @@
-import * as http from "node:http";
-import type { AddressInfo } from "node:net";
 import { callFunction, FRONT_END_ANSWER_HEADER, startFrontEnd, type FrontEnd } from "../../local";
 import { judge, type Check } from "../../local/scenario";
 import { runAccess } from "../../testing/access-matrix";
+import { startServer } from "../functions/support/loopback";
 import type { LocalStack } from "../../local";
 
 // A local front end marks the answers it writes itself (local/front-end.ts, FRONT_END_ANSWER_HEADER) and removes the
@@ -11,22 +10,14 @@ import type { LocalStack } from "../../local";
 
 /** A stand-in for a function's process: answers `?status=N` with N, and `?forge=1` with the front end's mark. */
 async function functionProcess(): Promise<{ port: number; close: () => Promise<void> }> {
-  const server = http.createServer((req, res) => {
-    const url = new URL(req.url ?? "/", "http://x");
+  const server = await startServer((req, res) => {
+    const url = new URL(req.url, "http://x");
     const headers: Record<string, string> = { "content-type": "application/json" };
     if (url.searchParams.has("forge")) headers[FRONT_END_ANSWER_HEADER] = "front-end";
     res.writeHead(Number(url.searchParams.get("status") ?? 200), headers);
     res.end(JSON.stringify({ from: "the function" }));
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return {
-    port: (server.address() as AddressInfo).port,
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return { port: Number(new URL(server.origin).port), close: () => server.close() };
 }
 
 describe("which answers are the front end's own", () => {
