@@ -18,6 +18,12 @@ export const FRONT_END_HEADER = "x-callgraph-front-end";
 /** The environment variable that gives a function's process the key its front end sends in {@link FRONT_END_HEADER}. */
 export const LOCAL_FRONT_END_KEY_ENV = "CALLGRAPH_LOCAL_FRONT_END_KEY";
 
+/**
+ * The mark on every answer a front end writes itself ({@link FRONT_END_ANSWER_HEADER}); the function's answers never
+ * carry it, whatever they claim.
+ */
+const OWN = { [FRONT_END_ANSWER_HEADER]: "front-end" } as const;
+
 /** What one front end enforces and where it forwards. */
 export interface FrontEndOptions {
   /** The function's name: the first path segment of its URL, as on cloudfunctions.net. */
@@ -90,18 +96,18 @@ export async function startFrontEnd(options: FrontEndOptions, port = 0): Promise
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const seen = observe(req, res);
-    // Every answer written here is the front end's own until `forward` replaces it with the function's.
-    res.setHeader(FRONT_END_ANSWER_HEADER, "front-end");
     const prefix = `/${options.name}`;
     const path = req.url ?? "";
     // Matched as a string, never through `new URL`: a target like `//other/login` must not be read as a host.
-    if (!path.startsWith("/"))
+    if (!path.startsWith("/")) {
+      res.setHeader(FRONT_END_ANSWER_HEADER, "front-end"); // on the guard's 400
       throw new BadRequest(
         `the request target must be a path under ${prefix}, not ${JSON.stringify(path.slice(0, 80))}`,
       );
+    }
     if (path !== prefix && !path.startsWith(`${prefix}/`) && !path.startsWith(`${prefix}?`)) {
       seen.decision = "404";
-      sendJson(res, 404, { error: `no function at ${path.split("?")[0].slice(0, 80)}; this is ${url}` });
+      sendJson(res, 404, { error: `no function at ${path.split("?")[0].slice(0, 80)}; this is ${url}` }, OWN);
       return;
     }
     const presented = platformCheckedCopy(tokenHeadersOf(req.headers));
@@ -114,7 +120,7 @@ export async function startFrontEnd(options: FrontEndOptions, port = 0): Promise
           res,
           401,
           { error: `Unauthorized: ${email.reason}` },
-          { "www-authenticate": `Bearer error="invalid_token"` },
+          { ...OWN, "www-authenticate": `Bearer error="invalid_token"` },
         );
         return;
       }
@@ -122,9 +128,14 @@ export async function startFrontEnd(options: FrontEndOptions, port = 0): Promise
       if (!isInvoker(email, options.invokers)) {
         seen.decision = "403";
         seen.why = `${email} may not invoke ${options.name}`;
-        sendJson(res, 403, {
-          error: `Forbidden: ${email} may not invoke ${options.name} (no ${options.generation === 2 ? "roles/run.invoker" : "roles/cloudfunctions.invoker"} grant)`,
-        });
+        sendJson(
+          res,
+          403,
+          {
+            error: `Forbidden: ${email} may not invoke ${options.name} (no ${options.generation === 2 ? "roles/run.invoker" : "roles/cloudfunctions.invoker"} grant)`,
+          },
+          OWN,
+        );
         return;
       }
       // What Cloud Run hands the code: the checked copy with its signature removed, the other one untouched
@@ -214,7 +225,6 @@ export async function startFrontEnd(options: FrontEndOptions, port = 0): Promise
       (answer) => {
         if (res.destroyed) return void answer.destroy();
         // The function's answer, under the function's headers only: never marked as the front end's.
-        res.removeHeader(FRONT_END_ANSWER_HEADER);
         delete answer.headers[FRONT_END_ANSWER_HEADER];
         res.writeHead(answer.statusCode ?? 502, answer.headers);
         // pipeline, not pipe: a function that dies mid-answer cuts the client's connection instead of leaving it open.
@@ -243,12 +253,17 @@ export async function startFrontEnd(options: FrontEndOptions, port = 0): Promise
             error: `function ${options.name} did not answer within its timeout of ${options.timeoutMs / 1000} s`,
           },
           // The request body may still be coming: this answer ends the exchange.
-          { connection: "close" },
+          { ...OWN, connection: "close" },
         );
       } else
-        sendJson(res, 503, {
-          error: `function ${options.name} is not running (${error.code ?? error.message}); the local stack restarts it`,
-        });
+        sendJson(
+          res,
+          503,
+          {
+            error: `function ${options.name} is not running (${error.code ?? error.message}); the local stack restarts it`,
+          },
+          OWN,
+        );
     });
     req.pipe(upstream);
   }
