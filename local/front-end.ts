@@ -5,7 +5,7 @@ import { tokenSignatures } from "../functions/shared/token-signatures";
 import { checkClaims, platformCheckedCopy, tokenHeadersOf, withoutSignature } from "../iam/id-token";
 import { close, listen, LOOPBACK, sendJson } from "./listen";
 import { isInvoker, isOpenToAll } from "./iam-members";
-import { FRONT_END_ANSWER_HEADER } from "./metadata-client";
+import { FRONT_END_ANSWER, FRONT_END_ANSWER_HEADER } from "./metadata-client";
 import { BadRequest, guarded } from "./request-guard";
 import { PROBE_HEADER, type Decision } from "./request-log";
 
@@ -22,7 +22,7 @@ export const LOCAL_FRONT_END_KEY_ENV = "CALLGRAPH_LOCAL_FRONT_END_KEY";
  * The mark on every answer a front end writes itself ({@link FRONT_END_ANSWER_HEADER}); the function's answers never
  * carry it, whatever they claim.
  */
-const OWN = { [FRONT_END_ANSWER_HEADER]: "front-end" } as const;
+const OWN = { [FRONT_END_ANSWER_HEADER]: FRONT_END_ANSWER } as const;
 
 /** What one front end enforces and where it forwards. */
 export interface FrontEndOptions {
@@ -100,7 +100,7 @@ export async function startFrontEnd(options: FrontEndOptions, port = 0): Promise
     const path = req.url ?? "";
     // Matched as a string, never through `new URL`: a target like `//other/login` must not be read as a host.
     if (!path.startsWith("/")) {
-      res.setHeader(FRONT_END_ANSWER_HEADER, "front-end"); // on the guard's 400
+      res.setHeader(FRONT_END_ANSWER_HEADER, FRONT_END_ANSWER); // on the guard's 400
       throw new BadRequest(
         `the request target must be a path under ${prefix}, not ${JSON.stringify(path.slice(0, 80))}`,
       );

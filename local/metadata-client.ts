@@ -48,6 +48,8 @@ export interface FunctionResponse {
  * (local/front-end.ts).
  */
 export const FRONT_END_ANSWER_HEADER = "x-callgraph-answered-by";
+/** The value of {@link FRONT_END_ANSWER_HEADER} on a front end's own answers. */
+export const FRONT_END_ANSWER = "front-end";
 
 /**
  * How a caller sends its token: `both`, in `Authorization` and `X-Serverless-Authorization`, as callgraph's
@@ -146,7 +148,7 @@ function send(
         resolve({
           status: res.statusCode ?? 0,
           contentType: res.headers["content-type"],
-          byFrontEnd: res.headers[FRONT_END_ANSWER_HEADER] === "front-end",
+          byFrontEnd: res.headers[FRONT_END_ANSWER_HEADER] === FRONT_END_ANSWER,
           text: Buffer.concat(chunks).toString("utf8"),
         });
       });

@@ -62,6 +62,12 @@ export type SecretDeclaration = z.infer<typeof secretDeclarationSchema>;
 export const SECRET_KEYS = Object.keys(secretDeclarationSchema.shape);
 
 /**
+ * The stack-wide `callgraph:generation`, and a function's own: 1 or 2, as numbers. One literal of both values rather
+ * than a union of two: its error lists them (`"1" is not one of 1, 2`), where a union's says only "Invalid input".
+ */
+export const generationSchema = z.literal(GENERATIONS);
+
+/**
  * One function's declaration. Strict: any other key is an error (a typo such as `call:` must not be
  * silently ignored, or an edge would quietly go missing). Cross-references (does a callee exist, is a member
  * well formed, does the source folder exist) are checked in `parse.ts`, where all functions are known.
@@ -84,7 +90,7 @@ export const functionDeclarationSchema = z.strictObject({
   maxInstances: z.number().int().min(1).max(3000).optional(),
   ingress: z.enum(INGRESS_SETTINGS).optional(),
   // Overrides the stack-wide `callgraph:generation` for this function.
-  generation: generation().optional(),
+  generation: generationSchema.optional(),
   // Overrides the stack-wide `callgraph:runtime`; checked against the generation in `runtimes.ts`.
   runtime: z.string().optional(),
   // The user's own environment variables, name -> value; names are checked in `settings.ts` (valid, and none the
@@ -105,17 +111,6 @@ export const functionDeclarationSchema = z.strictObject({
   // 2nd gen only: vCPUs per instance (availableCpu), a number or a numeric string; checked with memory in `settings.ts`.
   cpu: z.union([z.number(), z.string()]).optional(),
 });
-
-/** The stack-wide `callgraph:generation`. */
-export const generationSchema = generation();
-
-/**
- * 1 or 2, as numbers. One literal of both values rather than a union of two: its error lists them (`"1" is not one
- * of 1, 2`), where a union's says only "Invalid input".
- */
-function generation() {
-  return z.literal([1, 2]);
-}
 
 export type FunctionDeclaration = z.infer<typeof functionDeclarationSchema>;
 
