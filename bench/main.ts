@@ -370,10 +370,11 @@ async function planCostSection(): Promise<Section> {
             "this harness). The rest is our program's own work per function: validating and deriving the topology, " +
             "building each function's inputs, outputs and archive lookup, and the garbage of all of it. A profile finds " +
             "no single hot spot; the parts that grew fastest are the next note's. What the SDK does per resource is the " +
-            "same on both sides (counted at 300 functions: 24.8k Outputs created against 23.9k, constructor stacks 9.6 " +
-            "frames deep against 9.0); ours registers one component more per function, and the components' outputs " +
-            "(about 36 MB of garbage per evaluation in their serialized form) are most of what it allocates beyond the " +
-            "baseline. The collector is 37-39% of the CPU time of both.",
+            "same on both sides (counted once while profiling, at 300 functions, not by this run: 24.8k Outputs " +
+            "created against 23.9k, constructor stacks 9.6 frames deep against 9.0); ours registers one component more " +
+            "per function, and the components' outputs (about 36 MB of garbage per evaluation in their serialized " +
+            "form, same profile) are most of what it allocates beyond the baseline; the collector was 37-39% of the " +
+            "CPU time of both.",
         ]
       : []),
     `Two parts that grew faster than linearly, timed apart (medians of 3): the topology's derivation of every ` +
@@ -414,9 +415,9 @@ async function planCostSection(): Promise<Section> {
         "resources: the SDK's component machinery (the replay above), the components' outputs (each ServiceFunction's " +
         "call-site record among them, serialized through the SDK, the mocks and the recording; registered as inputs too, " +
         "it cost about 3% more CPU at 300 functions), and our own validation and derivation, all of it garbage the " +
-        "collector pays for. Each further cut buys a few percent and changes what is registered: measured at 300 " +
-        "functions, registering no component outputs and printing no warnings together came to 1.17x, still above the " +
-        "target. Work the SDK does on both sides (its per-resource stack capture, which the engine skips) lowers the " +
+        "collector pays for. Each further cut buys a few percent and changes what is registered: measured once at 300 " +
+        "functions while profiling (not by this run), registering no component outputs and printing no warnings " +
+        "together came to 1.17x, still above the target. Work the SDK does on both sides (its per-resource stack capture, which the engine skips) lowers the " +
         "baseline as much as ours and leaves the ratio where it was.",
     );
   }
