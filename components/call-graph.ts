@@ -415,12 +415,17 @@ export class CallGraph extends pulumi.ComponentResource {
     this.serviceAccounts = pulumi.output(
       Object.fromEntries(topology.functions.map((f) => [f.name, serviceAccountEmail(f.name, project)])),
     );
+    // The validated declaration too, wherever it came from (stack config, or code): `callgraph types` and
+    // `stackTests()` read one written in code from it (engine/registered-declarations.ts). An output, not an input:
+    // the engine diffs a component's inputs, so a declaration among them would show the component itself as updated
+    // by every edge (DESIGN.md invariant 6 holds one edge to the caller's environment and the callee's grant).
     this.registerOutputs({
       urls: this.urls,
       serviceAccounts: this.serviceAccounts,
       edges: this.edges,
       buildServiceAccount: buildEmail,
       projectNumber,
+      topology,
     });
   }
 

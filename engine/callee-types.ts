@@ -6,7 +6,15 @@ import {
   type CalleeTypesFunction,
   type StaleCalleeTypes,
 } from "../callsites";
-import { parseStackDeclaration, sourceFolderChecks, TopologyError } from "../topology";
+import {
+  DECLARATION_CONFIG_KEYS,
+  parseStackDeclaration,
+  sourceFolderChecks,
+  TopologyError,
+  type FunctionSpec,
+} from "../topology";
+import { evaluate } from "./evaluate";
+import { registeredDeclarations } from "./registered-declarations";
 import { readStackConfig, stacksIn } from "./stack-config";
 
 /** Two declared functions deploy one source folder, whose one generated `Callee` type cannot fit both. */
@@ -19,30 +27,22 @@ export class SharedSourceError extends Error {
 
 /**
  * Every source folder the project's stacks deploy, with its function's `calls` in each stack that declares it:
- * what `callees.generated.ts` is generated from. Each stack's declaration is read with the program's own parser
+ * what `callees.generated.ts` is generated from. A stack file's declaration is read with the program's own parser
  * (`parseStackDeclaration`), so a default `source` or a rejected declaration means what it means to `pulumi up`; the
- * generated type is the declaration's, not a derivation of what it deploys, which is why no evaluation runs.
+ * generated type is the declaration's, not a derivation of what it deploys, so no evaluation runs for it. A stack
+ * whose file declares no `callgraph:functions` has its graph written in the program's code: that program is
+ * evaluated (under the engine's mocks, as `callgraph graph` runs it) and each `CallGraph`'s registered declaration
+ * read (engine/registered-declarations.ts).
  *
  * @throws TopologyError naming the stack file when a declaration is invalid; SharedSourceError when two
  *   function names deploy one folder (its handler's `secured<Callee>` can have one callee type only: give each
- *   function its own folder, with shared code in a module they both import).
+ *   function its own folder, with shared code in a module they both import); the evaluation's error when a program
+ *   declaring its graph in code fails.
  */
-export function calleeTypesOf(programDir: string): CalleeTypesFunction[] {
+export async function calleeTypesOf(programDir: string): Promise<CalleeTypesFunction[]> {
   const bySource = new Map<string, { name: string; callsByStack: Record<string, readonly string[]> }>();
   for (const stack of stacksIn(programDir)) {
-    const { config } = readStackConfig(programDir, stack);
-    let functions;
-    try {
-      ({ functions } = parseStackDeclaration(config, {
-        // A folder that does not exist has no handler to type, and one outside the project (a symlink out of it)
-        // must not get a generated file written into it: refused as the program refuses them.
-        ...sourceFolderChecks(programDir, fs),
-      }));
-    } catch (error) {
-      if (!(error instanceof TopologyError)) throw error;
-      throw new TopologyError(error.issues.map((i) => ({ ...i, path: `Pulumi.${stack}.yaml ${i.path}` })));
-    }
-    for (const fn of functions) {
+    for (const fn of await declaredFunctions(programDir, stack)) {
       const source = path.posix.normalize(fn.source.split(path.sep).join("/"));
       const entry = bySource.get(source) ?? { name: fn.name, callsByStack: {} };
       if (entry.name !== fn.name) {
@@ -61,9 +61,39 @@ export function calleeTypesOf(programDir: string): CalleeTypesFunction[] {
     .map(([source, { name, callsByStack }]) => ({ name, source, callsByStack }));
 }
 
+/** The functions `stack` declares: in its stack file, else in the program's code (see {@link calleeTypesOf}). */
+async function declaredFunctions(programDir: string, stack: string): Promise<readonly FunctionSpec[]> {
+  const { config } = readStackConfig(programDir, stack);
+  if (!(DECLARATION_CONFIG_KEYS.functions in config)) {
+    const { resources } = await evaluate({ programDir, stack });
+    const declared = registeredDeclarations(resources);
+    if (declared.length === 0)
+      throw new TopologyError([
+        {
+          path: `Pulumi.${stack}.yaml ${DECLARATION_CONFIG_KEYS.functions}`,
+          message:
+            "missing, and the program registers no CallGraph that declares its functions in code: declare them " +
+            `in the stack file (\`pulumi config set --path '${DECLARATION_CONFIG_KEYS.functions}.NAME.calls[0]' CALLEE\`), ` +
+            "or pass `declaration` to the program's CallGraph",
+        },
+      ]);
+    return declared.flatMap((d) => d.topology.functions);
+  }
+  try {
+    return parseStackDeclaration(config, {
+      // A folder that does not exist has no handler to type, and one outside the project (a symlink out of it)
+      // must not get a generated file written into it: refused as the program refuses them.
+      ...sourceFolderChecks(programDir, fs),
+    }).functions;
+  } catch (error) {
+    if (!(error instanceof TopologyError)) throw error;
+    throw new TopologyError(error.issues.map((i) => ({ ...i, path: `Pulumi.${stack}.yaml ${i.path}` })));
+  }
+}
+
 /** The generated files of `programDir` that are missing or out of date with its stack files. */
-export function staleCalleeTypesIn(programDir: string): StaleCalleeTypes[] {
-  return staleCalleeTypes(programDir, calleeTypesOf(programDir));
+export async function staleCalleeTypesIn(programDir: string): Promise<StaleCalleeTypes[]> {
+  return staleCalleeTypes(programDir, await calleeTypesOf(programDir));
 }
 
 /**
@@ -71,8 +101,8 @@ export function staleCalleeTypesIn(programDir: string): StaleCalleeTypes[] {
  *
  * @returns the files written, relative to `programDir`; empty when all were up to date.
  */
-export function writeCalleeTypes(programDir: string): string[] {
-  const stale = staleCalleeTypesIn(programDir);
+export async function writeCalleeTypes(programDir: string): Promise<string[]> {
+  const stale = await staleCalleeTypesIn(programDir);
   for (const file of stale) fs.writeFileSync(path.resolve(programDir, file.file), file.expected);
   return stale.map((f) => f.file);
 }

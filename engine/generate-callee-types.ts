@@ -12,20 +12,21 @@ import { SharedSourceError, writeCalleeTypes } from "./callee-types";
 import { StackConfigError } from "./stack-config";
 
 const programDir = path.resolve(process.argv[2] ?? path.join(__dirname, ".."));
-try {
-  const written = writeCalleeTypes(programDir);
-  process.stdout.write(
-    written.length === 0
-      ? "callee types: every callees.generated.ts is up to date\n"
-      : written.map((file) => `callee types: wrote ${file}\n`).join(""),
-  );
-} catch (error) {
-  if (!(
-    error instanceof TopologyError ||
-    error instanceof SharedSourceError ||
-    error instanceof StackConfigError
-  ))
-    throw error;
-  process.stderr.write(`callgraph: callee types: ${error.message}\n`);
-  process.exitCode = 2;
-}
+writeCalleeTypes(programDir)
+  .then((written) =>
+    process.stdout.write(
+      written.length === 0
+        ? "callee types: every callees.generated.ts is up to date\n"
+        : written.map((file) => `callee types: wrote ${file}\n`).join(""),
+    ),
+  )
+  .catch((error: unknown) => {
+    if (!(
+      error instanceof TopologyError ||
+      error instanceof SharedSourceError ||
+      error instanceof StackConfigError
+    ))
+      throw error;
+    process.stderr.write(`callgraph: callee types: ${error.message}\n`);
+    process.exitCode = 2;
+  });

@@ -1,14 +1,24 @@
 import * as fs from "node:fs";
+import { registeredDeclarations } from "../engine/registered-declarations";
 import { readStackConfig, stackFileOf, stacksIn } from "../engine/stack-config";
+import type { Evaluation } from "../engine/types";
 import { localConfig } from "../local/demo-principals";
 import { workflowDocuments } from "../components/workflow-documents";
-import { parseStackDeclaration, sourceFolderChecks, type Topology } from "../topology";
+import {
+  DECLARATION_CONFIG_KEYS,
+  parseStackDeclaration,
+  sourceFolderChecks,
+  type Topology,
+} from "../topology";
 
 /** One stack file's declaration, read the way the program reads it. */
 export interface Declaration {
   readonly root: string;
   readonly stack: string;
-  /** `Pulumi.<stack>.yaml`, absolute: named in every failure, so the user knows which file to fix. */
+  /**
+   * Where the declaration is, named in every failure so the user knows what to fix: `Pulumi.<stack>.yaml`
+   * (absolute), or for a graph declared in the program's code, the `CallGraph` that registered it.
+   */
   readonly file: string;
   /** `gcp:project`: the project the functions' accounts (and so the invoker members) belong to. */
   readonly project: string;
@@ -54,4 +64,41 @@ export function readDeclaration(
     project: String(config["gcp:project"] ?? ""),
     topology,
   };
+}
+
+/**
+ * Whether `Pulumi.<stack>.yaml` declares the stack's functions (`callgraph:functions`); when it does not, the program
+ * declares them in code (`new CallGraph(name, { declaration })`), read with {@link declarationOf}. A file that is
+ * missing or cannot be read counts as declaring, so that {@link readDeclaration} reports it.
+ */
+export function declaresInStackFile(root: string, stack: string): boolean {
+  if (!fs.existsSync(stackFileOf(root, stack))) return true;
+  try {
+    return DECLARATION_CONFIG_KEYS.functions in readStackConfig(root, stack).config;
+  } catch {
+    return true;
+  }
+}
+
+/**
+ * The declaration of a program that writes its call graph in code, as its `CallGraph` registered it in
+ * `evaluation` (engine/registered-declarations.ts): validated by the component with the parser a stack file's is,
+ * source folders included. One `CallGraph` per stack, as a stack file declares one graph.
+ *
+ * @throws Error when the program registered no `CallGraph`, or more than one.
+ */
+export function declarationOf(root: string, stack: string, evaluation: Evaluation): Declaration {
+  const declared = registeredDeclarations(evaluation.resources);
+  const file = stackFileOf(root, stack);
+  if (declared.length !== 1)
+    throw new Error(
+      `${file} declares no ${DECLARATION_CONFIG_KEYS.functions}, and the program registers ` +
+        (declared.length === 0
+          ? "no CallGraph to read a declaration in code from: declare the functions in the stack file, or pass " +
+            "`declaration` to the program's CallGraph"
+          : `${declared.length} CallGraphs (${declared.map((d) => d.component).join(", ")}): the stack tests ` +
+            "verify one per stack. Give each its own stack"),
+    );
+  const [{ component, project, topology }] = declared;
+  return { root, stack, file: `CallGraph "${component}" (declared in code)`, project, topology };
 }

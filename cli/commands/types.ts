@@ -6,16 +6,17 @@ import { programOptions } from "../program-options";
 
 /**
  * The whole of `callgraph types` but the printing: every stack file of the program is read (a folder's type
- * covers every stack that deploys it), so no `--stack` applies.
+ * covers every stack that deploys it), so no `--stack` applies. A stack whose file declares no functions has its
+ * graph in the program's code, and the program is evaluated to read it.
  *
  * @throws CheckFailed with `--check` when a file is stale; UsageError for a declaration the files cannot be
  *   generated from.
  */
-export function typesCommand(flags: TypesFlags, cwd = process.cwd()): string {
+export async function typesCommand(flags: TypesFlags, cwd = process.cwd()): Promise<string> {
   const { dir } = programOptions({ dir: flags.dir }, cwd, "optional");
   try {
     if (flags.check) {
-      const stale = staleCalleeTypesIn(dir);
+      const stale = await staleCalleeTypesIn(dir);
       if (stale.length === 0) return "Callee types are up to date with the stack files.";
       throw new CheckFailed(
         `types: ${stale.length === 1 ? "1 generated file is" : `${stale.length} generated files are`} stale: ` +
@@ -23,7 +24,7 @@ export function typesCommand(flags: TypesFlags, cwd = process.cwd()): string {
           "Run `npx callgraph types` and commit the result",
       );
     }
-    const written = writeCalleeTypes(dir);
+    const written = await writeCalleeTypes(dir);
     return written.length === 0
       ? "Callee types are up to date with the stack files: nothing written."
       : [

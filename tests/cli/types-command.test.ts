@@ -31,44 +31,48 @@ const fixture = (yaml = DECLARED) => {
 };
 
 describe("callgraph types", () => {
-  test("writes each function's callees.generated.ts, then reports nothing to write", () => {
+  test("writes each function's callees.generated.ts, then reports nothing to write", async () => {
     const dir = fixture();
-    expect(typesCommand({ dir })).toBe(
+    expect(await typesCommand({ dir })).toBe(
       "Wrote 2 files:\n  functions/alpha/callees.generated.ts\n  functions/beta/callees.generated.ts",
     );
     expect(fs.readFileSync(path.join(dir, "functions/alpha/callees.generated.ts"), "utf8")).toMatch(
       /export type Callee = "beta";/,
     );
-    expect(typesCommand({ dir })).toBe("Callee types are up to date with the stack files: nothing written.");
-    expect(typesCommand({ dir, check: true })).toBe("Callee types are up to date with the stack files.");
+    expect(await typesCommand({ dir })).toBe(
+      "Callee types are up to date with the stack files: nothing written.",
+    );
+    expect(await typesCommand({ dir, check: true })).toBe(
+      "Callee types are up to date with the stack files.",
+    );
   });
 
-  test("--check writes nothing and fails (exit 1) naming each stale file", () => {
+  test("--check writes nothing and fails (exit 1) naming each stale file", async () => {
     const dir = fixture();
-    typesCommand({ dir });
+    await typesCommand({ dir });
     fs.writeFileSync(path.join(dir, "Pulumi.dev.yaml"), DECLARED.replace("calls: [beta]", "calls: []"));
     fs.rmSync(path.join(dir, "functions/beta/callees.generated.ts"));
     const before = fs.readFileSync(path.join(dir, "functions/alpha/callees.generated.ts"), "utf8");
     const run = () => typesCommand({ dir, check: true });
-    expect(run).toThrow(CheckFailed);
-    expect(run).toThrow(
+    await expect(run()).rejects.toThrow(CheckFailed);
+    await expect(run()).rejects.toThrow(
       "types: 2 generated files are stale: functions/alpha/callees.generated.ts (out of date), " +
         "functions/beta/callees.generated.ts (missing). Run `npx callgraph types` and commit the result",
     );
     expect(fs.readFileSync(path.join(dir, "functions/alpha/callees.generated.ts"), "utf8")).toBe(before);
   });
 
-  test("an invalid declaration is a usage error naming the stack file and the key", () => {
+  test("an invalid declaration is a usage error naming the stack file and the key", async () => {
     const dir = fixture(DECLARED.replace("calls: [beta]", "calls: [gamma]"));
-    expect(() => typesCommand({ dir })).toThrow(UsageError);
-    expect(() => typesCommand({ dir })).toThrow(
+    await expect(typesCommand({ dir })).rejects.toThrow(UsageError);
+    await expect(typesCommand({ dir })).rejects.toThrow(
       /^types: Invalid call graph .*\n {2}Pulumi\.dev\.yaml functions\.alpha/,
     );
   });
 
-  test("two functions deploying one folder is a usage error saying how to fix", () => {
+  test("two functions deploying one folder is a usage error saying how to fix", async () => {
     const dir = fixture(DECLARED.replace("    beta: {}", "    beta:\n      source: functions/alpha"));
-    expect(() => typesCommand({ dir })).toThrow(
+    await expect(typesCommand({ dir })).rejects.toThrow(
       /^types: functions\.alpha and functions\.beta both deploy functions\/alpha .*Give each function its own folder/,
     );
   });

@@ -43,7 +43,7 @@ test("a function source that is a symlink out of the project registers nothing, 
   ]);
 });
 
-test("a function source that is a symlink out of the project gets no generated callee types written into it", () => {
+test("a function source that is a symlink out of the project gets no generated callee types written into it", async () => {
   // A project of its own: a stack file whose function's folder is a link out.
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "callgraph-callee-types-"));
   try {
@@ -56,7 +56,7 @@ test("a function source that is a symlink out of the project gets no generated c
     );
     let thrown: unknown;
     try {
-      calleeTypesOf(root);
+      await calleeTypesOf(root);
     } catch (error) {
       thrown = error;
     }

@@ -20,7 +20,7 @@ describe("generating from the stack files", () => {
   });
   afterEach(() => removeProject(root));
 
-  test("a function's callees are those declared in every stack; a stale file is written, then current", () => {
+  test("a function's callees are those declared in every stack; a stale file is written, then current", async () => {
     writeFile(
       root,
       "Pulumi.dev.yaml",
@@ -31,22 +31,24 @@ describe("generating from the stack files", () => {
       "Pulumi.prod.yaml",
       "config:\n  callgraph:functions:\n    a: { calls: [b] }\n    b: {}\n",
     );
-    const functions = calleeTypesOf(root);
+    const functions = await calleeTypesOf(root);
     expect(functions).toEqual([
       { name: "a", source: "functions/a", callsByStack: { dev: ["b", "c"], prod: ["b"] } },
       { name: "b", source: "functions/b", callsByStack: { dev: [], prod: [] } },
       { name: "c", source: "functions/c", callsByStack: { dev: [] } },
     ]);
-    expect(writeCalleeTypes(root)).toEqual(["a", "b", "c"].map((n) => `functions/${n}/${CALLEE_TYPES_FILE}`));
+    expect(await writeCalleeTypes(root)).toEqual(
+      ["a", "b", "c"].map((n) => `functions/${n}/${CALLEE_TYPES_FILE}`),
+    );
     expect(renderCalleeTypes(functions[0])).toContain('export type Callee = "b";');
-    expect(staleCalleeTypesIn(root)).toEqual([]);
-    expect(writeCalleeTypes(root)).toEqual([]);
+    expect(await staleCalleeTypesIn(root)).toEqual([]);
+    expect(await writeCalleeTypes(root)).toEqual([]);
   });
 
-  test("an invalid declaration names its stack file; a folder deployed under two names is refused", () => {
+  test("an invalid declaration names its stack file; a folder deployed under two names is refused", async () => {
     writeFile(root, "Pulumi.dev.yaml", "config:\n  callgraph:functions:\n    a: { calls: [x] }\n");
-    expect(() => calleeTypesOf(root)).toThrow(TopologyError);
-    expect(() => calleeTypesOf(root)).toThrow(
+    await expect(calleeTypesOf(root)).rejects.toThrow(TopologyError);
+    await expect(calleeTypesOf(root)).rejects.toThrow(
       /Pulumi\.dev\.yaml functions\.a\.calls\[0\]: unknown function "x"/,
     );
     writeFile(
@@ -54,10 +56,10 @@ describe("generating from the stack files", () => {
       "Pulumi.dev.yaml",
       "config:\n  callgraph:functions:\n    a: { source: functions/x }\n    b: { source: functions/x }\n",
     );
-    expect(() => calleeTypesOf(root)).toThrow(/functions\.a\.source: .*functions\/x/);
+    await expect(calleeTypesOf(root)).rejects.toThrow(/functions\.a\.source: .*functions\/x/);
     writeFile(root, "functions/x/index.ts", "export {};\n");
-    expect(() => calleeTypesOf(root)).toThrow(SharedSourceError);
-    expect(() => calleeTypesOf(root)).toThrow(
+    await expect(calleeTypesOf(root)).rejects.toThrow(SharedSourceError);
+    await expect(calleeTypesOf(root)).rejects.toThrow(
       /functions\.a and functions\.b both deploy functions\/x \(Pulumi\.dev\.yaml\)/,
     );
   });
