@@ -17,7 +17,7 @@ export async function typesCommand(flags: TypesFlags, cwd = process.cwd()): Prom
   try {
     if (flags.check) {
       const stale = await staleCalleeTypesIn(dir);
-      if (stale.length === 0) return "Callee types are up to date with the stack files.";
+      if (stale.length === 0) return "Callee types are up to date with the declarations.";
       throw new CheckFailed(
         `types: ${stale.length === 1 ? "1 generated file is" : `${stale.length} generated files are`} stale: ` +
           `${stale.map((s) => `${s.file} (${s.actual === undefined ? "missing" : "out of date"})`).join(", ")}. ` +
@@ -26,7 +26,7 @@ export async function typesCommand(flags: TypesFlags, cwd = process.cwd()): Prom
     }
     const written = await writeCalleeTypes(dir);
     return written.length === 0
-      ? "Callee types are up to date with the stack files: nothing written."
+      ? "Callee types are up to date with the declarations: nothing written."
       : [
           `Wrote ${written.length === 1 ? "1 file" : `${written.length} files`}:`,
           ...written.map((f) => `  ${f}`),

@@ -40,10 +40,10 @@ describe("callgraph types", () => {
       /export type Callee = "beta";/,
     );
     expect(await typesCommand({ dir })).toBe(
-      "Callee types are up to date with the stack files: nothing written.",
+      "Callee types are up to date with the declarations: nothing written.",
     );
     expect(await typesCommand({ dir, check: true })).toBe(
-      "Callee types are up to date with the stack files.",
+      "Callee types are up to date with the declarations.",
     );
   });
 

@@ -75,7 +75,7 @@ test("callgraph types writes each function's callee type from the declaration in
     /export type Callee = "back";/,
   );
   expect(await typesCommand({ dir: repo.dir, check: true })).toBe(
-    "Callee types are up to date with the stack files.",
+    "Callee types are up to date with the declarations.",
   );
 }, 60_000);
 
