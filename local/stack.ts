@@ -32,8 +32,12 @@ import { identityEmail, startTokenService, type TokenService } from "./token-ser
 export interface LocalStackOptions extends EvaluateOptions {
   /** Delay before a crashed function is restarted; defaults to 500 ms. */
   readonly restartDelayMs?: number;
-  /** Members to mint tokens for besides the functions' accounts and declared invokers (e.g. an outsider). */
-  readonly extraIdentities?: readonly string[];
+  /**
+   * Members to mint tokens for besides the functions' accounts and declared invokers (e.g. an outsider); a function
+   * is given the stack's evaluation first, for members that only the program's registrations name (a declaration
+   * written in code: testing/local-access-tests.ts).
+   */
+  readonly extraIdentities?: readonly string[] | ((evaluation: Evaluation) => readonly string[]);
   /**
    * Where to write the stack's description (a serving stack: `servingPaths(...).manifest`, under its lock);
    * defaults to nowhere, so a run never overwrites the description of a stack that serves.
@@ -242,7 +246,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const members = mintableMembers([
     ...functions.map((f) => `serviceAccount:${f.serviceAccount}`),
     ...evaluation.graph.grants.map((g) => g.member),
-    ...(options.extraIdentities ?? []),
+    ...(typeof options.extraIdentities === "function"
+      ? options.extraIdentities(evaluation)
+      : (options.extraIdentities ?? [])),
   ]);
 
   const refusals = brokenSources(evaluation.graph.sources, options.broken ?? []);

@@ -11,8 +11,6 @@ import {
   type AccessResult,
   type AccessCall,
 } from "./access-matrix";
-import { evaluate } from "../engine";
-import { localConfig } from "../local/demo-principals";
 import { declarationOf, declaresInStackFile, readDeclaration, type Declaration } from "./declaration";
 
 /**
@@ -25,7 +23,7 @@ import { declarationOf, declaresInStackFile, readDeclaration, type Declaration }
 export function localAccessTests(root: string, stacks: readonly string[]): void {
   describe.each([...stacks])("stack %s on the local stack", (stack) => {
     // A stack file's declaration is read now, so each function gets its own test; one written in code is read from
-    // the program's evaluation with the local stack's config, before the stack starts (its identities come from it).
+    // the local stack's own evaluation, when it starts (the identities to mint come from it).
     let fromFile: Declaration | undefined;
     if (declaresInStackFile(root, stack)) {
       try {
@@ -45,7 +43,16 @@ export function localAccessTests(root: string, stacks: readonly string[]): void 
     let local: LocalStack | undefined;
     let results: AccessResult[] = [];
     beforeAll(async () => {
-      declaration = fromFile ?? (await declarationInCode(root, stack));
+      local = await startLocalStack({
+        programDir: root,
+        stack,
+        stateFile: false,
+        // Declared members are minted whether or not a grant names them, so a missing grant shows as a 403.
+        extraIdentities: (evaluation) => {
+          declaration = fromFile ?? declarationOf(root, stack, evaluation);
+          return identitiesOf(declaration).filter((m): m is string => m !== undefined);
+        },
+      });
       const samples = new Map<string, Sample | undefined>();
       for (const spec of declaration.topology.functions) {
         try {
@@ -55,16 +62,9 @@ export function localAccessTests(root: string, stacks: readonly string[]): void 
         }
       }
       calls = planAccess(declaration, samples).filter((c) => !sampleErrors.has(c.function));
-      local = await startLocalStack({
-        programDir: root,
-        stack,
-        stateFile: false,
-        // Declared members are minted whether or not a grant names them, so a missing grant shows as a 403.
-        extraIdentities: identitiesOf(declaration).filter((m): m is string => m !== undefined),
-      });
       results = await runAccess(local, calls);
       for (const note of unsampledNotes(declaration, results)) console.info(note);
-    }, 90_000);
+    }, 60_000);
     afterAll(async () => local?.stop());
 
     test(`calls as every function's account, every declared invoker, ${OUTSIDER} and no token`, () => {
@@ -93,11 +93,4 @@ export function localAccessTests(root: string, stacks: readonly string[]): void 
         expect(all.flatMap((a) => a.actual)).toEqual(all.flatMap((a) => a.expected));
       });
   });
-}
-
-/** A declaration in the program's code, as the local stack runs the program (demo principals for unset ones). */
-async function declarationInCode(root: string, stack: string): Promise<Declaration> {
-  const options = { programDir: root, stack };
-  const evaluation = await evaluate({ ...options, config: localConfig(options, root), preview: false });
-  return declarationOf(root, stack, evaluation);
 }
