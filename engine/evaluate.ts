@@ -8,6 +8,7 @@ import { deferUnusedModules } from "./deferred-modules";
 import { effectiveGraph } from "./effective-graph";
 import { gcpMocks } from "./gcp-mocks";
 import { programEntry } from "./program-entry";
+import { ProgramModules } from "./program-modules";
 import { recordRegistrations } from "./recording-monitor";
 import { runTransforms } from "./transforms";
 import { readStackConfig, StackConfigError, toProgramConfig } from "./stack-config";
@@ -66,6 +67,7 @@ async function evaluateNow(options: EvaluateOptions): Promise<Evaluation> {
   deferUnusedModules();
   const pulumi = loadPulumi(programRequire, programDir, entry);
   const runtime = pulumi.runtime as typeof pulumi.runtime & { waitForRPCs(): Promise<void> };
+  const modules = modulesOf(entry);
 
   const projectNumber = config["callgraph:projectNumber"];
   const mocks = gcpMocks({
@@ -112,7 +114,7 @@ async function evaluateNow(options: EvaluateOptions): Promise<Evaluation> {
     process.chdir(programDir);
     let outputs: unknown;
     try {
-      outputs = await runProgram(programRequire, entry);
+      outputs = await runProgram(programRequire, entry, modules);
     } catch (error) {
       // What had registered when the program stopped; then what it had started is let finish, so that none of it
       // reaches the next evaluation's mocks in this process (`diff`, the tests) as a registration they never saw.
@@ -140,6 +142,7 @@ async function evaluateNow(options: EvaluateOptions): Promise<Evaluation> {
       outputs: resolved,
       graph: effectiveGraph(resources, { project, region }),
       config,
+      programFiles: modules.files(),
     };
   } finally {
     if (skipCallsites) resourceClass.callsites = callsites;
@@ -177,19 +180,32 @@ function loadPulumi(programRequire: NodeJS.Require, programDir: string, entry: s
 
 /** Programs of this process that registered their resources at load time (a plain top-level program). */
 const loadedAtTopLevel = new Set<string>();
+/** Each program's own modules as this process loaded them, by entry. */
+const programModules = new Map<string, ProgramModules>();
 
 /**
  * Loads the program and runs it. A Pulumi program may export a function, which Pulumi calls and whose result
- * becomes the stack outputs: such a program runs afresh on each evaluation without reloading any module. A plain
- * top-level program (`new CallGraph(...)` at the top of `index.ts`, with `export const` outputs) runs when it is
- * loaded, so an evaluation after the first loads it again: the program's own modules (not its packages, whose
- * state, the mocks included, must stay) are dropped from Node's module cache first. Where that cache cannot be
- * dropped (a test runner's module registry), the program is evaluated in a fresh child process instead.
+ * becomes the stack outputs: such a program runs afresh on each evaluation, and only its modules edited since they
+ * were loaded (and those that import them) are loaded again. A plain top-level program (`new CallGraph(...)` at the
+ * top of `index.ts`, with `export const` outputs) runs when it is loaded, so an evaluation after the first loads all
+ * its own modules again. Its packages' modules are never dropped: their state, the mocks included, must stay. Where
+ * the module cache cannot be dropped (a test runner's module registry), the program is evaluated in a fresh child
+ * process instead.
  */
-async function runProgram(programRequire: NodeJS.Require, entry: string): Promise<unknown> {
-  if (loadedAtTopLevel.has(entry) && !forgetProgramModules(programRequire, path.dirname(entry)))
-    throw new ReloadNeeded();
-  const loaded = programRequire(entry) as unknown;
+async function runProgram(
+  programRequire: NodeJS.Require,
+  entry: string,
+  modules: ProgramModules,
+): Promise<unknown> {
+  const reload = loadedAtTopLevel.has(entry) ? modules.files() : modules.changed();
+  if (reload.length > 0 && !modules.forget(programRequire.cache, reload)) throw new ReloadNeeded();
+  const before = new Set(Object.keys(programRequire.cache));
+  let loaded: unknown;
+  try {
+    loaded = programRequire(entry) as unknown;
+  } finally {
+    modules.record(programRequire.cache, before);
+  }
   const program = typeof loaded === "function" ? loaded : (loaded as { default?: unknown } | null)?.default;
   if (typeof program === "function") return (program as () => unknown)();
   loadedAtTopLevel.add(entry);
@@ -197,17 +213,11 @@ async function runProgram(programRequire: NodeJS.Require, entry: string): Promis
   return loaded;
 }
 
-/**
- * Drops the program's own modules (under `programDir`, outside node_modules) from Node's cache, so the next
- * `require` runs them again; false where the cache is not Node's (jest's registry ignores deletions).
- */
-function forgetProgramModules(programRequire: NodeJS.Require, programDir: string): boolean {
-  const cache = programRequire.cache;
-  const own = Object.keys(cache).filter(
-    (file) => file.startsWith(programDir + path.sep) && !file.includes(`${path.sep}node_modules${path.sep}`),
-  );
-  for (const file of own) delete cache[file];
-  return own.every((file) => !(file in cache));
+/** The record of `entry`'s own modules in this process. */
+function modulesOf(entry: string): ProgramModules {
+  let modules = programModules.get(entry);
+  if (!modules) programModules.set(entry, (modules = new ProgramModules()));
+  return modules;
 }
 
 /**

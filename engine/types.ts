@@ -212,4 +212,9 @@ export interface Evaluation {
   readonly graph: EffectiveGraph;
   /** The config the program ran with (keys like `callgraph:functions`, values as parsed YAML). */
   readonly config: Readonly<Record<string, unknown>>;
+  /**
+   * The program's own module files, real paths, sorted: its entry and what it loaded from outside node_modules (a
+   * declaration in code lives there). What the development loop watches besides the stack file.
+   */
+  readonly programFiles: readonly string[];
 }

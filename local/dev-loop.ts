@@ -35,7 +35,8 @@ const DEFAULT_DEBOUNCE_MS = 200;
 
 /**
  * Watches the project files each function's bundle was built from (esbuild's inputs, see bundle-inputs.ts) and the
- * declaration (`Pulumi.yaml`, `Pulumi.<stack>.yaml`) and, after a change, evaluates the program again:
+ * declaration (`Pulumi.yaml`, `Pulumi.<stack>.yaml`, and the program's own modules, `Evaluation.programFiles`, for a
+ * declaration in code) and, after a change, evaluates the program again:
  * - when only bundles changed, it restarts exactly the functions whose archive changed: an edit to one function's
  *   folder restarts that function, an edit to code they share restarts each that bundles it, an edit that leaves the
  *   minified bundle as it was restarts nothing;
@@ -55,17 +56,20 @@ export function startDevLoop(initial: LocalStack, options: DevLoopOptions): DevL
   let stack = initial;
   const watchers = new Map<string, fs.FSWatcher>();
   let users = new Map<string, Set<string>>(); // input file -> functions whose bundle reads it
-  // The files the declaration is read from: the project's and the stack's (engine/stack-config.ts).
-  const declarationFiles = new Set([
-    path.join(stack.programDir, "Pulumi.yaml"),
-    stackFileOf(stack.programDir, stack.evaluation.stack),
-  ]);
+  // The files the declaration is read from: the project's and the stack's (engine/stack-config.ts), and the
+  // program's own modules, where a declaration in code lives (its CallGraph's `declaration`).
+  let declarationFiles = new Set<string>();
   const pending = { functions: new Set<string>(), files: new Set<string>(), declaration: false };
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
   let closed = false;
 
   const rewatch = () => {
+    declarationFiles = new Set([
+      path.join(stack.programDir, "Pulumi.yaml"),
+      stackFileOf(stack.programDir, stack.evaluation.stack),
+      ...stack.evaluation.programFiles,
+    ]);
     users = new Map();
     for (const fn of Object.values(stack.functions))
       for (const file of bundleInputs(fn.archivePath)) {

@@ -172,7 +172,7 @@ async function serve(
   out(
     flags.watch === false
       ? "Serving until Ctrl-C."
-      : "Serving until Ctrl-C; a function whose source changes is rebuilt and restarted, and the stack is run again when its stack file changes.",
+      : "Serving until Ctrl-C; a function whose source changes is rebuilt and restarted, and the stack is run again when its stack file or its program changes.",
   );
   await stopped();
   out("Stopping...");
