@@ -5,10 +5,12 @@ import {
   DECLARATION_CONFIG_KEYS,
   parseStackDeclaration,
   principalWarnings,
+  principalsInCode,
   runtimeWarnings,
   sourceFolderChecks,
   TopologyError,
   type Topology,
+  type TopologyIssue,
 } from "../topology";
 import { buildArchives } from "./archives";
 import { workflowDocuments } from "./workflow-documents";
@@ -130,27 +132,69 @@ function declaredTopology(
   root: string,
   today: Date,
 ): Topology {
-  const keys = declaration
-    ? {
-        [DECLARATION_CONFIG_KEYS.functions]: declaration.functions,
-        [DECLARATION_CONFIG_KEYS.generation]: declaration.generation,
-        [DECLARATION_CONFIG_KEYS.runtime]: declaration.runtime,
-        [DECLARATION_CONFIG_KEYS.principals]: declaration.principals,
-        [DECLARATION_CONFIG_KEYS.callers]: declaration.callers,
-      }
-    : {
-        [DECLARATION_CONFIG_KEYS.functions]: config.getObject<unknown>("functions"),
-        [DECLARATION_CONFIG_KEYS.generation]: config.getObject<unknown>("generation"),
-        [DECLARATION_CONFIG_KEYS.runtime]: config.get("runtime"),
-        [DECLARATION_CONFIG_KEYS.principals]: config.getObject<unknown>("principals"),
-        [DECLARATION_CONFIG_KEYS.callers]: config.getObject<unknown>("callers"),
-      };
-  // Sources resolve against the project root and must stay inside it (a symlink out is refused like `..`).
-  return parseStackDeclaration(keys, {
-    today,
-    ...sourceFolderChecks(root, fs),
-    workflowDocument: workflowDocuments(root),
-  });
+  const { keys, issues } = declaration
+    ? inCodeKeys(declaration, config)
+    : { keys: stackKeys(config), issues: [] };
+  let topology: Topology;
+  try {
+    // Sources resolve against the project root and must stay inside it (a symlink out is refused like `..`).
+    topology = parseStackDeclaration(keys, {
+      today,
+      ...sourceFolderChecks(root, fs),
+      workflowDocument: workflowDocuments(root),
+    });
+  } catch (error) {
+    // Every problem at once: the stack's own ones with the declaration's, said to be where they are.
+    if (error instanceof TopologyError && declaration)
+      throw new TopologyError([...issues, ...error.issues], IN_CODE);
+    throw error;
+  }
+  if (issues.length > 0) throw new TopologyError(issues, IN_CODE);
+  return topology;
+}
+
+/** Where a declaration in code is read, for the first line of its error (its paths are the declaration's own). */
+const IN_CODE = "in the program's code (CallGraph's declaration, over the stack's config)";
+
+/** The declaration's keys as this stack's config holds them. */
+function stackKeys(config: pulumi.Config): Record<string, unknown> {
+  return {
+    [DECLARATION_CONFIG_KEYS.functions]: config.getObject<unknown>("functions"),
+    [DECLARATION_CONFIG_KEYS.generation]: config.getObject<unknown>("generation"),
+    [DECLARATION_CONFIG_KEYS.runtime]: config.get("runtime"),
+    [DECLARATION_CONFIG_KEYS.principals]: config.getObject<unknown>("principals"),
+    [DECLARATION_CONFIG_KEYS.callers]: config.getObject<unknown>("callers"),
+  };
+}
+
+/**
+ * A declaration in code, key by key over the stack's: what the code gives replaces the stack's key, what it leaves
+ * out is read from the stack (a generation or runtime per stack), and the stack's `callgraph:principals` gives
+ * members to the principals the code declares without any (`principalsInCode`). The functions are the code's: a
+ * stack file that declares them too is ignored, with a warning, so that nobody edits a declaration that does not
+ * deploy.
+ */
+function inCodeKeys(
+  declaration: CallGraphDeclaration,
+  config: pulumi.Config,
+): { keys: Record<string, unknown>; issues: TopologyIssue[] } {
+  const stack = stackKeys(config);
+  if (stack[DECLARATION_CONFIG_KEYS.functions] !== undefined)
+    void pulumi.log.warn(
+      `${DECLARATION_CONFIG_KEYS.functions}: ignored: the program gives CallGraph its declaration in code, whose functions deploy; remove the key from the stack file`,
+    );
+  const principals = principalsInCode(declaration.principals, stack[DECLARATION_CONFIG_KEYS.principals]);
+  for (const warning of principals.warnings) void pulumi.log.warn(`${warning.path}: ${warning.message}`);
+  const own = (key: keyof CallGraphDeclaration, configKey: string) =>
+    declaration[key] !== undefined ? declaration[key] : stack[configKey];
+  const keys = {
+    [DECLARATION_CONFIG_KEYS.functions]: declaration.functions,
+    [DECLARATION_CONFIG_KEYS.generation]: own("generation", DECLARATION_CONFIG_KEYS.generation),
+    [DECLARATION_CONFIG_KEYS.runtime]: own("runtime", DECLARATION_CONFIG_KEYS.runtime),
+    [DECLARATION_CONFIG_KEYS.principals]: principals.principals,
+    [DECLARATION_CONFIG_KEYS.callers]: own("callers", DECLARATION_CONFIG_KEYS.callers),
+  };
+  return { keys, issues: principals.issues };
 }
 
 /**

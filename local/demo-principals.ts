@@ -1,5 +1,6 @@
 import * as path from "node:path";
-import { PRINCIPALS_KEY, readStackConfig, type EvaluateOptions } from "../engine";
+import { evaluate, PRINCIPALS_KEY, readStackConfig, type EvaluateOptions, type Evaluation } from "../engine";
+import { registeredDeclarations } from "../engine/registered-declarations";
 
 /**
  * The identity that stands in, on this machine only, for a principal the stack declares without members yet
@@ -37,14 +38,47 @@ export function localConfig(options: EvaluateOptions, defaultProgramDir: string)
   return { ...(options.config ?? {}), [PRINCIPALS_KEY]: filled };
 }
 
-/** Principal name -> the member `invoke --as NAME --local` calls as: its first member (a demo one when unset). */
-export function localPrincipals(config: Readonly<Record<string, unknown>>): Record<string, string> {
-  const principals = config[PRINCIPALS_KEY];
-  if (principals === null || typeof principals !== "object" || Array.isArray(principals)) return {};
+/**
+ * The program evaluated as the local stack runs it (`pulumi up` mode, {@link localConfig}). A declaration in code
+ * names its principals in the program, where no stack file shows them: when one the code leaves unset is still unset
+ * in what the program registered, the program runs once more with it under `callgraph:principals`, which gives it
+ * its demo identity as it gives one to a stack file's (components/call-graph-inputs.ts fills a principal the code
+ * declares without members from the stack's). Read from the registration, so the names are the ones that deployed.
+ */
+export async function evaluateLocally(
+  options: EvaluateOptions,
+  defaultProgramDir: string,
+): Promise<Evaluation> {
+  const config = localConfig(options, defaultProgramDir);
+  const evaluation = await evaluate({ ...options, config, preview: false });
+  const unset = [
+    ...new Set(
+      registeredDeclarations(evaluation.resources).flatMap(({ topology }) =>
+        Object.entries(topology.principals).flatMap(([name, members]) =>
+          members.length === 0 ? [name] : [],
+        ),
+      ),
+    ),
+  ];
+  if (unset.length === 0) return evaluation;
+  const declared = config[PRINCIPALS_KEY];
+  const principals = {
+    ...(declared !== null && typeof declared === "object" ? declared : {}),
+    ...Object.fromEntries(unset.map((name) => [name, [demoMember(name)]])),
+  };
+  return evaluate({ ...options, config: { ...config, [PRINCIPALS_KEY]: principals }, preview: false });
+}
+
+/**
+ * Principal name -> the member `invoke --as NAME --local` calls as: its first member (a demo one when unset), as each
+ * `CallGraph` registered its declaration, so a principal declared in code is one too.
+ */
+export function localPrincipals(evaluation: Evaluation): Record<string, string> {
   return Object.fromEntries(
-    Object.entries(principals as Record<string, unknown>).flatMap(([name, members]) => {
-      const first = typeof members === "string" ? members : Array.isArray(members) ? members[0] : undefined;
-      return typeof first === "string" ? [[name, first]] : [];
-    }),
+    registeredDeclarations(evaluation.resources).flatMap(({ topology }) =>
+      Object.entries(topology.principals).flatMap(([name, members]) =>
+        members.length > 0 ? [[name, members[0]]] : [],
+      ),
+    ),
   );
 }

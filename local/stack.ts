@@ -1,13 +1,7 @@
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import {
-  evaluate,
-  type EvaluateOptions,
-  type Evaluation,
-  type GraphFunction,
-  type GraphSource,
-} from "../engine";
+import { type EvaluateOptions, type Evaluation, type GraphFunction, type GraphSource } from "../engine";
 import { startDevLoop, type DevLoop } from "./dev-loop";
 import { EdgeCoverage } from "./edge-coverage";
 import { GCLOUD_USER_AUDIENCES, GOOGLE_TOKEN_ISSUERS } from "../iam/id-token";
@@ -15,7 +9,7 @@ import { LOCAL_FRONT_END_KEY_ENV, startFrontEnd, type FrontEnd, type SeenRequest
 import { FunctionProcess, type LogSource } from "./function-process";
 import { mintableMembers } from "./iam-members";
 import type { RequestRecord } from "./request-log";
-import { localConfig, localPrincipals } from "./demo-principals";
+import { evaluateLocally, localPrincipals } from "./demo-principals";
 import {
   localFunctionSecrets,
   localSecretsFile,
@@ -221,9 +215,7 @@ function brokenSources(
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const defaultProgramDir = process.cwd();
   // Principals not set yet get a demo identity here, and only here (demo-principals.ts).
-  const evaluateLocally = () =>
-    evaluate({ ...options, config: localConfig(options, defaultProgramDir), preview: false });
-  const evaluation = await evaluateLocally();
+  const evaluation = await evaluateLocally(options, defaultProgramDir);
   const programDir = path.resolve(options.programDir ?? defaultProgramDir);
   const log = options.log ?? (() => undefined);
   const grants = (fn: string) =>
@@ -418,7 +410,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         ]),
       ),
       identities,
-      principals: localPrincipals(evaluation.config),
+      principals: localPrincipals(evaluation),
       sources: Object.fromEntries(
         evaluation.graph.sources.map((x) => [
           x.name,
@@ -461,7 +453,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     };
     if (options.watch)
       devLoop = startDevLoop(stack, {
-        evaluate: evaluateLocally,
+        evaluate: () => evaluateLocally(options, defaultProgramDir),
         debounceMs: typeof options.watch === "object" ? options.watch.debounceMs : undefined,
         log: (line) => log(line, "lifecycle"),
       });

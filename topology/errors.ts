@@ -13,13 +13,17 @@ export interface TopologyIssue {
 export class TopologyError extends Error {
   readonly issues: readonly TopologyIssue[];
 
-  constructor(issues: readonly TopologyIssue[]) {
+  /**
+   * @param declaredIn where the declaration was read, for the first line; by default the stack config's keys
+   *   (`in stack config (callgraph:functions)`).
+   */
+  constructor(issues: readonly TopologyIssue[], declaredIn?: string) {
     const lines = issues.map((i) => `  ${i.path}: ${i.message}`);
     const count = issues.length === 1 ? "1 problem" : `${issues.length} problems`;
     const keys = issues.some((i) => i.path.startsWith("callers"))
       ? "callgraph:functions, callgraph:callers"
       : "callgraph:functions";
-    super(`Invalid call graph in stack config (${keys}), ${count}:\n${lines.join("\n")}`);
+    super(`Invalid call graph ${declaredIn ?? `in stack config (${keys})`}, ${count}:\n${lines.join("\n")}`);
     this.name = "TopologyError";
     this.issues = issues;
   }

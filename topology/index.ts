@@ -63,6 +63,7 @@ export {
   isPrincipalReference,
   parsePrincipals,
   principalWarnings,
+  principalsInCode,
   PRINCIPALS_KEY,
   unsetPrincipals,
   type Principals,

@@ -77,6 +77,48 @@ export function parsePrincipals(raw: unknown): { principals: Principals; issues:
   return { principals: sortedKeys(principals), issues };
 }
 
+/**
+ * The principals of a declaration written in code, with the stack's `callgraph:principals` giving members to those
+ * the code declares without any: names in the program, members per stack (a dev group here, a production one
+ * there), set with the one command a warning about an unset principal prints. Only an unset principal is filled; a
+ * stack entry for a name the code does not declare, or one whose members the code sets, is ignored with a warning
+ * (a program may hold `CallGraph`s of other projects that declare it). Values stay as written: the topology's
+ * parser validates the result as it validates a stack file's. The stack's own value is checked here, since no
+ * other reader looks at it.
+ */
+export function principalsInCode(
+  inCode: unknown,
+  stack: unknown,
+): { principals: unknown; issues: TopologyIssue[]; warnings: TopologyIssue[] } {
+  if (stack === undefined || stack === null) return { principals: inCode, issues: [], warnings: [] };
+  const { issues } = parsePrincipals(stack);
+  if (issues.length > 0) return { principals: inCode, issues, warnings: [] };
+  if (inCode === undefined || inCode === null) return { principals: stack, issues: [], warnings: [] };
+  if (typeof inCode !== "object" || Array.isArray(inCode))
+    return { principals: inCode, issues: [], warnings: [] }; // the parser names what is wrong with it
+  const merged: Record<string, unknown> = { ...(inCode as Record<string, unknown>) };
+  const warnings: TopologyIssue[] = [];
+  for (const [name, members] of Object.entries(stack as Record<string, unknown>)) {
+    if (!(name in merged))
+      warnings.push({
+        path: principalPath(name),
+        message: `ignored: the declaration in code declares no principal ${JSON.stringify(name)}`,
+      });
+    else if (!isUnset(merged[name]))
+      warnings.push({
+        path: principalPath(name),
+        message: `ignored: the declaration in code sets the members of ${JSON.stringify(name)} itself; set them in one place`,
+      });
+    else merged[name] = members;
+  }
+  return { principals: merged, issues: [], warnings };
+}
+
+/** A principal's value that names no member yet: none, or an empty list. */
+function isUnset(value: unknown): boolean {
+  return value === undefined || value === null || (Array.isArray(value) && value.length === 0);
+}
+
 /** True when `entry` of an `invokers` list names a principal rather than an IAM member. */
 export function isPrincipalReference(entry: string): boolean {
   // `allusers` is a mistyped public member (memberProblem says so), not a principal.

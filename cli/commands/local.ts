@@ -16,8 +16,7 @@ import {
   type LogSource,
   type ServingLock,
 } from "../../local";
-import { evaluate } from "../../engine";
-import { localConfig } from "../../local/demo-principals";
+import { evaluateLocally } from "../../local/demo-principals";
 import { startDevLoop, type DevLoop } from "../../local/dev-loop";
 import type { LocalFlags } from "../options/local";
 import { programOptions } from "../program-options";
@@ -65,13 +64,7 @@ export async function runLocal(flags: LocalFlags): Promise<void> {
       if (!flags.once && flags.watch !== false)
         loop = startDevLoop(stack, {
           // As the local stack evaluates (demo identities for principals not set yet), so bundles compare equal.
-          evaluate: () =>
-            evaluate({
-              programDir: dir,
-              stack: stackName,
-              config: localConfig({ programDir: dir, stack: stackName }, dir),
-              preview: false,
-            }),
+          evaluate: () => evaluateLocally({ programDir: dir, stack: stackName }, dir),
           log: (line) => log(line, "lifecycle"),
           // The new stack starts beside the old one (its own ports and run folder) and takes over the description
           // once it serves; only then is the old one stopped. If it does not start, the old one serves on.

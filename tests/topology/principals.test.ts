@@ -2,6 +2,7 @@ import {
   parseStackDeclaration,
   parseTopology,
   principalWarnings,
+  principalsInCode,
   unsetPrincipals,
   type TopologyIssue,
 } from "../../topology";
@@ -173,5 +174,60 @@ describe("principal validation: every problem at once, before anything is regist
         'invalid member "allusers": public members must be written exactly "allUsers"',
       ),
     ]);
+  });
+});
+
+describe("principalsInCode: names in the program, members per stack", () => {
+  const DEVS = "group:devs@example.com";
+  const OPS = "group:ops@example.com";
+
+  test("the stack gives members to a principal the code declares without any ([], null or no value)", () => {
+    const inCode = { developers: [], operators: null, auditors: undefined, admins: [OPS] };
+    const stack = { developers: [DEVS], operators: OPS, auditors: [OPS] };
+    const merged = principalsInCode(inCode, stack);
+    expect(merged).toEqual({
+      principals: { developers: [DEVS], operators: OPS, auditors: [OPS], admins: [OPS] },
+      issues: [],
+      warnings: [],
+    });
+  });
+
+  test("a stack entry the code does not declare, or whose members the code sets, is ignored by name", () => {
+    const merged = principalsInCode({ admins: [OPS] }, { admins: [DEVS], typo: [DEVS] });
+    expect(merged.principals).toEqual({ admins: [OPS] });
+    expect(merged.warnings).toEqual([
+      {
+        path: "callgraph:principals.admins",
+        message:
+          'ignored: the declaration in code sets the members of "admins" itself; set them in one place',
+      },
+      {
+        path: "callgraph:principals.typo",
+        message: 'ignored: the declaration in code declares no principal "typo"',
+      },
+    ]);
+  });
+
+  test("no principals in code: the stack's are the declaration's; none in the stack: the code's", () => {
+    expect(principalsInCode(undefined, { developers: [DEVS] }).principals).toEqual({ developers: [DEVS] });
+    expect(principalsInCode({ developers: [] }, undefined).principals).toEqual({ developers: [] });
+  });
+
+  test("a malformed stack value is refused with the parser's own words, even where the code would not use it", () => {
+    const merged = principalsInCode({ developers: [] }, { developers: ["allUsers"], "Bad Name": [DEVS] });
+    expect(merged.issues.map((i) => i.path)).toEqual([
+      "callgraph:principals.developers[0]",
+      'callgraph:principals["Bad Name"]',
+    ]);
+    expect(principalsInCode({}, ["x"]).issues).toEqual([
+      {
+        path: "callgraph:principals",
+        message: expect.stringMatching(/^expected a map of principal name -> IAM members/),
+      },
+    ]);
+  });
+
+  test("what the code wrote that is not a map is handed on unchanged, for the parser to name", () => {
+    expect(principalsInCode(["developers"], { developers: [DEVS] }).principals).toEqual(["developers"]);
   });
 });

@@ -1,0 +1,145 @@
+/**
+ * A declaration in code and the stack's config, key by key (components/call-graph-inputs.ts): what the code gives
+ * replaces the stack's key, what it leaves out is the stack's, and the stack's `callgraph:principals` gives members
+ * to the principals the code declares without any (names in the program, members per stack). A stack key the code
+ * replaces is ignored with a warning naming it. The local stack gives a principal left unset in code its demo
+ * identity, as it does for a stack file's.
+ */
+import { stringify } from "yaml";
+import { evaluate, EvaluationError, type Evaluation } from "../../engine";
+import { callFunction, demoMember, fetchIdTokenFrom, startLocalStack, type LocalStack } from "../../local";
+import { fn, PROJECT, ProgramRepo } from "../cli/support/program-repo";
+
+const TEAM = "group:team@example.com";
+const OUTSIDER = "user:mallory@example.com";
+const DECLARATION = {
+  functions: {
+    front: fn({ code: "hello", calls: ["back"], invokers: ["team"] }),
+    back: fn({ code: "echo" }),
+  },
+  principals: { team: [] },
+};
+const BASE = { "gcp:project": PROJECT, "gcp:region": "europe-west1" };
+
+const repo = ProgramRepo.create();
+const call = 'new CallGraph("callgraph", { projectNumber, root: __dirname })';
+const index = repo.read("index.ts");
+if (!index.includes(call)) throw new Error(`index.ts no longer holds ${call}: update this fixture`);
+repo.write(
+  "index.ts",
+  index.replace(
+    call,
+    `new CallGraph("callgraph", { projectNumber, root: __dirname, declaration: ${JSON.stringify(DECLARATION)} })`,
+  ),
+);
+const stackFile = (stack: string, config: Record<string, unknown>) =>
+  repo.write(`Pulumi.${stack}.yaml`, stringify({ config: { ...BASE, ...config } }));
+stackFile("members", { "callgraph:principals": { team: [TEAM] }, "callgraph:generation": 1 });
+stackFile("replaced", {
+  "callgraph:functions": { other: fn() },
+  "callgraph:principals": { team: [TEAM], typo: [OUTSIDER] },
+});
+stackFile("bad", { "callgraph:principals": { team: ["allUsers"] }, "callgraph:runtime": "nodejs1" });
+stackFile("unset", {});
+afterAll(() => repo.dispose());
+
+/** The evaluation and what the program warned (the SDK prints `pulumi.log.warn` to console.warn under mocks). */
+async function evaluated(
+  stack: string,
+  preview: boolean,
+): Promise<{ evaluation: Evaluation; warnings: string[] }> {
+  const warn = jest.spyOn(console, "warn").mockImplementation(() => undefined);
+  try {
+    const evaluation = await evaluate({ programDir: repo.dir, stack, preview });
+    return { evaluation, warnings: warn.mock.calls.map((args) => String(args[0])) };
+  } finally {
+    warn.mockRestore();
+  }
+}
+
+const invokersOf = (evaluation: Evaluation, target: string) =>
+  evaluation.graph.grants
+    .filter((g) => g.target === target)
+    .map((g) => g.member)
+    .sort();
+
+describe.each([false, true])("a declaration in code over the stack's config (preview: %s)", (preview) => {
+  test("the stack's members fill the principal the code leaves unset; its generation is the stack's", async () => {
+    const { evaluation, warnings } = await evaluated("members", preview);
+    expect(invokersOf(evaluation, "front")).toEqual([TEAM]);
+    expect(evaluation.graph.functions.map((f) => [f.name, f.generation])).toEqual([
+      ["back", 1],
+      ["front", 1],
+    ]);
+    expect(warnings.filter((w) => w.includes("not set yet"))).toEqual([]);
+  }, 60_000);
+
+  test("a stack key the code replaces is ignored, each named in a warning; the code's functions deploy", async () => {
+    const { evaluation, warnings } = await evaluated("replaced", preview);
+    expect(evaluation.graph.functions.map((f) => f.name).sort()).toEqual(["back", "front"]);
+    expect(invokersOf(evaluation, "front")).toEqual([TEAM]);
+    expect(warnings).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining(
+          "callgraph:functions: ignored: the program gives CallGraph its declaration in code, whose functions deploy",
+        ),
+        expect.stringContaining(
+          'callgraph:principals.typo: ignored: the declaration in code declares no principal "typo"',
+        ),
+      ]),
+    );
+    expect(evaluation.graph.grants.map((g) => g.member)).not.toContain(OUTSIDER);
+  }, 60_000);
+
+  test("a malformed stack key is refused with the declaration's other problems, before anything registers", async () => {
+    const failure = await evaluate({ programDir: repo.dir, stack: "bad", preview }).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(EvaluationError);
+    const { message, resources } = failure as EvaluationError;
+    expect(message.split("\n").slice(0, 2)).toEqual([
+      "Invalid call graph in the program's code (CallGraph's declaration, over the stack's config), 3 problems:",
+      expect.stringMatching(/^ {2}callgraph:principals\.team\[0\]: .*a principal cannot be public/),
+    ]);
+    expect(message).toContain('functions.front.runtime: "nodejs1" (from callgraph:runtime) is not offered');
+    expect(resources.filter((r) => !r.type.startsWith("pulumi:"))).toEqual([]);
+  }, 60_000);
+
+  test("a principal unset in code and in the stack grants nothing, and the warning says which command sets it", async () => {
+    const { evaluation, warnings } = await evaluated("unset", preview);
+    expect(invokersOf(evaluation, "front")).toEqual([]);
+    expect(warnings).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(
+          /callgraph:principals\.team: not set yet, .*pulumi config set --path 'callgraph:principals\.team\[0\]'/,
+        ),
+      ]),
+    );
+  }, 60_000);
+});
+
+describe("the local stack, for a principal the code leaves unset", () => {
+  let stack: LocalStack;
+  beforeAll(async () => {
+    jest.spyOn(console, "warn").mockImplementation(() => undefined);
+    stack = await startLocalStack({ programDir: repo.dir, stack: "unset", extraIdentities: [OUTSIDER] });
+  }, 60_000);
+  afterAll(async () => {
+    await stack?.stop();
+    jest.restoreAllMocks();
+  });
+
+  const get = async (as: string) => {
+    const token = await fetchIdTokenFrom(stack.identities[as].metadataHost, stack.functions.front.url);
+    return (await callFunction(stack.functions.front.url, { method: "GET" }, token)).status;
+  };
+
+  test("gives it its demo identity, which may call what the principal may call, and no one else may", async () => {
+    expect(stack.description.principals).toEqual({ team: demoMember("team") });
+    expect(await get(demoMember("team"))).toBe(200);
+    expect(await get(OUTSIDER)).toBe(403);
+  }, 30_000);
+
+  test("only here: the deployment's evaluation grants the principal nothing", async () => {
+    const deployed = await evaluate({ programDir: repo.dir, stack: "unset" });
+    expect(invokersOf(deployed, "front")).toEqual([]);
+  }, 60_000);
+});
