@@ -1,4 +1,11 @@
-import { callFunction, declaredSample, fetchIdTokenFrom, startLocalStack, type LocalStack } from "../local";
+import {
+  callFunction,
+  declaredSample,
+  declaredSourceFolders,
+  fetchIdTokenFrom,
+  startLocalStack,
+  type LocalStack,
+} from "../local";
 import { assertNoTokensFetched, personInvoker, startUnauthenticatedStack } from "./auth-cost";
 import { median } from "./measure";
 
@@ -123,7 +130,7 @@ async function oneRound(
   warmCalls: number,
   authenticated: boolean,
 ): Promise<{ first: number; warm: number }> {
-  const sample = declaredSample(stack.programDir, stack.evaluation.config, fn);
+  const sample = declaredSample(stack.programDir, declaredSourceFolders(stack.evaluation)[fn]);
   if (!sample) throw new Error(`${fn} has no sample.json`);
   const token = authenticated ? await callerToken(stack, fn) : undefined;
   const timed = async () => {

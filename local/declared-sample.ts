@@ -1,30 +1,33 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
+import type { Evaluation } from "../engine";
+import { registeredDeclarations } from "../engine/registered-declarations";
+import { sourcePathProblem } from "../topology/source-folders";
 import { readSample, type Sample } from "./samples";
 
 /**
- * The `sample.json` of the declared function `name`, or undefined when it has none (or is not declared). Read
- * from its source folder as declared: the registered resources hold only its bundle, so this is the one thing
- * read from the declaration, `source` or else `functions/<name>` (topology/parse.ts `defaultSource`), relative to
- * the folder the program bundles from (that of its `index.ts`, symlinks resolved, as Node loads it).
+ * Each declared function's source folder, by name, as every `CallGraph` of the evaluation registered its validated
+ * declaration (`source`, or its default `functions/<name>`): where its `sample.json` is, whether the declaration
+ * is in the stack file or in the program's code. The registered resources hold only each function's bundle.
+ */
+export function declaredSourceFolders(evaluation: Evaluation): Record<string, string> {
+  return Object.fromEntries(
+    registeredDeclarations(evaluation.resources).flatMap(({ topology }) =>
+      topology.functions.map((f) => [f.name, f.source]),
+    ),
+  );
+}
+
+/**
+ * The `sample.json` of the function whose source folder is `sourceFolder` (from {@link declaredSourceFolders}), or
+ * undefined when it has none or no folder is given. The folder is relative to the folder the program bundles from
+ * (that of its `index.ts`, symlinks resolved, as Node loads it); one that leaves it is not read.
  *
- * @param config the stack config (`callgraph:functions` and the rest), as the evaluation or the stack file has it.
  * @throws SampleError when the file exists but is not a valid sample, naming the file and the field.
  */
-export function declaredSample(
-  programDir: string,
-  config: Readonly<Record<string, unknown>>,
-  name: string,
-): Sample | undefined {
-  const declared = config["callgraph:functions"];
-  if (
-    typeof declared !== "object" ||
-    declared === null ||
-    !Object.prototype.hasOwnProperty.call(declared, name)
-  )
-    return undefined;
-  const source = (declared as Record<string, { source?: unknown } | null>)[name]?.source;
-  return readSample(projectRoot(programDir), typeof source === "string" ? source : `functions/${name}`);
+export function declaredSample(programDir: string, sourceFolder: string | undefined): Sample | undefined {
+  if (sourceFolder === undefined || sourcePathProblem(sourceFolder) !== undefined) return undefined;
+  return readSample(projectRoot(programDir), sourceFolder);
 }
 
 function projectRoot(programDir: string): string {

@@ -7,7 +7,7 @@ export {
   type DeliveryInput,
   type DeliveryTarget,
 } from "./deliveries";
-export { declaredSample } from "./declared-sample";
+export { declaredSample, declaredSourceFolders } from "./declared-sample";
 export { demoMember, localConfig, localPrincipals } from "./demo-principals";
 export { startDevLoop, type DevLoop, type DevLoopOptions } from "./dev-loop";
 export { coverageLines, coverageSummary, EdgeCoverage, type EdgeCount } from "./edge-coverage";

@@ -11,7 +11,7 @@ import {
 } from "./metadata-client";
 import { PROBE_HEADER } from "./request-log";
 import { deliver, NotDelivered } from "./deliveries";
-import { declaredSample } from "./declared-sample";
+import { declaredSample, declaredSourceFolders } from "./declared-sample";
 import type { Sample } from "./samples";
 import type { LocalStack } from "./stack";
 
@@ -122,8 +122,9 @@ export function planScenario(stack: LocalStack, samples = readSamples(stack)): C
 /** Each function's `sample.json`, by function name; an invalid one throws a SampleError naming the file. */
 export function readSamples(stack: LocalStack): Map<string, Sample> {
   const samples = new Map<string, Sample>();
+  const folders = declaredSourceFolders(stack.evaluation);
   for (const name of Object.keys(stack.functions)) {
-    const sample = declaredSample(stack.programDir, stack.evaluation.config, name);
+    const sample = declaredSample(stack.programDir, own(folders, name));
     if (sample) samples.set(name, sample);
   }
   return samples;
@@ -224,4 +225,9 @@ function describe(stack: LocalStack, member: string): string {
 function summarize(body: unknown): string {
   const text = typeof body === "string" ? body : JSON.stringify(body);
   return text.length > 100 ? `${text.slice(0, 97)}...` : text;
+}
+
+/** `record[key]` if it is the record's own: a function named `constructor` has no sample from the prototype. */
+function own(record: Readonly<Record<string, string>>, key: string): string | undefined {
+  return Object.prototype.hasOwnProperty.call(record, key) ? record[key] : undefined;
 }

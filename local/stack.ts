@@ -9,6 +9,7 @@ import { LOCAL_FRONT_END_KEY_ENV, startFrontEnd, type FrontEnd, type SeenRequest
 import { FunctionProcess, type LogSource } from "./function-process";
 import { mintableMembers } from "./iam-members";
 import type { RequestRecord } from "./request-log";
+import { declaredSourceFolders } from "./declared-sample";
 import { evaluateLocally, localPrincipals } from "./demo-principals";
 import {
   localFunctionSecrets,
@@ -148,6 +149,8 @@ export interface LocalStackDescription {
       readonly serviceAccount: string;
       /** Its timeout: `invoke --local` waits that long, and a little more, for the front end's answer. */
       readonly timeoutSeconds?: number;
+      /** Its declared source folder (project-relative): where `invoke --local` finds its `sample.json`. */
+      readonly sourceFolder?: string;
     }
   >;
   readonly identities: Record<string, { readonly metadataHost: string }>;
@@ -400,13 +403,19 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const identities = Object.fromEntries(
       Object.entries(tokens.metadataHosts).map(([m, host]) => [m, { metadataHost: host }]),
     );
+    const sourceFolders = declaredSourceFolders(evaluation);
     const description: LocalStackDescription = {
       stack: evaluation.stack,
       pid: process.pid,
       functions: Object.fromEntries(
         functions.map((f) => [
           f.name,
-          { url: result[f.name].url, serviceAccount: f.serviceAccount, timeoutSeconds: f.timeoutSeconds },
+          {
+            url: result[f.name].url,
+            serviceAccount: f.serviceAccount,
+            timeoutSeconds: f.timeoutSeconds,
+            ...(sourceFolders[f.name] === undefined ? {} : { sourceFolder: sourceFolders[f.name] }),
+          },
         ]),
       ),
       identities,

@@ -1,6 +1,7 @@
 import { evaluate } from "../../engine";
 import {
   callFunction,
+  declaredSourceFolders,
   callTimeoutMs,
   deliver,
   NotDelivered,
@@ -43,9 +44,9 @@ async function invoke(
   // The flags are checked first; the sample is read only once the stack and the function are known to exist.
   const given = hasRequest(flags) ? invokeRequest(fn, flags) : undefined;
   let sample: Sample | undefined;
-  const request = () => {
+  const request = (sourceFolder: string | undefined) => {
     if (given) return given;
-    sample = sampleOf(options.dir, options.stack, fn);
+    sample = sampleOf(options.dir, options.stack, fn, sourceFolder);
     return sample?.request ?? invokeRequest(fn, flags);
   };
   const response = flags.local
@@ -130,7 +131,7 @@ async function invokeLocal(
   options: { stack: string; dir: string },
   fn: string,
   as: string | undefined,
-  request: () => FunctionRequest,
+  request: (sourceFolder: string | undefined) => FunctionRequest,
 ): Promise<FunctionResponse> {
   const local = readLocalState(options.dir, options.stack);
   const target = own(local.functions, fn);
@@ -160,7 +161,7 @@ async function invokeLocal(
     });
   }
   // Marked as a probe: the request log shows it as invoke's, and it counts toward no edge's coverage.
-  const sent = request();
+  const sent = request(typeof target.sourceFolder === "string" ? target.sourceFolder : undefined);
   const probe = { ...sent, headers: { ...sent.headers, [PROBE_HEADER]: "invoke" } };
   // As long as the function may run (its front end answers 504 or 408 at its deadline), a little more.
   const timeout = {
@@ -191,7 +192,7 @@ async function invokeDeployed(
   options: { stack: string; dir: string },
   fn: string,
   as: string | undefined,
-  request: () => FunctionRequest,
+  request: (sourceFolder: string | undefined) => FunctionRequest,
 ): Promise<FunctionResponse> {
   const evaluation = await evaluate({ programDir: options.dir, stack: options.stack });
   const functions = evaluation.graph.functions;
@@ -209,7 +210,7 @@ async function invokeDeployed(
     as === undefined
       ? undefined
       : memberOf(fn, as, (name) => functions.find((f) => f.name === name)?.serviceAccount);
-  const sent = request();
+  const sent = request(declaredSourceFolders(evaluation)[fn]);
   const token = await deployedIdToken(fn, target.url, member);
   const timeout = { timeoutMs: callTimeoutMs(target.timeoutSeconds) };
   return callFunction(target.url, sent, token, tokenHeadersFor(member), timeout).catch((error: unknown) => {

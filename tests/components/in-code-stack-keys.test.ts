@@ -8,6 +8,8 @@
 import { stringify } from "yaml";
 import { evaluate, EvaluationError, type Evaluation } from "../../engine";
 import { callFunction, demoMember, fetchIdTokenFrom, startLocalStack, type LocalStack } from "../../local";
+import { readSamples } from "../../local/scenario";
+import { sampleOf } from "../../cli/invoke/sample-request";
 import { fn, PROJECT, ProgramRepo } from "../cli/support/program-repo";
 
 const TEAM = "group:team@example.com";
@@ -41,6 +43,7 @@ stackFile("replaced", {
 });
 stackFile("bad", { "callgraph:principals": { team: ["allUsers"] }, "callgraph:runtime": "nodejs1" });
 stackFile("unset", {});
+repo.write("fn/echo/sample.json", JSON.stringify({ method: "POST", body: { ping: 1 }, expectedStatus: 200 }));
 afterAll(() => repo.dispose());
 
 /** The evaluation and what the program warned (the SDK prints `pulumi.log.warn` to console.warn under mocks). */
@@ -137,6 +140,16 @@ describe("the local stack, for a principal the code leaves unset", () => {
     expect(await get(demoMember("team"))).toBe(200);
     expect(await get(OUTSIDER)).toBe(403);
   }, 30_000);
+
+  test("finds each function's sample.json in its folder as declared in code, for the scenario and invoke", () => {
+    expect(stack.description.functions.back.sourceFolder).toBe("fn/echo");
+    expect(readSamples(stack).get("back")?.request).toMatchObject({ method: "POST", body: { ping: 1 } });
+    expect(sampleOf(repo.dir, "unset", "back", "fn/echo")?.expectedStatus).toBe(200);
+    // No folder in the description (an older version wrote it): the stack file declares nothing to read one from.
+    expect(sampleOf(repo.dir, "unset", "back", undefined)).toBeUndefined();
+    // A folder that leaves the project is not read, whoever wrote it into the description.
+    expect(sampleOf(repo.dir, "unset", "back", "../../etc")).toBeUndefined();
+  });
 
   test("only here: the deployment's evaluation grants the principal nothing", async () => {
     const deployed = await evaluate({ programDir: repo.dir, stack: "unset" });
