@@ -426,6 +426,8 @@ export class CallGraph extends pulumi.ComponentResource {
       buildServiceAccount: buildEmail,
       projectNumber,
       topology,
+      // Where it came from, so the stack tests can tell a stack file's declaration that this component ignores.
+      declaredIn: args.topology ? "topology" : args.declaration ? "code" : "stack",
     });
   }
 

@@ -9,6 +9,12 @@ export interface RegisteredDeclaration {
   /** The project it deploys into. */
   readonly project: string;
   readonly topology: Topology;
+  /**
+   * Where the component read it: `stack` (stack config), `code` (its `declaration` argument, which a stack file's
+   * `callgraph:functions` does not override) or `topology` (parsed by the program itself); undefined when the
+   * registration does not say (an older version).
+   */
+  readonly declaredIn?: "stack" | "code" | "topology";
 }
 
 /**
@@ -33,7 +39,15 @@ export function registeredDeclarations(resources: readonly RegisteredResource[])
           `CallGraph "${r.name}" registered no declaration this version of callgraph can read ` +
             `(${problem ?? "no project"}): install the same callgraph version the program imports`,
         );
-      return { component: r.name, project, topology: topology as Topology };
+      const { declaredIn } = r.outputs;
+      return {
+        component: r.name,
+        project,
+        topology: topology as Topology,
+        ...(declaredIn === "stack" || declaredIn === "code" || declaredIn === "topology"
+          ? { declaredIn }
+          : {}),
+      };
     });
 }
 

@@ -102,3 +102,18 @@ export function declarationOf(root: string, stack: string, evaluation: Evaluatio
   const [{ component, project, topology }] = declared;
   return { root, stack, file: `CallGraph "${component}" (declared in code)`, project, topology };
 }
+
+/**
+ * For a stack whose file declares its functions: each `CallGraph` of `evaluation` that takes its declaration in code
+ * instead, which ignores the file's (components/call-graph-inputs.ts warns so), one line each saying what to fix.
+ * Empty when the program deploys what the file declares.
+ */
+export function stackFileIgnored(file: string, evaluation: Evaluation): string[] {
+  return registeredDeclarations(evaluation.resources)
+    .filter((d) => d.declaredIn === "code")
+    .map(
+      (d) =>
+        `CallGraph "${d.component}" takes its declaration in code, which ignores ${file}'s ` +
+        `${DECLARATION_CONFIG_KEYS.functions}: remove the key from the stack file, or the declaration from the program`,
+    );
+}

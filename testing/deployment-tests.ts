@@ -1,7 +1,13 @@
 import { beforeAll, describe, expect, test } from "@jest/globals";
 import { evaluate, type Evaluation } from "../engine";
 import { callerAccountEmail, edges, serviceAccountMember, type FunctionSpec } from "../topology";
-import { declarationOf, declaresInStackFile, readDeclaration, type Declaration } from "./declaration";
+import {
+  declarationOf,
+  declaresInStackFile,
+  readDeclaration,
+  stackFileIgnored,
+  type Declaration,
+} from "./declaration";
 import { bundleFunction } from "./entry-exports";
 import { grantMismatches } from "./grant-mismatches";
 
@@ -46,6 +52,11 @@ export function deploymentTests(root: string, stacks: readonly string[]): void {
         declarations.set(preview, fromFile ?? declarationOf(root, stack, evaluation));
       }
     }, 60_000);
+
+    if (fromFile)
+      test("the program deploys the stack file's declaration", () => {
+        expect(stackFileIgnored(fromFile!.file, evaluations.get(false)!)).toEqual([]);
+      });
 
     describe.each([
       ["pulumi up", false],

@@ -10,6 +10,8 @@ import { evaluate, EvaluationError, type Evaluation } from "../../engine";
 import { callFunction, demoMember, fetchIdTokenFrom, startLocalStack, type LocalStack } from "../../local";
 import { readSamples } from "../../local/scenario";
 import { sampleOf } from "../../cli/invoke/sample-request";
+import { stackFileIgnored } from "../../testing/declaration";
+import { registeredDeclarations } from "../../engine/registered-declarations";
 import { fn, PROJECT, ProgramRepo } from "../cli/support/program-repo";
 
 const TEAM = "group:team@example.com";
@@ -92,6 +94,21 @@ describe.each([false, true])("a declaration in code over the stack's config (pre
       ]),
     );
     expect(evaluation.graph.grants.map((g) => g.member)).not.toContain(OUTSIDER);
+    // The stack tests, which read a stack file's declaration, say the program does not deploy it.
+    expect(stackFileIgnored("Pulumi.replaced.yaml", evaluation)).toEqual([
+      `CallGraph "callgraph" takes its declaration in code, which ignores Pulumi.replaced.yaml's callgraph:functions: remove the key from the stack file, or the declaration from the program`,
+    ]);
+  }, 60_000);
+
+  test("a program that reads its declaration from the stack file deploys the file's: nothing is ignored", async () => {
+    const plain = ProgramRepo.create().topology({ back: fn({ code: "echo" }) });
+    try {
+      const evaluation = await evaluate({ programDir: plain.dir, preview });
+      expect(registeredDeclarations(evaluation.resources).map((d) => d.declaredIn)).toEqual(["stack"]);
+      expect(stackFileIgnored("Pulumi.dev.yaml", evaluation)).toEqual([]);
+    } finally {
+      plain.dispose();
+    }
   }, 60_000);
 
   test("a malformed stack key is refused with the declaration's other problems, before anything registers", async () => {
