@@ -1,14 +1,7 @@
 import { execFile } from "node:child_process";
 import * as path from "node:path";
 import { promisify } from "node:util";
-import {
-  callFunction,
-  declaredSample,
-  declaredSourceFolders,
-  fetchIdTokenFrom,
-  startLocalStack,
-  type LocalStack,
-} from "../local";
+import { callFunction, fetchIdTokenFrom, readSamples, startLocalStack, type LocalStack } from "../local";
 import { CONFIG_KEY as FUNCTIONS_KEY } from "../topology";
 import { interleave, runBounded, throughput, throughputRatio, type LoadResult } from "./load";
 import { percentile } from "./measure";
@@ -117,7 +110,7 @@ export async function measureAuthCost(
       : `serviceAccount:${secured.functions.login.serviceAccount}`;
   const token = await fetchIdTokenFrom(secured.identities[caller].metadataHost, secured.functions[fn].url);
   // Both sides send the request of the function's own sample.json (alice's credentials, her profile).
-  const sample = declaredSample(secured.programDir, declaredSourceFolders(secured.evaluation)[fn]);
+  const sample = readSamples(secured).get(fn);
   if (!sample)
     throw new Error(`${fn} has no sample.json: the load sends each function the request of its sample`);
   const side = (stack: LocalStack, bearer: string | undefined) => async () => {

@@ -1,11 +1,4 @@
-import {
-  callFunction,
-  declaredSample,
-  declaredSourceFolders,
-  fetchIdTokenFrom,
-  startLocalStack,
-  type LocalStack,
-} from "../local";
+import { callFunction, fetchIdTokenFrom, readSamples, startLocalStack, type LocalStack } from "../local";
 import { assertNoTokensFetched, personInvoker, startUnauthenticatedStack } from "./auth-cost";
 import { median } from "./measure";
 
@@ -130,7 +123,7 @@ async function oneRound(
   warmCalls: number,
   authenticated: boolean,
 ): Promise<{ first: number; warm: number }> {
-  const sample = declaredSample(stack.programDir, declaredSourceFolders(stack.evaluation)[fn]);
+  const sample = readSamples(stack).get(fn);
   if (!sample) throw new Error(`${fn} has no sample.json`);
   const token = authenticated ? await callerToken(stack, fn) : undefined;
   const timed = async () => {
