@@ -1,5 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { isDeepStrictEqual } from "node:util";
 import * as pulumi from "@pulumi/pulumi";
 import {
   DECLARATION_CONFIG_KEYS,
@@ -168,31 +169,37 @@ function stackKeys(config: pulumi.Config): Record<string, unknown> {
 }
 
 /**
- * A declaration in code, key by key over the stack's: what the code gives replaces the stack's key, what it leaves
- * out is read from the stack (a generation or runtime per stack), and the stack's `callgraph:principals` gives
- * members to the principals the code declares without any (`principalsInCode`). The functions are the code's: a
- * stack file that declares them too is ignored, with a warning, so that nobody edits a declaration that does not
- * deploy.
+ * A declaration in code over the stack's config. The graph (who calls whom: `functions` and `callers`) is the code's
+ * alone: the stack's keys for it are ignored with a warning, so that nobody edits a declaration that does not deploy,
+ * and a caller left in the stack file cannot keep granting once the functions moved to code. Per-stack settings the
+ * code leaves out are read from the stack (`generation`, `runtime`); one the code sets is the code's, with a warning
+ * when the stack says otherwise. The stack's `callgraph:principals` gives members to the principals the code declares
+ * without any (`principalsInCode`).
  */
 function inCodeKeys(
   declaration: CallGraphDeclaration,
   config: pulumi.Config,
 ): { keys: Record<string, unknown>; issues: TopologyIssue[] } {
   const stack = stackKeys(config);
-  if (stack[DECLARATION_CONFIG_KEYS.functions] !== undefined)
-    void pulumi.log.warn(
-      `${DECLARATION_CONFIG_KEYS.functions}: ignored: the program gives CallGraph its declaration in code, whose functions deploy; remove the key from the stack file`,
-    );
+  const ignored = (key: string, why: string) =>
+    void pulumi.log.warn(`${key}: ignored: ${why}; remove the key from the stack file`);
+  for (const key of [DECLARATION_CONFIG_KEYS.functions, DECLARATION_CONFIG_KEYS.callers])
+    if (stack[key] !== undefined)
+      ignored(key, "the program gives CallGraph its declaration in code, whose functions and callers deploy");
+  const setting = (key: "generation" | "runtime", configKey: string) => {
+    if (declaration[key] === undefined) return stack[configKey];
+    if (stack[configKey] !== undefined && !isDeepStrictEqual(stack[configKey], declaration[key]))
+      ignored(configKey, `the declaration in code sets ${key} ${JSON.stringify(declaration[key])}`);
+    return declaration[key];
+  };
   const principals = principalsInCode(declaration.principals, stack[DECLARATION_CONFIG_KEYS.principals]);
   for (const warning of principals.warnings) void pulumi.log.warn(`${warning.path}: ${warning.message}`);
-  const own = (key: keyof CallGraphDeclaration, configKey: string) =>
-    declaration[key] !== undefined ? declaration[key] : stack[configKey];
   const keys = {
     [DECLARATION_CONFIG_KEYS.functions]: declaration.functions,
-    [DECLARATION_CONFIG_KEYS.generation]: own("generation", DECLARATION_CONFIG_KEYS.generation),
-    [DECLARATION_CONFIG_KEYS.runtime]: own("runtime", DECLARATION_CONFIG_KEYS.runtime),
+    [DECLARATION_CONFIG_KEYS.generation]: setting("generation", DECLARATION_CONFIG_KEYS.generation),
+    [DECLARATION_CONFIG_KEYS.runtime]: setting("runtime", DECLARATION_CONFIG_KEYS.runtime),
     [DECLARATION_CONFIG_KEYS.principals]: principals.principals,
-    [DECLARATION_CONFIG_KEYS.callers]: own("callers", DECLARATION_CONFIG_KEYS.callers),
+    [DECLARATION_CONFIG_KEYS.callers]: declaration.callers,
   };
   return { keys, issues: principals.issues };
 }

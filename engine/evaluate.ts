@@ -8,7 +8,7 @@ import { deferUnusedModules } from "./deferred-modules";
 import { effectiveGraph } from "./effective-graph";
 import { gcpMocks } from "./gcp-mocks";
 import { programEntry } from "./program-entry";
-import { ProgramModules } from "./program-modules";
+import { ProgramModules, wallClockNs } from "./program-modules";
 import { recordRegistrations } from "./recording-monitor";
 import { runTransforms } from "./transforms";
 import { readStackConfig, StackConfigError, toProgramConfig } from "./stack-config";
@@ -67,7 +67,8 @@ async function evaluateNow(options: EvaluateOptions): Promise<Evaluation> {
   deferUnusedModules();
   const pulumi = loadPulumi(programRequire, programDir, entry);
   const runtime = pulumi.runtime as typeof pulumi.runtime & { waitForRPCs(): Promise<void> };
-  const modules = modulesOf(entry);
+  const modules = modulesOf(programDir, entry);
+  const since = wallClockNs();
 
   const projectNumber = config["callgraph:projectNumber"];
   const mocks = gcpMocks({
@@ -114,7 +115,7 @@ async function evaluateNow(options: EvaluateOptions): Promise<Evaluation> {
     process.chdir(programDir);
     let outputs: unknown;
     try {
-      outputs = await runProgram(programRequire, entry, modules);
+      outputs = await runProgram(programRequire, entry, modules, since);
     } catch (error) {
       // What had registered when the program stopped; then what it had started is let finish, so that none of it
       // reaches the next evaluation's mocks in this process (`diff`, the tests) as a registration they never saw.
@@ -134,6 +135,8 @@ async function evaluateNow(options: EvaluateOptions): Promise<Evaluation> {
     failures.push(...recorder.failures, ...transforms.failures);
     if (failures.length > 0) throw programFailure(failures, recorder.resources());
     const resources = recorder.resources();
+    // What the program required while it ran is its own too (a declaration the exported function requires).
+    modules.record(programRequire.cache, programRequire.resolve(entry), since);
     return {
       project,
       stack,
@@ -145,6 +148,8 @@ async function evaluateNow(options: EvaluateOptions): Promise<Evaluation> {
       programFiles: modules.files(),
     };
   } finally {
+    // Also when it failed: a later edit to what it required must be seen.
+    modules.record(programRequire.cache, programRequire.resolve(entry), since);
     if (skipCallsites) resourceClass.callsites = callsites;
     process.chdir(workingDirectory);
     Error.stackTraceLimit = stackTraceLimit;
@@ -196,15 +201,16 @@ async function runProgram(
   programRequire: NodeJS.Require,
   entry: string,
   modules: ProgramModules,
+  since: bigint,
 ): Promise<unknown> {
   const reload = loadedAtTopLevel.has(entry) ? modules.files() : modules.changed();
-  if (reload.length > 0 && !modules.forget(programRequire.cache, reload)) throw new ReloadNeeded();
-  const before = new Set(Object.keys(programRequire.cache));
+  if (reload.length > 0 && !modules.forget(programRequire.cache, programRequire.resolve(entry), reload))
+    throw new ReloadNeeded();
   let loaded: unknown;
   try {
     loaded = programRequire(entry) as unknown;
   } finally {
-    modules.record(programRequire.cache, before);
+    modules.record(programRequire.cache, programRequire.resolve(entry), since);
   }
   const program = typeof loaded === "function" ? loaded : (loaded as { default?: unknown } | null)?.default;
   if (typeof program === "function") return (program as () => unknown)();
@@ -213,10 +219,14 @@ async function runProgram(
   return loaded;
 }
 
-/** The record of `entry`'s own modules in this process. */
-function modulesOf(entry: string): ProgramModules {
+/** The record of `entry`'s own modules in this process: the project's files are those under its folders. */
+function modulesOf(programDir: string, entry: string): ProgramModules {
   let modules = programModules.get(entry);
-  if (!modules) programModules.set(entry, (modules = new ProgramModules()));
+  if (!modules) {
+    const real = (file: string) => (fs.existsSync(file) ? fs.realpathSync(file) : file);
+    modules = new ProgramModules([real(programDir), path.dirname(real(entry))]);
+    programModules.set(entry, modules);
+  }
   return modules;
 }
 

@@ -3,7 +3,7 @@ import * as path from "node:path";
 import type { Evaluation } from "../engine";
 import { registeredDeclarations } from "../engine/registered-declarations";
 import { sourcePathProblem } from "../topology/source-folders";
-import { readSample, type Sample } from "./samples";
+import { readSample, SAMPLE_FILE, type Sample } from "./samples";
 
 /**
  * Each declared function's source folder, by name, as every `CallGraph` of the evaluation registered its validated
@@ -21,13 +21,22 @@ export function declaredSourceFolders(evaluation: Evaluation): Record<string, st
 /**
  * The `sample.json` of the function whose source folder is `sourceFolder` (from {@link declaredSourceFolders}), or
  * undefined when it has none or no folder is given. The folder is relative to the folder the program bundles from
- * (that of its `index.ts`, symlinks resolved, as Node loads it); one that leaves it is not read.
+ * (that of its `index.ts`, symlinks resolved, as Node loads it); a sample outside it (`..`, an absolute path, a
+ * symlink out) is not read, whoever wrote the folder (the local stack's description is a file on disk).
  *
  * @throws SampleError when the file exists but is not a valid sample, naming the file and the field.
  */
 export function declaredSample(programDir: string, sourceFolder: string | undefined): Sample | undefined {
   if (sourceFolder === undefined || sourcePathProblem(sourceFolder) !== undefined) return undefined;
-  return readSample(projectRoot(programDir), sourceFolder);
+  const root = projectRoot(programDir);
+  // Where the text says, and where it really leads: a symlink out of the project is refused like `..`.
+  const file = path.join(root, sourceFolder, SAMPLE_FILE);
+  if (fs.existsSync(file) && !inside(fs.realpathSync(file), fs.realpathSync(root))) return undefined;
+  return readSample(root, sourceFolder);
+}
+
+function inside(file: string, folder: string): boolean {
+  return file.startsWith(folder + path.sep);
 }
 
 function projectRoot(programDir: string): string {

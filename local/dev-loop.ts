@@ -59,6 +59,9 @@ export function startDevLoop(initial: LocalStack, options: DevLoopOptions): DevL
   // The files the declaration is read from: the project's and the stack's (engine/stack-config.ts), and the
   // program's own modules, where a declaration in code lives (its CallGraph's `declaration`).
   let declarationFiles = new Set<string>();
+  // The program's own files as the latest evaluation that succeeded found them: a module the program now imports is
+  // followed from then on, whether or not the declaration changed.
+  let programFiles = stack.evaluation.programFiles;
   const pending = { functions: new Set<string>(), files: new Set<string>(), declaration: false };
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
@@ -68,7 +71,7 @@ export function startDevLoop(initial: LocalStack, options: DevLoopOptions): DevL
     declarationFiles = new Set([
       path.join(stack.programDir, "Pulumi.yaml"),
       stackFileOf(stack.programDir, stack.evaluation.stack),
-      ...stack.evaluation.programFiles,
+      ...programFiles,
     ]);
     users = new Map();
     for (const fn of Object.values(stack.functions))
@@ -155,6 +158,7 @@ export function startDevLoop(initial: LocalStack, options: DevLoopOptions): DevL
       options.log([`[watch] build failed, ${keeps}: ${first}`, ...rest].join("\n"));
       return;
     }
+    programFiles = evaluation.programFiles;
     const changes = declarationChanges(stack.evaluation, evaluation);
     if (changes.length > 0) return void (await restartOn(evaluation, changes));
     let reloaded = 0;
@@ -189,12 +193,14 @@ export function startDevLoop(initial: LocalStack, options: DevLoopOptions): DevL
       options.log(
         `[watch] the declaration changed (${changes.join("; ")}): restart the local stack to run it; it keeps serving as it was`,
       );
+      if (!closed) rewatch();
       return;
     }
     options.log(`[watch] the declaration changed (${changes.join("; ")}): restarting the local stack`);
     const started = Date.now();
     try {
       stack = await options.restart(evaluation);
+      programFiles = stack.evaluation.programFiles;
       options.log(`[watch] the local stack restarted on the new declaration (${Date.now() - started} ms)`);
     } catch (error) {
       const [first, ...rest] = located(error).split("\n");

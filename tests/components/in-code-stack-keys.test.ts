@@ -5,6 +5,9 @@
  * replaces is ignored with a warning naming it. The local stack gives a principal left unset in code its demo
  * identity, as it does for a stack file's.
  */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { stringify } from "yaml";
 import { evaluate, EvaluationError, type Evaluation } from "../../engine";
 import { callFunction, demoMember, fetchIdTokenFrom, startLocalStack, type LocalStack } from "../../local";
@@ -41,7 +44,8 @@ const stackFile = (stack: string, config: Record<string, unknown>) =>
 stackFile("members", { "callgraph:principals": { team: [TEAM] }, "callgraph:generation": 1 });
 stackFile("replaced", {
   "callgraph:functions": { other: fn() },
-  "callgraph:principals": { team: [TEAM], typo: [OUTSIDER] },
+  "callgraph:callers": { nightly: { scheduler: { schedule: "0 3 * * *" }, calls: ["back"] } },
+  "callgraph:principals": { team: [TEAM], typo: [OUTSIDER], constructor: [OUTSIDER] },
 });
 stackFile("bad", { "callgraph:principals": { team: ["allUsers"] }, "callgraph:runtime": "nodejs1" });
 stackFile("unset", {});
@@ -86,14 +90,22 @@ describe.each([false, true])("a declaration in code over the stack's config (pre
     expect(warnings).toEqual(
       expect.arrayContaining([
         expect.stringContaining(
-          "callgraph:functions: ignored: the program gives CallGraph its declaration in code, whose functions deploy",
+          "callgraph:functions: ignored: the program gives CallGraph its declaration in code, whose functions and callers deploy",
+        ),
+        expect.stringContaining(
+          "callgraph:callers: ignored: the program gives CallGraph its declaration in code, whose functions and callers deploy",
         ),
         expect.stringContaining(
           'callgraph:principals.typo: ignored: the declaration in code declares no principal "typo"',
         ),
+        expect.stringContaining(
+          'callgraph:principals.constructor: ignored: the declaration in code declares no principal "constructor"',
+        ),
       ]),
     );
     expect(evaluation.graph.grants.map((g) => g.member)).not.toContain(OUTSIDER);
+    expect(evaluation.graph.sources).toEqual([]); // the stack's caller grants nothing
+    expect(evaluation.graph.grants.map((g) => g.member).join(" ")).not.toMatch(/nightly/);
     // The stack tests, which read a stack file's declaration, say the program does not deploy it.
     expect(stackFileIgnored("Pulumi.replaced.yaml", evaluation)).toEqual([
       `CallGraph "callgraph" takes its declaration in code, which ignores Pulumi.replaced.yaml's callgraph:functions: remove the key from the stack file, or the declaration from the program`,
@@ -108,6 +120,39 @@ describe.each([false, true])("a declaration in code over the stack's config (pre
       expect(stackFileIgnored("Pulumi.dev.yaml", evaluation)).toEqual([]);
     } finally {
       plain.dispose();
+    }
+  }, 60_000);
+
+  test("a setting the code gives is the code's, and a stack saying otherwise is named in a warning", async () => {
+    const other = ProgramRepo.create();
+    try {
+      other.write(
+        "index.ts",
+        index.replace(
+          call,
+          `new CallGraph("callgraph", { projectNumber, root: __dirname, declaration: ${JSON.stringify({ ...DECLARATION, generation: 2 })} })`,
+        ),
+      );
+      other.write("Pulumi.dev.yaml", stringify({ config: { ...BASE, "callgraph:generation": 1 } }));
+      const warn = jest.spyOn(console, "warn").mockImplementation(() => undefined);
+      let warnings: string[];
+      let evaluation: Evaluation;
+      try {
+        evaluation = await evaluate({ programDir: other.dir, preview });
+        warnings = warn.mock.calls.map((args) => String(args[0]));
+      } finally {
+        warn.mockRestore();
+      }
+      expect(evaluation.graph.functions.map((f) => f.generation)).toEqual([2, 2]);
+      expect(warnings).toEqual(
+        expect.arrayContaining([
+          expect.stringContaining(
+            "callgraph:generation: ignored: the declaration in code sets generation 2; remove the key from the stack file",
+          ),
+        ]),
+      );
+    } finally {
+      other.dispose();
     }
   }, 60_000);
 
@@ -126,6 +171,8 @@ describe.each([false, true])("a declaration in code over the stack's config (pre
   test("a principal unset in code and in the stack grants nothing, and the warning says which command sets it", async () => {
     const { evaluation, warnings } = await evaluated("unset", preview);
     expect(invokersOf(evaluation, "front")).toEqual([]);
+    // No generation in the stack or the code: the default, 2nd gen (the "members" stack's 1 is the stack's).
+    expect(evaluation.graph.functions.map((f) => f.generation)).toEqual([2, 2]);
     expect(warnings).toEqual(
       expect.arrayContaining([
         expect.stringMatching(
@@ -164,8 +211,22 @@ describe("the local stack, for a principal the code leaves unset", () => {
     expect(sampleOf(repo.dir, "unset", "back", "fn/echo")?.expectedStatus).toBe(200);
     // No folder in the description (an older version wrote it): the stack file declares nothing to read one from.
     expect(sampleOf(repo.dir, "unset", "back", undefined)).toBeUndefined();
-    // A folder that leaves the project is not read, whoever wrote it into the description.
-    expect(sampleOf(repo.dir, "unset", "back", "../../etc")).toBeUndefined();
+    // A sample outside the project is not read, whoever wrote its folder into the description: by `..`, or by a
+    // symlink out of the project. There is one there to read.
+    const outside = fs.mkdtempSync(path.join(os.tmpdir(), "callgraph-outside-"));
+    try {
+      fs.writeFileSync(
+        path.join(outside, "sample.json"),
+        JSON.stringify({ method: "GET", expectedStatus: 200 }),
+      );
+      fs.symlinkSync(outside, path.join(repo.dir, "fn", "linked"));
+      expect(sampleOf(repo.dir, "unset", "back", path.relative(repo.dir, outside))).toBeUndefined();
+      expect(sampleOf(repo.dir, "unset", "back", "fn/linked")).toBeUndefined();
+      expect(sampleOf(repo.dir, "unset", "back", outside)).toBeUndefined();
+    } finally {
+      fs.rmSync(path.join(repo.dir, "fn", "linked"), { force: true });
+      fs.rmSync(outside, { recursive: true, force: true });
+    }
   });
 
   test("only here: the deployment's evaluation grants the principal nothing", async () => {

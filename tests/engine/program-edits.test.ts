@@ -7,7 +7,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { evaluate } from "../../engine";
-import { ProgramModules } from "../../engine/program-modules";
+import { ProgramModules, wallClockNs } from "../../engine/program-modules";
 import { codeFolder } from "../local/temp-project";
 
 /** A program that exports a function, its bucket names in a module of its own, and when its entry was loaded. */
@@ -23,6 +23,13 @@ export = async () => {
 `;
 const buckets = (...names: string[]) => `export const buckets = ${JSON.stringify(names)};\n`;
 
+/** Writes `file` as an editor saved it a second ago (a file modified as a load begins is read again next time). */
+function write(file: string, text: string): void {
+  fs.writeFileSync(file, text);
+  const past = new Date(Date.now() - 1000);
+  fs.utimesSync(file, past, past);
+}
+
 describe.each([false, true])("a program edited between evaluations (preview: %s)", (preview) => {
   let dir: string;
   beforeAll(() => {
@@ -32,8 +39,8 @@ describe.each([false, true])("a program edited between evaluations (preview: %s)
       path.join(dir, "Pulumi.dev.yaml"),
       "config:\n  gcp:project: p\n  gcp:region: europe-west1\n",
     );
-    fs.writeFileSync(path.join(dir, "index.ts"), PROGRAM);
-    fs.writeFileSync(path.join(dir, "buckets.ts"), buckets("alpha"));
+    write(path.join(dir, "index.ts"), PROGRAM);
+    write(path.join(dir, "buckets.ts"), buckets("alpha"));
   });
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
   const run = () => evaluate({ programDir: dir, preview });
@@ -50,7 +57,7 @@ describe.each([false, true])("a program edited between evaluations (preview: %s)
 
   test("an edit to a module it imports is seen, and the entry that imports it is loaded again", async () => {
     const before = await run();
-    fs.writeFileSync(path.join(dir, "buckets.ts"), buckets("alpha", "beta"));
+    write(path.join(dir, "buckets.ts"), buckets("alpha", "beta"));
     const after = await run();
     expect(names(after)).toEqual(["alpha", "beta"]);
     expect(after.outputs).toMatchObject({ buckets: ["alpha", "beta"] });
@@ -59,7 +66,7 @@ describe.each([false, true])("a program edited between evaluations (preview: %s)
 
   test("a file saved by renaming a new one over it is seen", async () => {
     const next = path.join(dir, "buckets.ts.new");
-    fs.writeFileSync(next, buckets("gamma"));
+    write(next, buckets("gamma"));
     fs.renameSync(next, path.join(dir, "buckets.ts"));
     expect(names(await run())).toEqual(["gamma"]);
   }, 60_000);
@@ -67,10 +74,13 @@ describe.each([false, true])("a program edited between evaluations (preview: %s)
 
 describe("ProgramModules", () => {
   let dir: string;
+  /** Writes a file last modified a second ago: settled, for a load that begins now. */
   const file = (name: string, text = name) => {
     const at = path.join(dir, name);
     fs.mkdirSync(path.dirname(at), { recursive: true });
     fs.writeFileSync(at, text);
+    const past = new Date(Date.now() - 1000);
+    fs.utimesSync(at, past, past);
     return at;
   };
   /** A module cache as Node keeps it: file -> module, with the modules each one required. */
@@ -81,35 +91,54 @@ describe("ProgramModules", () => {
         { filename: f, children: children.map((c) => ({ filename: c })) },
       ]),
     ) as unknown as NodeJS.Require["cache"];
+  const modulesIn = () => new ProgramModules([dir]);
   beforeEach(() => {
     dir = fs.realpathSync(codeFolder("program-modules").dir);
   });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  test("records what a load added outside node_modules, and nothing that was loaded before it", () => {
-    const [entry, own, earlier] = [file("index.ts"), file("lib/own.ts"), file("earlier.ts")];
+  test("records the project's files the entry reaches, through packages too, and nothing else", () => {
+    const [entry, own, cached, byPackage, unreached] = [
+      "index.ts",
+      "lib/own.ts",
+      "cached.ts",
+      "config/default.js",
+      "unreached.ts",
+    ].map((n) => file(n));
     const pkg = file("node_modules/pkg/index.js");
-    const modules = new ProgramModules();
+    const outside = path.join(path.dirname(dir), "linked-package", "index.js");
+    const modules = modulesIn();
     modules.record(
-      cacheOf({ [earlier]: [], [entry]: [own, pkg], [own]: [], [pkg]: [], "node:fs": [] }),
-      new Set([earlier]),
+      cacheOf({
+        [entry]: [own, pkg, cached, outside, "node:fs"],
+        [own]: [],
+        [cached]: [],
+        [pkg]: [byPackage],
+        [byPackage]: [],
+        [unreached]: [],
+        [outside]: [],
+      }),
+      entry,
+      wallClockNs(),
     );
-    expect(modules.files()).toEqual([entry, own]);
+    expect(modules.files()).toEqual([cached, byPackage, entry, own].sort());
     expect(modules.changed()).toEqual([]);
   });
 
-  test("changed: an edit, a replacement and a removal; an identical rewrite of the same size and time is not", () => {
-    const [a, b, c, d] = ["a.ts", "b.ts", "c.ts", "d.ts"].map((n) => file(n));
-    const modules = new ProgramModules();
-    modules.record(cacheOf({ [a]: [], [b]: [], [c]: [], [d]: [] }), new Set());
+  test("changed: an edit, a replacement, a removal, and a file modified as the load began", () => {
+    const [a, b, c, d, e] = ["a.ts", "b.ts", "c.ts", "d.ts", "e.ts"].map((n) => file(n));
+    const modules = modulesIn();
+    const since = wallClockNs();
+    fs.writeFileSync(e, "written while the load ran");
+    modules.record(cacheOf({ [a]: [b, c, d, e], [b]: [], [c]: [], [d]: [], [e]: [] }), a, since);
     fs.appendFileSync(a, "// edited");
     fs.writeFileSync(`${b}.tmp`, "b.ts");
     fs.renameSync(`${b}.tmp`, b);
     fs.rmSync(c);
-    expect(modules.changed()).toEqual([a, b, c]);
+    expect(modules.changed()).toEqual([a, b, c, e]);
   });
 
-  test("forget drops the changed modules and every own module that imports them, never a package's", () => {
+  test("forget drops the changed modules and every own module that imports them", () => {
     const [entry, mid, leaf, sibling] = ["index.ts", "mid.ts", "leaf.ts", "sibling.ts"].map((n) => file(n));
     const pkg = file("node_modules/pkg/index.js");
     const cache = cacheOf({
@@ -117,22 +146,33 @@ describe("ProgramModules", () => {
       [mid]: [leaf],
       [leaf]: [],
       [sibling]: [],
-      [pkg]: [leaf],
+      [pkg]: [],
     });
-    const modules = new ProgramModules();
-    modules.record(cache, new Set());
-    expect(modules.forget(cache, [leaf])).toBe(true);
+    const modules = modulesIn();
+    modules.record(cache, entry, wallClockNs());
+    expect(modules.forget(cache, entry, [leaf])).toBe(true);
     expect(Object.keys(cache ?? {}).sort()).toEqual([pkg, sibling].sort());
     expect(modules.files()).toEqual([sibling]);
+  });
+
+  test("forget refuses, dropping nothing, a file a package imports: the package would keep its old exports", () => {
+    const [entry, config] = ["index.ts", "config/default.js"].map((n) => file(n));
+    const pkg = file("node_modules/config/index.js");
+    const cache = cacheOf({ [entry]: [pkg], [pkg]: [config], [config]: [] });
+    const modules = modulesIn();
+    modules.record(cache, entry, wallClockNs());
+    expect(modules.forget(cache, entry, [config])).toBe(false);
+    expect(Object.keys(cache ?? {}).sort()).toEqual([entry, pkg, config].sort());
+    expect(modules.files()).toEqual([config, entry].sort());
   });
 
   test("forget says so where the cache ignores deletions, so the program runs in a fresh process", () => {
     const entry = file("index.ts");
     const registry = cacheOf({ [entry]: [] }) ?? {};
     const ignoring = new Proxy(registry, { deleteProperty: () => true });
-    const modules = new ProgramModules();
-    modules.record(ignoring, new Set());
-    expect(modules.forget(ignoring, [entry])).toBe(false);
+    const modules = modulesIn();
+    modules.record(ignoring, entry, wallClockNs());
+    expect(modules.forget(ignoring, entry, [entry])).toBe(false);
     fs.appendFileSync(entry, "// edited");
     expect(modules.changed()).toEqual([entry]); // still stale here: the next evaluation runs elsewhere too
   });

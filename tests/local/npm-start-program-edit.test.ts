@@ -3,9 +3,10 @@ import { stringify } from "yaml";
 import { PROJECT, ProgramRepo } from "../cli/support/program-repo";
 import { CALLGRAPH_BIN, REPO_ROOT } from "./temp-project";
 
-// `npm start` (callgraph local) follows a call graph declared in code, as it follows a stack file: an edit to the
-// program's own module that holds the declaration restarts the stack on the new grants, in the CLI's one process
-// (the program, which exports a function, is loaded again only because its module changed on disk).
+// `npm start` (callgraph local) follows a call graph declared in code, as it follows a stack file, in the CLI's one
+// process (the program, which exports a function, is loaded again only because its modules changed on disk): the
+// declaration moved from index.ts into a module of its own is followed there, and an edit to it restarts the stack
+// on the new grants.
 const TEAM = "group:team@example.com";
 const declaration = (backInvokers: string[]) =>
   `export const declaration = ${JSON.stringify({
@@ -21,15 +22,23 @@ repo.write(
   "Pulumi.dev.yaml",
   stringify({ config: { "gcp:project": PROJECT, "gcp:region": "europe-west1", "callgraph:generation": 1 } }),
 );
-repo.write("declaration.ts", declaration([]));
 const call = 'new CallGraph("callgraph", { projectNumber, root: __dirname })';
 const index = repo.read("index.ts");
 if (!index.includes(call)) throw new Error(`index.ts no longer holds ${call}: update this fixture`);
+// At first the declaration is written in index.ts itself.
 repo.write(
   "index.ts",
-  'import { declaration } from "./declaration";\n' +
-    index.replace(call, 'new CallGraph("callgraph", { projectNumber, root: __dirname, declaration })'),
+  index.replace(
+    call,
+    `new CallGraph("callgraph", { projectNumber, root: __dirname, declaration: ${declaration([])
+      .replace("export const declaration = ", "")
+      .replace(/;\n$/, "")} })`,
+  ),
 );
+/** index.ts importing the declaration from declaration.ts. */
+const importing =
+  'import { declaration } from "./declaration";\n' +
+  index.replace(call, 'new CallGraph("callgraph", { projectNumber, root: __dirname, declaration })');
 afterAll(() => repo.dispose());
 
 const invoke = (fn: string) =>
@@ -55,6 +64,11 @@ test("an edit to the module that declares the graph in code restarts the stack o
     await until("Serving until Ctrl-C");
     expect(invoke("back").stdout.split("\n")[0]).toBe("HTTP 403");
 
+    // The same declaration moved into a module of its own: nothing to restart, and the new module is followed.
+    repo.write("declaration.ts", declaration([]));
+    repo.write("index.ts", importing);
+    await until("[watch] the declaration runs as before: nothing restarted");
+
     repo.write("declaration.ts", declaration(["team"]));
     await until("[watch] the local stack restarted on the new declaration");
     expect(text).toMatch(/\[watch\] \S*declaration\.ts changed: evaluating the program again\n/);
@@ -68,6 +82,12 @@ test("an edit to the module that declares the graph in code restarts the stack o
     repo.write("declaration.ts", "export const declaration = {;\n");
     await until("[watch] build failed");
     expect(invoke("back").status).toBe(0);
+    // Mended, it runs as the stack serves: nothing to restart.
+    const runsAsBefore = text.split("the declaration runs as before").length;
+    repo.write("declaration.ts", declaration(["team"]));
+    for (let i = 0; i < 300 && text.split("the declaration runs as before").length === runsAsBefore; i++)
+      await new Promise((r) => setTimeout(r, 100));
+    expect(text.split("the declaration runs as before").length).toBe(runsAsBefore + 1);
   } finally {
     child.kill("SIGINT");
     await new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once("exit", resolve)));
