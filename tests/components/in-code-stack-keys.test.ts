@@ -28,17 +28,7 @@ const DECLARATION = {
 };
 const BASE = { "gcp:project": PROJECT, "gcp:region": "europe-west1" };
 
-const repo = ProgramRepo.create();
-const call = 'new CallGraph("callgraph", { projectNumber, root: __dirname })';
-const index = repo.read("index.ts");
-if (!index.includes(call)) throw new Error(`index.ts no longer holds ${call}: update this fixture`);
-repo.write(
-  "index.ts",
-  index.replace(
-    call,
-    `new CallGraph("callgraph", { projectNumber, root: __dirname, declaration: ${JSON.stringify(DECLARATION)} })`,
-  ),
-);
+const repo = ProgramRepo.create().declareInCode(JSON.stringify(DECLARATION));
 const stackFile = (stack: string, config: Record<string, unknown>) =>
   repo.write(`Pulumi.${stack}.yaml`, stringify({ config: { ...BASE, ...config } }));
 stackFile("members", { "callgraph:principals": { team: [TEAM] }, "callgraph:generation": 1 });
@@ -126,13 +116,7 @@ describe.each([false, true])("a declaration in code over the stack's config (pre
   test("a setting the code gives is the code's, and a stack saying otherwise is named in a warning", async () => {
     const other = ProgramRepo.create();
     try {
-      other.write(
-        "index.ts",
-        index.replace(
-          call,
-          `new CallGraph("callgraph", { projectNumber, root: __dirname, declaration: ${JSON.stringify({ ...DECLARATION, generation: 2 })} })`,
-        ),
-      );
+      other.declareInCode(JSON.stringify({ ...DECLARATION, generation: 2 }));
       other.write("Pulumi.dev.yaml", stringify({ config: { ...BASE, "callgraph:generation": 1 } }));
       const warn = jest.spyOn(console, "warn").mockImplementation(() => undefined);
       let warnings: string[];

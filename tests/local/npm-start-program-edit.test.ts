@@ -22,23 +22,8 @@ repo.write(
   "Pulumi.dev.yaml",
   stringify({ config: { "gcp:project": PROJECT, "gcp:region": "europe-west1", "callgraph:generation": 1 } }),
 );
-const call = 'new CallGraph("callgraph", { projectNumber, root: __dirname })';
-const index = repo.read("index.ts");
-if (!index.includes(call)) throw new Error(`index.ts no longer holds ${call}: update this fixture`);
 // At first the declaration is written in index.ts itself.
-repo.write(
-  "index.ts",
-  index.replace(
-    call,
-    `new CallGraph("callgraph", { projectNumber, root: __dirname, declaration: ${declaration([])
-      .replace("export const declaration = ", "")
-      .replace(/;\n$/, "")} })`,
-  ),
-);
-/** index.ts importing the declaration from declaration.ts. */
-const importing =
-  'import { declaration } from "./declaration";\n' +
-  index.replace(call, 'new CallGraph("callgraph", { projectNumber, root: __dirname, declaration })');
+repo.declareInCode(declaration([]).replace("export const declaration = ", "").replace(/;\n$/, ""));
 afterAll(() => repo.dispose());
 
 const invoke = (fn: string) =>
@@ -66,7 +51,7 @@ test("an edit to the module that declares the graph in code restarts the stack o
 
     // The same declaration moved into a module of its own: nothing to restart, and the new module is followed.
     repo.write("declaration.ts", declaration([]));
-    repo.write("index.ts", importing);
+    repo.declareInCode("declaration", 'import { declaration } from "./declaration";\n');
     await until("[watch] the declaration runs as before: nothing restarted");
 
     repo.write("declaration.ts", declaration(["team"]));

@@ -29,6 +29,9 @@ const FUNCTION_SOURCES: Record<string, string> = {
 
 export const PROJECT = "callgraph-diff-test";
 
+/** How the reference index.ts creates its `CallGraph`, which {@link ProgramRepo.declareInCode} rewrites. */
+const CALL_GRAPH_CALL = 'new CallGraph("callgraph", { projectNumber, root: __dirname })';
+
 /** A topology entry whose code is one of the tiny folders. */
 export function fn(
   spec: { calls?: string[]; invokers?: string[]; code?: "echo" | "hello" } = {},
@@ -78,6 +81,24 @@ export class ProgramRepo {
           "callgraph:functions": functions,
         },
       }),
+    );
+  }
+
+  /**
+   * Rewrites the copied index.ts so that its `CallGraph` takes its declaration in code: `declaration` is the
+   * TypeScript of the expression, `prelude` what goes before the program (an import).
+   */
+  declareInCode(declaration: string, prelude = ""): this {
+    const index = fs.readFileSync(path.join(REPO_ROOT, "index.ts"), "utf8");
+    if (!index.includes(CALL_GRAPH_CALL))
+      throw new Error(`index.ts no longer holds ${CALL_GRAPH_CALL}: update ProgramRepo.declareInCode`);
+    return this.write(
+      "index.ts",
+      prelude +
+        index.replace(
+          CALL_GRAPH_CALL,
+          `new CallGraph("callgraph", { projectNumber, root: __dirname, declaration: ${declaration} })`,
+        ),
     );
   }
 
