@@ -68,6 +68,8 @@ async function evaluateNow(options: EvaluateOptions): Promise<Evaluation> {
   const pulumi = loadPulumi(programRequire, programDir, entry);
   const runtime = pulumi.runtime as typeof pulumi.runtime & { waitForRPCs(): Promise<void> };
   const modules = modulesOf(programDir, entry);
+  // The cache key of the entry (its real path), resolved while it is known to exist (loadPulumi checked).
+  const entryKey = programRequire.resolve(entry);
   const since = wallClockNs();
 
   const projectNumber = config["callgraph:projectNumber"];
@@ -115,7 +117,7 @@ async function evaluateNow(options: EvaluateOptions): Promise<Evaluation> {
     process.chdir(programDir);
     let outputs: unknown;
     try {
-      outputs = await runProgram(programRequire, entry, modules, since);
+      outputs = await runProgram(programRequire, entry, entryKey, modules, since);
     } catch (error) {
       // What had registered when the program stopped; then what it had started is let finish, so that none of it
       // reaches the next evaluation's mocks in this process (`diff`, the tests) as a registration they never saw.
@@ -136,7 +138,7 @@ async function evaluateNow(options: EvaluateOptions): Promise<Evaluation> {
     if (failures.length > 0) throw programFailure(failures, recorder.resources());
     const resources = recorder.resources();
     // What the program required while it ran is its own too (a declaration the exported function requires).
-    modules.record(programRequire.cache, programRequire.resolve(entry), since);
+    modules.record(programRequire.cache, entryKey, since);
     return {
       project,
       stack,
@@ -149,7 +151,7 @@ async function evaluateNow(options: EvaluateOptions): Promise<Evaluation> {
     };
   } finally {
     // Also when it failed: a later edit to what it required must be seen.
-    modules.record(programRequire.cache, programRequire.resolve(entry), since);
+    modules.record(programRequire.cache, entryKey, since);
     if (skipCallsites) resourceClass.callsites = callsites;
     process.chdir(workingDirectory);
     Error.stackTraceLimit = stackTraceLimit;
@@ -194,23 +196,23 @@ const programModules = new Map<string, ProgramModules>();
  * were loaded (and those that import them) are loaded again. A plain top-level program (`new CallGraph(...)` at the
  * top of `index.ts`, with `export const` outputs) runs when it is loaded, so an evaluation after the first loads all
  * its own modules again. Its packages' modules are never dropped: their state, the mocks included, must stay. Where
- * the module cache cannot be dropped (a test runner's module registry), the program is evaluated in a fresh child
- * process instead.
+ * the modules cannot be loaded again here (a test runner's module registry, or a package holding one of the program's
+ * files: engine/program-modules.ts), the program is evaluated in a fresh child process instead.
  */
 async function runProgram(
   programRequire: NodeJS.Require,
   entry: string,
+  entryKey: string,
   modules: ProgramModules,
   since: bigint,
 ): Promise<unknown> {
   const reload = loadedAtTopLevel.has(entry) ? modules.files() : modules.changed();
-  if (reload.length > 0 && !modules.forget(programRequire.cache, programRequire.resolve(entry), reload))
-    throw new ReloadNeeded();
+  if (reload.length > 0 && !modules.forget(programRequire.cache, entryKey, reload)) throw new ReloadNeeded();
   let loaded: unknown;
   try {
     loaded = programRequire(entry) as unknown;
   } finally {
-    modules.record(programRequire.cache, programRequire.resolve(entry), since);
+    modules.record(programRequire.cache, entryKey, since);
   }
   const program = typeof loaded === "function" ? loaded : (loaded as { default?: unknown } | null)?.default;
   if (typeof program === "function") return (program as () => unknown)();
@@ -232,7 +234,7 @@ function modulesOf(programDir: string, entry: string): ProgramModules {
 
 /**
  * `evaluate` in a fresh Node process (evaluate-child.ts, loaded through tsx as the CLI loads programs), for a
- * top-level program this process cannot run again. Its errors are rethrown as the in-process ones would be.
+ * program this process cannot load again. Its errors are rethrown as the in-process ones would be.
  */
 async function evaluateInChild(options: EvaluateOptions): Promise<Evaluation> {
   const child = path.join(__dirname, `evaluate-child${path.extname(__filename)}`);
@@ -282,10 +284,10 @@ function runChild(file: string, args: readonly string[]): Promise<void> {
   });
 }
 
-/** A top-level program already ran in this process and its modules cannot be reloaded here. */
+/** The program ran in this process before and its modules, edited or run at load, cannot be loaded again here. */
 export class ReloadNeeded extends Error {
   constructor() {
-    super("the program registers its resources when it loads and already ran in this process");
+    super("the program's modules cannot be loaded again in this process");
     this.name = "ReloadNeeded";
   }
 }
