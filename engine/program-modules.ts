@@ -2,11 +2,11 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 
 /**
- * A file's state changed within this long before the load that read it (or after) is not trusted to be what was
- * read: file systems stamp modification times from a coarse clock, and an editor may still be writing. Such a file is
- * loaded again by the next evaluation, once.
+ * A file modified after the evaluation that read it began is not trusted to be what was read, and is loaded again by
+ * the next one, once. The margin is a clock tick: file systems stamp modification times from the kernel's coarse
+ * clock (Linux `current_time`, one jiffy, at most 10 ms), which can lag the wall clock read here.
  */
-const SETTLE_NS = 50_000_000n;
+const SETTLE_NS = 10_000_000n;
 
 /** What a module cache entry offers here: Node's `Module`, as far as this file reads it. */
 type CachedModule = { readonly children?: readonly { readonly filename?: string }[] } | undefined;

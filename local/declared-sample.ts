@@ -2,7 +2,6 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Evaluation } from "../engine";
 import { registeredDeclarations } from "../engine/registered-declarations";
-import { sourcePathProblem } from "../topology/source-folders";
 import { readSample, SAMPLE_FILE, type Sample } from "./samples";
 
 /**
@@ -27,10 +26,11 @@ export function declaredSourceFolders(evaluation: Evaluation): Record<string, st
  * @throws SampleError when the file exists but is not a valid sample, naming the file and the field.
  */
 export function declaredSample(programDir: string, sourceFolder: string | undefined): Sample | undefined {
-  if (sourceFolder === undefined || sourcePathProblem(sourceFolder) !== undefined) return undefined;
+  if (sourceFolder === undefined) return undefined;
   const root = projectRoot(programDir);
-  // Where the text says, and where it really leads: a symlink out of the project is refused like `..`.
-  const file = path.join(root, sourceFolder, SAMPLE_FILE);
+  // Where the text says (`..`, an absolute path), and where it really leads (a symlink out of the project).
+  const file = path.resolve(root, sourceFolder, SAMPLE_FILE);
+  if (!inside(file, root)) return undefined;
   if (fs.existsSync(file) && !inside(fs.realpathSync(file), fs.realpathSync(root))) return undefined;
   return readSample(root, sourceFolder);
 }

@@ -40,6 +40,7 @@ stackFile("replaced", {
 stackFile("bad", { "callgraph:principals": { team: ["allUsers"] }, "callgraph:runtime": "nodejs1" });
 stackFile("unset", {});
 repo.write("fn/echo/sample.json", JSON.stringify({ method: "POST", body: { ping: 1 }, expectedStatus: 200 }));
+repo.settle(); // evaluated several times here, each in this process, where its warnings are captured
 afterAll(() => repo.dispose());
 
 /** The evaluation and what the program warned (the SDK prints `pulumi.log.warn` to console.warn under mocks). */

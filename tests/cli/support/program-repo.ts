@@ -102,6 +102,20 @@ export class ProgramRepo {
     );
   }
 
+  /**
+   * Dates every file of the repository a minute back, as a checkout's are: the engine loads a program file again when
+   * it was modified as an evaluation began (engine/program-modules.ts), which under jest means a fresh process, whose
+   * warnings a test capturing `console.warn` would not see.
+   */
+  settle(): this {
+    const past = new Date(Date.now() - 60_000);
+    for (const entry of fs.readdirSync(this.dir, { recursive: true, withFileTypes: true })) {
+      const file = path.join(entry.parentPath, entry.name);
+      if (entry.isFile() && !file.includes(`${path.sep}.git${path.sep}`)) fs.utimesSync(file, past, past);
+    }
+    return this;
+  }
+
   write(file: string, text: string): this {
     fs.mkdirSync(path.dirname(path.join(this.dir, file)), { recursive: true });
     fs.writeFileSync(path.join(this.dir, file), text);
