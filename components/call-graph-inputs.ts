@@ -1,17 +1,15 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { isDeepStrictEqual } from "node:util";
 import * as pulumi from "@pulumi/pulumi";
 import {
   DECLARATION_CONFIG_KEYS,
+  keysOfDeclarationInCode,
   parseStackDeclaration,
   principalWarnings,
-  principalsInCode,
   runtimeWarnings,
   sourceFolderChecks,
   TopologyError,
   type Topology,
-  type TopologyIssue,
 } from "../topology";
 import { buildArchives } from "./archives";
 import { workflowDocuments } from "./workflow-documents";
@@ -133,9 +131,10 @@ function declaredTopology(
   root: string,
   today: Date,
 ): Topology {
-  const { keys, issues } = declaration
-    ? inCodeKeys(declaration, config)
-    : { keys: stackKeys(config), issues: [] };
+  const { keys, issues, warnings } = declaration
+    ? keysOfDeclarationInCode(declaration, stackKeys(config))
+    : { keys: stackKeys(config), issues: [], warnings: [] };
+  for (const warning of warnings) void pulumi.log.warn(`${warning.path}: ${warning.message}`);
   let topology: Topology;
   try {
     // Sources resolve against the project root and must stay inside it (a symlink out is refused like `..`).
@@ -166,42 +165,6 @@ function stackKeys(config: pulumi.Config): Record<string, unknown> {
     [DECLARATION_CONFIG_KEYS.principals]: config.getObject<unknown>("principals"),
     [DECLARATION_CONFIG_KEYS.callers]: config.getObject<unknown>("callers"),
   };
-}
-
-/**
- * A declaration in code over the stack's config. The graph (who calls whom: `functions` and `callers`) is the code's
- * alone: the stack's keys for it are ignored with a warning, so that nobody edits a declaration that does not deploy,
- * and a caller left in the stack file cannot keep granting once the functions moved to code. Per-stack settings the
- * code leaves out are read from the stack (`generation`, `runtime`); one the code sets is the code's, with a warning
- * when the stack says otherwise. The stack's `callgraph:principals` gives members to the principals the code declares
- * without any (`principalsInCode`).
- */
-function inCodeKeys(
-  declaration: CallGraphDeclaration,
-  config: pulumi.Config,
-): { keys: Record<string, unknown>; issues: TopologyIssue[] } {
-  const stack = stackKeys(config);
-  const ignored = (key: string, why: string) =>
-    void pulumi.log.warn(`${key}: ignored: ${why}; remove the key from the stack file`);
-  for (const key of [DECLARATION_CONFIG_KEYS.functions, DECLARATION_CONFIG_KEYS.callers])
-    if (stack[key] !== undefined)
-      ignored(key, "the program gives CallGraph its declaration in code, whose functions and callers deploy");
-  const setting = (key: "generation" | "runtime", configKey: string) => {
-    if (declaration[key] === undefined) return stack[configKey];
-    if (stack[configKey] !== undefined && !isDeepStrictEqual(stack[configKey], declaration[key]))
-      ignored(configKey, `the declaration in code sets ${key} ${JSON.stringify(declaration[key])}`);
-    return declaration[key];
-  };
-  const principals = principalsInCode(declaration.principals, stack[DECLARATION_CONFIG_KEYS.principals]);
-  for (const warning of principals.warnings) void pulumi.log.warn(`${warning.path}: ${warning.message}`);
-  const keys = {
-    [DECLARATION_CONFIG_KEYS.functions]: declaration.functions,
-    [DECLARATION_CONFIG_KEYS.generation]: setting("generation", DECLARATION_CONFIG_KEYS.generation),
-    [DECLARATION_CONFIG_KEYS.runtime]: setting("runtime", DECLARATION_CONFIG_KEYS.runtime),
-    [DECLARATION_CONFIG_KEYS.principals]: principals.principals,
-    [DECLARATION_CONFIG_KEYS.callers]: declaration.callers,
-  };
-  return { keys, issues: principals.issues };
 }
 
 /**

@@ -111,13 +111,14 @@ async function evaluateNow(options: EvaluateOptions): Promise<Evaluation> {
   // `pulumi up` runs a program in its project's folder; a program that resolves paths against the working directory
   // (CallGraph's default root) must see the same here.
   const workingDirectory = process.cwd();
+  let recorded = false;
   try {
     if (skipCallsites) resourceClass.callsites = () => [];
     if (toggleSourceMaps) process.setSourceMapsEnabled(false);
     process.chdir(programDir);
     let outputs: unknown;
     try {
-      outputs = await runProgram(programRequire, entry, entryKey, modules, since);
+      outputs = await runProgram(programRequire, entry, entryKey, modules);
     } catch (error) {
       // What had registered when the program stopped; then what it had started is let finish, so that none of it
       // reaches the next evaluation's mocks in this process (`diff`, the tests) as a registration they never saw.
@@ -137,8 +138,9 @@ async function evaluateNow(options: EvaluateOptions): Promise<Evaluation> {
     failures.push(...recorder.failures, ...transforms.failures);
     if (failures.length > 0) throw programFailure(failures, recorder.resources());
     const resources = recorder.resources();
-    // What the program required while it ran is its own too (a declaration the exported function requires).
+    // What the program required when it loaded and while it ran (a declaration the exported function requires).
     modules.record(programRequire.cache, entryKey, since);
+    recorded = true;
     return {
       project,
       stack,
@@ -151,7 +153,7 @@ async function evaluateNow(options: EvaluateOptions): Promise<Evaluation> {
     };
   } finally {
     // Also when it failed: a later edit to what it required must be seen.
-    modules.record(programRequire.cache, entryKey, since);
+    if (!recorded) modules.record(programRequire.cache, entryKey, since);
     if (skipCallsites) resourceClass.callsites = callsites;
     process.chdir(workingDirectory);
     Error.stackTraceLimit = stackTraceLimit;
@@ -204,16 +206,10 @@ async function runProgram(
   entry: string,
   entryKey: string,
   modules: ProgramModules,
-  since: bigint,
 ): Promise<unknown> {
   const reload = loadedAtTopLevel.has(entry) ? modules.files() : modules.changed();
   if (reload.length > 0 && !modules.forget(programRequire.cache, entryKey, reload)) throw new ReloadNeeded();
-  let loaded: unknown;
-  try {
-    loaded = programRequire(entry) as unknown;
-  } finally {
-    modules.record(programRequire.cache, entryKey, since);
-  }
+  const loaded = programRequire(entry) as unknown;
   const program = typeof loaded === "function" ? loaded : (loaded as { default?: unknown } | null)?.default;
   if (typeof program === "function") return (program as () => unknown)();
   loadedAtTopLevel.add(entry);

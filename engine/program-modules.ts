@@ -71,8 +71,8 @@ export class ProgramModules {
 
   /**
    * Records the own modules `entry` (its cache key) reaches in `cache` that are not recorded yet; `since` is when the
-   * evaluation that read them began ({@link wallClockNs}). Run after the program loads and again after it ran, for
-   * the modules it required while running.
+   * evaluation that read them began ({@link wallClockNs}). Run once the program has loaded and run, so the modules it
+   * required while running are among them.
    */
   record(cache: NodeJS.Require["cache"], entry: string, since: bigint): void {
     for (const file of reachable(cache, entry))

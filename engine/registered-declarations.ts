@@ -53,7 +53,8 @@ export function registeredDeclarations(resources: readonly RegisteredResource[])
 
 /**
  * What is wrong with a recorded topology's shape, checked as far as its readers rely on it (each function's name,
- * calls, invokers, source and entry point; each caller's name, kind and calls); undefined when nothing is. The
+ * calls, invokers, source and entry point; each principal's members; each caller's name, kind and calls); undefined
+ * when nothing is. The
  * record is the component's own, made in this process; the check tells a version mismatch from a declaration.
  */
 function topologyShapeProblem(value: unknown): string | undefined {
@@ -68,6 +69,8 @@ function topologyShapeProblem(value: unknown): string | undefined {
       if (!isStrings(fn[key])) return `function ${fn.name} has no list of ${key}`;
   }
   if (!isRecord(principals)) return "no principals";
+  for (const [name, members] of Object.entries(principals))
+    if (!isStrings(members)) return `principal ${name} has no list of members`;
   if (callers === undefined) return undefined;
   if (!Array.isArray(callers)) return "callers is not a list";
   for (const [i, caller] of callers.entries())

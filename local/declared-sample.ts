@@ -9,10 +9,10 @@ import { readSample, SAMPLE_FILE, type Sample } from "./samples";
  * declaration (`source`, or its default `functions/<name>`): where its `sample.json` is, whether the declaration
  * is in the stack file or in the program's code. The registered resources hold only each function's bundle.
  */
-export function declaredSourceFolders(evaluation: Evaluation): Record<string, string> {
-  return Object.fromEntries(
+export function declaredSourceFolders(evaluation: Evaluation): Map<string, string> {
+  return new Map(
     registeredDeclarations(evaluation.resources).flatMap(({ topology }) =>
-      topology.functions.map((f) => [f.name, f.source]),
+      topology.functions.map((f) => [f.name, f.source] as const),
     ),
   );
 }

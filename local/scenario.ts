@@ -124,7 +124,7 @@ export function readSamples(stack: LocalStack): Map<string, Sample> {
   const samples = new Map<string, Sample>();
   const folders = declaredSourceFolders(stack.evaluation);
   for (const name of Object.keys(stack.functions)) {
-    const sample = declaredSample(stack.programDir, own(folders, name));
+    const sample = declaredSample(stack.programDir, folders.get(name));
     if (sample) samples.set(name, sample);
   }
   return samples;
@@ -225,9 +225,4 @@ function describe(stack: LocalStack, member: string): string {
 function summarize(body: unknown): string {
   const text = typeof body === "string" ? body : JSON.stringify(body);
   return text.length > 100 ? `${text.slice(0, 97)}...` : text;
-}
-
-/** `record[key]` if it is the record's own: a function named `constructor` has no sample from the prototype. */
-function own(record: Readonly<Record<string, string>>, key: string): string | undefined {
-  return Object.prototype.hasOwnProperty.call(record, key) ? record[key] : undefined;
 }

@@ -414,7 +414,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
             url: result[f.name].url,
             serviceAccount: f.serviceAccount,
             timeoutSeconds: f.timeoutSeconds,
-            ...(sourceFolders[f.name] === undefined ? {} : { sourceFolder: sourceFolders[f.name] }),
+            ...(sourceFolders.has(f.name) ? { sourceFolder: sourceFolders.get(f.name) } : {}),
           },
         ]),
       ),

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "@jest/globals";
 import { startLocalStack, type LocalStack } from "../local";
-import { readSample, type Sample } from "../local/samples";
+import { declaredSample } from "../local/declared-sample";
+import type { Sample } from "../local/samples";
 import {
   accessLine,
   identitiesOf,
@@ -56,7 +57,7 @@ export function localAccessTests(root: string, stacks: readonly string[]): void 
       const samples = new Map<string, Sample | undefined>();
       for (const spec of declaration.topology.functions) {
         try {
-          samples.set(spec.name, readSample(root, spec.source));
+          samples.set(spec.name, declaredSample(root, spec.source));
         } catch (error) {
           sampleErrors.set(spec.name, error);
         }

@@ -68,7 +68,12 @@ export {
   unsetPrincipals,
   type Principals,
 } from "./principals";
-export { DECLARATION_CONFIG_KEYS, parseStackDeclaration } from "./stack-declaration";
+export {
+  DECLARATION_CONFIG_KEYS,
+  keysOfDeclarationInCode,
+  parseStackDeclaration,
+  type DeclarationInCode,
+} from "./stack-declaration";
 export {
   sourceFolderChecks,
   sourcePathProblem,

@@ -99,7 +99,7 @@ export function principalsInCode(
   const merged: Record<string, unknown> = { ...(inCode as Record<string, unknown>) };
   const warnings: TopologyIssue[] = [];
   for (const [name, members] of Object.entries(stack as Record<string, unknown>)) {
-    if (!Object.prototype.hasOwnProperty.call(merged, name))
+    if (!Object.hasOwn(merged, name))
       warnings.push({
         path: principalPath(name),
         message: `ignored: the declaration in code declares no principal ${JSON.stringify(name)}`,

@@ -210,7 +210,7 @@ async function invokeDeployed(
     as === undefined
       ? undefined
       : memberOf(fn, as, (name) => functions.find((f) => f.name === name)?.serviceAccount);
-  const sent = request(declaredSourceFolders(evaluation)[fn]);
+  const sent = request(declaredSourceFolders(evaluation).get(fn));
   const token = await deployedIdToken(fn, target.url, member);
   const timeout = { timeoutMs: callTimeoutMs(target.timeoutSeconds) };
   return callFunction(target.url, sent, token, tokenHeadersFor(member), timeout).catch((error: unknown) => {

@@ -28,12 +28,7 @@ export function sampleOf(
 /** `fn`'s folder as `Pulumi.<stack>.yaml` declares it: its `source`, else `functions/<fn>`. */
 function stackFileFolder(dir: string, stack: string, fn: string): string | undefined {
   const declared = readStackConfig(dir, stack).config["callgraph:functions"];
-  if (
-    typeof declared !== "object" ||
-    declared === null ||
-    !Object.prototype.hasOwnProperty.call(declared, fn)
-  )
-    return undefined;
+  if (typeof declared !== "object" || declared === null || !Object.hasOwn(declared, fn)) return undefined;
   const source = (declared as Record<string, { source?: unknown } | null>)[fn]?.source;
   return typeof source === "string" ? source : `functions/${fn}`;
 }

@@ -144,6 +144,11 @@ describe("a stack whose file declares no functions", () => {
         }),
       ]),
     ).toThrow(/CallGraph "odd" registered no declaration .* \(function a has no entryPoint\)/);
+    expect(() =>
+      registeredDeclarations([
+        callGraph("odd", { project: "p", topology: { functions: [], principals: { team: "group:t@x" } } }),
+      ]),
+    ).toThrow(/CallGraph "odd" registered no declaration .* \(principal team has no list of members\)/);
   });
 
   test("without a CallGraph that declares in code, callgraph types says where to declare", async () => {
