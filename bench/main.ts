@@ -271,11 +271,15 @@ async function authCostSection(): Promise<Section> {
       `The chain keeps ${chain.throughputRatio.toFixed(2)}x of its throughput with authentication on: login's scrypt (tens ` +
         "of ms of CPU per request) dwarfs the verification. The single hop shows what verification itself costs " +
         `(${hop.throughputRatio.toFixed(2)}x): each authenticated hop checks the token twice, at the local IAM ` +
-        "front end (in the process that also drives the load) and in `verifyCaller` in profiles. Measured apart (" +
-        "CPU per request of each process over 4,000-request rounds): 10-40 µs more in the load's process and 15-30 µs more " +
-        "in profiles' with authentication on, against 450-500 µs for a whole unauthenticated hop; `verifyCaller` itself, " +
-        "token remembered, is 4-8 µs of that, and the rest is carrying two copies of a 766-byte token through two HTTP " +
-        "hops. On GCP the front-end check is Google's, so a deployed function pays one of the two.",
+        "front end (in the process that also drives the load) and in `verifyCaller` in profiles. Measured apart while " +
+        "writing this (CPU per request of each process, 10 rounds of 4,000 requests, not by this run): about 37 µs more in " +
+        "the load's process and 31 µs more in profiles' with authentication on, against about 390 µs for a whole " +
+        "unauthenticated hop; the same open hop carrying two dummy headers the size of the token's cost 12 and 10 µs of " +
+        "those, so about 40% is carrying the bytes through two HTTP hops, the rest reading and checking them. A token " +
+        "already verified is decided without an await, in profiles (`verifyCallerNow`, then the host's admission) and in " +
+        "the front ends: under the Functions Framework every promise a request creates is tracked by its domains, and the " +
+        "awaits were about a fifth of what verification cost there. On GCP the front-end check is Google's, so a deployed " +
+        "function pays one of the two.",
       "Why a fresh process and a warm-up: in the bench's own process, after the plan-cost section (evaluations of up to " +
         "1,000 functions), the load's process spent about twice as much per verified request, and the hop measured " +
         "0.82-0.87x; and both sides run far slower over their first few thousand requests while V8 compiles the client, " +
@@ -289,8 +293,8 @@ async function authCostSection(): Promise<Section> {
         ? []
         : [
             `Missed in this run: ${[chain.throughputRatio < 0.95 ? "2a" : "", hop.throughputRatio < 0.9 ? "2d" : ""].filter(Boolean).join(", ")}. ` +
-              "What would reach it: little is left in the verification itself (`verifyCaller`, token remembered, is " +
-              "4-8 µs of the 25-70 µs a secured hop adds); the rest is two 766-byte headers per request, read, " +
+              "What would reach it: little is left in the verification itself (a remembered token is decided " +
+              "without an await, in a few µs per process); the rest is two 766-byte headers per request, read, " +
               "copied and forwarded by the client, the front end and the function's HTTP stack, and their garbage. " +
               "Sending the token once would cut that, but a deployed function could then receive it only with its " +
               "signature removed by Google's front end: both headers are sent so that one copy reaches the code " +

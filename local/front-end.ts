@@ -4,7 +4,7 @@ import { errors } from "jose";
 import { tokenSignatures } from "../functions/shared/token-signatures";
 import { checkClaims, platformCheckedCopy, tokenHeadersOf, withoutSignature } from "../iam/id-token";
 import { close, listen, LOOPBACK, sendJson } from "./listen";
-import { isInvoker, isOpenToAll } from "./iam-members";
+import { invokerTest, isOpenToAll } from "./iam-members";
 import { FRONT_END_ANSWER, FRONT_END_ANSWER_HEADER } from "./metadata-client";
 import { BadRequest, guarded } from "./request-guard";
 import { PROBE_HEADER, type Decision } from "./request-log";
@@ -73,6 +73,9 @@ export interface SeenRequest {
   readonly probe: boolean;
 }
 
+/** The copy of a request's token that the front end checks. */
+type PresentedCopy = ReturnType<typeof platformCheckedCopy>;
+
 /** A running front end. */
 export interface FrontEnd {
   readonly port: number;
@@ -91,6 +94,8 @@ export async function startFrontEnd(options: FrontEndOptions, port = 0): Promise
   // the front end costs what Google's does: nothing measurable per request once warm. Keys fetched now.
   const signatures = tokenSignatures(options.jwksUrl);
   signatures.warm();
+  const open = isOpenToAll(options.invokers);
+  const mayInvoke = invokerTest(options.invokers);
   let url = "";
   const server = http.createServer(guarded(`the front end of ${options.name}`, handle));
 
@@ -111,8 +116,8 @@ export async function startFrontEnd(options: FrontEndOptions, port = 0): Promise
       return;
     }
     const presented = platformCheckedCopy(tokenHeadersOf(req.headers));
-    if (!isOpenToAll(options.invokers)) {
-      const email = await verifiedEmail(presented, url);
+    if (!open) {
+      const email = rememberedEmail(presented, url) ?? (await verifiedEmail(presented, url));
       if (typeof email !== "string") {
         seen.decision = "401";
         seen.why = email.reason;
@@ -125,7 +130,7 @@ export async function startFrontEnd(options: FrontEndOptions, port = 0): Promise
         return;
       }
       seen.email = email;
-      if (!isInvoker(email, options.invokers)) {
+      if (!mayInvoke(email)) {
         seen.decision = "403";
         seen.why = `${email} may not invoke ${options.name}`;
         sendJson(
@@ -178,20 +183,49 @@ export async function startFrontEnd(options: FrontEndOptions, port = 0): Promise
    * too (iam/id-token.ts).
    */
   async function verifiedEmail(
-    presented: ReturnType<typeof platformCheckedCopy>,
+    presented: PresentedCopy,
     audience: string,
   ): Promise<string | { reason: string }> {
-    if (presented.kind === "none") return { reason: "no bearer token" };
-    if (presented.kind === "refused") return { reason: presented.reason };
-    // Google checks the signature of the copy it checks: one it has stripped is not a token it would accept.
-    if (!presented.signed) return { reason: "the token carries no signature" };
+    const copy = signedCopy(presented);
+    if ("reason" in copy) return copy;
     let claims: Record<string, unknown> | undefined;
     try {
-      claims = await signatures.verify(presented.token);
+      claims = await signatures.verify(copy.token);
     } catch (error) {
       // Say which check failed, never echo the token.
       return { reason: error instanceof errors.JOSEError ? error.code : "malformed token" };
     }
+    return claimedEmail(claims, audience);
+  }
+
+  /**
+   * {@link verifiedEmail}'s answer without an await, for a token refused on sight or one whose signature verified
+   * before (its verdict remembered); undefined when its signature is still to check.
+   */
+  function rememberedEmail(
+    presented: PresentedCopy,
+    audience: string,
+  ): string | { reason: string } | undefined {
+    const copy = signedCopy(presented);
+    if ("reason" in copy) return copy;
+    const claims = signatures.rememberedClaims(copy.token);
+    return claims && claimedEmail(claims, audience);
+  }
+
+  /** The checked copy's token when it is a signed bearer token, or why it is refused before any signature check. */
+  function signedCopy(presented: PresentedCopy): { token: string } | { reason: string } {
+    if (presented.kind === "none") return { reason: "no bearer token" };
+    if (presented.kind === "refused") return { reason: presented.reason };
+    // Google checks the signature of the copy it checks: one it has stripped is not a token it would accept.
+    if (!presented.signed) return { reason: "the token carries no signature" };
+    return presented;
+  }
+
+  /** The email of verified claims by the rules the function applies too, or why they are refused. */
+  function claimedEmail(
+    claims: Record<string, unknown> | undefined,
+    audience: string,
+  ): string | { reason: string } {
     if (!claims) return { reason: "the payload is not a JWT claims set" };
     const checked = checkClaims(claims, {
       issuers: options.issuers,

@@ -56,7 +56,7 @@ const LOAD_FAILED_EXIT_CODE = 2;
 /**
  * @typedef {{ status: number, body: { error: string, usage?: string }, headers?: Record<string, string> }} Answer
  * @typedef {{
- *   admit(head: { method?: string, headers: import("node:http").IncomingHttpHeaders }): Promise<Answer | undefined>,
+ *   admit(head: { method?: string, headers: import("node:http").IncomingHttpHeaders }): Answer | undefined | Promise<Answer | undefined>,
  *   maxBodyBytes(): number | undefined,
  *   bodyRefusal(error: unknown): Answer,
  * }} Admission
@@ -252,20 +252,32 @@ function guarded(app, admission) {
     send(req, res, answer, !req.complete);
   };
   return (req, res) => {
-    admission
-      .admit({ method: req.method, headers: req.headers })
-      .then((refusal) => {
-        if (refusal) return send(req, res, refusal, !req.complete);
-        const limit = admission.maxBodyBytes();
-        if (limit !== undefined && req.headers["content-length"] === undefined)
-          capBody(req, res, limit, admission);
-        app(req, res, done(req, res));
-      })
-      .catch((error) => {
-        log("ERROR", `host error: ${String(error?.stack ?? error)}`);
-        if (!res.headersSent)
-          send(req, res, { status: 500, body: { error: "internal error; see the function's logs" } }, true);
-      });
+    const failed = (error) => {
+      log("ERROR", `host error: ${String(error?.stack ?? error)}`);
+      if (!res.headersSent)
+        send(req, res, { status: 500, body: { error: "internal error; see the function's logs" } }, true);
+    };
+    const admitted = (refusal) => {
+      if (refusal) return send(req, res, refusal, !req.complete);
+      const limit = admission.maxBodyBytes();
+      if (limit !== undefined && req.headers["content-length"] === undefined)
+        capBody(req, res, limit, admission);
+      app(req, res, done(req, res));
+    };
+    // Answered at once for a warm caller's token, else a promise (functions/shared/admission.ts): no promise
+    // where none is needed, since the framework's domains track each one a request creates.
+    let verdict;
+    try {
+      verdict = admission.admit({ method: req.method, headers: req.headers });
+    } catch (error) {
+      return failed(error);
+    }
+    if (verdict && typeof verdict.then === "function") return void verdict.then(admitted).catch(failed);
+    try {
+      admitted(verdict);
+    } catch (error) {
+      failed(error);
+    }
   };
 }
 

@@ -7,17 +7,29 @@ import { identityEmail } from "./token-service";
  * for `group:G` carries G's own address and one for `domain:D` an address in D (see `identityEmail`).
  */
 export function isInvoker(email: string | undefined, members: readonly string[]): boolean {
-  if (members.includes("allUsers")) return true;
-  if (email === undefined) return false;
-  if (members.includes("allAuthenticatedUsers")) return true;
-  // Addresses compare as IAM compares them, and as the function's own check does (iam/members.ts): without case.
-  const address = email.toLowerCase();
-  const domain = address.slice(address.lastIndexOf("@") + 1);
-  return members.map(normalizeMember).some((member) => {
+  return invokerTest(members)(email);
+}
+
+/**
+ * {@link isInvoker} for one set of members, read once: a front end asks it on every request.
+ */
+export function invokerTest(members: readonly string[]): (email: string | undefined) => boolean {
+  if (members.includes("allUsers")) return () => true;
+  const anyAccount = members.includes("allAuthenticatedUsers");
+  const addresses = new Set<string>();
+  const domains = new Set<string>();
+  for (const member of members.map(normalizeMember)) {
     const [kind, value] = member.split(/:(.*)/s);
-    if (kind === "domain") return value === domain;
-    return ["user", "group", "serviceAccount"].includes(kind) && value === address;
-  });
+    if (kind === "domain") domains.add(value);
+    else if (["user", "group", "serviceAccount"].includes(kind)) addresses.add(value);
+  }
+  return (email) => {
+    if (email === undefined) return false;
+    if (anyAccount) return true;
+    // Addresses compare as IAM compares them, and as the function's own check does (iam/members.ts): without case.
+    const address = email.toLowerCase();
+    return addresses.has(address) || domains.has(address.slice(address.lastIndexOf("@") + 1));
+  };
 }
 
 /** True when anybody may invoke (no token needed). */

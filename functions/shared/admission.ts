@@ -22,8 +22,11 @@ export interface RequestHead {
  * and cap the body at the platform's limit. The handler still verifies the caller itself.
  */
 export interface Admission {
-  /** Checks the head of a request: undefined lets it in; an `ErrorAnswer` is the answer. Never reads the body. */
-  admit(head: RequestHead): Promise<ErrorAnswer | undefined>;
+  /**
+   * Checks the head of a request: undefined lets it in; an `ErrorAnswer` is the answer. Never reads the body.
+   * Answers at once when nothing is to fetch or check against the key set (a warm caller's token), else a promise.
+   */
+  admit(head: RequestHead): ErrorAnswer | undefined | Promise<ErrorAnswer | undefined>;
   /** The largest body the host may read, bytes (the platform's limit). Undefined when the environment is bad. */
   maxBodyBytes(): number | undefined;
   /** The answer for a body that could not be read or parsed (the framework's body parser failed). */

@@ -70,6 +70,7 @@ export {
   SIGNATURE_REMOVED,
   tokenHeadersOf,
   verifyCaller,
+  verifyCallerNow,
   verifyRequest,
   type Caller,
   type VerifyCallerOptions,

@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from "node:http";
 import type { HttpFunction, Request, Response } from "@google-cloud/functions-framework";
 import { LOOP_DETECTED, type DownstreamClient } from "./downstream-client";
 import { FunctionEnvError, type FunctionEnv } from "./env";
@@ -11,12 +12,12 @@ import {
   UndeclaredCalleeError,
 } from "./errors";
 import { incomingHops } from "./hops";
-import { ADMISSION, bodyRefusal, checkHead, type Admission } from "./admission";
+import { ADMISSION, bodyRefusal, checkHead, type Admission, type RequestHead } from "./admission";
 import { HttpError, sendJson } from "./http";
 import { log } from "./log";
 import { functionRuntime, startFunctionRuntime, type FunctionRuntime } from "./runtime";
 import type { TokenHeaders } from "../../iam/id-token";
-import { tokenHeadersOf, verifyCaller, type Caller } from "./verify-caller";
+import { tokenHeadersOf, verifyCaller, verifyCallerNow, type Caller } from "./verify-caller";
 
 /**
  * What a secured handler gets besides the request: the verified caller and the process's runtime. `C` is the
@@ -87,6 +88,10 @@ export function secured<C extends string = string>(
   // the port opened, on the CPU a first request needed (bench section 11: the first call 65 ms slower, median).
   if (!options.runtime) startFunctionRuntime();
   const verify = options.verify ?? verifyCaller;
+  // Without a stub, a warm caller's token is decided without an await (verifyCallerNow): the framework's domain and
+  // async context track each promise a request creates, which made them most of what verification cost per
+  // request (bench section 2).
+  const verifyNow = options.verify ? () => undefined : verifyCallerNow;
   const usage = options.usage ?? DEFAULT_USAGE;
   // The caller the host's admission verified for a request, by the request's own headers object (the host hands
   // the framework the same request): the handler then does not verify the same headers a second time. Keyed by
@@ -95,7 +100,8 @@ export function secured<C extends string = string>(
   const run: HttpFunction = async (req: Request, res: Response): Promise<void> => {
     try {
       const { env, downstream } = runtimeOf();
-      const caller = admitted.get(req.headers) ?? (await verify(tokenHeadersOf(req.headers), env));
+      const known = admitted.get(req.headers) ?? verifiedCaller(req.headers, env);
+      const caller = isPromise(known) ? await known : known;
       checkHead(req, env);
       // Past the hop limit, refused here: the handler never runs, so it cannot call on.
       const hops = incomingHops(req.headers, env.maxHops, env.functionName);
@@ -109,15 +115,30 @@ export function secured<C extends string = string>(
       sendJson(res, answer.status, answer.body, answer.headers);
     }
   };
+  const verifiedCaller = (headers: IncomingHttpHeaders, env: FunctionEnv): Caller | Promise<Caller> => {
+    const tokens = tokenHeadersOf(headers);
+    return verifyNow(tokens, env) ?? verify(tokens, env);
+  };
+  // Defined once, not per request: the bundle keeps function names (esbuild's keepNames), so every closure made per
+  // request also costs a property definition.
+  const admitCaller = (head: RequestHead, caller: Caller, env: FunctionEnv): ErrorAnswer | undefined => {
+    try {
+      checkHead(head, env);
+      incomingHops(head.headers, env.maxHops, env.functionName);
+      admitted.set(head.headers, caller);
+      return undefined;
+    } catch (error) {
+      return errorAnswer(error);
+    }
+  };
   const admission: Admission = {
-    async admit(head) {
+    admit(head) {
       try {
         const { env } = runtimeOf();
-        const caller = await verify(tokenHeadersOf(head.headers), env);
-        checkHead(head, env);
-        incomingHops(head.headers, env.maxHops, env.functionName);
-        admitted.set(head.headers, caller);
-        return undefined;
+        const caller = verifiedCaller(head.headers, env);
+        return isPromise(caller)
+          ? Promise.resolve(caller).then((verified) => admitCaller(head, verified, env), errorAnswer)
+          : admitCaller(head, caller, env);
       } catch (error) {
         return errorAnswer(error);
       }
@@ -132,6 +153,10 @@ export function secured<C extends string = string>(
     bodyRefusal: (error) => bodyRefusal(error, usage),
   };
   return Object.assign(run, { [ADMISSION]: admission });
+}
+
+function isPromise<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof (value as { then?: unknown }).then === "function";
 }
 
 /** The answer for an error thrown by verification or a handler, logged at the right severity. */

@@ -19,6 +19,7 @@ import {
   type Caller,
 } from "../../functions/shared";
 import { captureLogs } from "./support/function-env";
+import { startTokenAuthority, type TokenAuthority } from "./support/token-authority";
 
 let logs: ReturnType<typeof captureLogs>;
 beforeAll(() => {
@@ -131,6 +132,50 @@ describe("secured", () => {
       .set("authorization", "Bearer good");
     expect(res.status).toBe(200);
     expect(res.text).toBe("partial");
+  });
+});
+
+describe("admission answers a warm caller without a promise", () => {
+  let authority: TokenAuthority;
+  beforeAll(async () => {
+    authority = await startTokenAuthority();
+  });
+  afterAll(() => authority.close());
+  const CALLER_SA = "fn-caller@proj.iam.gserviceaccount.com";
+  const OUTSIDER_SA = "fn-outsider@proj.iam.gserviceaccount.com";
+  const SELF = "https://us-central1-proj.cloudfunctions.net/probe";
+
+  test("a token's first request waits for its check; the next ones with its bytes are decided at once, grant or refusal", async () => {
+    const env = readFunctionEnv({
+      CALLGRAPH_FUNCTION: "probe",
+      CALLGRAPH_SELF_URL: SELF,
+      CALLGRAPH_CALLEES: "{}",
+      CALLGRAPH_INVOKERS: JSON.stringify([`serviceAccount:${CALLER_SA}`]),
+      CALLGRAPH_WARM_START: "false",
+      CALLGRAPH_JWKS_URL: authority.jwksUrl,
+    });
+    const runtime = createFunctionRuntime(env, { fetchIdToken: () => Promise.reject(new Error("unused")) });
+    const fn = secured((_req, res) => void res.status(204).end(), { runtime: () => runtime });
+    const head = (token: string) => ({ method: "GET", headers: { authorization: `Bearer ${token}` } });
+    const caller = await authority.mint(CALLER_SA, SELF);
+    const outsider = await authority.mint(OUTSIDER_SA, SELF);
+
+    const first = fn[ADMISSION].admit(head(caller));
+    expect(first).toBeInstanceOf(Promise);
+    expect(await first).toBeUndefined();
+    expect(fn[ADMISSION].admit(head(caller))).toBeUndefined(); // not a promise: admitted at once
+
+    expect((await fn[ADMISSION].admit(head(outsider)))?.status).toBe(403);
+    const refused = fn[ADMISSION].admit(head(outsider));
+    expect(refused).not.toBeInstanceOf(Promise);
+    expect((refused as { status: number }).status).toBe(403);
+
+    // A malformed token is refused from the headers alone, at once too; a forged one always waits for its check.
+    expect((fn[ADMISSION].admit(head("a.b")) as { status: number }).status).toBe(401);
+    const [h, p] = caller.split(".");
+    const forged = fn[ADMISSION].admit(head(`${h}.${p}.${Buffer.from("forged").toString("base64url")}`));
+    expect(forged).toBeInstanceOf(Promise);
+    expect((await forged)?.status).toBe(401);
   });
 });
 

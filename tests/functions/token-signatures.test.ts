@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import * as http from "node:http";
 import { randomUUID } from "node:crypto";
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from "jose";
@@ -209,6 +210,38 @@ describe("VerifiedTokens (bounded, by exact bytes, until exp)", () => {
     expect(cache.size).toBe(3);
     expect(cache.get("b", 1)).toBeUndefined();
     expect(cache.get("a", 1)).toBe(1);
+  });
+
+  test("a token read at least once every maxEntries / 2 placements is never evicted; one never read goes after maxEntries", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 2, max: 40 }),
+        fc.array(fc.nat(), { maxLength: 120 }),
+        (maxEntries, gaps) => {
+          const cache = new VerifiedTokens<string>(maxEntries);
+          cache.remember("idle", "i", 10_000, 0);
+          cache.remember("kept", "k", 10_000, 0);
+          let placed = 0;
+          for (const gap of gaps) {
+            // Between two reads of "kept", 1 to floor(maxEntries / 2) other tokens are placed.
+            const between = 1 + (gap % Math.floor(maxEntries / 2));
+            for (let i = 0; i < between; i++) cache.remember(`t${placed++}`, "t", 10_000, 0);
+            expect(cache.get("kept", 1)).toBe("k");
+            expect(cache.size).toBeLessThanOrEqual(maxEntries);
+          }
+          // "idle" was never read: gone once maxEntries were placed after it (kept, and more).
+          if (placed >= maxEntries) expect(cache.get("idle", 1)).toBeUndefined();
+        },
+      ),
+    );
+  });
+
+  test("a remembered verdict is never returned past its token's expiry, read or not", () => {
+    const cache = new VerifiedTokens<string>(4);
+    cache.remember("t", "v", 1_000, 0);
+    expect(cache.get("t", 999)).toBe("v");
+    expect(cache.get("t", 1_000)).toBeUndefined();
+    expect(cache.size).toBe(0);
   });
 
   test("a token without a future expiry is not remembered", () => {

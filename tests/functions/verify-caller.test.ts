@@ -8,9 +8,13 @@ import {
   DEFAULT_USER_AUDIENCES,
   SIGNATURE_REMOVED,
   verifyCaller,
+  verifyCallerNow,
+  type Caller,
   type FunctionEnv,
+  type VerifyCallerOptions,
 } from "../../functions/shared";
 import type { TokenHeaders } from "../../iam";
+import { decodeClaims, presentedToken } from "../../iam/id-token";
 import { refusedOrigin } from "./support/loopback";
 import { googleClaims, startTokenAuthority, type TokenAuthority } from "./support/token-authority";
 
@@ -46,6 +50,50 @@ beforeAll(async () => {
 
 afterAll(() => authority.close());
 
+/**
+ * `verifyCaller`, and `verifyCallerNow` on the same headers right after: the synchronous path (a remembered
+ * signature, a stripped copy, no token) must reach the very answer the asynchronous one gave, or say it cannot
+ * (undefined) only where no signature verified, so that it was never remembered. Every case of this file runs both.
+ */
+async function verifiedTwice(
+  headers: TokenHeaders,
+  e: FunctionEnv,
+  opts?: VerifyCallerOptions,
+): Promise<Caller> {
+  const slow = await verifyCaller(headers, e, opts).then(
+    (caller) => ({ caller }),
+    (error: unknown) => ({ error }),
+  );
+  let now: { caller?: Caller; error?: unknown };
+  try {
+    now = { caller: verifyCallerNow(headers, e, opts) };
+  } catch (error) {
+    now = { error };
+  }
+  if ("caller" in slow) {
+    // Undefined only for a verdict that cannot be remembered: its token expires now (within the clock skew).
+    if (now.caller === undefined && !opts?.jwks) expect(rememberable(headers)).toBe(false);
+    else expect(now).toEqual({ caller: slow.caller });
+    return slow.caller;
+  }
+  const failed = slow.error as CallerVerificationError;
+  if (now.error === undefined) expect(now.caller).toBeUndefined();
+  else
+    expect([(now.error as CallerVerificationError).status, (now.error as Error).message]).toEqual([
+      failed.status,
+      failed.message,
+    ]);
+  throw failed;
+}
+
+/** Whether the headers' signed copy has an `exp` still ahead, as a remembered verdict needs. */
+function rememberable(headers: TokenHeaders): boolean {
+  const presented = presentedToken(headers);
+  const exp =
+    presented.kind === "token" && presented.signed ? decodeClaims(presented.signed.token)?.exp : undefined;
+  return typeof exp === "number" && exp * 1000 > Date.now();
+}
+
 const bearer = (token: string) => `Bearer ${token}`;
 const auth = (authorization: string): TokenHeaders => ({ authorization });
 const withInvokers = (invokers: string[]): FunctionEnv => ({ ...env, invokers });
@@ -58,14 +106,14 @@ const headersOf = (h: Headers): TokenHeaders => (typeof h === "object" ? h : { a
 
 /** The error `verifyCaller` must throw. */
 async function rejection(header: Headers, e: FunctionEnv = env): Promise<CallerVerificationError> {
-  const outcome = await verifyCaller(headersOf(header), e).catch((error: unknown) => error);
+  const outcome = await verifiedTwice(headersOf(header), e).catch((error: unknown) => error);
   if (outcome instanceof CallerVerificationError) return outcome;
   throw new Error(`expected a CallerVerificationError, got ${JSON.stringify(outcome)}`);
 }
 
 async function status(header: Headers, e: FunctionEnv = env): Promise<number | "ok"> {
   try {
-    await verifyCaller(headersOf(header), e);
+    await verifiedTwice(headersOf(header), e);
     return "ok";
   } catch (error) {
     if (error instanceof CallerVerificationError) return error.status;
@@ -75,7 +123,7 @@ async function status(header: Headers, e: FunctionEnv = env): Promise<number | "
 
 describe("verifyCaller accepts", () => {
   test("a declared service account's token for this function's URL", async () => {
-    expect(await verifyCaller(auth(bearer(await authority.mint(LOGIN_SA, SELF))), env)).toEqual({
+    expect(await verifiedTwice(auth(bearer(await authority.mint(LOGIN_SA, SELF))), env)).toEqual({
       email: LOGIN_SA,
       kind: "serviceAccount",
       platformVerified: false,
@@ -103,13 +151,13 @@ describe("verifyCaller accepts", () => {
     ],
   ])("%s", async (_name, token) => {
     // Lower-case scheme, as in `curl -H "Authorization: bearer $(gcloud auth print-identity-token)"`.
-    const caller = await verifyCaller(auth(`bearer ${await token()}`), env);
+    const caller = await verifiedTwice(auth(`bearer ${await token()}`), env);
     expect(caller).toEqual({ email: "dev@example.com", kind: "user", platformVerified: false });
   });
 
   test("many verifications fetch the JWKS once (one remote key set per URL)", async () => {
     const before = authority.jwksRequests();
-    for (let i = 0; i < 20; i++) await verifyCaller(auth(bearer(await authority.mint(LOGIN_SA, SELF))), env);
+    for (let i = 0; i < 20; i++) await verifiedTwice(auth(bearer(await authority.mint(LOGIN_SA, SELF))), env);
     expect(authority.jwksRequests() - before).toBeLessThanOrEqual(1);
   });
 });
@@ -250,7 +298,7 @@ describe("verifyCaller, signature removed by the platform (Cloud Run; 1st gen ma
 
   test("a user's stripped token (gcloud's, through Cloud Run): claims only, marked platform-verified", async () => {
     const header = bearer(signatureRemoved(await authority.mint(DEV, GCLOUD)));
-    expect(await verifyCaller(auth(header), stripped)).toEqual({
+    expect(await verifiedTwice(auth(header), stripped)).toEqual({
       email: DEV,
       kind: "user",
       platformVerified: true,
@@ -311,7 +359,7 @@ describe("verifyCaller, a declared source's delivery (Scheduler, Pub/Sub push, T
   const stripped = async (email: string) => signatureRemoved(await authority.mint(email, SELF));
 
   test("believed on its claims behind Google's IAM check, named as the source that called", async () => {
-    expect(await verifyCaller(auth(bearer(await stripped(JOB_SA))), fronted)).toEqual({
+    expect(await verifiedTwice(auth(bearer(await stripped(JOB_SA))), fronted)).toEqual({
       email: JOB_SA,
       kind: "serviceAccount",
       platformVerified: true,
@@ -321,7 +369,7 @@ describe("verifyCaller, a declared source's delivery (Scheduler, Pub/Sub push, T
 
   test("a signed delivery (1st gen hands it on as it came) verifies, and names the source too", async () => {
     expect(
-      await verifyCaller(auth(bearer(await authority.mint(JOB_SA, SELF))), {
+      await verifiedTwice(auth(bearer(await authority.mint(JOB_SA, SELF))), {
         ...fronted,
         platformVerifiesTokens: false,
       }),
@@ -378,7 +426,7 @@ describe("verifyCaller, the token in both headers (X-Serverless-Authorization an
 
   test("a caller's signed token beside its stripped twin (what Cloud Run hands on): admitted on the signature", async () => {
     const token = await authority.mint(LOGIN_SA, SELF);
-    expect(await verifyCaller(both(signatureRemoved(token), token), stripped)).toEqual({
+    expect(await verifiedTwice(both(signatureRemoved(token), token), stripped)).toEqual({
       email: LOGIN_SA,
       kind: "serviceAccount",
       platformVerified: false,
@@ -434,7 +482,7 @@ describe("verifyCaller, the token in both headers (X-Serverless-Authorization an
 
 describe("verifyCaller on a public function", () => {
   test.each(["allUsers", "allAuthenticatedUsers"])("%s: no token is an anonymous caller", async (member) => {
-    expect(await verifyCaller({}, withInvokers([member]))).toEqual({
+    expect(await verifiedTwice({}, withInvokers([member]))).toEqual({
       kind: "anonymous",
       platformVerified: false,
     });
@@ -442,7 +490,7 @@ describe("verifyCaller on a public function", () => {
 
   test("a valid token of any service account identifies the caller", async () => {
     expect(
-      await verifyCaller(auth(bearer(await authority.mint(SEARCH_SA, SELF))), withInvokers(["allUsers"])),
+      await verifiedTwice(auth(bearer(await authority.mint(SEARCH_SA, SELF))), withInvokers(["allUsers"])),
     ).toMatchObject({ email: SEARCH_SA, kind: "serviceAccount" });
   });
 
@@ -520,4 +568,54 @@ describe("verifyCaller: issued-at and lifetime, as Google's ID tokens have them 
       expect(await status(header, e)).toBe("ok");
     }
   });
+});
+
+describe("verifyCallerNow: the answer without an await", () => {
+  test("a token first seen waits for its check (undefined); once verified, the same bytes are answered at once", async () => {
+    const token = await authority.mint(LOGIN_SA, SELF);
+    expect(verifyCallerNow(auth(bearer(token)), env)).toBeUndefined();
+    await verifyCaller(auth(bearer(token)), env);
+    expect(verifyCallerNow(auth(bearer(token)), env)).toEqual({
+      email: LOGIN_SA,
+      kind: "serviceAccount",
+      platformVerified: false,
+    });
+    // Its claims are still read on every request: remembered, yet refused where its audience is not this function.
+    expect(() => verifyCallerNow(auth(bearer(token)), { ...env, selfUrl: `${SELF}-other` })).toThrow(
+      /audience/,
+    );
+    // And past its exp the verdict is gone: the token waits for a check again (which then refuses it).
+    const later = new Date(Date.now() + 2 * 3600_000);
+    expect(() => verifyCallerNow(auth(bearer(token)), env, { currentDate: later })).toThrow(/expired/);
+  });
+
+  test("what the headers alone decide is decided at once: no token, a malformed one, a stripped copy", async () => {
+    expect(verifyCallerNow({}, withInvokers(["allUsers"]))).toEqual({
+      kind: "anonymous",
+      platformVerified: false,
+    });
+    expect(() => verifyCallerNow({}, env)).toThrow(CallerVerificationError);
+    expect(() => verifyCallerNow(auth("Basic abc"), env)).toThrow(/Bearer/);
+    const stripped = signatureRemoved(await authority.mint(LOGIN_SA, SELF));
+    expect(() => verifyCallerNow(auth(bearer(stripped)), env)).toThrow(
+      /unsigned token never proves a service account/,
+    );
+  });
+
+  test("a forged twin of a remembered token (same claims, another signature) is never answered at once, and its check refuses it", async () => {
+    const token = await authority.mint(LOGIN_SA, SELF);
+    await verifyCaller(auth(bearer(token)), env); // its claims now remembered under its exact bytes
+    const [header, payload] = token.split(".");
+    const forged = `${header}.${payload}.${b64("not the signature")}`;
+    expect(verifyCallerNow(auth(bearer(forged)), env)).toBeUndefined();
+    expect((await rejection(bearer(forged))).status).toBe(401);
+    expect(verifyCallerNow(auth(bearer(forged)), env)).toBeUndefined(); // a failure is never remembered
+  });
+});
+
+test("verifyCallerNow leaves a key set it cannot set up to verifyCaller, which answers 503", async () => {
+  const token = await authority.mint(LOGIN_SA, SELF);
+  const broken = { ...env, jwksUrl: "not a url" };
+  expect(verifyCallerNow(auth(bearer(token)), broken)).toBeUndefined();
+  expect((await rejection(bearer(token), broken)).status).toBe(503);
 });

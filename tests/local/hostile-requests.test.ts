@@ -143,8 +143,9 @@ const MALFORMED: ReadonlyArray<{
     name: "a chunk size that is not hex",
     request: (p) =>
       `POST ${p.path} HTTP/1.1${CRLF}${headers("Host: x", "Transfer-Encoding: chunked")}${CRLF}zz${CRLF}ab${CRLF}`,
-    // The metadata server and the JWKS endpoint answer from the headers alone, before the body is read.
-    expect: { default: 400, "metadata server": 403, JWKS: 404 },
+    // The metadata server, the JWKS endpoint and a private function's front end (no token: 401, decided without an
+    // await) answer from the headers alone, before the body is read.
+    expect: { default: 400, "metadata server": 403, JWKS: 404, "front end": 401 },
   },
   {
     name: "a path climbing out with ..",
@@ -231,9 +232,10 @@ describe("hostile requests to every port of a running stack", () => {
         `POST ${p.path} HTTP/1.1${CRLF}${headers("Host: x", "Transfer-Encoding: chunked")}${CRLF}zz${CRLF}`,
       status: 400,
       // Answered on the headers alone, before the body is parsed: the metadata server refuses a request without
-      // Metadata-Flavor, the JWKS server any POST, a function process a request without its front end's key. Then
-      // the parser's error must not write a second answer.
-      answeredFirst: { "metadata server": 403, JWKS: 404, "function process": 403 },
+      // Metadata-Flavor, the JWKS server any POST, a private function's front end a request without a token, a
+      // function process a request without its front end's key. Then the parser's error must not write a second
+      // answer.
+      answeredFirst: { "metadata server": 403, JWKS: 404, "front end": 401, "function process": 403 },
     },
     {
       name: "a bare CR inside a header value",
