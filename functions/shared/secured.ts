@@ -88,9 +88,9 @@ export function secured<C extends string = string>(
   // the port opened, on the CPU a first request needed (bench section 11: the first call 65 ms slower, median).
   if (!options.runtime) startFunctionRuntime();
   const verify = options.verify ?? verifyCaller;
-  // Without a stub, a warm caller's token is decided without an await (verifyCallerNow): the framework's domain and
-  // async context track each promise a request creates, which made them most of what verification cost per
-  // request (bench section 2).
+  // Without a stub, a warm caller's token is decided without an await (verifyCallerNow): the framework's domains and
+  // async context track each promise a request creates, about a fifth of what verification cost per request
+  // (bench section 2).
   const verifyNow = options.verify ? () => undefined : verifyCallerNow;
   const usage = options.usage ?? DEFAULT_USAGE;
   // The caller the host's admission verified for a request, by the request's own headers object (the host hands
