@@ -272,14 +272,15 @@ async function authCostSection(): Promise<Section> {
         "of ms of CPU per request) dwarfs the verification. The single hop shows what verification itself costs " +
         `(${hop.throughputRatio.toFixed(2)}x): each authenticated hop checks the token twice, at the local IAM ` +
         "front end (in the process that also drives the load) and in `verifyCaller` in profiles. Measured apart while " +
-        "writing this (CPU per request of each process, 10 rounds of 4,000 requests, not by this run): about 37 µs more in " +
-        "the load's process and 31 µs more in profiles' with authentication on, against about 390 µs for a whole " +
-        "unauthenticated hop; the same open hop carrying two dummy headers the size of the token's cost 12 and 10 µs of " +
-        "those, so about 40% is carrying the bytes through two HTTP hops, the rest reading and checking them. A token " +
-        "already verified is decided without an await, in profiles (`verifyCallerNow`, then the host's admission) and in " +
-        "the front ends: under the Functions Framework every promise a request creates is tracked by its domains, and the " +
-        "awaits were about a fifth of what verification cost there. On GCP the front-end check is Google's, so a deployed " +
-        "function pays one of the two.",
+        "writing this (CPU per request of each process, 10 rounds of 4,000 requests per side, not by this run): with " +
+        "authentication on, 25-31 µs more in the load's process and about 28 µs more in profiles', against 330-340 µs " +
+        "for a whole unauthenticated hop; the same open hop carrying two dummy headers the size of the token's cost 11-18 " +
+        "and 10 µs of those, so a third to a half is carrying the bytes through two HTTP hops, the rest reading and " +
+        "checking them. Before a token already verified was decided without an await (in profiles, `callerNowOrLater` " +
+        "and the host's admission; in the front ends), the same measure gave about 37 and 31 µs more: under the " +
+        "Functions Framework every promise a request creates is tracked by its domains, and those promises were about " +
+        "a fifth of what verification cost there. On GCP the front-end check is Google's, so a deployed function pays " +
+        "one of the two.",
       "Why a fresh process and a warm-up: in the bench's own process, after the plan-cost section (evaluations of up to " +
         "1,000 functions), the load's process spent about twice as much per verified request, and the hop measured " +
         "0.82-0.87x; and both sides run far slower over their first few thousand requests while V8 compiles the client, " +

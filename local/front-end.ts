@@ -76,6 +76,9 @@ export interface SeenRequest {
 /** The copy of a request's token that the front end checks. */
 type PresentedCopy = ReturnType<typeof platformCheckedCopy>;
 
+/** A checked token's email, or why it is refused. */
+type Verdict = string | { reason: string };
+
 /** A running front end. */
 export interface FrontEnd {
   readonly port: number;
@@ -117,7 +120,8 @@ export async function startFrontEnd(options: FrontEndOptions, port = 0): Promise
     }
     const presented = platformCheckedCopy(tokenHeadersOf(req.headers));
     if (!open) {
-      const email = rememberedEmail(presented, url) ?? (await verifiedEmail(presented, url));
+      const checked = checkedEmail(presented, url);
+      const email = checked instanceof Promise ? await checked : checked;
       if (typeof email !== "string") {
         seen.decision = "401";
         seen.why = email.reason;
@@ -180,36 +184,19 @@ export async function startFrontEnd(options: FrontEndOptions, port = 0): Promise
    * The token's email when it passes what Google's front end checks: the copy in the header the platform checks
    * (`X-Serverless-Authorization` when present, else `Authorization`; the other is not looked at, as Cloud Run does
    * not), a signature that verifies (RS256, this stack's key set), and the claims by the rules the function applies
-   * too (iam/id-token.ts).
+   * too (iam/id-token.ts). At once, without an await, for a copy refused on sight or a token whose signature verified
+   * before (its verdict remembered), as the function's own check answers them; else the promise of the check.
    */
-  async function verifiedEmail(
-    presented: PresentedCopy,
-    audience: string,
-  ): Promise<string | { reason: string }> {
-    const copy = signedCopy(presented);
-    if ("reason" in copy) return copy;
-    let claims: Record<string, unknown> | undefined;
-    try {
-      claims = await signatures.verify(copy.token);
-    } catch (error) {
-      // Say which check failed, never echo the token.
-      return { reason: error instanceof errors.JOSEError ? error.code : "malformed token" };
-    }
-    return claimedEmail(claims, audience);
-  }
-
-  /**
-   * {@link verifiedEmail}'s answer without an await, for a token refused on sight or one whose signature verified
-   * before (its verdict remembered); undefined when its signature is still to check.
-   */
-  function rememberedEmail(
-    presented: PresentedCopy,
-    audience: string,
-  ): string | { reason: string } | undefined {
+  function checkedEmail(presented: PresentedCopy, audience: string): Verdict | Promise<Verdict> {
     const copy = signedCopy(presented);
     if ("reason" in copy) return copy;
     const claims = signatures.rememberedClaims(copy.token);
-    return claims && claimedEmail(claims, audience);
+    if (claims) return claimedEmail(claims, audience);
+    return signatures.verify(copy.token).then(
+      (verified) => claimedEmail(verified, audience),
+      // Say which check failed, never echo the token.
+      (error: unknown) => ({ reason: error instanceof errors.JOSEError ? error.code : "malformed token" }),
+    );
   }
 
   /** The checked copy's token when it is a signed bearer token, or why it is refused before any signature check. */
@@ -222,10 +209,7 @@ export async function startFrontEnd(options: FrontEndOptions, port = 0): Promise
   }
 
   /** The email of verified claims by the rules the function applies too, or why they are refused. */
-  function claimedEmail(
-    claims: Record<string, unknown> | undefined,
-    audience: string,
-  ): string | { reason: string } {
+  function claimedEmail(claims: Record<string, unknown> | undefined, audience: string): Verdict {
     if (!claims) return { reason: "the payload is not a JWT claims set" };
     const checked = checkClaims(claims, {
       issuers: options.issuers,

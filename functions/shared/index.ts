@@ -70,7 +70,6 @@ export {
   SIGNATURE_REMOVED,
   tokenHeadersOf,
   verifyCaller,
-  verifyCallerNow,
   verifyRequest,
   type Caller,
   type VerifyCallerOptions,

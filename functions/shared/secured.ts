@@ -17,7 +17,7 @@ import { HttpError, sendJson } from "./http";
 import { log } from "./log";
 import { functionRuntime, startFunctionRuntime, type FunctionRuntime } from "./runtime";
 import type { TokenHeaders } from "../../iam/id-token";
-import { tokenHeadersOf, verifyCaller, verifyCallerNow, type Caller } from "./verify-caller";
+import { callerNowOrLater, tokenHeadersOf, type Caller } from "./verify-caller";
 
 /**
  * What a secured handler gets besides the request: the verified caller and the process's runtime. `C` is the
@@ -42,7 +42,7 @@ export type SecuredHandler<C extends string = string> = (
 export interface SecuredOptions {
   /** Defaults to the process's runtime (`functionRuntime`). */
   readonly runtime?: () => FunctionRuntime;
-  /** Defaults to `verifyCaller`; tests may stub it. */
+  /** Defaults to `verifyCaller`, answering a warm caller at once (`callerNowOrLater`); tests may stub it. */
   readonly verify?: (headers: TokenHeaders, env: FunctionEnv) => Promise<Caller>;
   /** One line telling a caller how to call the function, sent with answers about a body it cannot use. */
   readonly usage?: string;
@@ -87,11 +87,11 @@ export function secured<C extends string = string>(
   // tick: the key set's fetch call loads Node's HTTP client (undici, ~36 ms here) and a deferred start ran it after
   // the port opened, on the CPU a first request needed (bench section 11: the first call 65 ms slower, median).
   if (!options.runtime) startFunctionRuntime();
-  const verify = options.verify ?? verifyCaller;
-  // Without a stub, a warm caller's token is decided without an await (verifyCallerNow): the framework's domains and
-  // async context track each promise a request creates, about a fifth of what verification cost per request
+  // Without a stub, a warm caller's token is decided without an await (callerNowOrLater): the framework's domains
+  // and async context track each promise a request creates, about a fifth of what verification cost per request
   // (bench section 2).
-  const verifyNow = options.verify ? () => undefined : verifyCallerNow;
+  const verify: (headers: TokenHeaders, env: FunctionEnv) => Caller | Promise<Caller> =
+    options.verify ?? callerNowOrLater;
   const usage = options.usage ?? DEFAULT_USAGE;
   // The caller the host's admission verified for a request, by the request's own headers object (the host hands
   // the framework the same request): the handler then does not verify the same headers a second time. Keyed by
@@ -115,10 +115,8 @@ export function secured<C extends string = string>(
       sendJson(res, answer.status, answer.body, answer.headers);
     }
   };
-  const verifiedCaller = (headers: IncomingHttpHeaders, env: FunctionEnv): Caller | Promise<Caller> => {
-    const tokens = tokenHeadersOf(headers);
-    return verifyNow(tokens, env) ?? verify(tokens, env);
-  };
+  const verifiedCaller = (headers: IncomingHttpHeaders, env: FunctionEnv): Caller | Promise<Caller> =>
+    verify(tokenHeadersOf(headers), env);
   // Defined once, not per request: the bundle keeps function names (esbuild's keepNames), so every closure made per
   // request also costs a property definition.
   const admitCaller = (head: RequestHead, caller: Caller, env: FunctionEnv): ErrorAnswer | undefined => {

@@ -75,36 +75,43 @@ export async function verifyCaller(
   env: FunctionEnv,
   opts: VerifyCallerOptions = {},
 ): Promise<Caller> {
-  const read = readCaller(headers, env, opts);
-  if ("caller" in read) return read.caller;
-  return decide(read.presented, await verifySignature(read.token, env, opts), env, opts);
+  return callerNowOrLater(headers, env, opts);
 }
 
 /**
- * {@link verifyCaller}'s answer when it needs no I/O: a token whose signature verified before and whose verdict is
- * still remembered, a copy the platform stripped, no token at all. Undefined when a signature must be checked
- * against the key set (then call `verifyCaller`). Throws `CallerVerificationError` where `verifyCaller` rejects.
+ * {@link verifyCaller}'s answer, at once when it needs no I/O (a token whose signature verified before and whose
+ * verdict is still remembered, a copy the platform stripped, no token), else the promise of the signature's check.
+ * Throws `CallerVerificationError` at once where the headers decide, as `verifyCaller` rejects.
  *
- * The same checks in the same order, minus the awaits: every request of a warm caller takes this path, and each
- * promise costs there, since the Functions Framework's domains and async context track every promise a request
- * creates (bench section 2).
+ * The same checks in the same order, minus the awaits, for `secured`: every request of a warm caller takes this
+ * path, and each promise costs there, since the Functions Framework's domains and async context track every promise
+ * a request creates (bench section 2).
  */
-export function verifyCallerNow(
+export function callerNowOrLater(
   headers: TokenHeaders,
   env: FunctionEnv,
   opts: VerifyCallerOptions = {},
-): Caller | undefined {
+): Caller | Promise<Caller> {
   const read = readCaller(headers, env, opts);
   if ("caller" in read) return read.caller;
+  const claims = rememberedClaims(read.token, env, opts);
+  if (claims) return decide(read.presented, claims, env, opts);
+  return verifySignature(read.token, env, opts).then((checked) => decide(read.presented, checked, env, opts));
+}
+
+/** The claims of a token whose signature verified before, still remembered; nothing checked or fetched. */
+function rememberedClaims(
+  token: string,
+  env: FunctionEnv,
+  opts: VerifyCallerOptions,
+): Record<string, unknown> | undefined {
   // Checked keys only: `opts.jwks` remembers nothing, so such a token always waits for its check.
   if (opts.jwks) return undefined;
-  let claims: Record<string, unknown> | undefined;
   try {
-    claims = signaturesOf(env, opts).rememberedClaims(read.token);
+    return signaturesOf(env, opts).rememberedClaims(token);
   } catch {
-    return undefined; // a key set that cannot be set up (a bad URL): verifyCaller's check answers it (503)
+    return undefined; // a key set that cannot be set up (a bad URL): the check answers it (503)
   }
-  return claims && decide(read.presented, claims, env, opts);
 }
 
 type Presented = Extract<ReturnType<typeof presentedToken>, { kind: "token" }>;

@@ -8,13 +8,13 @@ import {
   DEFAULT_USER_AUDIENCES,
   SIGNATURE_REMOVED,
   verifyCaller,
-  verifyCallerNow,
   type Caller,
   type FunctionEnv,
   type VerifyCallerOptions,
 } from "../../functions/shared";
 import type { TokenHeaders } from "../../iam";
 import { decodeClaims, presentedToken } from "../../iam/id-token";
+import { callerNowOrLater } from "../../functions/shared/verify-caller";
 import { refusedOrigin } from "./support/loopback";
 import { googleClaims, startTokenAuthority, type TokenAuthority } from "./support/token-authority";
 
@@ -51,39 +51,46 @@ beforeAll(async () => {
 afterAll(() => authority.close());
 
 /**
- * `verifyCaller`, and `verifyCallerNow` on the same headers right after: the synchronous path (a remembered
- * signature, a stripped copy, no token) must reach the very answer the asynchronous one gave, or say it cannot
- * (undefined) only where no signature verified, so that it was never remembered. Every case of this file runs both.
+ * `verifyCaller`, and `callerNowOrLater` on the same headers right after: the path without an await (a remembered
+ * signature, a stripped copy, no token) must reach the very answer the awaited one gave, and may still wait (a
+ * promise) only where no verdict could be remembered. Every case of this file runs both.
  */
 async function verifiedTwice(
   headers: TokenHeaders,
   e: FunctionEnv,
   opts?: VerifyCallerOptions,
 ): Promise<Caller> {
-  const slow = await verifyCaller(headers, e, opts).then(
-    (caller) => ({ caller }),
-    (error: unknown) => ({ error }),
-  );
-  let now: { caller?: Caller; error?: unknown };
+  const settle = <T>(answer: Promise<T>) =>
+    answer.then(
+      (caller) => ({ caller }),
+      (error: unknown) => ({ error }),
+    );
+  const slow = await settle(verifyCaller(headers, e, opts));
+  let now: { caller?: unknown; error?: unknown; waited?: boolean };
   try {
-    now = { caller: verifyCallerNow(headers, e, opts) };
+    const answer = callerNowOrLater(headers, e, opts);
+    now = answer instanceof Promise ? { ...(await settle(answer)), waited: true } : { caller: answer };
   } catch (error) {
     now = { error };
   }
   if ("caller" in slow) {
-    // Undefined only for a verdict that cannot be remembered: its token expires now (within the clock skew).
-    if (now.caller === undefined && !opts?.jwks) expect(rememberable(headers)).toBe(false);
-    else expect(now).toEqual({ caller: slow.caller });
+    // It waits only for a verdict that cannot be remembered: keys given directly, or a token expiring within the skew.
+    if (now.waited) expect(!opts?.jwks && rememberable(headers)).toBe(false);
+    expect(now.caller).toEqual(slow.caller);
     return slow.caller;
   }
   const failed = slow.error as CallerVerificationError;
-  if (now.error === undefined) expect(now.caller).toBeUndefined();
-  else
-    expect([(now.error as CallerVerificationError).status, (now.error as Error).message]).toEqual([
-      failed.status,
-      failed.message,
-    ]);
+  const error = now.error as CallerVerificationError;
+  expect([error?.status, error?.message]).toEqual([failed.status, failed.message]);
   throw failed;
+}
+
+/** `callerNowOrLater`'s answer when it has one at once; undefined when it waits for a signature's check. */
+function atOnce(headers: TokenHeaders, e: FunctionEnv, opts?: VerifyCallerOptions): Caller | undefined {
+  const answer = callerNowOrLater(headers, e, opts);
+  if (!(answer instanceof Promise)) return answer;
+  answer.catch(() => undefined); // its outcome is verifyCaller's, tested apart
+  return undefined;
 }
 
 /** Whether the headers' signed copy has an `exp` still ahead, as a remembered verdict needs. */
@@ -570,34 +577,32 @@ describe("verifyCaller: issued-at and lifetime, as Google's ID tokens have them 
   });
 });
 
-describe("verifyCallerNow: the answer without an await", () => {
+describe("callerNowOrLater: the answer without an await", () => {
   test("a token first seen waits for its check (undefined); once verified, the same bytes are answered at once", async () => {
     const token = await authority.mint(LOGIN_SA, SELF);
-    expect(verifyCallerNow(auth(bearer(token)), env)).toBeUndefined();
+    expect(atOnce(auth(bearer(token)), env)).toBeUndefined();
     await verifyCaller(auth(bearer(token)), env);
-    expect(verifyCallerNow(auth(bearer(token)), env)).toEqual({
+    expect(atOnce(auth(bearer(token)), env)).toEqual({
       email: LOGIN_SA,
       kind: "serviceAccount",
       platformVerified: false,
     });
     // Its claims are still read on every request: remembered, yet refused where its audience is not this function.
-    expect(() => verifyCallerNow(auth(bearer(token)), { ...env, selfUrl: `${SELF}-other` })).toThrow(
-      /audience/,
-    );
+    expect(() => atOnce(auth(bearer(token)), { ...env, selfUrl: `${SELF}-other` })).toThrow(/audience/);
     // And past its exp the verdict is gone: the token waits for a check again (which then refuses it).
     const later = new Date(Date.now() + 2 * 3600_000);
-    expect(() => verifyCallerNow(auth(bearer(token)), env, { currentDate: later })).toThrow(/expired/);
+    expect(() => atOnce(auth(bearer(token)), env, { currentDate: later })).toThrow(/expired/);
   });
 
   test("what the headers alone decide is decided at once: no token, a malformed one, a stripped copy", async () => {
-    expect(verifyCallerNow({}, withInvokers(["allUsers"]))).toEqual({
+    expect(atOnce({}, withInvokers(["allUsers"]))).toEqual({
       kind: "anonymous",
       platformVerified: false,
     });
-    expect(() => verifyCallerNow({}, env)).toThrow(CallerVerificationError);
-    expect(() => verifyCallerNow(auth("Basic abc"), env)).toThrow(/Bearer/);
+    expect(() => atOnce({}, env)).toThrow(CallerVerificationError);
+    expect(() => atOnce(auth("Basic abc"), env)).toThrow(/Bearer/);
     const stripped = signatureRemoved(await authority.mint(LOGIN_SA, SELF));
-    expect(() => verifyCallerNow(auth(bearer(stripped)), env)).toThrow(
+    expect(() => atOnce(auth(bearer(stripped)), env)).toThrow(
       /unsigned token never proves a service account/,
     );
   });
@@ -607,15 +612,15 @@ describe("verifyCallerNow: the answer without an await", () => {
     await verifyCaller(auth(bearer(token)), env); // its claims now remembered under its exact bytes
     const [header, payload] = token.split(".");
     const forged = `${header}.${payload}.${b64("not the signature")}`;
-    expect(verifyCallerNow(auth(bearer(forged)), env)).toBeUndefined();
+    expect(atOnce(auth(bearer(forged)), env)).toBeUndefined();
     expect((await rejection(bearer(forged))).status).toBe(401);
-    expect(verifyCallerNow(auth(bearer(forged)), env)).toBeUndefined(); // a failure is never remembered
+    expect(atOnce(auth(bearer(forged)), env)).toBeUndefined(); // a failure is never remembered
   });
 });
 
-test("verifyCallerNow leaves a key set it cannot set up to verifyCaller, which answers 503", async () => {
+test("callerNowOrLater leaves a key set it cannot set up to verifyCaller, which answers 503", async () => {
   const token = await authority.mint(LOGIN_SA, SELF);
   const broken = { ...env, jwksUrl: "not a url" };
-  expect(verifyCallerNow(auth(bearer(token)), broken)).toBeUndefined();
+  expect(atOnce(auth(bearer(token)), broken)).toBeUndefined();
   expect((await rejection(bearer(token), broken)).status).toBe(503);
 });
