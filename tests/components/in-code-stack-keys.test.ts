@@ -15,17 +15,9 @@ import { readSamples } from "../../local/scenario";
 import { sampleOf } from "../../cli/invoke/sample-request";
 import { stackFileIgnored } from "../../testing/declaration";
 import { registeredDeclarations } from "../../engine/registered-declarations";
-import { fn, PROJECT, ProgramRepo } from "../cli/support/program-repo";
+import { fn, frontBackDeclaration, OUTSIDER, PROJECT, ProgramRepo, TEAM } from "../cli/support/program-repo";
 
-const TEAM = "group:team@example.com";
-const OUTSIDER = "user:mallory@example.com";
-const DECLARATION = {
-  functions: {
-    front: fn({ code: "hello", calls: ["back"], invokers: ["team"] }),
-    back: fn({ code: "echo" }),
-  },
-  principals: { team: [] },
-};
+const DECLARATION = frontBackDeclaration([]);
 const BASE = { "gcp:project": PROJECT, "gcp:region": "europe-west1" };
 
 const repo = ProgramRepo.create().declareInCode(JSON.stringify(DECLARATION));

@@ -16,17 +16,9 @@ import { declarationOf, declaresInStackFile } from "../../testing/declaration";
 import { deploymentTests } from "../../testing/deployment-tests";
 import { grantMismatches } from "../../testing/grant-mismatches";
 import { localAccessTests } from "../../testing/local-access-tests";
-import { fn, PROJECT, ProgramRepo } from "../cli/support/program-repo";
+import { frontBackDeclaration, OUTSIDER, PROJECT, ProgramRepo, TEAM } from "../cli/support/program-repo";
 
-const TEAM = "group:team@example.com";
-const OUTSIDER = "user:mallory@example.com";
-const DECLARATION = {
-  functions: {
-    front: fn({ code: "hello", calls: ["back"], invokers: ["team"] }),
-    back: fn({ code: "echo" }),
-  },
-  principals: { team: [TEAM] },
-};
+const DECLARATION = frontBackDeclaration([TEAM]);
 
 /** This repository's program, its `CallGraph` given the declaration in code; `rogue:grants` adds a grant. */
 function inCodeProgram(index: string): string {

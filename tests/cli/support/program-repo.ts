@@ -45,6 +45,24 @@ export function fn(
   };
 }
 
+/** The group and the outsider of {@link frontBackDeclaration}'s tests. */
+export const TEAM = "group:team@example.com";
+export const OUTSIDER = "user:mallory@example.com";
+
+/**
+ * A declaration for `CallGraph`'s `declaration` argument: `front` (calls `back`, invoked by the `team` principal)
+ * and `back`, `team` holding `teamMembers` (none: a principal the code leaves to the stack).
+ */
+export function frontBackDeclaration(teamMembers: readonly string[]) {
+  return {
+    functions: {
+      front: fn({ code: "hello", calls: ["back"], invokers: ["team"] }),
+      back: fn({ code: "echo" }),
+    },
+    principals: { team: [...teamMembers] },
+  };
+}
+
 /**
  * A git repository in a temp folder holding a copy of this repository's program (index.ts, components,
  * topology), tiny function folders, and `node_modules` linked to this checkout's, as a developer's clone
