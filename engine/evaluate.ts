@@ -248,7 +248,7 @@ async function evaluateInChild(options: EvaluateOptions): Promise<Evaluation> {
     };
   };
   try {
-    await runChild(process.execPath, [
+    const stderr = await runChild(process.execPath, [
       "--require",
       // The CLI's loader (bin/register-tsx.js), from these sources (engine/) or the compiled ones (dist/engine/).
       [path.join(__dirname, "..", "bin"), path.join(__dirname, "..", "..", "bin")]
@@ -258,6 +258,9 @@ async function evaluateInChild(options: EvaluateOptions): Promise<Evaluation> {
       JSON.stringify(options),
       out,
     ]);
+    // What the program printed there, its `pulumi.log.warn`s above all (the SDK prints them with console.warn under
+    // mocks), is the reader's as it is from an evaluation in this process: handed on line by line, the same way.
+    for (const line of stderr.split("\n")) if (line.trim() !== "") console.warn(line);
     answer = JSON.parse(fs.readFileSync(out, "utf8")) as typeof answer;
   } finally {
     fs.rmSync(folder, { recursive: true, force: true });
@@ -269,13 +272,14 @@ async function evaluateInChild(options: EvaluateOptions): Promise<Evaluation> {
   throw new Error(e.message);
 }
 
-function runChild(file: string, args: readonly string[]): Promise<void> {
+/** Runs the evaluation process; its standard error once it succeeded. */
+function runChild(file: string, args: readonly string[]): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile(file, args, { maxBuffer: 64 * 1024 * 1024, cwd: process.cwd() }, (error, _stdout, stderr) => {
       if (error) {
         const last = stderr.trim().split("\n").pop();
         reject(new Error(`the evaluation process failed: ${last || error.message}`));
-      } else resolve();
+      } else resolve(stderr);
     });
   });
 }

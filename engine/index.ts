@@ -1,5 +1,6 @@
 export { evaluate, type EvaluateOptions } from "./evaluate";
 export { EvaluationError } from "./evaluation-error";
+export { eachWarningOnce } from "./warnings-once";
 export { effectiveGraph } from "./effective-graph";
 export { functionSettings } from "./function-settings";
 export { SECRET_IAM_TYPES, SECRET_READING_ROLES, secretGrants } from "./secret-grants";

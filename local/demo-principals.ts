@@ -1,5 +1,12 @@
 import * as path from "node:path";
-import { evaluate, PRINCIPALS_KEY, readStackConfig, type EvaluateOptions, type Evaluation } from "../engine";
+import {
+  eachWarningOnce,
+  evaluate,
+  PRINCIPALS_KEY,
+  readStackConfig,
+  type EvaluateOptions,
+  type Evaluation,
+} from "../engine";
 import { registeredDeclarations } from "../engine/registered-declarations";
 
 /**
@@ -50,23 +57,26 @@ export async function evaluateLocally(
   defaultProgramDir: string,
 ): Promise<Evaluation> {
   const config = localConfig(options, defaultProgramDir);
-  const evaluation = await evaluate({ ...options, config, preview: false });
-  const unset = [
-    ...new Set(
-      registeredDeclarations(evaluation.resources).flatMap(({ topology }) =>
-        Object.entries(topology.principals).flatMap(([name, members]) =>
-          members.length === 0 ? [name] : [],
+  // A second run warns as the first did, but for what the demo identities settle: its warnings are printed once.
+  return eachWarningOnce(async () => {
+    const evaluation = await evaluate({ ...options, config, preview: false });
+    const unset = [
+      ...new Set(
+        registeredDeclarations(evaluation.resources).flatMap(({ topology }) =>
+          Object.entries(topology.principals).flatMap(([name, members]) =>
+            members.length === 0 ? [name] : [],
+          ),
         ),
       ),
-    ),
-  ];
-  if (unset.length === 0) return evaluation;
-  const declared = config[PRINCIPALS_KEY];
-  const principals = {
-    ...(declared !== null && typeof declared === "object" ? declared : {}),
-    ...Object.fromEntries(unset.map((name) => [name, [demoMember(name)]])),
-  };
-  return evaluate({ ...options, config: { ...config, [PRINCIPALS_KEY]: principals }, preview: false });
+    ];
+    if (unset.length === 0) return evaluation;
+    const declared = config[PRINCIPALS_KEY];
+    const principals = {
+      ...(declared !== null && typeof declared === "object" ? declared : {}),
+      ...Object.fromEntries(unset.map((name) => [name, [demoMember(name)]])),
+    };
+    return evaluate({ ...options, config: { ...config, [PRINCIPALS_KEY]: principals }, preview: false });
+  });
 }
 
 /**

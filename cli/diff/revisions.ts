@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { evaluate, EvaluationError, type Evaluation } from "../../engine";
+import { eachWarningOnce, evaluate, EvaluationError, type Evaluation } from "../../engine";
 import { UsageError } from "../errors";
 import { addWorktree, filesAt, repositoryRoot, resolveCommit, type Worktree } from "../git";
 
@@ -124,12 +124,15 @@ export async function evaluateRevisions(
   };
 
   try {
-    const base = await run("base", options.base, baseCommit, checkout("base", options.base, baseCommit));
-    const head =
-      options.head === undefined || headCommit === undefined
-        ? await run("head", "working tree", undefined, programDir)
-        : await run("head", options.head, headCommit, checkout("head", options.head, headCommit));
-    return { base, head };
+    // The two revisions mostly warn alike (a principal left unset, a call site the checker cannot name): once each.
+    return await eachWarningOnce(async () => {
+      const base = await run("base", options.base, baseCommit, checkout("base", options.base, baseCommit));
+      const head =
+        options.head === undefined || headCommit === undefined
+          ? await run("head", "working tree", undefined, programDir)
+          : await run("head", options.head, headCommit, checkout("head", options.head, headCommit));
+      return { base, head };
+    });
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);

@@ -436,3 +436,32 @@ describe("callgraph diff against the working tree", () => {
     ]);
   });
 });
+
+describe("what the two revisions warn", () => {
+  /** BASE's stack file with principals that no function names, so the program warns once per principal. */
+  const withUnusedPrincipals = (names: readonly string[]) => {
+    repo.topology(BASE);
+    const principals = names.map((n) => `    ${n}: ["user:${n}@example.com"]\n`).join("");
+    return repo.write(
+      "Pulumi.dev.yaml",
+      `${repo.read("Pulumi.dev.yaml")}  callgraph:principals:\n${principals}`,
+    );
+  };
+
+  test("a warning both revisions print is printed once; one of either alone is printed too", async () => {
+    withUnusedPrincipals(["ghost"]).commit("ghost-principal");
+    withUnusedPrincipals(["ghost", "phantom"]);
+    const warn = jest.spyOn(console, "warn").mockImplementation(() => undefined);
+    try {
+      await diffCommand({ base: "ghost-principal", dir: repo.dir });
+      const printed = warn.mock.calls.map((args) => args.join(" "));
+      const about = (name: string) =>
+        printed.filter((line) => line.includes(`callgraph:principals.${name}:`));
+      expect(about("ghost")).toHaveLength(1);
+      expect(about("ghost")[0]).toContain("no function names it");
+      expect(about("phantom")).toHaveLength(1);
+    } finally {
+      warn.mockRestore();
+    }
+  });
+});

@@ -32,7 +32,7 @@ stackFile("replaced", {
 stackFile("bad", { "callgraph:principals": { team: ["allUsers"] }, "callgraph:runtime": "nodejs1" });
 stackFile("unset", {});
 repo.write("fn/echo/sample.json", JSON.stringify({ method: "POST", body: { ping: 1 }, expectedStatus: 200 }));
-repo.settle(); // evaluated several times here, each in this process, where its warnings are captured
+repo.settle(); // evaluated several times here, each in this process rather than a fresh one
 afterAll(() => repo.dispose());
 
 /** The evaluation and what the program warned (the SDK prints `pulumi.log.warn` to console.warn under mocks). */
@@ -162,9 +162,11 @@ describe.each([false, true])("a declaration in code over the stack's config (pre
 
 describe("the local stack, for a principal the code leaves unset", () => {
   let stack: LocalStack;
+  let warnings: string[];
   beforeAll(async () => {
-    jest.spyOn(console, "warn").mockImplementation(() => undefined);
+    const warn = jest.spyOn(console, "warn").mockImplementation(() => undefined);
     stack = await startLocalStack({ programDir: repo.dir, stack: "unset", extraIdentities: [OUTSIDER] });
+    warnings = warn.mock.calls.map((args) => String(args[0]));
   }, 60_000);
   afterAll(async () => {
     await stack?.stop();
@@ -181,6 +183,14 @@ describe("the local stack, for a principal the code leaves unset", () => {
     expect(await get(demoMember("team"))).toBe(200);
     expect(await get(OUTSIDER)).toBe(403);
   }, 30_000);
+
+  test("the program ran twice (the second time with the demo identity), and each of its warnings is printed once", () => {
+    expect(warnings.filter((w) => w.includes("callgraph:principals.team: not set yet"))).toHaveLength(1);
+    expect(warnings.filter((w) => w.includes('declares "back", but no code of front calls it'))).toHaveLength(
+      1,
+    );
+    expect(new Set(warnings).size).toBe(warnings.length);
+  });
 
   test("finds each function's sample.json in its folder as declared in code, for the scenario and invoke", () => {
     expect(stack.description.functions.back.sourceFolder).toBe("fn/echo");

@@ -3,9 +3,10 @@
  * development loop, `diff`): the edited module and its importers, a module the program requires while it runs, one
  * already cached before the first evaluation, a top-level program. A project file that a package loaded cannot be
  * loaded again in place (the package keeps its exports), so that evaluation runs in a fresh process, and is still
- * right. In a child process under the CLI's loader: jest's module registry ignores deletions.
+ * right, its warnings printed as here. In a child process under the CLI's loader: jest's module registry ignores
+ * deletions.
  */
-import { execFileSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -15,7 +16,7 @@ const REPO_ROOT = path.resolve(__dirname, "../..");
 test("each edit is seen by the next evaluation, in this process wherever it can be", () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "callgraph-reload-"));
   try {
-    const out = execFileSync(
+    const child = spawnSync(
       process.execPath,
       [
         "--require",
@@ -25,7 +26,13 @@ test("each edit is seen by the next evaluation, in this process wherever it can 
       ],
       { cwd: REPO_ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] },
     );
-    expect(JSON.parse(out)).toEqual({
+    expect(child.status).toBe(0);
+    // The program warns as it runs, here and in the fresh process alike (which hands its warnings on).
+    expect(child.stderr.split("\n").filter((line) => line.includes("warns of"))).toEqual([
+      "warning: [runtime] warns of d1",
+      "warning: [runtime] warns of d2",
+    ]);
+    expect(JSON.parse(child.stdout)).toEqual({
       chain: {
         before: ["a1"],
         after: ["a2"],

@@ -122,8 +122,8 @@ export class ProgramRepo {
 
   /**
    * Dates every file of the repository a minute back, as a checkout's are: the engine loads a program file again when
-   * it was modified as an evaluation began (engine/program-modules.ts), which under jest means a fresh process, whose
-   * warnings a test capturing `console.warn` would not see.
+   * it was modified as an evaluation began (engine/program-modules.ts), which under jest means a fresh process per
+   * evaluation: its warnings are handed on all the same, but each costs a process start and a load of the program.
    */
   settle(): this {
     const past = new Date(Date.now() - 60_000);

@@ -35,11 +35,13 @@ function project(name: string, files: Record<string, string>, modules?: Record<s
 
 const names = (list: string) => `module.exports = { names: ${JSON.stringify(list.split(","))} };\n`;
 /** A program exporting a function that registers a bucket per name of `from`, and reports its process. */
-const exporting = (from: string, lazy = false) => `import * as gcp from "@pulumi/gcp";
+const exporting = (from: string, lazy = false, warns = false) => `import * as gcp from "@pulumi/gcp";
+import * as pulumi from "@pulumi/pulumi";
 ${lazy ? "" : `import { names } from "${from}";`}
 export = async () => {
   ${lazy ? `const { names } = require("${from}");` : ""}
   for (const n of names) new gcp.storage.Bucket(n, { location: "US" });
+  ${warns ? 'void pulumi.log.warn(`warns of ${names.join(",")}`);' : ""}
   return { pid: process.pid };
 };
 `;
@@ -85,7 +87,7 @@ async function main(): Promise<void> {
 
   const byPackage = project(
     "by-package",
-    { "index.ts": exporting("loader"), "config/default.js": names("d1") },
+    { "index.ts": exporting("loader", false, true), "config/default.js": names("d1") },
     {
       "loader/index.js":
         'module.exports = require(require("path").join(process.cwd(), "config", "default.js"));\n',
