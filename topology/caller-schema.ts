@@ -90,6 +90,15 @@ export const callerDeclarationSchema = z.strictObject({
 
 export type CallerDeclaration = z.infer<typeof callerDeclarationSchema>;
 
+/** Each kind's own settings, checked key by key for a declaration the whole schema refuses (callers.ts). */
+export const CALLER_KIND_SCHEMAS = {
+  scheduler: schedulerSchema,
+  pubsub: pubsubSchema,
+  tasks: tasksSchema,
+  workflow: workflowSchema,
+  eventarc: eventarcSchema,
+} as const satisfies Record<CallerKind, z.ZodObject>;
+
 /** Keys a caller's declaration may have, and each kind's own, for the "unknown key" message. */
 export const CALLER_KEYS = Object.keys(callerDeclarationSchema.shape);
 export const CALLER_KIND_KEYS: Readonly<Record<CallerKind, readonly string[]>> = {

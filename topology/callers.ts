@@ -3,6 +3,7 @@ import type { $ZodIssue } from "zod/v4/core";
 import {
   CALLER_KEYS,
   CALLER_KIND_KEYS,
+  CALLER_KIND_SCHEMAS,
   CALLER_KINDS,
   callerDeclarationSchema,
   type CallerDeclaration,
@@ -103,14 +104,16 @@ export function parseCallers(
     const kind = kinds.length === 1 ? kinds[0] : undefined;
     const calls = stringList(record.calls);
     if (calls) issues.push(...callIssues(calls, kind, context, at));
+    // The kind's own checks (a schedule, a topic, an event type...) run on its well-typed settings even when the
+    // schema refuses another of them, so one malformed key hides no other problem.
+    if (kind !== undefined)
+      issues.push(...kindIssues(name, kindSettings(record, kind), kind, calls, context, at));
     if (!parsed.success) {
       issues.push(...parsed.error.issues.flatMap((issue) => schemaIssue(name, issue)));
       continue;
     }
-    if (kind === undefined || calls === undefined) continue;
-    const own = kindIssues(name, parsed.data, kind, context, at);
-    issues.push(...own);
-    if (issues.length === before) callers.push(toSpec(name, kind, parsed.data));
+    if (kind !== undefined && calls !== undefined && issues.length === before)
+      callers.push(toSpec(name, kind, parsed.data));
   }
   callers.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   return { callers, issues };
@@ -149,10 +152,25 @@ function callIssues(
   return issues;
 }
 
+/** A kind's settings as far as each is well typed: the schema reports the others. */
+type KindSettings = { [K in CallerKind]: Partial<NonNullable<CallerDeclaration[K]>> };
+
+/** The settings of `kind` that its schema takes one by one (`{}` for a value that is not a map). */
+function kindSettings<K extends CallerKind>(record: Record<string, unknown>, kind: K): KindSettings[K] {
+  const shape: Record<string, { safeParse(value: unknown): { success: boolean } }> =
+    CALLER_KIND_SCHEMAS[kind].shape;
+  return Object.fromEntries(
+    Object.entries(recordOf(record[kind])).filter(
+      ([key, value]) => Object.hasOwn(shape, key) && shape[key].safeParse(value).success,
+    ),
+  ) as KindSettings[K];
+}
+
 function kindIssues(
   name: string,
-  decl: CallerDeclaration,
+  settings: KindSettings[CallerKind],
   kind: CallerKind,
+  calls: readonly string[] | undefined,
   context: CallerContext,
   at: (...rest: PropertyKey[]) => string,
 ): TopologyIssue[] {
@@ -175,8 +193,8 @@ function kindIssues(
   };
   switch (kind) {
     case "scheduler": {
-      const s = decl.scheduler!;
-      const cron = cronProblem(s.schedule);
+      const s = settings as KindSettings["scheduler"];
+      const cron = s.schedule === undefined ? undefined : cronProblem(s.schedule);
       if (cron)
         issues.push({
           path: at(kind, "schedule"),
@@ -194,7 +212,7 @@ function kindIssues(
       break;
     }
     case "pubsub": {
-      const p = decl.pubsub!;
+      const p = settings as KindSettings["pubsub"];
       // The caller's name is its subscription's: "between 3 and 255 characters", "must not start with goog"
       // (https://cloud.google.com/pubsub/docs/pubsub-basics#resource_names).
       if (name.length < 3 || name.startsWith("goog"))
@@ -202,8 +220,8 @@ function kindIssues(
           path: at(),
           message: `${JSON.stringify(name)} names its Pub/Sub subscription, which takes 3 to 255 characters not starting with "goog": rename the caller`,
         });
-      const full = TOPIC_NAME.exec(p.topic);
-      if (!(full ? TOPIC_ID.test(full[2]) : TOPIC_ID.test(p.topic)))
+      const full = p.topic === undefined ? undefined : TOPIC_NAME.exec(p.topic);
+      if (p.topic !== undefined && !(full ? TOPIC_ID.test(full[2]) : TOPIC_ID.test(p.topic)))
         issues.push({
           path: at(kind, "topic"),
           message: `${JSON.stringify(p.topic)} is not a topic: write a topic id this stack creates (3-255 characters, starting with a letter, not with "goog") or an existing topic's full name, projects/PROJECT/topics/TOPIC`,
@@ -212,7 +230,7 @@ function kindIssues(
       break;
     }
     case "tasks": {
-      const t = decl.tasks!;
+      const t = settings as KindSettings["tasks"];
       const seen = new Set<string>();
       (t.enqueuers ?? []).forEach((fn, i) => {
         if (!context.functionNames.includes(fn))
@@ -227,12 +245,15 @@ function kindIssues(
       pathIssue(t.path);
       break;
     }
-    case "workflow":
-      issues.push(...workflowIssues(decl.workflow!.source, decl.calls, context, at));
+    case "workflow": {
+      const w = settings as KindSettings["workflow"];
+      if (w.source !== undefined && calls !== undefined)
+        issues.push(...workflowIssues(w.source, calls, context, at));
       break;
+    }
     case "eventarc": {
-      const e = decl.eventarc!;
-      if (!EVENT_TYPE.test(e.eventType))
+      const e = settings as KindSettings["eventarc"];
+      if (e.eventType !== undefined && !EVENT_TYPE.test(e.eventType))
         issues.push({
           path: at(kind, "eventType"),
           message: `${JSON.stringify(e.eventType)} is not an event type, e.g. google.cloud.storage.object.v1.finalized`,

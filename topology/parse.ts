@@ -139,28 +139,22 @@ export function parseTopology(raw: unknown, options: ParseOptions = {}): Topolog
     issues.push(...settingsIssues(raw, generationOf, DEFAULTS, at));
     const secrets = secretIssues(raw.secrets, raw.environment, generationOf.generation, at);
     issues.push(...secrets.issues);
+    issues.push(...generationLimitIssues(raw, generationOf.generation, defaultRuntime, today, at));
     if (!parsed.success) {
       issues.push(...parsed.error.issues.flatMap((issue) => schemaIssue(name, issue)));
       continue;
     }
-    const spec = toSpec(
-      name,
-      parsed.data,
-      { generation: defaultGeneration, runtime: defaultRuntime, principals: principals.principals },
-      secrets.secrets,
+    specs.push(
+      toSpec(
+        name,
+        parsed.data,
+        { generation: defaultGeneration, runtime: defaultRuntime, principals: principals.principals },
+        secrets.secrets,
+      ),
     );
-    // A stack-wide runtime is checked per function too: whether a generation offers it depends on the function.
-    const origin = parsed.data.runtime === undefined ? "callgraph:runtime" : undefined;
-    const problem = runtimeProblem(spec.generation, spec.runtime, today, origin);
-    if (problem) issues.push({ path: at("runtime"), message: problem });
-    if (spec.timeoutSeconds > MAX_TIMEOUT_SECONDS[spec.generation])
-      issues.push({
-        path: at("timeout"),
-        message: `${spec.generation === 1 ? "1st" : "2nd"} gen allows at most ${MAX_TIMEOUT_SECONDS[spec.generation]} seconds, got ${spec.timeoutSeconds}`,
-      });
-    specs.push(spec);
   }
-  issues.push(...serviceAccountCollisions(specs.map((s) => s.name)));
+  // Every well-formed name, a malformed declaration's too: its account is derived from its name alone.
+  issues.push(...serviceAccountCollisions(names));
   issues.push(...unreachableIngress(specs));
   const callers = parseCallers(options.callers, {
     functionNames: names,
@@ -237,12 +231,50 @@ function sourceIssues(
   return refuse(`does not exist${hint}`);
 }
 
+/**
+ * What a function's generation allows of its runtime and timeout, from whatever of them is well typed (the schema
+ * reports the rest), so a malformed key elsewhere in the declaration hides neither. A stack-wide runtime is checked
+ * per function too: whether a generation offers it depends on the function.
+ */
+function generationLimitIssues(
+  raw: Record<string, unknown>,
+  generation: Generation,
+  defaultRuntime: string,
+  today: Date,
+  at: (...rest: PropertyKey[]) => string,
+): TopologyIssue[] {
+  const issues: TopologyIssue[] = [];
+  if (raw.runtime === undefined || typeof raw.runtime === "string") {
+    const origin = raw.runtime === undefined ? "callgraph:runtime" : undefined;
+    const problem = runtimeProblem(generation, raw.runtime ?? defaultRuntime, today, origin);
+    if (problem) issues.push({ path: at("runtime"), message: problem });
+  }
+  // Only a timeout the schema takes: one it refuses (not a whole number, past 2nd gen's limit) is reported once, there.
+  const timeout = raw.timeout;
+  const wellFormed =
+    Number.isInteger(timeout) && (timeout as number) >= 1 && (timeout as number) <= MAX_TIMEOUT_SECONDS[2];
+  if (wellFormed && (timeout as number) > MAX_TIMEOUT_SECONDS[generation])
+    issues.push({
+      path: at("timeout"),
+      message: `${generation === 1 ? "1st" : "2nd"} gen allows at most ${MAX_TIMEOUT_SECONDS[generation]} seconds, got ${timeout}`,
+    });
+  return issues;
+}
+
 /** The parts of a malformed declaration that are well typed, for the cross-reference checks. */
 function wellTypedParts(value: unknown): FunctionDeclaration {
   if (typeof value !== "object" || value === null) return {};
   const record = value as Record<string, unknown>;
-  const strings = (v: unknown) =>
-    Array.isArray(v) && v.every((x) => typeof x === "string") ? (v as string[]) : undefined;
+  // A list keeps its strings at their own indices, as holes elsewhere (forEach skips holes): one entry of the wrong
+  // type hides no other entry's problem, and each is named at its index. The schema reports the wrong one.
+  const strings = (v: unknown) => {
+    if (!Array.isArray(v)) return undefined;
+    const kept: string[] = [];
+    v.forEach((x: unknown, i) => {
+      if (typeof x === "string") kept[i] = x;
+    });
+    return kept;
+  };
   const entryPoint = typeof record.entryPoint === "string" ? record.entryPoint : undefined;
   return { calls: strings(record.calls), invokers: strings(record.invokers), entryPoint };
 }

@@ -101,6 +101,30 @@ describe("callgraph:callers", () => {
     ]);
   });
 
+  test("a key of the wrong type hides none of the caller's other problems", () => {
+    expect(
+      problems({
+        nightly: {
+          scheduler: { schedule: "not a cron", timeZone: "Mars/Base", httpMethod: "FETCH" },
+          calls: ["reports"],
+        },
+        queue: { tasks: { enqueuers: ["nope"], maxAttempts: "x" }, calls: ["reports"] },
+        pushed: { pubsub: { topic: "bad topic!", noWrapper: "yes" }, calls: ["reports"] },
+        uploads: { eventarc: { eventType: "bad type!", filters: "bucket" }, calls: ["reports"] },
+      }),
+    ).toEqual([
+      'callers.nightly.scheduler.schedule: "not a cron" is not a unix-cron schedule: it has 3 fields, not five. Write five fields, minute hour day-of-month month day-of-week, e.g. "0 3 * * *"',
+      'callers.nightly.scheduler.timeZone: "Mars/Base" is not a time zone of the tz database, e.g. "Etc/UTC" or "Europe/Paris"',
+      'callers.nightly.scheduler.httpMethod: "FETCH" is not one of "POST", "GET", "HEAD", "PUT", "DELETE", "PATCH", "OPTIONS"',
+      'callers.queue.tasks.enqueuers[0]: unknown function "nope": only a declared function can be given the right to add tasks',
+      'callers.queue.tasks.maxAttempts: expected a number, got "x"',
+      'callers.pushed.pubsub.topic: "bad topic!" is not a topic: write a topic id this stack creates (3-255 characters, starting with a letter, not with "goog") or an existing topic\'s full name, projects/PROJECT/topics/TOPIC',
+      'callers.pushed.pubsub.noWrapper: expected a boolean, got "yes"',
+      'callers.uploads.eventarc.eventType: "bad type!" is not an event type, e.g. google.cloud.storage.object.v1.finalized',
+      'callers.uploads.eventarc.filters: expected a record, got "bucket"',
+    ]);
+  });
+
   test("red team: schedules, time zones, subscription names, event filters and paths GCP would refuse", () => {
     const found = problems({
       ranges: { scheduler: { schedule: "99 99 99 99 99" }, calls: ["reports"] },

@@ -587,6 +587,49 @@ describe("every problem at once", () => {
   });
 });
 
+describe("one malformed value hides no other problem", () => {
+  test("a key of the wrong type still lets the function's runtime and timeout be checked against its generation", () => {
+    expectRejected(
+      withFunction("login", { runtime: "nodejs8", generation: 1, timeout: 3000, memory: "lots" }),
+      [
+        issue(
+          "functions.login.runtime",
+          '"nodejs8" is not offered by Cloud Functions 1st gen (1st gen accepts: nodejs22)',
+        ),
+        issue("functions.login.timeout", "1st gen allows at most 540 seconds, got 3000"),
+        issue("functions.login.memory", 'expected a number, got "lots"'),
+      ],
+      { today: new Date("2026-12-07T00:00:00Z") },
+    );
+  });
+
+  test("a timeout the schema refuses is reported once, by the schema", () => {
+    expectRejected(withFunction("login", { generation: 1, timeout: 5000 }), [
+      issue("functions.login.timeout", "Too big: expected number to be <=3600, got 5000"),
+    ]);
+  });
+
+  test("an entry of the wrong type in a list hides none of the others, each named at its own index", () => {
+    expectRejected(
+      withFunction("login", {
+        calls: ["profiles", 3, "nowhere"],
+        invokers: ["user:bob", 7, "allusers", "user:a@example.com", "user:a@example.com"],
+      }),
+      [
+        issue("functions.login.calls[2]", 'unknown function "nowhere"'),
+        issue("functions.login.invokers[0]", 'invalid member "user:bob": "bob" is not an email address'),
+        issue(
+          "functions.login.invokers[2]",
+          'invalid member "allusers": public members must be written exactly "allUsers"',
+        ),
+        issue("functions.login.invokers[4]", '"user:a@example.com" is listed twice'),
+        issue("functions.login.calls[1]", "expected a string, got 3"),
+        issue("functions.login.invokers[1]", "expected a string, got 7"),
+      ],
+    );
+  });
+});
+
 describe("TopologyError", () => {
   test("says 1 problem in the singular", () => {
     const error = new TopologyError([issue("functions.a.calls[0]", "wrong")]);
