@@ -7,7 +7,7 @@ import type * as pulumiType from "@pulumi/pulumi";
 import { deferUnusedModules } from "./deferred-modules";
 import { effectiveGraph } from "./effective-graph";
 import { gcpMocks } from "./gcp-mocks";
-import { programEntry } from "./program-entry";
+import { programEntry, type EntrySetting } from "./program-entry";
 import { ProgramModules, wallClockNs } from "./program-modules";
 import { recordRegistrations } from "./recording-monitor";
 import { runTransforms } from "./transforms";
@@ -61,11 +61,11 @@ async function evaluateNow(options: EvaluateOptions): Promise<Evaluation> {
   const project = String(config["gcp:project"] ?? "");
   const region = String(config["gcp:region"] ?? "");
 
-  const entry = programEntry(programDir, stackConfig.main);
+  const { file: entry, from: entrySetting } = programEntry(programDir, stackConfig.main);
   // The program's own copy of @pulumi/pulumi: the mocks must be set on the instance the program registers with.
   const programRequire = createRequire(entry);
   deferUnusedModules();
-  const pulumi = loadPulumi(programRequire, programDir, entry);
+  const pulumi = loadPulumi(programRequire, programDir, entry, entrySetting);
   const runtime = pulumi.runtime as typeof pulumi.runtime & { waitForRPCs(): Promise<void> };
   const modules = modulesOf(programDir, entry);
   // The cache key of the entry (its real path), resolved while it is known to exist (loadPulumi checked).
@@ -168,11 +168,19 @@ async function evaluateNow(options: EvaluateOptions): Promise<Evaluation> {
  * The program's own @pulumi/pulumi. A folder without the program, or without its dependencies installed, is the
  * user's to fix (exit 2), not a bug: say which, and how.
  */
-function loadPulumi(programRequire: NodeJS.Require, programDir: string, entry: string): typeof pulumiType {
+function loadPulumi(
+  programRequire: NodeJS.Require,
+  programDir: string,
+  entry: string,
+  from: EntrySetting,
+): typeof pulumiType {
   if (!fs.existsSync(entry))
     throw new StackConfigError(
       entry,
-      `no such file: ${programDir} has a Pulumi.yaml but no program. Run from the project root, or pass its folder with --dir`,
+      from === undefined || from === "Pulumi.yaml main"
+        ? `no such file: ${programDir} has a Pulumi.yaml but no program. Run from the project root, or pass its folder with --dir`
+        : // `npm init -y` writes `"main": "index.js"` beside an index.ts: Pulumi would run the missing file too.
+          `no such file: ${from} names it as the program, as Pulumi reads it. Point ${from} at the program, or remove it to run index.ts`,
     );
   try {
     return programRequire("@pulumi/pulumi") as typeof pulumiType;

@@ -7,14 +7,21 @@ import * as path from "node:path";
  * `exports["."]`, else its `main`; else the folder's `index.ts` (or `index.js`).
  *
  * @param main Pulumi.yaml's `main`, when it has one.
+ * @returns the file, and the setting that named it (undefined: the folder's index), for the message when it is missing.
  */
-export function programEntry(programDir: string, main?: unknown): string {
-  if (typeof main === "string" && main.trim() !== "") return indexOf(path.resolve(programDir, main));
+export function programEntry(programDir: string, main?: unknown): { file: string; from: EntrySetting } {
+  if (typeof main === "string" && main.trim() !== "")
+    return { file: indexOf(path.resolve(programDir, main)), from: "Pulumi.yaml main" };
   const pkg = readPackage(programDir);
   const exported = typeof pkg?.exports === "string" ? pkg.exports : exportedDot(pkg?.exports);
-  const declared = exported ?? (typeof pkg?.main === "string" ? pkg.main : undefined);
-  return indexOf(declared ? path.resolve(programDir, declared) : programDir);
+  if (exported) return { file: indexOf(path.resolve(programDir, exported)), from: "package.json exports" };
+  if (typeof pkg?.main === "string" && pkg.main !== "")
+    return { file: indexOf(path.resolve(programDir, pkg.main)), from: "package.json main" };
+  return { file: indexOf(programDir), from: undefined };
 }
+
+/** Which setting named the program's file. */
+export type EntrySetting = "Pulumi.yaml main" | "package.json exports" | "package.json main" | undefined;
 
 function indexOf(target: string): string {
   if (fs.existsSync(target) && fs.statSync(target).isDirectory()) {

@@ -34,7 +34,7 @@ const ACCOUNT = `fn-${FN}@${FIXTURE_TARGET["gcp:project"]}.iam.gserviceaccount.c
  * temporary project (this repository's program) whose dev stack is the base fixture and whose local.json is that
  * of a local stack no longer running, and `broken`, a Pulumi.yaml and a dev stack file of broken YAML.
  */
-async function fixtures(): Promise<{ stale: string; broken: string; noProgram: string }> {
+async function fixtures(): Promise<{ stale: string; broken: string; noProgram: string; mainJs: string }> {
   const stale = tempProject("bad-args");
   writeStackFile(stale, "dev", BASE_CONFIG);
   const broken = fs.mkdtempSync(path.join(os.tmpdir(), "callgraph-bad-args-broken-"));
@@ -47,6 +47,12 @@ async function fixtures(): Promise<{ stale: string; broken: string; noProgram: s
   const noProgram = fs.mkdtempSync(path.join(os.tmpdir(), "callgraph-bad-args-no-program-"));
   fs.copyFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), path.join(noProgram, "Pulumi.yaml"));
   writeStackFile(noProgram, "dev", BASE_CONFIG);
+  // Its program is index.ts, but package.json names index.js, as `npm init -y` writes it: Pulumi runs that.
+  const mainJs = fs.mkdtempSync(path.join(os.tmpdir(), "callgraph-bad-args-main-js-"));
+  fs.writeFileSync(path.join(mainJs, "Pulumi.yaml"), "name: team\nruntime: nodejs\n");
+  writeStackFile(mainJs, "dev", BASE_CONFIG);
+  fs.writeFileSync(path.join(mainJs, "index.ts"), "export {};\n");
+  fs.writeFileSync(path.join(mainJs, "package.json"), JSON.stringify({ name: "team", main: "index.js" }));
   const port = await closedPort();
   fs.mkdirSync(path.join(stale, ".callgraph", "local"), { recursive: true });
   fs.writeFileSync(
@@ -63,15 +69,15 @@ async function fixtures(): Promise<{ stale: string; broken: string; noProgram: s
       jwks: `http://127.0.0.1:${port}/oauth2/v3/certs`,
     }),
   );
-  return { stale, broken, noProgram };
+  return { stale, broken, noProgram, mainJs };
 }
 
-let dirs: { stale: string; broken: string; noProgram: string };
+let dirs: { stale: string; broken: string; noProgram: string; mainJs: string };
 beforeAll(async () => {
   dirs = await fixtures();
 });
 afterAll(() => {
-  for (const dir of [dirs.stale, dirs.broken, dirs.noProgram])
+  for (const dir of [dirs.stale, dirs.broken, dirs.noProgram, dirs.mainJs])
     fs.rmSync(dir, { recursive: true, force: true });
 });
 
@@ -91,7 +97,7 @@ async function inProcess(args: readonly string[]): Promise<{ code: number; stder
   }
 }
 
-/** Each case: arguments (`STALE`/`BROKEN`/`NOPROGRAM` stand for the fixture folders), exit code, what the line must name. */
+/** Each case: arguments (`STALE`/`BROKEN`/`NOPROGRAM`/`MAINJS` stand for the fixture folders), exit code, what the line must name. */
 const CASES: ReadonlyArray<readonly [string, readonly string[], number, RegExp]> = [
   [
     "no command",
@@ -183,6 +189,12 @@ const CASES: ReadonlyArray<readonly [string, readonly string[], number, RegExp]>
     /^callgraph: graph: .*Pulumi\.dev\.yaml:5:5: Flow sequence .*\. Fix the YAML syntax there$/,
   ],
   ["the same through check", ["check", "--dir", "BROKEN"], EXIT.usage, /Pulumi\.dev\.yaml:5:5: /],
+  [
+    "package.json names a main that is not there (npm init -y): that setting is named",
+    ["graph", "--dir", "MAINJS"],
+    EXIT.usage,
+    /index\.js: no such file: package\.json main names it as the program, as Pulumi reads it\. Point package\.json main at the program, or remove it to run index\.ts$/,
+  ],
   [
     "--dir at a Pulumi project without its program",
     ["graph", "--dir", "NOPROGRAM"],
@@ -328,6 +340,7 @@ describe("bad invocations, in process: the exit code and one line, never a stack
           ["STALE", dirs.stale],
           ["BROKEN", dirs.broken],
           ["NOPROGRAM", dirs.noProgram],
+          ["MAINJS", dirs.mainJs],
         ]).get(a) ?? a,
     );
     const { code, stderr } = await inProcess(resolved);
