@@ -80,7 +80,7 @@ export function parseTopology(raw: unknown, options: ParseOptions = {}): Topolog
       {
         path: CONFIG_KEY,
         message:
-          "missing: declare the functions, e.g. `pulumi config set --path 'callgraph:functions.login.calls[0]' profiles`",
+          "missing: declare each function and what it calls, e.g. `pulumi config set --path 'callgraph:functions.NAME.calls[0]' CALLEE`",
       },
     ]);
   }
@@ -453,7 +453,7 @@ function schemaIssue(name: string, issue: $ZodIssue): TopologyIssue[] {
       return [
         {
           path: formatPath(path),
-          message: `expected ${expectedWords(issue.path, issue.expected)}, got ${describeValue(issue.input)}`,
+          message: `expected ${expectedWords(issue.path, issue.expected, issue.input)}, got ${describeValue(issue.input)}`,
         },
       ];
     case "invalid_value":
@@ -481,11 +481,11 @@ function unionWords(path: readonly PropertyKey[]): string | undefined {
   return undefined;
 }
 
-function expectedWords(path: readonly PropertyKey[], expected: string): string {
+function expectedWords(path: readonly PropertyKey[], expected: string, input: unknown): string {
   const key = path[0];
   if (path.length === 0) return "an object of settings (use {} for none)";
   if ((key === "calls" || key === "invokers") && path.length === 1) {
-    return key === "calls" ? "a list of function names, e.g. [profiles]" : "a list of IAM members";
+    return key === "calls" ? `a list of function names, e.g. [${listed(input)}]` : "a list of IAM members";
   }
   if (path.length === 1 && (key === "environment" || key === "labels"))
     return key === "environment" ? "a map of variable name -> value" : "a map of label key -> value";
@@ -496,4 +496,12 @@ function expectedWords(path: readonly PropertyKey[], expected: string): string {
   if ((key === "environment" || key === "labels") && expected === "string")
     return 'a string (quote numbers and booleans in YAML, e.g. "8080")';
   return expected === "int" ? "a whole number" : `a ${expected}`;
+}
+
+/** What a `calls` that is not a list meant, as a list: `profiles` is `[profiles]`, `{a: true, b: true}` is `[a, b]`. */
+function listed(input: unknown): string {
+  if (typeof input === "string" && input.trim() !== "") return input.trim();
+  if (input !== null && typeof input === "object" && Object.keys(input).length > 0)
+    return Object.keys(input).join(", ");
+  return "CALLEE";
 }

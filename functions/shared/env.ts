@@ -203,7 +203,7 @@ function parseJson(value: string, name: string, expected: string): unknown {
 }
 
 function callees(value: string): Record<string, string> {
-  const expected = 'a JSON object of callee name -> URL, e.g. {"profiles":"https://…/profiles"}';
+  const expected = 'a JSON object of callee name -> URL, e.g. {"CALLEE":"https://…"}';
   const parsed = parseJson(value, ENV.callees, expected);
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
     throw new FunctionEnvError(ENV.callees, `must be ${expected}`);
@@ -217,7 +217,7 @@ function callees(value: string): Record<string, string> {
 }
 
 function invokers(value: string): string[] {
-  const expected = 'a JSON array of IAM members, e.g. ["serviceAccount:fn-login@p.iam.gserviceaccount.com"]';
+  const expected = 'a JSON array of IAM members, e.g. ["serviceAccount:fn-CALLER@PROJECT.iam.gserviceaccount.com"]';
   const parsed = parseJson(value, ENV.invokers, expected);
   if (!Array.isArray(parsed)) throw new FunctionEnvError(ENV.invokers, `must be ${expected}`);
   for (const member of parsed) {

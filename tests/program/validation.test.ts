@@ -33,7 +33,7 @@ describe("a bad topology registers nothing", () => {
     [
       "calls as a string",
       { alpha: { ...A, calls: "beta" }, beta: B },
-      ['functions.alpha.calls: expected a list of function names, e.g. [profiles], got "beta"'],
+      ['functions.alpha.calls: expected a list of function names, e.g. [beta], got "beta"'],
     ],
     [
       "missing source folder",
@@ -53,7 +53,7 @@ describe("a bad topology registers nothing", () => {
       "missing callgraph:functions",
       undefined,
       [
-        "callgraph:functions: missing: declare the functions, e.g. `pulumi config set --path 'callgraph:functions.login.calls[0]' profiles`",
+        "callgraph:functions: missing: declare each function and what it calls, e.g. `pulumi config set --path 'callgraph:functions.NAME.calls[0]' CALLEE`",
       ],
     ],
     [

@@ -29,7 +29,7 @@ describe("the happy path", () => {
 
 describe("callgraph:functions itself", () => {
   const missing =
-    "missing: declare the functions, e.g. `pulumi config set --path 'callgraph:functions.login.calls[0]' profiles`";
+    "missing: declare each function and what it calls, e.g. `pulumi config set --path 'callgraph:functions.NAME.calls[0]' CALLEE`";
   test.each<Case>([
     ["undefined", undefined, [issue(CONFIG_KEY, missing)]],
     ["null", null, [issue(CONFIG_KEY, missing)]],
@@ -542,7 +542,7 @@ describe("every problem at once", () => {
     ),
     issue("functions.login.memroy", `unknown key "memroy" (did you mean "memory"?) ${ALLOWED_KEYS}`),
     issue("functions.profiles.invokers[1]", '"user:alice@example.com" is listed twice'),
-    issue("functions.profiles.calls", 'expected a list of function names, e.g. [profiles], got "search"'),
+    issue("functions.profiles.calls", 'expected a list of function names, e.g. [search], got "search"'),
     issue("functions.profiles.timeout", "Too small: expected number to be >=1, got 0"),
     issue("functions.search.entryPoint", '"search-handler" is not a JavaScript export name'),
     issue("functions.search.invokers[0]", 'invalid member "user:bob": "bob" is not an email address'),
