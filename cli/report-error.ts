@@ -91,7 +91,12 @@ const USAGE_HINT = (command: string | undefined) =>
 
 function commandLineReport(error: CommandLineError): ErrorReport {
   const { code } = error.commander;
-  if (code === "commander.helpDisplayed" || code === "commander.version")
+  // `callgraph help [command]` is help asked for: commander ends it with code 0 (help({ error: false })).
+  if (
+    code === "commander.helpDisplayed" ||
+    code === "commander.version" ||
+    (code === "commander.help" && error.commander.exitCode === 0)
+  )
     return { lines: [], exitCode: EXIT.ok };
   if (code === "commander.help")
     // Help asked for by an error: a command that needs a subcommand was given none.

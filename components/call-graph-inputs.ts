@@ -159,12 +159,28 @@ const IN_CODE = "in the program's code (CallGraph's declaration, over the stack'
 /** The declaration's keys as this stack's config holds them. */
 function stackKeys(config: pulumi.Config): Record<string, unknown> {
   return {
-    [DECLARATION_CONFIG_KEYS.functions]: config.getObject<unknown>("functions"),
-    [DECLARATION_CONFIG_KEYS.generation]: config.getObject<unknown>("generation"),
-    [DECLARATION_CONFIG_KEYS.runtime]: config.get("runtime"),
-    [DECLARATION_CONFIG_KEYS.principals]: config.getObject<unknown>("principals"),
-    [DECLARATION_CONFIG_KEYS.callers]: config.getObject<unknown>("callers"),
+    [DECLARATION_CONFIG_KEYS.functions]: configValue(config, "functions"),
+    [DECLARATION_CONFIG_KEYS.generation]: configValue(config, "generation"),
+    [DECLARATION_CONFIG_KEYS.runtime]: configValue(config, "runtime"),
+    [DECLARATION_CONFIG_KEYS.principals]: configValue(config, "principals"),
+    [DECLARATION_CONFIG_KEYS.callers]: configValue(config, "callers"),
   };
+}
+
+/**
+ * A key's value as the stack file wrote it. Pulumi hands a program every value as a string, a map, list, number or
+ * boolean as its JSON (the SDK's `getObject` parses it back); a plain string is itself. Read so rather than with
+ * `getObject`, which throws at the first value that is not JSON (`callgraph:generation: one`) before the parser could
+ * name it with every other problem, and with `get` for a runtime, which would take a list for its JSON text.
+ */
+function configValue(config: pulumi.Config, key: string): unknown {
+  const text = config.get(key);
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
 }
 
 /**

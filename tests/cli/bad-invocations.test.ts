@@ -353,6 +353,27 @@ describe("bad invocations, in process: the exit code and one line, never a stack
     expect(code).toBe(exitCode);
   });
 
+  test("help asked for by the help command is no mistake: exit 0, nothing on stderr", async () => {
+    for (const args of [["help"], ["help", "graph"], ["help", "diff"]]) {
+      let out = "";
+      let err = "";
+      const stdout = jest
+        .spyOn(process.stdout, "write")
+        .mockImplementation((chunk) => ((out += String(chunk)), true));
+      try {
+        expect(await main(["node", "callgraph", ...args], { writeErr: (t) => (err += t), env: {} })).toBe(0);
+      } finally {
+        stdout.mockRestore();
+      }
+      expect(err).toBe("");
+      expect(out).toMatch(args[1] ? new RegExp(`^Usage: callgraph ${args[1]} `) : /^Usage: callgraph /);
+    }
+    // No command at all is a mistake still: one line, exit 2.
+    const { code, stderr } = await inProcess([]);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/^callgraph: missing command: give one of graph, diff, check, /);
+  });
+
   test("--help of every command ends with the exit codes", async () => {
     for (const command of [[], ["graph"], ["diff"], ["check"], ["invoke"], ["local"]]) {
       let out = "";

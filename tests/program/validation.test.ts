@@ -67,6 +67,40 @@ describe("a bad topology registers nothing", () => {
     for (const line of lines) expect(error.message).toContain(`  ${line}`);
   });
 
+  // A stack key of the wrong kind of value (a word where a number or a map goes) is named by the parser with the
+  // rest, not by the SDK's "is not a valid JSON object" for the first of them alone.
+  test("stack keys that are not what they should be are reported with the declaration's own problems", async () => {
+    const error = await evaluateFixture({
+      config: {
+        ...project,
+        "callgraph:generation": "one",
+        "callgraph:runtime": ["nodejs22"],
+        "callgraph:principals": "user:a@example.com",
+        "callgraph:callers": "nightly",
+        "callgraph:functions": { alpha: { ...A, calls: ["bet"] }, beta: B },
+      },
+    }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(EvaluationError);
+    expect((error as EvaluationError).resources).toEqual([]);
+    const lines = (error as Error).message.split("\n").slice(1);
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        '  callgraph:generation: must be 1 or 2, got "one"',
+        '  callgraph:runtime: must be a runtime id such as "nodejs22", got ["nodejs22"]',
+        expect.stringMatching(/^ {2}callgraph:principals: .*got "user:a@example\.com"$/),
+        expect.stringMatching(
+          /^ {2}callgraph:callers: expected a map of caller name -> settings, .*got "nightly"$/,
+        ),
+        '  functions.alpha.calls[0]: unknown function "bet" (did you mean "beta"?)',
+      ]),
+    );
+    // The stack-wide runtime is reported once, where it is set, not once per function.
+    expect(lines.filter((l) => l.includes("nodejs22"))).toHaveLength(1);
+  });
+
   // Issue 10: a runtime the function's generation does not offer (or no longer offers), and ingress that its
   // own callers cannot pass, are refused with the function named. The lists of accepted runtimes depend on the
   // day, so only what precedes them is pinned here (tests/topology/runtimes.test.ts pins them on fixed days).
