@@ -1,3 +1,4 @@
+import { suggestion } from "../topology/suggestion";
 import { siteLocation, type CallSite, type CallSiteReport, type DynamicCallSite } from "./report";
 
 /**
@@ -75,11 +76,14 @@ export function edgeUses(
  * dynamic finding says which edges it leaves unproven. It cannot make an undeclared call either way: the
  * client refuses an undeclared name at run time (UndeclaredCalleeError), so a dynamic site is advisory.
  *
+ * @param functionNames Every function of the stack, when known: a call to a name none has is said to be one, with the
+ *   nearest name, since declaring the edge cannot fix it.
  * @returns findings sorted by function, then kind (errors first), callee and site.
  */
 export function compareCallSites(
   declared: Readonly<Record<string, readonly string[]>>,
   reports: readonly CallSiteEvidence[],
+  functionNames?: readonly string[],
 ): CallSiteFinding[] {
   const byFunction = reportsByFunction(declared, reports);
   const findings: CallSiteFinding[] = [];
@@ -91,16 +95,21 @@ export function compareCallSites(
     for (const site of report.callSites) called.set(site.callee, [...(called.get(site.callee) ?? []), site]);
     for (const [callee, sites] of [...called].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
       if (calls.has(callee)) continue;
+      const where = `code calls ${JSON.stringify(callee)} (${sites.map(siteLocation).join(", ")}), but `;
+      // A name no function has (one renamed or removed, a typo) cannot be fixed by declaring the edge.
+      const known = functionNames === undefined || functionNames.includes(callee);
+      const others = (functionNames ?? []).filter((n) => n !== name);
       findings.push({
         kind: "undeclared-call",
         severity: "error",
         function: name,
         callee,
         path,
-        message:
-          `code calls ${JSON.stringify(callee)} (${sites.map(siteLocation).join(", ")}), but ` +
-          `${JSON.stringify(callee)} is not in ${path}.calls. Add it to ${path}.calls in the stack file, ` +
-          `or remove the call`,
+        message: known
+          ? `${where}${JSON.stringify(callee)} is not in ${path}.calls. Add it to ${path}.calls in the ` +
+            `declaration, or remove the call`
+          : `${where}no function is named ${JSON.stringify(callee)}${suggestion(callee, others)}. Call a ` +
+            `declared function (and add it to ${path}.calls), or remove the call`,
         sites,
       });
     }

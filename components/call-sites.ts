@@ -58,7 +58,7 @@ export function checkCallSites(topology: Topology, projectRoot: string, cacheDir
     throw new TopologyError([{ path: CONFIG_KEY, message: `call-site extraction: ${error.message}` }]);
   }
   const declared = Object.fromEntries(topology.functions.map((f) => [f.name, f.calls]));
-  const findings = compareCallSites(declared, reports);
+  const findings = compareCallSites(declared, reports, Object.keys(declared));
   const errors = findings.filter((f) => f.severity === "error");
   if (errors.length > 0) throw new TopologyError(errors.map(issueOf));
   return {

@@ -53,7 +53,11 @@ export function callSiteFindings(
   graph: EffectiveGraph,
   recorded: readonly CallSiteEvidence[],
 ): CallSiteFinding[] {
-  return compareCallSites(effectiveCalls(graph, recorded), recorded);
+  return compareCallSites(
+    effectiveCalls(graph, recorded),
+    recorded,
+    graph.functions.map((f) => f.name),
+  );
 }
 
 /** Per effective edge whose caller has a record: the sites that use it, for `graph` and `diff` to show. */

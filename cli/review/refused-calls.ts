@@ -63,7 +63,7 @@ export function refusedCallFindings(calls: readonly RefusedCall[], programDir: s
       why:
         `${call.function}'s code calls "${call.callee}" (${call.file}:${call.line}), which is not in ` +
         `functions.${call.function}.calls: the program refuses the declaration, so nothing deploys`,
-      fix: `add "${call.callee}" to functions.${call.function}.calls in the stack file, or remove the call`,
+      fix: `add "${call.callee}" to functions.${call.function}.calls in the declaration, or remove the call`,
       urn: "",
       resource: `function "${call.function}"`,
       location: {

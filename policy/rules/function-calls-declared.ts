@@ -22,7 +22,7 @@ export const functionCallsDeclared = stackRule<Record<string, never>>({
         .map((f) =>
           asViolation(
             f,
-            `declare the edge in the stack file (${f.path}.calls), or remove the call; until then the call is ` +
+            `declare the edge (${f.path}.calls), or remove the call; until then the call is ` +
               "refused with 403 (or UndeclaredCalleeError) in production.",
           ),
         ),

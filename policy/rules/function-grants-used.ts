@@ -26,7 +26,7 @@ export const functionGrantsUsed = stackRule<Record<string, never>>({
           asViolation(
             f,
             f.kind === "unused-edge"
-              ? `remove "${f.callee}" from ${f.path}.calls in the stack file (the program then drops the grant), or call it.`
+              ? `remove "${f.callee}" from ${f.path}.calls in the declaration (the program then drops the grant), or call it.`
               : 'pass the callee as a string literal, a const, or a value typed as a union of literals (e.g. "a" | "b").',
           ),
         ),

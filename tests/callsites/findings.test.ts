@@ -28,9 +28,27 @@ test("a call to an undeclared callee is an error in validation's format, naming 
   ]);
   expect(formatFinding(findings[0])).toBe(
     'functions.search: code calls "login" (functions/search/index.ts:14, functions/search/more.ts:3), but ' +
-      '"login" is not in functions.search.calls. Add it to functions.search.calls in the stack file, or remove the call',
+      '"login" is not in functions.search.calls. Add it to functions.search.calls in the declaration, or remove the call',
   );
   expect(findings[0].sites).toHaveLength(2);
+});
+
+test("a call to a name no function has (renamed, removed, a typo) says so, with the nearest name", () => {
+  const declared = { billing: ["orders"], orders: [], purchases: [] };
+  const reports = [
+    report("billing", [["orderz", "functions/billing/index.ts", 4]]),
+    report("orders", []),
+    report("purchases", []),
+  ];
+  const [finding] = compareCallSites(declared, reports, Object.keys(declared));
+  expect(formatFinding(finding)).toBe(
+    'functions.billing: code calls "orderz" (functions/billing/index.ts:4), but no function is named "orderz" ' +
+      '(did you mean "orders"?). Call a declared function (and add it to functions.billing.calls), or remove the call',
+  );
+  // Without the stack's names (a policy that sees only some functions), the finding cannot tell, and says the edge.
+  expect(formatFinding(compareCallSites(declared, reports)[0])).toContain(
+    '"orderz" is not in functions.billing.calls',
+  );
 });
 
 test("a declared edge no code calls is an unused grant", () => {

@@ -69,8 +69,8 @@ describe("check --format sarif on a declaration refused for an undeclared call",
     expect([result.ruleId, result.level]).toEqual(["function-calls-declared", "error"]);
     expect(result.message.text).toBe(
       `alpha's code calls "beta" (${ALPHA}:${callLine}), which is not in functions.alpha.calls: the program ` +
-        'refuses the declaration, so nothing deploys. To fix: add "beta" to functions.alpha.calls in the stack ' +
-        "file, or remove the call.",
+        'refuses the declaration, so nothing deploys. To fix: add "beta" to functions.alpha.calls in the ' +
+        "declaration, or remove the call.",
     );
     const { artifactLocation, region } = result.locations[0].physicalLocation;
     expect(artifactLocation.uri).toBe(ALPHA);

@@ -47,8 +47,8 @@ describe("call-site rules", () => {
         urn: componentUrn(stack, "profiles"),
         message:
           'functions.profiles: code calls "login" (functions/profiles/index.ts:14, functions/profiles/index.ts:30), ' +
-          'but "login" is not in functions.profiles.calls. Add it to functions.profiles.calls in the stack file, or ' +
-          "remove the call\nTo fix: declare the edge in the stack file (functions.profiles.calls), or remove the " +
+          'but "login" is not in functions.profiles.calls. Add it to functions.profiles.calls in the declaration, or ' +
+          "remove the call\nTo fix: declare the edge (functions.profiles.calls), or remove the " +
           "call; until then the call is refused with 403 (or UndeclaredCalleeError) in production.",
       },
     ]);
@@ -89,7 +89,7 @@ describe("call-site rules", () => {
         message:
           'functions.login: functions.login.calls declares "reports", but no code of login calls it: an unused grant. ' +
           'Remove it from functions.login.calls, or call it\nTo fix: remove "reports" from functions.login.calls in ' +
-          "the stack file (the program then drops the grant), or call it.",
+          "the declaration (the program then drops the grant), or call it.",
       },
     ]);
     expect((await check(DECLARED, stack)).violations).toEqual([]);

@@ -52,7 +52,7 @@ describe.each([false, true])("undeclared calls stop the program (preview: %s)", 
     expect((error as EvaluationError).resources).toEqual([]);
     const problem = (name: string) =>
       `  functions.${name}: code calls "beta" (${lineOf(fixtureSource(name as "alpha"), "downstream.call(BETA")}), ` +
-      `but "beta" is not in functions.${name}.calls. Add it to functions.${name}.calls in the stack file, or ` +
+      `but "beta" is not in functions.${name}.calls. Add it to functions.${name}.calls in the declaration, or ` +
       `remove the call`;
     expect((error as EvaluationError).message).toBe(
       [
