@@ -8,6 +8,12 @@ import { invokerTest, isOpenToAll } from "./iam-members";
 import { FRONT_END_ANSWER, FRONT_END_ANSWER_HEADER } from "./metadata-client";
 import { BadRequest, guarded } from "./request-guard";
 import { PROBE_HEADER, type Decision } from "./request-log";
+import { MAX_REQUEST_BYTES } from "../topology/environment";
+
+// Refused bodies are discarded for a bounded while before the connection closes (linger.cjs says why).
+const { linger } = require("./linger.cjs") as {
+  linger(req: http.IncomingMessage, maxBytes?: number): void;
+};
 
 /**
  * The header by which a function's process knows a request came through its front end, as a deployed function can
@@ -98,6 +104,7 @@ export async function startFrontEnd(options: FrontEndOptions, port = 0): Promise
   const signatures = tokenSignatures(options.jwksUrl);
   signatures.warm();
   const open = isOpenToAll(options.invokers);
+  const bodyLimit = MAX_REQUEST_BYTES[options.generation];
   const mayInvoke = invokerTest(options.invokers);
   let url = "";
   const server = http.createServer(guarded(`the front end of ${options.name}`, handle));
@@ -232,6 +239,21 @@ export async function startFrontEnd(options: FrontEndOptions, port = 0): Promise
    * slowly still ends at its deadline).
    */
   function forward(req: http.IncomingMessage, res: http.ServerResponse, path: string, arrived: number): void {
+    // The platform's body limit is the front end's, as on Google: a body past it never reaches the function, whose
+    // own refusal (function-host.cjs) would otherwise race the bytes still piped to it and reach the client as a
+    // failed write (503, "not running") instead of 413.
+    if (Number(req.headers["content-length"]) > bodyLimit) return refuseBody(req, res);
+    let received = 0;
+    let refused = false;
+    // Before the pipe, so a chunk is counted before it is forwarded.
+    req.on("data", (chunk: Buffer) => {
+      received += chunk.length;
+      if (received <= bodyLimit || refused) return;
+      refused = true;
+      req.unpipe(upstream);
+      upstream.destroy();
+      refuseBody(req, res);
+    });
     const upstream = http.request(
       {
         host: LOOPBACK,
@@ -241,7 +263,7 @@ export async function startFrontEnd(options: FrontEndOptions, port = 0): Promise
         headers: req.headers,
       },
       (answer) => {
-        if (res.destroyed) return void answer.destroy();
+        if (res.destroyed || refused) return void answer.destroy();
         // The function's answer, under the function's headers only: never marked as the front end's.
         delete answer.headers[FRONT_END_ANSWER_HEADER];
         res.writeHead(answer.statusCode ?? 502, answer.headers);
@@ -261,6 +283,7 @@ export async function startFrontEnd(options: FrontEndOptions, port = 0): Promise
     });
     upstream.on("error", (error: NodeJS.ErrnoException) => {
       clearTimeout(deadline);
+      if (refused) return; // answered 413 above
       if (res.headersSent || res.destroyed) return void res.destroy();
       if (error.message === "timeout") {
         const status = options.generation === 2 ? 504 : 408;
@@ -284,6 +307,22 @@ export async function startFrontEnd(options: FrontEndOptions, port = 0): Promise
         );
     });
     req.pipe(upstream);
+  }
+
+  /** 413 for a body past the platform's limit, before or while it arrives; the rest of it is discarded a while. */
+  function refuseBody(req: http.IncomingMessage, res: http.ServerResponse): void {
+    if (res.headersSent) return void res.destroy();
+    sendJson(
+      res,
+      413,
+      {
+        error: `Payload Too Large: the request body is larger than ${bodyLimit / (1024 * 1024)} MB, the limit of a ${options.generation === 2 ? "2nd" : "1st"}-gen function's request`,
+      },
+      { ...OWN, connection: "close" },
+    );
+    // Up to the limit again, for as long as linger.cjs allows: a body somewhat past the limit is read to its end,
+    // and its sender reads the answer instead of a reset; one far past it is cut off.
+    res.once("finish", () => linger(req, bodyLimit));
   }
 
   // The function's timeout is the one limit on a request's time (see `forward`); node's default of five minutes to

@@ -29,6 +29,8 @@ const functions = require("@google-cloud/functions-framework");
 const { getTestServer } = require("@google-cloud/functions-framework/testing");
 // What Node's parser refuses, answered in JSON as the front ends answer it.
 const { answerMalformed } = require("./malformed-requests.cjs");
+// Refused bodies are discarded for a bounded while before the connection closes (linger.cjs says why).
+const { linger } = require("./linger.cjs");
 
 /** Loopback only (local/listen.ts says the same for every local port). */
 const LOOPBACK = "127.0.0.1";
@@ -177,15 +179,6 @@ function reportLoadFailure(failure) {
   else process.exit(LOAD_FAILED_EXIT_CODE);
 }
 
-/**
- * After refusing a request whose body was not read: how long, and how much of the rest, to read and discard before
- * dropping the connection. Closing at once would reset it while the client is still sending, and a reset can
- * destroy the answer the client has not read yet; RFC 9112 §9.6 asks a server to half-close and keep reading for a
- * while instead. Bounded, so a refused caller can never make the process read its 100 MB.
- */
-const LINGER_MS = 1000;
-const LINGER_BYTES = 1024 * 1024;
-
 /** Sends `answer` as JSON; if the body was not read (`drop`), closes the connection in stages afterwards. */
 function send(req, res, answer, drop) {
   const text = JSON.stringify(answer.body);
@@ -196,24 +189,6 @@ function send(req, res, answer, drop) {
   });
   res.end(text);
   if (drop) res.once("finish", () => linger(req));
-}
-
-/**
- * Half-closes the connection, then discards what still comes for at most `LINGER_MS` and `LINGER_BYTES`. (Node
- * itself would read and discard the whole rest of the body to keep the connection alive, and with `Connection:
- * close` it resets the connection as soon as the answer is written.) Node has already resumed `req` to discard it.
- */
-function linger(req) {
-  if (req.complete) return; // nothing left unread: the connection may live on
-  const socket = req.socket;
-  socket.end();
-  let discarded = 0;
-  const timer = setTimeout(() => socket.destroy(), LINGER_MS);
-  socket.once("close", () => clearTimeout(timer));
-  req.on("data", (chunk) => {
-    discarded += chunk.length;
-    if (discarded > LINGER_BYTES) socket.destroy();
-  });
 }
 
 /**
