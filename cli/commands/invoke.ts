@@ -41,6 +41,11 @@ async function invoke(
   flags: InvokeFlags,
 ): Promise<{ response: FunctionResponse; sample?: Sample }> {
   const options = programOptions(flags);
+  // --to picks which callee a caller that is not a function delivers to; a function is its own target.
+  if (flags.to !== undefined)
+    throw new UsageError(
+      `invoke ${fn} --to ${flags.to}: --to is for a caller that is not a function (with --local), naming which of its functions it delivers to; ${fn} is called directly. Drop --to, or run invoke ${flags.to}`,
+    );
   // The flags are checked first; the sample is read only once the stack and the function are known to exist.
   const given = hasRequest(flags) ? invokeRequest(fn, flags) : undefined;
   let sample: Sample | undefined;

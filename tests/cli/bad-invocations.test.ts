@@ -171,6 +171,12 @@ const CASES: ReadonlyArray<readonly [string, readonly string[], number, RegExp]>
     /^callgraph: check: --stack prod: .*Pulumi\.prod\.yaml does not exist \(stacks there: dev\)\. Pass --stack dev/,
   ],
   [
+    "--to with a function, which is its own target (ignored before)",
+    ["invoke", FN, "--to", "other", "--dir", "STALE"],
+    EXIT.usage,
+    /--to is for a caller that is not a function \(with --local\), naming which of its functions it delivers to; .* is called directly\. Drop --to, or run invoke other$/,
+  ],
+  [
     "--stack nosuch with --local (ignored before)",
     ["invoke", FN, "--local", "--stack", "nosuch", "--dir", "STALE"],
     EXIT.usage,
