@@ -1,3 +1,4 @@
+import { isUtf8 } from "node:buffer";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseDocument, visit, type Document } from "yaml";
@@ -113,7 +114,8 @@ function readYaml(file: string): unknown {
   const text = readBounded(file);
   let document: Document.Parsed;
   try {
-    document = parseDocument(text, { prettyErrors: true });
+    // Merge keys (`<<: *defaults`) as YAML 1.1 has them and Go's YAML readers, the Pulumi CLI's, apply them.
+    document = parseDocument(text, { prettyErrors: true, merge: true });
   } catch (error) {
     // The parser reports what it finds in `errors`; anything thrown is still about this file's text.
     throw new StackConfigError(
@@ -136,8 +138,9 @@ function readYaml(file: string): unknown {
       { cause: syntax },
     );
   }
+  let value: unknown;
   try {
-    return document.toJS({ maxAliasCount: MAX_YAML_ALIAS_COUNT });
+    value = document.toJS({ maxAliasCount: MAX_YAML_ALIAS_COUNT });
   } catch (error) {
     // `yaml` throws a ReferenceError for both; neither is a bug of callgraph's.
     const message = messageOf(error);
@@ -148,6 +151,33 @@ function readYaml(file: string): unknown {
         : `cannot be read as YAML (${message}). Fix the YAML there`;
     throw new StackConfigError(file, reason, aliasPosition(document, text, message), { cause: error });
   }
+  // A hundred aliases of one large value stay under the count and still multiply the file: what the program is
+  // handed (every value written out, `toProgramConfig`) is bounded as the file is, in the size it expands to.
+  if (expandedSize(value, new Map()) > MAX_EXPANDED_BYTES)
+    throw new StackConfigError(
+      file,
+      `its aliases expand it past ${MAX_EXPANDED_BYTES / (1024 * 1024)} MiB of values (a YAML alias bomb?). Write the values out, or reuse each anchor less`,
+    );
+  return value;
+}
+
+/** What the values of a stack file may expand to through its aliases: a few times the largest file. */
+export const MAX_EXPANDED_BYTES = 4 * MAX_STACK_FILE_BYTES;
+
+/**
+ * About the length of `value` written out as JSON, each alias in full, without writing it: an object a hundred
+ * aliases share is sized once and counted a hundred times.
+ */
+function expandedSize(value: unknown, sized: Map<object, number>): number {
+  if (typeof value === "string") return value.length + 2;
+  if (value === null || typeof value !== "object") return 8;
+  const known = sized.get(value);
+  if (known !== undefined) return known;
+  sized.set(value, 0); // an alias of its own ancestor adds nothing more than once
+  let size = 2;
+  for (const [key, entry] of Object.entries(value)) size += key.length + 4 + expandedSize(entry, sized);
+  sized.set(value, size);
+  return size;
 }
 
 /** The file's text, refused unread when it is no regular file or over {@link MAX_STACK_FILE_BYTES}. */
@@ -164,7 +194,24 @@ function readBounded(file: string): string {
     for (let n = -1; n !== 0 && length < buffer.length; length += n)
       n = fs.readSync(fd, buffer, length, buffer.length - length, null);
     if (length > MAX_STACK_FILE_BYTES) throw tooLarge(file, length);
-    return buffer.toString("utf8", 0, length);
+    const bytes = buffer.subarray(0, length);
+    // YAML is UTF-8 here (Pulumi reads it so): a byte that is not would become U+FFFD and be believed, e.g. inside a
+    // member's email. Found line by line: a newline byte never occurs inside a multi-byte character.
+    if (!isUtf8(bytes)) {
+      let line = 1;
+      for (let start = 0; start <= length; line++) {
+        const end = bytes.indexOf(0x0a, start);
+        const stop = end === -1 ? length : end;
+        if (!isUtf8(bytes.subarray(start, stop)))
+          throw new StackConfigError(
+            file,
+            "not UTF-8 text: this line holds bytes no UTF-8 character is made of. Save the file as UTF-8",
+            { line, column: 1 },
+          );
+        start = stop + 1;
+      }
+    }
+    return bytes.toString("utf8");
   } finally {
     fs.closeSync(fd);
   }

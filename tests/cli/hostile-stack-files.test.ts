@@ -48,6 +48,22 @@ test.each([
     () => `config:\n  gcp:project: "${"p".repeat(MAX_STACK_FILE_BYTES)}"\n`,
     /Pulumi\.dev\.yaml: \d+ bytes, over the 1048576 bytes \(1 MiB\) a stack file may have: it is refused before parsing\./,
   ],
+  [
+    "aliases of one large value, under the alias count but a hundredfold the file",
+    () =>
+      `config:\n  callgraph:pad: &p "${"x".repeat(MAX_STACK_FILE_BYTES - 1000)}"\n  callgraph:more: [${Array(99).fill("*p").join(", ")}]\n`,
+    /Pulumi\.dev\.yaml: its aliases expand it past 4 MiB of values \(a YAML alias bomb\?\)\./,
+  ],
+  [
+    "bytes that are not UTF-8, on the line that holds them",
+    () =>
+      Buffer.concat([
+        Buffer.from("config:\n  gcp:project: p\n  x: user:b"),
+        Buffer.from([0xff, 0xfe]),
+        Buffer.from("@a.dev\n"),
+      ]),
+    /Pulumi\.dev\.yaml:3:1: not UTF-8 text: this line holds bytes no UTF-8 character is made of\. Save the file as UTF-8$/,
+  ],
 ])(
   "%s in the stack file is a usage error (exit 2) on one line naming the file",
   async (_label, text, names) => {

@@ -112,3 +112,34 @@ test("a syntax error still names the file, line and column", () => {
     ),
   );
 });
+
+test("merge keys apply, as the Pulumi CLI's YAML reader applies them: a function reuses another's settings", () => {
+  fs.writeFileSync(
+    stackFile(),
+    [
+      "config:",
+      "  callgraph:functions:",
+      "    alpha: &base {calls: [beta], memory: 512}",
+      "    beta:",
+      "      <<: *base",
+      "      calls: []",
+      "",
+    ].join("\n"),
+  );
+  expect(readStackConfig(dir, "dev").config["callgraph:functions"]).toEqual({
+    alpha: { calls: ["beta"], memory: 512 },
+    beta: { calls: [], memory: 512 },
+  });
+});
+
+test("aliases are sized as they expand, not as written: a value shared a hundred times counts a hundred times", () => {
+  const value = "x".repeat(50_000);
+  fs.writeFileSync(
+    stackFile(),
+    `config:\n  a:pad: &p "${value}"\n  a:more: [${Array(99).fill("*p").join(", ")}]\n`,
+  );
+  expect(refusal().reason).toMatch(/^its aliases expand it past 4 MiB of values/);
+  // The same aliases of a small value are fine.
+  fs.writeFileSync(stackFile(), `config:\n  a:pad: &p "x"\n  a:more: [${Array(99).fill("*p").join(", ")}]\n`);
+  expect(readStackConfig(dir, "dev").config["a:more"]).toHaveLength(99);
+});
