@@ -15,7 +15,8 @@ import {
 } from "../topology";
 import { evaluate } from "./evaluate";
 import { registeredDeclarations } from "./registered-declarations";
-import { readStackConfig, stacksIn } from "./stack-config";
+import { readStackConfig, stackFileOf, stacksIn } from "./stack-config";
+import { stackFileLocator } from "./stack-file-lines";
 
 /** Two declared functions deploy one source folder, whose one generated `Callee` type cannot fit both. */
 export class SharedSourceError extends Error {
@@ -63,7 +64,7 @@ export async function calleeTypesOf(programDir: string): Promise<CalleeTypesFunc
 
 /** The functions `stack` declares: in its stack file, else in the program's code (see {@link calleeTypesOf}). */
 async function declaredFunctions(programDir: string, stack: string): Promise<readonly FunctionSpec[]> {
-  const { config } = readStackConfig(programDir, stack);
+  const { config, project } = readStackConfig(programDir, stack);
   if (!(DECLARATION_CONFIG_KEYS.functions in config)) {
     const { resources } = await evaluate({ programDir, stack });
     const declared = registeredDeclarations(resources);
@@ -87,7 +88,14 @@ async function declaredFunctions(programDir: string, stack: string): Promise<rea
     }).functions;
   } catch (error) {
     if (!(error instanceof TopologyError)) throw error;
-    throw new TopologyError(error.issues.map((i) => ({ ...i, path: `Pulumi.${stack}.yaml ${i.path}` })));
+    // Each problem at its line of the file, as the program's refusal is shown (evaluate.ts).
+    const locate = stackFileLocator(stackFileOf(programDir, stack), project, programDir);
+    throw new TopologyError(
+      error.issues.map((i) => {
+        const at = locate(i.path);
+        return { ...i, path: at ? `${at}: ${i.path}` : `Pulumi.${stack}.yaml ${i.path}` };
+      }),
+    );
   }
 }
 

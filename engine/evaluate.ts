@@ -11,7 +11,8 @@ import { programEntry, type EntrySetting } from "./program-entry";
 import { ProgramModules, wallClockNs } from "./program-modules";
 import { recordRegistrations } from "./recording-monitor";
 import { runTransforms } from "./transforms";
-import { readStackConfig, StackConfigError, toProgramConfig } from "./stack-config";
+import { readStackConfig, StackConfigError, stackFileOf, toProgramConfig } from "./stack-config";
+import { withStackFileLines } from "./stack-file-lines";
 import { EvaluationError } from "./evaluation-error";
 import { UNKNOWN, type Evaluation, type RegisteredResource } from "./types";
 
@@ -125,7 +126,14 @@ async function evaluateNow(options: EvaluateOptions): Promise<Evaluation> {
       const registered = recorder.resources();
       await settle(runtime.waitForRPCs());
       if (error instanceof ReloadNeeded) throw error;
-      throw new EvaluationError(error instanceof Error ? error.message : String(error), registered, error);
+      const message = error instanceof Error ? error.message : String(error);
+      throw new EvaluationError(
+        declaredInStackFile(error, options)
+          ? withStackFileLines(message, stackFileOf(programDir, stack), stackConfig.project, workingDirectory)
+          : message,
+        registered,
+        error,
+      );
     }
     // A failed transform ends the evaluation, as it ends a deployment: what depends on its resource never settles.
     await transforms.unlessFailed(runtime.waitForRPCs());
@@ -234,6 +242,18 @@ function modulesOf(programDir: string, entry: string): ProgramModules {
     programModules.set(entry, modules);
   }
   return modules;
+}
+
+/**
+ * Whether `error` is the program's refusal of a declaration read from the stack file, whose problems can then be
+ * placed at its lines: a `TopologyError` (matched by name and first line, since the program loads its own copy of
+ * the class) about stack config, while the caller replaced none of the declaration's keys (tests and benchmarks pass
+ * theirs in `config`; a file's lines would then show another declaration).
+ */
+function declaredInStackFile(error: unknown, options: EvaluateOptions): boolean {
+  if (!(error instanceof Error) || error.name !== "TopologyError") return false;
+  if (!error.message.startsWith("Invalid call graph in stack config")) return false;
+  return !Object.keys(options.config ?? {}).some((key) => key.startsWith("callgraph:"));
 }
 
 /**

@@ -4,7 +4,7 @@ import type { Evaluation, GraphFunction } from "../engine";
 import { readStackConfig, stackFileOf, StackConfigError } from "../engine/stack-config";
 import { bundleInputs } from "./bundle-inputs";
 import type { LocalStack } from "./stack";
-import { withStackFileLines } from "./stack-file-lines";
+import { withStackFileLines } from "../engine/stack-file-lines";
 
 /** How the development loop rebuilds. */
 export interface DevLoopOptions {

@@ -16,8 +16,10 @@ export interface RefusedCall {
 }
 
 // callsites/findings.ts `compareCallSites`, as the program throws it (components/call-sites.ts, a TopologyError line
-// per function and callee): `functions.alpha: code calls "beta" (fns/alpha/index.ts:12, fns/alpha/other.ts:3), but`.
-const REFUSED_LINE = /^\s*functions\.([a-z][a-z0-9-]*): code calls ("(?:[^"\\]|\\.)*") \((.+?)\), but /;
+// per function and callee): `functions.alpha: code calls "beta" (fns/alpha/index.ts:12, fns/alpha/other.ts:3), but`,
+// led by the stack file's position of the function when the declaration is that file's (`Pulumi.dev.yaml:7:5: `).
+const REFUSED_LINE =
+  /^\s*(?:.+?:\d+:\d+: )?functions\.([a-z][a-z0-9-]*): code calls ("(?:[^"\\]|\\.)*") \((.+?)\), but /;
 const SITE = /^(.+):(\d+)$/;
 
 /**

@@ -105,12 +105,14 @@ describe("refusedCalls: the undeclared calls a refused declaration names", () =>
       "  Invalid call graph in stack config (callgraph:functions), 2 problems:",
       '  functions.alpha: code calls "beta" (fns/a/index.ts:12, fns/a/more.ts:3), but "beta" is not in functions.alpha.calls. Add it',
       '  functions.gamma-2: code calls "say \\"hi\\"" (fns/g/index.ts:7), but x',
+      '  Pulumi.dev.yaml:9:5: functions.eps: code calls "zeta" (fns/e/index.ts:4), but no function is named "zeta"',
       "  functions.delta: unknown function",
     ].join("\n");
     expect(refusedCalls(message)).toEqual([
       { function: "alpha", callee: "beta", file: "fns/a/index.ts", line: 12 },
       { function: "alpha", callee: "beta", file: "fns/a/more.ts", line: 3 },
       { function: "gamma-2", callee: 'say "hi"', file: "fns/g/index.ts", line: 7 },
+      { function: "eps", callee: "zeta", file: "fns/e/index.ts", line: 4 },
     ]);
     expect(refusedCalls("Invalid call graph: functions.a.calls[0]: unknown function")).toEqual([]);
   });

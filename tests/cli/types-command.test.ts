@@ -66,7 +66,7 @@ describe("callgraph types", () => {
     const dir = fixture(DECLARED.replace("calls: [beta]", "calls: [gamma]"));
     await expect(typesCommand({ dir })).rejects.toThrow(UsageError);
     await expect(typesCommand({ dir })).rejects.toThrow(
-      /^types: Invalid call graph .*\n {2}Pulumi\.dev\.yaml functions\.alpha/,
+      /^types: Invalid call graph .*\n {2}Pulumi\.dev\.yaml:\d+:\d+: functions\.alpha/,
     );
   });
 

@@ -62,8 +62,8 @@ test("a function source that is a symlink out of the project gets no generated c
     }
     expect(thrown).toBeInstanceOf(TopologyError);
     expect((thrown as TopologyError).issues.map((i) => `${i.path}: ${i.message.split(":")[0]}`)).toEqual([
-      `Pulumi.dev.yaml functions.beta.source: source folder "functions/beta" leads (through a symlink) to ${JSON.stringify(outside)}, outside the project`,
-      'Pulumi.dev.yaml functions.gamma.source: source folder "../gamma" climbs out of the project with `..`',
+      `Pulumi.dev.yaml:3:5: functions.beta.source: source folder "functions/beta" leads (through a symlink) to ${JSON.stringify(outside)}, outside the project`,
+      'Pulumi.dev.yaml:4:13: functions.gamma.source: source folder "../gamma" climbs out of the project with `..`',
     ]);
     expect(fs.readdirSync(outside)).toEqual(["index.ts"]);
   } finally {

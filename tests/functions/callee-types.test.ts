@@ -49,7 +49,7 @@ describe("generating from the stack files", () => {
     writeFile(root, "Pulumi.dev.yaml", "config:\n  callgraph:functions:\n    a: { calls: [x] }\n");
     await expect(calleeTypesOf(root)).rejects.toThrow(TopologyError);
     await expect(calleeTypesOf(root)).rejects.toThrow(
-      /Pulumi\.dev\.yaml functions\.a\.calls\[0\]: unknown function "x"/,
+      /Pulumi\.dev\.yaml:\d+:\d+: functions\.a\.calls\[0\]: unknown function "x"/,
     );
     writeFile(
       root,

@@ -3,7 +3,7 @@ import * as path from "node:path";
 import { evaluate, type Evaluation } from "../../engine";
 import { callFunction, fetchIdTokenFrom, startLocalStack, type LocalStack } from "../../local";
 import { declarationChanges, startDevLoop, type DevLoop } from "../../local/dev-loop";
-import { withStackFileLines } from "../../local/stack-file-lines";
+import { withStackFileLines } from "../../engine/stack-file-lines";
 import { codeFolder, tempProject, writeFunction, writeStackFile } from "./temp-project";
 
 // `npm start` runs the stack again when its stack file changes (as cli/commands/local.ts wires the loop): a broken

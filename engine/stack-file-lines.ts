@@ -23,29 +23,44 @@ export function withStackFileLines(
   project: string,
   cwd = process.cwd(),
 ): string {
-  let text: string;
-  try {
-    text = fs.readFileSync(stackFile, "utf8");
-  } catch {
-    return message;
-  }
-  const lineCounter = new LineCounter();
-  const document = parseDocument(text, { lineCounter });
-  if (document.errors.length > 0) return message;
-  const config = valueOf(document.contents, "config");
-  const relative = path.relative(cwd, stackFile);
-  const shown = relative && !relative.startsWith("..") ? relative : stackFile;
+  const locate = stackFileLocator(stackFile, project, cwd);
   return message
     .split("\n")
     .map((line) => {
       const match = PROBLEM.exec(line);
-      if (!match) return line;
-      const offset = offsetOf(config, match[2], project);
-      if (offset === undefined) return line;
-      const { line: row, col } = lineCounter.linePos(offset);
-      return `${match[1]}${shown}:${row}:${col}: ${match[2]}: ${match[3]}`;
+      const at = match ? locate(match[2]) : undefined;
+      return match && at ? `${match[1]}${at}: ${match[2]}: ${match[3]}` : line;
     })
     .join("\n");
+}
+
+/**
+ * `file:line:column` of the value a problem's path names in `stackFile` (the file relative to `cwd` when under it),
+ * or undefined when the file has no such path or does not parse.
+ */
+export function stackFileLocator(
+  stackFile: string,
+  project: string,
+  cwd = process.cwd(),
+): (problemPath: string) => string | undefined {
+  let text: string;
+  try {
+    text = fs.readFileSync(stackFile, "utf8");
+  } catch {
+    return () => undefined;
+  }
+  const lineCounter = new LineCounter();
+  const document = parseDocument(text, { lineCounter });
+  if (document.errors.length > 0) return () => undefined;
+  const config = valueOf(document.contents, "config");
+  const relative = path.relative(cwd, stackFile);
+  const shown = relative && !relative.startsWith("..") ? relative : stackFile;
+  return (problemPath) => {
+    const offset = offsetOf(config, problemPath, project);
+    if (offset === undefined) return undefined;
+    const { line, col } = lineCounter.linePos(offset);
+    return `${shown}:${line}:${col}`;
+  };
 }
 
 /** Where the node at `problemPath` starts: the key, for a map entry; the item, for a list entry. */
