@@ -10,14 +10,13 @@ import { CallGraph, requireCliVersion } from "callgraph";
  */
 export = async () => {
   await requireCliVersion();
-  const project = new pulumi.Config("gcp").require("project");
+  const project = new pulumi.Config("gcp").get("project");
   // 2nd-gen URLs and the buckets builds read from carry the project number: from config, or looked up (a read,
-  // known at preview time too).
+  // known at preview time too). Without a project there is nothing to look up: CallGraph then names both keys,
+  // with every problem of the declaration.
   const projectNumber =
-    new pulumi.Config("callgraph").get("projectNumber", { pattern: /^[0-9]+$/ }) ??
-    (await organizations.getProject({ projectId: project })).number;
-  if (!projectNumber)
-    throw new Error(`could not read the number of project ${project}: set callgraph:projectNumber`);
+    new pulumi.Config("callgraph").get("projectNumber") ??
+    (project ? (await organizations.getProject({ projectId: project })).number : undefined);
 
   // Validates the declaration, builds every archive and checks every call site before registering anything: a bad
   // graph (or an undeclared call in the code) deploys nothing. Sources are relative to this folder.

@@ -3,13 +3,16 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import {
   DECLARATION_CONFIG_KEYS,
+  deploymentTargetIssues,
   keysOfDeclarationInCode,
   parseStackDeclaration,
   principalWarnings,
   runtimeWarnings,
   sourceFolderChecks,
   TopologyError,
+  unknownStackKeys,
   type Topology,
+  type TopologyIssue,
 } from "../topology";
 import { buildArchives } from "./archives";
 import { workflowDocuments } from "./workflow-documents";
@@ -82,20 +85,44 @@ export function resolveInputs(args: CallGraphInputs): ResolvedInputs {
   const gcpConfig = new pulumi.Config("gcp");
   const config = new pulumi.Config("callgraph");
   const today = new Date();
-  const topology = args.topology ?? declaredTopology(args.declaration, config, root, today);
+  // Every problem at once: the declaration's, then where it deploys and the stack's own keys.
+  const stackKeys = unknownStackKeys(Object.keys(pulumi.runtime.allConfig()));
+  for (const warning of stackKeys.warnings) void pulumi.log.warn(`${warning.path}: ${warning.message}`);
+  let topology: Topology | undefined = args.topology;
+  const issues: TopologyIssue[] = [];
+  let declaredIn: string | undefined;
+  if (!topology)
+    try {
+      topology = declaredTopology(args.declaration, config, root, today);
+    } catch (error) {
+      if (!(error instanceof TopologyError)) throw error;
+      issues.push(...error.issues);
+      declaredIn = error.declaredIn;
+    }
+  const project = args.project ?? gcpConfig.get("project");
+  const region = args.region ?? gcpConfig.get("region");
+  const projectNumber = args.projectNumber ?? config.get("projectNumber");
+  issues.push(...deploymentTargetIssues({ project, region, projectNumber }), ...stackKeys.issues);
+  if (issues.length > 0 || !topology) throw new TopologyError(issues, declaredIn);
   if (!args.topology)
     for (const warning of [...runtimeWarnings(topology, today), ...principalWarnings(topology)])
       void pulumi.log.warn(`${warning.path}: ${warning.message}`);
-  const project = args.project ?? gcpConfig.require("project");
-  const region = args.region ?? gcpConfig.require("region");
-  const projectNumber = args.projectNumber ?? config.get("projectNumber", { pattern: /^[0-9]+$/ });
-  if (projectNumber === undefined)
-    throw new TopologyError([
-      {
-        path: "callgraph:projectNumber",
-        message: `is not set: 2nd-gen URLs and the buckets builds read carry it. Set it (pulumi config set callgraph:projectNumber "$(gcloud projects describe ${project} --format='value(projectNumber)')") or pass projectNumber`,
-      },
-    ]);
+  // Checked above: each is set and well formed.
+  return resolveWithTarget(args, topology, root, {
+    project: project!,
+    region: region!,
+    projectNumber: projectNumber!,
+  });
+}
+
+/** The rest of {@link resolveInputs}, once the declaration and where it deploys are valid. */
+function resolveWithTarget(
+  args: CallGraphInputs,
+  topology: Topology,
+  root: string,
+  target: { project: string; region: string; projectNumber: string },
+): ResolvedInputs {
+  const { project, region, projectNumber } = target;
   const archives = args.archives ?? buildArchives(topology, root);
   let callSites = args.callSites;
   if (!callSites) {

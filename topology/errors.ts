@@ -17,7 +17,11 @@ export class TopologyError extends Error {
    * @param declaredIn where the declaration was read, for the first line; by default the stack config's keys
    *   (`in stack config (callgraph:functions)`).
    */
-  constructor(issues: readonly TopologyIssue[], declaredIn?: string) {
+  constructor(
+    issues: readonly TopologyIssue[],
+    /** Where the declaration was read, when not the stack config's keys. */
+    readonly declaredIn?: string,
+  ) {
     const lines = issues.map((i) => `  ${i.path}: ${i.message}`);
     const count = issues.length === 1 ? "1 problem" : `${issues.length} problems`;
     const keys = issues.some((i) => i.path.startsWith("callers"))

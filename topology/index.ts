@@ -20,6 +20,7 @@ export { CALLERS_KEY, parseCallers, type CallerContext, type WorkflowDocument } 
 export { CALLER_HTTP_METHODS, CALLER_KINDS, type CallerHttpMethod, type CallerKind } from "./caller-schema";
 export { workflowHttpSteps, workflowUrlVariable, type WorkflowHttpStep } from "./workflow-steps";
 export { TopologyError, type TopologyIssue } from "./errors";
+export { CALLGRAPH_CONFIG_KEYS, deploymentTargetIssues, unknownStackKeys } from "./stack-settings";
 export {
   callersOf,
   edges,

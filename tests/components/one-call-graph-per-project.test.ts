@@ -27,7 +27,7 @@ function program(secondProject: string): string {
   fs.writeFileSync(path.join(dir, "Pulumi.yaml"), "name: two-graphs\nmain: index.ts\nruntime: nodejs\n");
   fs.writeFileSync(
     path.join(dir, "index.ts"),
-    `import { CallGraph } from "callgraph";\n\n${graph("orders", "orders", "shop")}${graph("billing", "billing", secondProject)}`,
+    `import { CallGraph } from "callgraph";\n\n${graph("orders", "orders", "shop-prod")}${graph("billing", "billing", secondProject)}`,
   );
   for (const fn of ["orders", "billing"]) {
     fs.mkdirSync(path.join(dir, "functions", fn), { recursive: true });
@@ -38,7 +38,7 @@ function program(secondProject: string): string {
 }
 
 test("a second CallGraph in the same project is refused before it registers anything, naming both", async () => {
-  const dir = program("shop");
+  const dir = program("shop-prod");
   try {
     for (const preview of [false, true]) {
       const failure = await evaluate({ programDir: dir, stack: "dev", preview }).catch(
@@ -47,7 +47,7 @@ test("a second CallGraph in the same project is refused before it registers anyt
       expect(failure).toBeInstanceOf(EvaluationError);
       const { message, resources } = failure as EvaluationError;
       expect(message).toContain(
-        'CallGraph "billing": project shop already has CallGraph "orders" in this program, and one project holds one: both would create the build account callgraph-build and the image repository callgraph-functions',
+        'CallGraph "billing": project shop-prod already has CallGraph "orders" in this program, and one project holds one: both would create the build account callgraph-build and the image repository callgraph-functions',
       );
       // Refused as the program's top level runs: nothing of the second graph is registered (nor, the throw coming
       // before the first graph's registrations reach the engine, of the first).
@@ -59,13 +59,13 @@ test("a second CallGraph in the same project is refused before it registers anyt
 }, 120_000);
 
 test("two CallGraphs in two projects, evaluated twice in one process (update, then preview)", async () => {
-  const dir = program("ledger");
+  const dir = program("ledger-prod");
   try {
     for (const preview of [false, true]) {
       const { graph: evaluated } = await evaluate({ programDir: dir, stack: "dev", preview });
       expect(evaluated.functions.map((f) => `${f.name} in ${f.project}`).sort()).toEqual([
-        "billing in ledger",
-        "orders in shop",
+        "billing in ledger-prod",
+        "orders in shop-prod",
       ]);
     }
   } finally {

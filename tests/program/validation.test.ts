@@ -101,6 +101,31 @@ describe("a bad topology registers nothing", () => {
     expect(lines.filter((l) => l.includes("nodejs22"))).toHaveLength(1);
   });
 
+  test("where it deploys and the stack's own keys are checked with the declaration, all at once", async () => {
+    const error = await evaluateFixture({
+      config: {
+        ...project,
+        "gcp:region": "us-centrall",
+        "callgraph:generaton": 1,
+        "callgraph:teamOwner": "platform",
+        "callgraph:functions": { alpha: { ...A, calls: ["bet"] }, beta: B },
+      },
+    }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(EvaluationError);
+    expect((error as EvaluationError).resources).toEqual([]);
+    const lines = (error as Error).message.split("\n").slice(1);
+    expect(lines).toEqual([
+      '  functions.alpha.calls[0]: unknown function "bet" (did you mean "beta"?)',
+      '  gcp:region: "us-centrall" is not a region (did you mean "us-central1"?): write one such as us-central1 or europe-west1',
+      expect.stringMatching(
+        /^ {2}callgraph:generaton: unknown key \(did you mean "callgraph:generation"\?\)/,
+      ),
+    ]);
+  });
+
   // Issue 10: a runtime the function's generation does not offer (or no longer offers), and ingress that its
   // own callers cannot pass, are refused with the function named. The lists of accepted runtimes depend on the
   // day, so only what precedes them is pinned here (tests/topology/runtimes.test.ts pins them on fixed days).
