@@ -56,9 +56,10 @@ export async function diffCommand(
   });
   const headUses = edgeCallSites(head.evaluation.graph, callSitesOf(head.evaluation.resources));
   const diff = withCallSites(computeDiff(base.evaluation.graph, head.evaluation.graph), headUses);
+  const absent = (side: { absent?: string }) => (side.absent ? { absent: side.absent } : {});
   const revisions: Revisions = {
-    base: { ref: base.ref, commit: base.commit ?? "" },
-    head: { ref: head.ref, commit: head.commit },
+    base: { ref: base.ref, commit: base.commit ?? "", ...absent(base) },
+    head: { ref: head.ref, commit: head.commit, ...absent(head) },
     stack,
   };
   const siteFormat =

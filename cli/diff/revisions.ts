@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { eachWarningOnce, evaluate, EvaluationError, type Evaluation } from "../../engine";
+import { eachWarningOnce, effectiveGraph, evaluate, EvaluationError, type Evaluation } from "../../engine";
 import { UsageError } from "../errors";
 import { addWorktree, filesAt, repositoryRoot, resolveCommit, type Worktree } from "../git";
 
@@ -21,6 +21,11 @@ export interface EvaluatedRevision {
   readonly ref: string;
   readonly commit?: string;
   readonly evaluation: Evaluation;
+  /**
+   * What the revision lacks, when it has no program or no such stack (the change that adopts callgraph, or adds or
+   * removes a stack): its graph is then empty, so everything the other side deploys is a change.
+   */
+  readonly absent?: string;
 }
 
 /**
@@ -49,22 +54,19 @@ export async function evaluateRevisions(
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
 
-  const checkout = (side: Side, ref: string, commit: string): string => {
-    const what = describe(side, ref, commit);
+  /** What `commit` lacks of the program and the stack, if anything: such a side deploys nothing of the stack. */
+  const absentAt = (commit: string): string | undefined => {
     const inRepo = (file: string) => [programPath, file].filter(Boolean).join("/");
-    const stackFile = `Pulumi.${options.stack}.yaml`;
-    const present = filesAt(repo, commit, ["Pulumi.yaml", "index.ts", stackFile].map(inRepo));
+    const stackFile = inRepo(`Pulumi.${options.stack}.yaml`);
+    const present = filesAt(repo, commit, [inRepo("Pulumi.yaml"), inRepo("index.ts"), stackFile]);
     const missing = ["Pulumi.yaml", "index.ts"].map(inRepo).find((file) => !present.has(file));
-    if (missing) {
-      throw new UsageError(
-        `${what} has no Pulumi program in ${programPath || "the repository root"}: ${missing} is missing. Compare against a revision that has it`,
-      );
-    }
-    if (!present.has(inRepo(stackFile))) {
-      throw new UsageError(
-        `${what} has no ${inRepo(stackFile)}: stack ${options.stack} does not exist there. Pass a --stack that both revisions have`,
-      );
-    }
+    if (missing)
+      return `no Pulumi program in ${programPath || "the repository root"} (${missing} is missing)`;
+    if (!present.has(stackFile)) return `no ${stackFile} (stack ${options.stack} does not exist there)`;
+    return undefined;
+  };
+
+  const checkout = (ref: string, commit: string): string => {
     const worktree = addWorktree(repo, commit);
     const link = path.join(worktree.dir, nodeModules.relative);
     const linked = !fs.existsSync(link);
@@ -124,13 +126,27 @@ export async function evaluateRevisions(
   };
 
   try {
+    const baseAbsent = absentAt(baseCommit);
+    const headAbsent = headCommit === undefined ? undefined : absentAt(headCommit);
+    if (baseAbsent && headAbsent)
+      // Neither side deploys the stack: nothing to compare.
+      throw new UsageError(
+        `${describe("base", options.base, baseCommit)} has ${baseAbsent}, and ${describe("head", options.head!, headCommit)} has ${headAbsent}. Pass a --stack that one of them has`,
+      );
     // The two revisions mostly warn alike (a principal left unset, a call site the checker cannot name): once each.
     return await eachWarningOnce(async () => {
-      const base = await run("base", options.base, baseCommit, checkout("base", options.base, baseCommit));
+      const evaluated = (side: Side, ref: string, commit: string) =>
+        run(side, ref, commit, checkout(ref, commit));
       const head =
         options.head === undefined || headCommit === undefined
           ? await run("head", "working tree", undefined, programDir)
-          : await run("head", options.head, headCommit, checkout("head", options.head, headCommit));
+          : headAbsent
+            ? undefined
+            : await evaluated("head", options.head, headCommit);
+      const base = baseAbsent ? undefined : await evaluated("base", options.base, baseCommit);
+      // A side without the stack deploys nothing of it: an empty graph, shaped as the other side's.
+      if (!base) return { base: absentRevision(options.base, baseCommit, baseAbsent!, head!), head: head! };
+      if (!head) return { base, head: absentRevision(options.head!, headCommit!, headAbsent!, base) };
       return { base, head };
     });
   } finally {
@@ -141,6 +157,32 @@ export async function evaluateRevisions(
 }
 
 type Side = "base" | "head";
+
+/** A revision without the stack: what it lacks, and an evaluation that registers nothing, for `other`'s stack. */
+function absentRevision(
+  ref: string,
+  commit: string,
+  absent: string,
+  other: EvaluatedRevision,
+): EvaluatedRevision {
+  const { project, stack, preview, config } = other.evaluation;
+  const region = String(config["gcp:region"] ?? "");
+  return {
+    ref,
+    commit,
+    absent,
+    evaluation: {
+      project,
+      stack,
+      preview,
+      resources: [],
+      outputs: {},
+      graph: effectiveGraph([], { project: String(config["gcp:project"] ?? ""), region }),
+      config: {},
+      programFiles: [],
+    },
+  };
+}
 
 /**
  * The caches below the program's folder that every checkout of it can share, because each entry is checked against

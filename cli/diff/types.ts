@@ -175,7 +175,8 @@ export interface GraphDiff {
 
 /** Which revisions were compared, for headings: a commit for each, none for the working tree. */
 export interface Revisions {
-  readonly base: { readonly ref: string; readonly commit: string };
-  readonly head: { readonly ref: string; readonly commit?: string };
+  /** `absent`: what a side lacks when it has no program or no such stack (its graph is empty). */
+  readonly base: { readonly ref: string; readonly commit: string; readonly absent?: string };
+  readonly head: { readonly ref: string; readonly commit?: string; readonly absent?: string };
   readonly stack: string;
 }

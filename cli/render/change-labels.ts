@@ -94,5 +94,11 @@ export type Quote = (text: string) => string;
 export function revisionsPhrase(r: Revisions, quote: Quote, text: Quote = quote): string {
   const side = (ref: string, commit?: string) =>
     commit ? `${quote(ref)} (${text(commit.slice(0, 7))})` : text(ref);
-  return `${side(r.base.ref, r.base.commit)} → ${side(r.head.ref, r.head.commit)}, stack ${quote(r.stack)}`;
+  // A side without the stack deploys none of it: said, so "everything added" reads as what it is.
+  const absent = (which: string, what?: string) => (what ? `; the ${which} has ${text(what)}` : "");
+  return (
+    `${side(r.base.ref, r.base.commit)} → ${side(r.head.ref, r.head.commit)}, stack ${quote(r.stack)}` +
+    absent("base", r.base.absent) +
+    absent("head", r.head.absent)
+  );
 }

@@ -150,17 +150,11 @@ describe("revisions that cannot be compared fail with the revision named, never 
     );
   });
 
-  test("a base revision with no Pulumi program", async () => {
-    await expect(diffCommand({ base: "no-program", head: "base", dir: repo.dir })).rejects.toThrow(
-      /^base revision "no-program" \([0-9a-f]{7}\) has no Pulumi program in the repository root: Pulumi\.yaml is missing\. Compare against a revision that has it$/,
-    );
-  });
-
-  test("a base revision without the stack", async () => {
+  test("a stack neither revision has", async () => {
     await expect(
       diffCommand({ base: "base", head: "edge-added", dir: repo.dir, stack: "prod" }),
     ).rejects.toThrow(
-      /^base revision "base" \([0-9a-f]{7}\) has no Pulumi\.prod\.yaml: stack prod does not exist there\. Pass a --stack that both revisions have$/,
+      /^base revision "base" \([0-9a-f]{7}\) has no Pulumi\.prod\.yaml \(stack prod does not exist there\), and head revision "edge-added" \([0-9a-f]{7}\) has no Pulumi\.prod\.yaml \(stack prod does not exist there\)\. Pass a --stack that one of them has$/,
     );
   });
 
@@ -201,6 +195,65 @@ describe("revisions that cannot be compared fail with the revision named, never 
         fs.existsSync(path.join(os.tmpdir(), f, repo.git("rev-parse", "broken").slice(0, 12))),
       ),
     ).toEqual([]);
+  });
+});
+
+// The change that adopts callgraph, or adds a stack, deploys all it declares: a reviewer must see every grant of it,
+// a public one too, and --fail-on must catch it. The change that removes a stack removes every grant.
+describe("a side without the program or the stack: everything on the other side is the change", () => {
+  test("a base revision with no Pulumi program: every function and grant is added, a public one is caught", async () => {
+    const result = await diffCommand({
+      base: "no-program",
+      head: "public",
+      dir: repo.dir,
+      failOn: ["public"],
+    });
+    expect(result.revisions.base.absent).toBe(
+      "no Pulumi program in the repository root (Pulumi.yaml is missing)",
+    );
+    expect(rows(result.diff)).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^function-added .* status$/),
+        expect.stringMatching(/^grant-added .* allUsers → status$/),
+      ]),
+    );
+    expect(result.diff.changes.every((c) => c.kind.endsWith("-added"))).toBe(true);
+    expect(result.output).toContain(
+      "; the base has no Pulumi program in the repository root (Pulumi.yaml is missing)",
+    );
+    expect(result.failures).toEqual([expect.stringMatching(/^public: allUsers → status/)]);
+  });
+
+  test("a new stack, against a base revision without its file", async () => {
+    repo.git("checkout", "--quiet", "base");
+    try {
+      repo.write("Pulumi.staging.yaml", repo.read("Pulumi.dev.yaml")).commit("staging-added");
+      const result = await diffCommand({
+        base: "base",
+        head: "staging-added",
+        dir: repo.dir,
+        stack: "staging",
+      });
+      expect(result.revisions.base.absent).toBe(
+        "no Pulumi.staging.yaml (stack staging does not exist there)",
+      );
+      expect(result.diff.changes.length).toBeGreaterThan(0);
+      expect(result.diff.changes.every((c) => c.kind.endsWith("-added"))).toBe(true);
+      // And the change that removes it removes everything it deployed.
+      const removed = await diffCommand({
+        base: "staging-added",
+        head: "base",
+        dir: repo.dir,
+        stack: "staging",
+      });
+      expect(removed.revisions.head.absent).toBe(
+        "no Pulumi.staging.yaml (stack staging does not exist there)",
+      );
+      expect(removed.diff.changes.length).toBeGreaterThan(0);
+      expect(removed.diff.changes.every((c) => c.kind.endsWith("-removed"))).toBe(true);
+    } finally {
+      repo.git("checkout", "--quiet", "main");
+    }
   });
 });
 
