@@ -67,6 +67,12 @@ export const SECRET_KEYS = Object.keys(secretDeclarationSchema.shape);
  */
 export const generationSchema = z.literal(GENERATIONS);
 
+/** A whole number from `min` to `max`, refused in those words (`must be 1 to 3600 seconds, got 0`), not zod's. */
+function wholeNumber(min: number, max: number, unit = "") {
+  const range = `must be a whole number from ${min} to ${max}${unit}`;
+  return z.number().int({ error: range }).min(min, { error: range }).max(max, { error: range });
+}
+
 /**
  * One function's declaration. Strict: any other key is an error (a typo such as `call:` must not be
  * silently ignored, or an edge would quietly go missing). Cross-references (does a callee exist, is a member
@@ -75,7 +81,7 @@ export const generationSchema = z.literal(GENERATIONS);
 export const functionDeclarationSchema = z.strictObject({
   calls: z.array(z.string()).optional(),
   invokers: z.array(z.string()).optional(),
-  source: z.string().min(1).optional(),
+  source: z.string().min(1, { error: "must name a folder of the project, not be empty" }).optional(),
   entryPoint: z.string().optional(),
   memory: z
     .number()
@@ -86,8 +92,12 @@ export const functionDeclarationSchema = z.strictObject({
     .optional(),
   // At most 3600 s, 2nd gen's limit for HTTP functions; 1st gen's 540 s is checked per function in parse.ts, where
   // its generation is known (https://cloud.google.com/functions/docs/configuring/timeout).
-  timeout: z.number().int().min(1).max(MAX_TIMEOUT_SECONDS[2]).optional(),
-  maxInstances: z.number().int().min(1).max(3000).optional(),
+  timeout: wholeNumber(
+    1,
+    MAX_TIMEOUT_SECONDS[2],
+    ` seconds (1st gen: up to ${MAX_TIMEOUT_SECONDS[1]})`,
+  ).optional(),
+  maxInstances: wholeNumber(1, 3000).optional(),
   ingress: z.enum(INGRESS_SETTINGS).optional(),
   // Overrides the stack-wide `callgraph:generation` for this function.
   generation: generationSchema.optional(),
@@ -99,7 +109,7 @@ export const functionDeclarationSchema = z.strictObject({
   // Secret Manager secrets the function reads, as environment variables or files (`secrets.ts`).
   secrets: z.array(secretDeclarationSchema).optional(),
   // Instances kept warm; at most `maxInstances` (checked in parse.ts, where both are known).
-  minInstances: z.number().int().min(0).max(3000).optional(),
+  minInstances: wholeNumber(0, 3000).optional(),
   // A Serverless VPC Access connector: its name (in the function's project and region) or its full name.
   vpcConnector: z.string().optional(),
   vpcConnectorEgressSettings: z.enum(VPC_CONNECTOR_EGRESS_SETTINGS).optional(),
@@ -107,7 +117,7 @@ export const functionDeclarationSchema = z.strictObject({
   labels: z.record(z.string(), z.string()).optional(),
   // 2nd gen only: requests one instance serves at once, Cloud Run's maxInstanceRequestConcurrency
   // (https://cloud.google.com/functions/docs/configuring/concurrency: "The maximum concurrency value is 1000").
-  concurrency: z.number().int().min(1).max(MAX_CONCURRENCY).optional(),
+  concurrency: wholeNumber(1, MAX_CONCURRENCY).optional(),
   // 2nd gen only: vCPUs per instance (availableCpu), a number or a numeric string; checked with memory in `settings.ts`.
   cpu: z.union([z.number(), z.string()]).optional(),
 });

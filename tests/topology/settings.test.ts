@@ -203,7 +203,7 @@ describe("minInstances, vpcConnector and its egress, labels", () => {
       "a negative minimum",
       { minInstances: -1 },
       "minInstances",
-      "Too small: expected number to be >=0, got -1",
+      "must be a whole number from 0 to 3000, got -1",
     ],
     [
       "a connector that is no name",
@@ -305,7 +305,7 @@ describe("2nd gen only: concurrency and cpu", () => {
       "more than 1000 concurrent requests",
       { concurrency: 1001 },
       "concurrency",
-      "Too big: expected number to be <=1000, got 1001",
+      "must be a whole number from 1 to 1000, got 1001",
     ],
     [
       "concurrency on the default fraction of a vCPU",

@@ -366,7 +366,7 @@ describe("source folders", () => {
       withFunction("profiles", { source: "" }),
       [
         issue("functions.profiles.source", 'source folder "" does not exist'),
-        issue("functions.profiles.source", 'Too small: expected string to have >=1 characters, got ""'),
+        issue("functions.profiles.source", 'must name a folder of the project, not be empty, got ""'),
       ],
     ],
   ])("rejects %s", (_label, raw, issues) =>
@@ -408,7 +408,12 @@ describe("runtime settings", () => {
     [
       "timeout 0",
       withFunction("profiles", { timeout: 0 }),
-      [issue("functions.profiles.timeout", "Too small: expected number to be >=1, got 0")],
+      [
+        issue(
+          "functions.profiles.timeout",
+          "must be a whole number from 1 to 3600 seconds (1st gen: up to 540), got 0",
+        ),
+      ],
     ],
     [
       "timeout above gen1's 540 seconds",
@@ -418,7 +423,12 @@ describe("runtime settings", () => {
     [
       "timeout above 2nd gen's 3600 seconds",
       withFunction("profiles", { timeout: 3601, generation: 2 }),
-      [issue("functions.profiles.timeout", "Too big: expected number to be <=3600, got 3601")],
+      [
+        issue(
+          "functions.profiles.timeout",
+          "must be a whole number from 1 to 3600 seconds (1st gen: up to 540), got 3601",
+        ),
+      ],
     ],
     [
       "a fractional timeout",
@@ -428,12 +438,12 @@ describe("runtime settings", () => {
     [
       "maxInstances 0",
       withFunction("profiles", { maxInstances: 0 }),
-      [issue("functions.profiles.maxInstances", "Too small: expected number to be >=1, got 0")],
+      [issue("functions.profiles.maxInstances", "must be a whole number from 1 to 3000, got 0")],
     ],
     [
       "maxInstances above 3000",
       withFunction("profiles", { maxInstances: 3001 }),
-      [issue("functions.profiles.maxInstances", "Too big: expected number to be <=3000, got 3001")],
+      [issue("functions.profiles.maxInstances", "must be a whole number from 1 to 3000, got 3001")],
     ],
     [
       "ingress in the wrong case",
@@ -543,7 +553,10 @@ describe("every problem at once", () => {
     issue("functions.login.memroy", `unknown key "memroy" (did you mean "memory"?) ${ALLOWED_KEYS}`),
     issue("functions.profiles.invokers[1]", '"user:alice@example.com" is listed twice'),
     issue("functions.profiles.calls", 'expected a list of function names, e.g. [search], got "search"'),
-    issue("functions.profiles.timeout", "Too small: expected number to be >=1, got 0"),
+    issue(
+      "functions.profiles.timeout",
+      "must be a whole number from 1 to 3600 seconds (1st gen: up to 540), got 0",
+    ),
     issue("functions.search.entryPoint", '"search-handler" is not a JavaScript export name'),
     issue("functions.search.invokers[0]", 'invalid member "user:bob": "bob" is not an email address'),
     issue(
@@ -605,7 +618,10 @@ describe("one malformed value hides no other problem", () => {
 
   test("a timeout the schema refuses is reported once, by the schema", () => {
     expectRejected(withFunction("login", { generation: 1, timeout: 5000 }), [
-      issue("functions.login.timeout", "Too big: expected number to be <=3600, got 5000"),
+      issue(
+        "functions.login.timeout",
+        "must be a whole number from 1 to 3600 seconds (1st gen: up to 540), got 5000",
+      ),
     ]);
   });
 
