@@ -19,10 +19,12 @@ export function calleeValues(checker: ts.TypeChecker, expression: ts.Expression)
 }
 
 function valuesOf(checker: ts.TypeChecker, node: ts.Expression, depth: number): string[] | undefined {
-  const fromType = literalStrings(checker, checker.getTypeAtLocation(node), false);
+  // The value at run time is the wrapped one's, and so is its type: `"billing" as any` is "billing", and
+  // `name as "billing"` is whatever `name` is (a cast proves nothing about the value).
+  const inner = skipWrappers(node);
+  const fromType = literalStrings(checker, checker.getTypeAtLocation(inner), false);
   if (fromType) return fromType;
   if (depth >= MAX_DEPTH) return undefined;
-  const inner = skipWrappers(node);
   if (ts.isTemplateExpression(inner)) return templateValues(checker, inner, depth);
   if (ts.isIdentifier(inner)) {
     const initializer = constInitializer(checker, inner);
