@@ -217,7 +217,8 @@ function callees(value: string): Record<string, string> {
 }
 
 function invokers(value: string): string[] {
-  const expected = 'a JSON array of IAM members, e.g. ["serviceAccount:fn-CALLER@PROJECT.iam.gserviceaccount.com"]';
+  const expected =
+    'a JSON array of IAM members, e.g. ["serviceAccount:fn-CALLER@PROJECT.iam.gserviceaccount.com"]';
   const parsed = parseJson(value, ENV.invokers, expected);
   if (!Array.isArray(parsed)) throw new FunctionEnvError(ENV.invokers, `must be ${expected}`);
   for (const member of parsed) {
