@@ -2,9 +2,45 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Evaluation, GraphFunction } from "../engine";
 import { readStackConfig, stackFileOf, StackConfigError } from "../engine/stack-config";
+import { CONFIG_KEY } from "../topology";
+import { defaultSource } from "../topology/parse";
 import { bundleInputs } from "./bundle-inputs";
 import type { LocalStack } from "./stack";
 import { withStackFileLines } from "../engine/stack-file-lines";
+
+/**
+ * The folders to watch for the code of each function the stack file declares: its source folder, or the nearest
+ * existing folder above it, against each root the program may resolve sources from (the project's folder, or the
+ * real folder of its index.ts when that is a link). Only inside the root, as the program allows sources. None
+ * when the file cannot be read or declares nothing in `callgraph:functions` (a declaration in code: an edit to the
+ * program evaluates again anyway).
+ */
+function awaitedSourceFolders(programDir: string, stackName: string): Set<string> {
+  const folders = new Set<string>();
+  let declared: unknown;
+  try {
+    declared = readStackConfig(programDir, stackName).config[CONFIG_KEY];
+  } catch {
+    return folders;
+  }
+  if (declared === null || typeof declared !== "object" || Array.isArray(declared)) return folders;
+  const entry = path.join(programDir, "index.ts");
+  const roots = new Set([
+    programDir,
+    ...(fs.existsSync(entry) ? [path.dirname(fs.realpathSync(entry))] : []),
+  ]);
+  for (const [name, spec] of Object.entries(declared as Record<string, unknown>)) {
+    const given = (spec as { source?: unknown } | null)?.source;
+    const source = typeof given === "string" && given !== "" ? given : defaultSource(name);
+    for (const root of roots) {
+      let folder = path.resolve(root, source);
+      if (!folder.startsWith(`${root}${path.sep}`)) continue;
+      while (!fs.existsSync(folder) && folder !== root) folder = path.dirname(folder);
+      folders.add(folder);
+    }
+  }
+  return folders;
+}
 
 /** How the development loop rebuilds. */
 export interface DevLoopOptions {
@@ -62,6 +98,10 @@ export function startDevLoop(initial: LocalStack, options: DevLoopOptions): DevL
   // The program's own files as the latest evaluation that succeeded found them: a module the program now imports is
   // followed from then on, whether or not the declaration changed.
   let programFiles = stack.evaluation.programFiles;
+  // After a build that failed, the folders where a declared function's code is still to come: the nearest existing
+  // folder on the way to each declared source folder. A change there (the folder created, its index.ts written)
+  // evaluates again, so a function declared before its code is picked up when the code appears.
+  let awaited = new Set<string>();
   const pending = { functions: new Set<string>(), files: new Set<string>(), declaration: false };
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
@@ -80,7 +120,10 @@ export function startDevLoop(initial: LocalStack, options: DevLoopOptions): DevL
         set.add(fn.name);
         users.set(file, set);
       }
-    const folders = new Set([...users.keys(), ...declarationFiles].map((f) => path.dirname(f)));
+    const folders = new Set([
+      ...[...users.keys(), ...declarationFiles].map((f) => path.dirname(f)),
+      ...awaited,
+    ]);
     for (const [folder, watcher] of watchers)
       if (!folders.has(folder)) {
         watcher.close();
@@ -111,6 +154,11 @@ export function startDevLoop(initial: LocalStack, options: DevLoopOptions): DevL
       ? [path.join(folder, String(name))]
       : [...users.keys(), ...declarationFiles].filter((f) => path.dirname(f) === folder);
     let hit = false;
+    if (awaited.has(folder)) {
+      pending.declaration = true;
+      pending.files.add(name ? path.join(folder, String(name)) : folder);
+      hit = true;
+    }
     for (const file of files) {
       if (declarationFiles.has(file)) {
         pending.declaration = true;
@@ -156,8 +204,11 @@ export function startDevLoop(initial: LocalStack, options: DevLoopOptions): DevL
         ? "the stack keeps serving as it was"
         : `${names.join(", ")} keep serving the previous bundle`;
       options.log([`[watch] build failed, ${keeps}: ${first}`, ...rest].join("\n"));
+      awaited = awaitedSourceFolders(stack.programDir, stack.evaluation.stack);
+      if (!closed) rewatch();
       return;
     }
+    awaited = new Set();
     programFiles = evaluation.programFiles;
     const changes = declarationChanges(stack.evaluation, evaluation);
     if (changes.length > 0) return void (await restartOn(evaluation, changes));

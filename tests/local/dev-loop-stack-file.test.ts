@@ -129,6 +129,28 @@ describe("the stack file changes while the local stack serves", () => {
     expect(before.functions.back.process.pid).toBeUndefined();
   }, 90_000);
 
+  test("a function declared before its folder exists starts once its code is written there", async () => {
+    logs.length = 0;
+    const later = path.join(code.dir, "fns", "later");
+    writeStackFile(dir, STACK, {
+      "gcp:project": "callgraph-dev",
+      "gcp:region": "us-central1",
+      "callgraph:functions": {
+        front: { calls: ["back"], invokers: [DEVELOPER], source: code.source(front) },
+        back: { invokers: [DEVELOPER, ALICE], source: code.source(back) },
+        later: { invokers: [DEVELOPER], source: code.source(later) },
+      },
+    });
+    expect(await logged(/build failed/)).toMatch(/functions\.later\.source: source folder .* does not exist/);
+    logs.length = 0;
+    // The folder first (one event), its code after it (another): the stack starts with the function.
+    fs.mkdirSync(later, { recursive: true });
+    writeFunction(code.dir, "later", { version: "v1" });
+    await logged(/the local stack restarted on the new declaration/);
+    expect(Object.keys(stack.functions).sort()).toEqual(["back", "front", "later"]);
+    expect((await get("later")).body).toMatchObject({ function: "later", version: "v1" });
+  }, 90_000);
+
   test("an edit to Pulumi.yaml evaluates again too", async () => {
     logs.length = 0;
     fs.appendFileSync(path.join(dir, "Pulumi.yaml"), "# a comment\n");
