@@ -5,7 +5,7 @@
  * `graph`, `check`, `diff`, `npm test` and `npm start -- --once`. Nothing of this repository's sources is reachable
  * from there: the program, the CLI and the function code load the compiled package.
  */
-import { execFile, execFileSync } from "node:child_process";
+import { execFile, execFileSync, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -94,6 +94,40 @@ test("the packed package holds compiled JavaScript and declarations, no TypeScri
   for (const file of ["LICENSE", "CHANGELOG.md", "README.md", "package.json"])
     expect(fs.existsSync(path.join(packed, file))).toBe(true);
 });
+
+// `pulumi preview --policy-pack node_modules/callgraph/dist/policy`: the pack as the Pulumi CLI runs a local one
+// (@pulumi/pulumi's cmd/run-policy-pack, from the pack's folder: its package.json's main, PulumiPolicy.yaml beside
+// it), loaded from the installed package with nothing of this repository's. It prints its gRPC port once it serves
+// (tests/policy/pack-process.test.ts drives the same runner through the analyzer calls, from policy/).
+test("the policy pack runs from the installed package, as --policy-pack names it", async () => {
+  const folder = path.join(project, "node_modules", "callgraph", "dist", "policy");
+  expect(fs.readFileSync(path.join(folder, "PulumiPolicy.yaml"), "utf8")).toMatch(/^runtime: nodejs$/m);
+  const manifest = JSON.parse(fs.readFileSync(path.join(folder, "package.json"), "utf8")) as { main: string };
+  expect(fs.existsSync(path.join(folder, manifest.main))).toBe(true);
+  const runner = path.join(project, "node_modules", "@pulumi", "pulumi", "cmd", "run-policy-pack");
+  const pack = spawn(process.execPath, [runner, "127.0.0.1:0", "."], {
+    cwd: folder,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  try {
+    const port = await new Promise<number>((resolve, reject) => {
+      let out = "";
+      pack.stdout.on("data", (chunk: Buffer) => {
+        out += String(chunk);
+        const match = /^(\d+)\s*$/m.exec(out);
+        if (match) resolve(Number(match[1]));
+      });
+      let err = "";
+      pack.stderr.on("data", (chunk: Buffer) => (err += String(chunk)));
+      pack.on("exit", (code) =>
+        reject(new Error(`the pack exited (${code}) before serving:\n${out}\n${err}`)),
+      );
+    });
+    expect(port).toBeGreaterThan(0);
+  } finally {
+    pack.kill();
+  }
+}, 60_000);
 
 test("graph: the template's declared edge and its scheduled caller, from the compiled package", async () => {
   const { stdout } = await callgraph("graph", "--format", "json");
