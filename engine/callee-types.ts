@@ -15,7 +15,7 @@ import {
 } from "../topology";
 import { evaluate } from "./evaluate";
 import { registeredDeclarations } from "./registered-declarations";
-import { readStackConfig, stackFileOf, stacksIn } from "./stack-config";
+import { readStackConfig, StackConfigError, stackFileOf, stacksIn } from "./stack-config";
 import { stackFileLocator } from "./stack-file-lines";
 
 /** Two declared functions deploy one source folder, whose one generated `Callee` type cannot fit both. */
@@ -42,8 +42,18 @@ export class SharedSourceError extends Error {
  */
 export async function calleeTypesOf(programDir: string): Promise<CalleeTypesFunction[]> {
   const bySource = new Map<string, { name: string; callsByStack: Record<string, readonly string[]> }>();
+  // Every stack's problems at once: one broken stack file hides no other's.
+  const failures: (TopologyError | StackConfigError)[] = [];
   for (const stack of stacksIn(programDir)) {
-    for (const fn of await declaredFunctions(programDir, stack)) {
+    let functions: readonly FunctionSpec[];
+    try {
+      functions = await declaredFunctions(programDir, stack);
+    } catch (error) {
+      if (!(error instanceof TopologyError || error instanceof StackConfigError)) throw error;
+      failures.push(error);
+      continue;
+    }
+    for (const fn of functions) {
       const source = path.posix.normalize(fn.source.split(path.sep).join("/"));
       const entry = bySource.get(source) ?? { name: fn.name, callsByStack: {} };
       if (entry.name !== fn.name) {
@@ -57,6 +67,16 @@ export async function calleeTypesOf(programDir: string): Promise<CalleeTypesFunc
       bySource.set(source, entry);
     }
   }
+  if (failures.length === 1) throw failures[0];
+  if (failures.length > 1)
+    throw new TopologyError(
+      failures.flatMap((failure) =>
+        failure instanceof TopologyError
+          ? failure.issues
+          : [{ path: failure.message.slice(0, -failure.reason.length - 2), message: failure.reason }],
+      ),
+      "in the stack files",
+    );
   return [...bySource]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([source, { name, callsByStack }]) => ({ name, source, callsByStack }));

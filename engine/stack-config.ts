@@ -35,7 +35,8 @@ export function readStackConfig(programDir: string, stack: string): StackConfig 
   const raw = fs.existsSync(stackFile) ? (readYaml(stackFile) as { config?: unknown } | null) : null;
   const declared = raw?.config ?? {};
   if (typeof declared !== "object" || Array.isArray(declared) || declared === null) {
-    throw new StackConfigError(stackFile, `"config" must be a map of keys to values, not ${typeof declared}`);
+    const what = Array.isArray(declared) ? "a list" : declared === null ? "empty" : `a ${typeof declared}`;
+    throw new StackConfigError(stackFile, `"config" must be a map of keys to values, not ${what}`);
   }
   const config: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(declared))

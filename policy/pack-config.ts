@@ -20,32 +20,39 @@ export interface PackSettings {
  * https://www.pulumi.com/docs/iac/using-pulumi/crossguard/configuration/
  */
 export function parsePackConfig(raw: unknown, rules: readonly Rule[], source: string): PackSettings {
-  const fail = (message: string): never => {
-    throw new PolicyConfigError(`${source}: ${message}`);
-  };
   if (raw === undefined || raw === null)
     return { levels: levelsOf(rules, undefined, new Map()), configs: new Map() };
   if (typeof raw !== "object" || Array.isArray(raw))
-    fail('must be an object mapping policy names (or "all") to settings');
+    throw new PolicyConfigError(`${source}: must be an object mapping policy names (or "all") to settings`);
+  // Every problem at once, on the one line a CLI error has: one policy's mistake hides no other's.
+  const problems: string[] = [];
   const entries = Object.entries(raw as Record<string, unknown>);
   const names = new Set(rules.map((r) => r.name));
   const own = new Map<string, EnforcementLevel>();
   const configs = new Map<string, RawConfig>();
   let all: EnforcementLevel | undefined;
   for (const [key, value] of entries) {
-    if (key !== "all" && !names.has(key))
-      fail(`unknown policy "${key}" (policies: ${[...names].join(", ")})`);
+    if (key !== "all" && !names.has(key)) {
+      problems.push(`unknown policy "${key}" (policies: ${[...names].join(", ")})`);
+      continue;
+    }
     let level: unknown;
     let settings: Record<string, unknown> = {};
     if (typeof value === "string") level = value;
     else if (value && typeof value === "object" && !Array.isArray(value)) {
       ({ enforcementLevel: level, ...settings } = value as Record<string, unknown>);
-    } else fail(`"${key}" must be an enforcement level or an object, not ${JSON.stringify(value)}`);
+    } else {
+      problems.push(`"${key}" must be an enforcement level or an object, not ${JSON.stringify(value)}`);
+      continue;
+    }
     if (level !== undefined && !LEVELS.includes(level as EnforcementLevel)) {
-      fail(`"${key}": enforcementLevel must be one of ${LEVELS.join(", ")}, not ${JSON.stringify(level)}`);
+      problems.push(
+        `"${key}": enforcementLevel must be one of ${LEVELS.join(", ")}, not ${JSON.stringify(level)}`,
+      );
+      level = undefined;
     }
     if (key === "all") {
-      if (Object.keys(settings).length > 0) fail('"all" takes only an enforcement level');
+      if (Object.keys(settings).length > 0) problems.push('"all" takes only an enforcement level');
       all = level as EnforcementLevel | undefined;
       continue;
     }
@@ -54,10 +61,12 @@ export function parsePackConfig(raw: unknown, rules: readonly Rule[], source: st
     try {
       readSettings(rule.name, rule.fields, settings); // fail now, with the file's name, not mid-check
     } catch (error) {
-      fail(error instanceof Error ? error.message : String(error));
+      problems.push(error instanceof Error ? error.message : String(error));
+      continue;
     }
     configs.set(key, settings);
   }
+  if (problems.length > 0) throw new PolicyConfigError(`${source}: ${problems.join("; ")}`);
   return { levels: levelsOf(rules, all, own), configs };
 }
 

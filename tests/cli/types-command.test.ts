@@ -70,6 +70,27 @@ describe("callgraph types", () => {
     );
   });
 
+  test("every broken stack file at once: one hides no other's problems", async () => {
+    const dir = fixture(DECLARED.replace("calls: [beta]", "calls: [gamma]"));
+    fs.writeFileSync(
+      path.join(dir, "Pulumi.prod.yaml"),
+      "config:\n  callgraph:functions:\n    alpha: [oops\n",
+    );
+    fs.writeFileSync(path.join(dir, "Pulumi.test.yaml"), DECLARED.replace("calls: [beta]", "calls: [delta]"));
+    const message = await typesCommand({ dir }).then(
+      () => "",
+      (e: unknown) => (e as Error).message,
+    );
+    expect(message).toMatch(/^types: Invalid call graph in the stack files, 3 problems:/);
+    expect(message).toMatch(
+      /\n {2}Pulumi\.dev\.yaml:\d+:\d+: functions\.alpha\.calls\[0\]: unknown function "gamma"/,
+    );
+    expect(message).toMatch(/\n {2}\S*Pulumi\.prod\.yaml:\d+:\d+: .*Fix the YAML syntax there/);
+    expect(message).toMatch(
+      /\n {2}Pulumi\.test\.yaml:\d+:\d+: functions\.alpha\.calls\[0\]: unknown function "delta"/,
+    );
+  });
+
   test("two functions deploying one folder is a usage error saying how to fix", async () => {
     const dir = fixture(DECLARED.replace("    beta: {}", "    beta:\n      source: functions/alpha"));
     await expect(typesCommand({ dir })).rejects.toThrow(

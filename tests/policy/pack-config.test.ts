@@ -72,6 +72,24 @@ describe("policy pack config (the --policy-pack-config format)", () => {
     expect(() => parsePackConfig(raw, RULES, "cfg.json")).toThrow(message);
   });
 
+  test("every problem at once, on one line: one policy's mistake hides no other's", () => {
+    const raw = {
+      nosuch: "mandatory",
+      "no-project-level-grants": "bogus",
+      "function-no-public-invoker": { forbidPublic: "yes" },
+      all: "strict",
+    };
+    expect(() => parsePackConfig(raw, RULES, "cfg.json")).toThrow(
+      new PolicyConfigError(
+        'cfg.json: unknown policy "nosuch" (policies: ' +
+          RULES.map((r) => r.name).join(", ") +
+          '); "no-project-level-grants": enforcementLevel must be one of advisory, mandatory, remediate, disabled, not "bogus"; ' +
+          'policy "function-no-public-invoker": "forbidPublic" must be true or false, not "yes"; ' +
+          '"all": enforcementLevel must be one of advisory, mandatory, remediate, disabled, not "strict"',
+      ),
+    );
+  });
+
   test("runRules reports at the configured level and skips disabled policies", () => {
     const resources = fromEngine(
       registered([...happyStack(), invokerMember("rogue", "profiles", "user:mallory@example.com")]),
