@@ -88,20 +88,20 @@ export function resolveInputs(args: CallGraphInputs): ResolvedInputs {
   // Every problem at once: the declaration's, then where it deploys and the stack's own keys.
   const stackKeys = unknownStackKeys(Object.keys(pulumi.runtime.allConfig()));
   for (const warning of stackKeys.warnings) void pulumi.log.warn(`${warning.path}: ${warning.message}`);
+  const project = args.project ?? gcpConfig.get("project");
+  const region = args.region ?? gcpConfig.get("region");
+  const projectNumber = args.projectNumber ?? config.get("projectNumber");
   let topology: Topology | undefined = args.topology;
   const issues: TopologyIssue[] = [];
   let declaredIn: string | undefined;
   if (!topology)
     try {
-      topology = declaredTopology(args.declaration, config, root, today);
+      topology = declaredTopology(args.declaration, config, root, today, project);
     } catch (error) {
       if (!(error instanceof TopologyError)) throw error;
       issues.push(...error.issues);
       declaredIn = error.declaredIn;
     }
-  const project = args.project ?? gcpConfig.get("project");
-  const region = args.region ?? gcpConfig.get("region");
-  const projectNumber = args.projectNumber ?? config.get("projectNumber");
   issues.push(...deploymentTargetIssues({ project, region, projectNumber }), ...stackKeys.issues);
   if (issues.length > 0 || !topology) throw new TopologyError(issues, declaredIn);
   if (!args.topology)
@@ -157,6 +157,7 @@ function declaredTopology(
   config: pulumi.Config,
   root: string,
   today: Date,
+  project: string | undefined,
 ): Topology {
   const { keys, issues, warnings } = declaration
     ? keysOfDeclarationInCode(declaration, stackKeys(config))
@@ -167,6 +168,7 @@ function declaredTopology(
     // Sources resolve against the project root and must stay inside it (a symlink out is refused like `..`).
     topology = parseStackDeclaration(keys, {
       today,
+      ...(project ? { project } : {}),
       ...sourceFolderChecks(root, fs),
       workflowDocument: workflowDocuments(root),
     });

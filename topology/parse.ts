@@ -5,7 +5,13 @@ import { describeValue, formatPath, TopologyError, type TopologyIssue } from "./
 import { unreachableIngress } from "./ingress";
 import { memberProblem } from "./members";
 import type { FunctionSpec, Topology } from "./model";
-import { callerAccountId, FUNCTION_NAME_PATTERN, MAX_FUNCTION_NAME_LENGTH, serviceAccountId } from "./names";
+import {
+  BUILD_SERVICE_ACCOUNT_ID,
+  callerAccountId,
+  FUNCTION_NAME_PATTERN,
+  MAX_FUNCTION_NAME_LENGTH,
+  serviceAccountId,
+} from "./names";
 import { isPrincipalReference, parsePrincipals, type Principals } from "./principals";
 import { DEFAULT_RUNTIME, runtimeProblem } from "./runtimes";
 import { secretIssues } from "./secrets";
@@ -66,6 +72,11 @@ export interface ParseOptions {
    * `sourceExists`, omit it to skip checking the file and its steps.
    */
   readonly workflowDocument?: (file: string) => WorkflowDocument;
+  /**
+   * The project the stack deploys into, when known: an invoker that is one of its own accounts callgraph creates (a
+   * declared function's, the build account) is then refused, naming what to declare instead. Omit it to skip that.
+   */
+  readonly project?: string;
 }
 
 const JS_IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
@@ -132,6 +143,7 @@ export function parseTopology(raw: unknown, options: ParseOptions = {}): Topolog
     const lists = parsed.success ? parsed.data : wellTypedParts(declarations[name]);
     issues.push(...referenceIssues(name, lists, names, at));
     issues.push(...memberIssues(lists, principalNames, at));
+    issues.push(...ownAccountIssues(name, lists, names, options.project, at));
     issues.push(...sourceIssues(name, declarations[name], options, at));
     // Runtime settings and secrets, from whatever of them is well typed (the schema reports the rest).
     const raw = recordOf(declarations[name]);
@@ -349,6 +361,46 @@ function memberIssues(
     else if (seen.has(member))
       issues.push({ path: at("invokers", i), message: `${JSON.stringify(member)} is listed twice` });
     seen.add(member);
+  });
+  return issues;
+}
+
+/**
+ * An invoker that is an account this program creates in the same project: a declared function's own account is an
+ * edge written backwards (it grants the same thing, and hides it from every reader of `calls`: the graph shows an
+ * edge no `calls` declares, and `check` advises removing a `calls` entry that does not exist); the build account
+ * must never invoke (invariant 1: it only builds).
+ */
+function ownAccountIssues(
+  name: string,
+  decl: Pick<FunctionDeclaration, "invokers">,
+  names: readonly string[],
+  project: string | undefined,
+  at: (...rest: PropertyKey[]) => string,
+): TopologyIssue[] {
+  if (project === undefined) return [];
+  const email = (id: string) => `serviceAccount:${id}@${project}.iam.gserviceaccount.com`.toLowerCase();
+  const owners = new Map(
+    names.filter((n) => FUNCTION_NAME_PATTERN.test(n)).map((n) => [email(serviceAccountId(n)), n]),
+  );
+  const issues: TopologyIssue[] = [];
+  (decl.invokers ?? []).forEach((member, i) => {
+    const lower = member.toLowerCase();
+    const owner = owners.get(lower);
+    if (owner !== undefined)
+      issues.push({
+        path: at("invokers", i),
+        message:
+          owner === name
+            ? `${JSON.stringify(member)} is ${name}'s own account: a function needs no grant to run its own code`
+            : `${JSON.stringify(member)} is ${owner}'s own account: declare the edge where it is read, ` +
+              `functions.${owner}.calls: [${name}], instead`,
+      });
+    else if (lower === email(BUILD_SERVICE_ACCOUNT_ID))
+      issues.push({
+        path: at("invokers", i),
+        message: `${JSON.stringify(member)} is the build account, which builds functions and never invokes one: remove it`,
+      });
   });
   return issues;
 }

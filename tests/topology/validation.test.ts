@@ -646,6 +646,53 @@ describe("one malformed value hides no other problem", () => {
   });
 });
 
+describe("an invoker that is an account the program creates in the same project", () => {
+  const account = (id: string, project = "callgraph-test") =>
+    `serviceAccount:${id}@${project}.iam.gserviceaccount.com`;
+
+  test("a function's own, another's (an edge written backwards) and the build account are refused", () => {
+    expectRejected(
+      withFunction("login", {
+        calls: ["profiles"],
+        invokers: [
+          account("fn-search"),
+          account("fn-login"),
+          account("callgraph-build"),
+          account("FN-SEARCH"),
+        ],
+      }),
+      [
+        issue(
+          "functions.login.invokers[0]",
+          '"serviceAccount:fn-search@callgraph-test.iam.gserviceaccount.com" is search\'s own account: declare the edge where it is read, functions.search.calls: [login], instead',
+        ),
+        issue(
+          "functions.login.invokers[1]",
+          '"serviceAccount:fn-login@callgraph-test.iam.gserviceaccount.com" is login\'s own account: a function needs no grant to run its own code',
+        ),
+        issue(
+          "functions.login.invokers[2]",
+          '"serviceAccount:callgraph-build@callgraph-test.iam.gserviceaccount.com" is the build account, which builds functions and never invokes one: remove it',
+        ),
+        issue(
+          "functions.login.invokers[3]",
+          '"serviceAccount:FN-SEARCH@callgraph-test.iam.gserviceaccount.com" is search\'s own account: declare the edge where it is read, functions.search.calls: [login], instead',
+        ),
+      ],
+      { project: "callgraph-test" },
+    );
+  });
+
+  test("the same ids in another project are other accounts (a function of another stack may call)", () => {
+    const declaration = withFunction("login", { invokers: [account("fn-search", "other-project")] });
+    expect(parseTopology(declaration, { project: "callgraph-test" }).functions).toHaveLength(3);
+    // Without a project, nothing is known to be the program's own.
+    expect(parseTopology(withFunction("login", { invokers: [account("fn-search")] })).functions).toHaveLength(
+      3,
+    );
+  });
+});
+
 describe("TopologyError", () => {
   test("says 1 problem in the singular", () => {
     const error = new TopologyError([issue("functions.a.calls[0]", "wrong")]);
