@@ -7,14 +7,22 @@ const B = { source: fixtureSource("beta") };
 
 /** Runs the program with `functions` as `callgraph:functions` and returns the error it must fail with. */
 async function failure(functions: unknown): Promise<EvaluationError> {
-  const config = functions === undefined ? { ...project } : { ...project, "callgraph:functions": functions };
+  return refusal(functions === undefined ? { ...project } : { ...project, "callgraph:functions": functions });
+}
+
+/** Runs the program with `config` and returns the error it must fail with, having registered nothing. */
+async function refusal(config: Record<string, unknown>): Promise<EvaluationError> {
   const error = await evaluateFixture({ config }).then(
     () => undefined,
     (e: unknown) => e,
   );
   expect(error).toBeInstanceOf(EvaluationError);
+  expect((error as EvaluationError).resources).toEqual([]);
   return error as EvaluationError;
 }
+
+/** The problem lines of a refusal, under its first line. */
+const problemLines = (error: Error) => error.message.split("\n").slice(1);
 
 // A bad topology stops the program before any resource is registered, naming the field and the value,
 // with every problem at once. (The model's rules are tested one by one in tests/topology.)
@@ -70,22 +78,16 @@ describe("a bad topology registers nothing", () => {
   // A stack key of the wrong kind of value (a word where a number or a map goes) is named by the parser with the
   // rest, not by the SDK's "is not a valid JSON object" for the first of them alone.
   test("stack keys that are not what they should be are reported with the declaration's own problems", async () => {
-    const error = await evaluateFixture({
-      config: {
+    const lines = problemLines(
+      await refusal({
         ...project,
         "callgraph:generation": "one",
         "callgraph:runtime": ["nodejs22"],
         "callgraph:principals": "user:a@example.com",
         "callgraph:callers": "nightly",
         "callgraph:functions": { alpha: { ...A, calls: ["bet"] }, beta: B },
-      },
-    }).then(
-      () => undefined,
-      (e: unknown) => e,
+      }),
     );
-    expect(error).toBeInstanceOf(EvaluationError);
-    expect((error as EvaluationError).resources).toEqual([]);
-    const lines = (error as Error).message.split("\n").slice(1);
     expect(lines).toEqual(
       expect.arrayContaining([
         '  callgraph:generation: must be 1 or 2, got "one"',
@@ -102,21 +104,15 @@ describe("a bad topology registers nothing", () => {
   });
 
   test("where it deploys and the stack's own keys are checked with the declaration, all at once", async () => {
-    const error = await evaluateFixture({
-      config: {
+    const lines = problemLines(
+      await refusal({
         ...project,
         "gcp:region": "us-centrall",
         "callgraph:generaton": 1,
         "callgraph:teamOwner": "platform",
         "callgraph:functions": { alpha: { ...A, calls: ["bet"] }, beta: B },
-      },
-    }).then(
-      () => undefined,
-      (e: unknown) => e,
+      }),
     );
-    expect(error).toBeInstanceOf(EvaluationError);
-    expect((error as EvaluationError).resources).toEqual([]);
-    const lines = (error as Error).message.split("\n").slice(1);
     expect(lines).toEqual([
       '  functions.alpha.calls[0]: unknown function "bet" (did you mean "beta"?)',
       '  gcp:region: "us-centrall" is not a region (did you mean "us-central1"?): write one such as us-central1 or europe-west1',
