@@ -7,12 +7,15 @@ import { memberProblem } from "./members";
 import type { FunctionSpec, Topology } from "./model";
 import {
   BUILD_SERVICE_ACCOUNT_ID,
+  buildServiceAccountEmail,
+  callerAccountEmail,
   callerAccountId,
   FUNCTION_NAME_PATTERN,
   MAX_FUNCTION_NAME_LENGTH,
+  serviceAccountEmail,
   serviceAccountId,
 } from "./names";
-import { isPrincipalReference, parsePrincipals, type Principals } from "./principals";
+import { isPrincipalReference, parsePrincipals, principalPath, type Principals } from "./principals";
 import { DEFAULT_RUNTIME, runtimeProblem } from "./runtimes";
 import { secretIssues } from "./secrets";
 import { cpuText, parseCpu, settingsIssues, sortedRecord, type GenerationOf } from "./settings";
@@ -128,6 +131,12 @@ export function parseTopology(raw: unknown, options: ParseOptions = {}): Topolog
   const principalNames = principalNamesOf(options.principals);
   const declarations = raw as Record<string, unknown>;
   const names = Object.keys(declarations);
+  // With the project known, the program's own accounts can be told apart from other invokers.
+  const owners =
+    options.project === undefined
+      ? undefined
+      : ownAccounts(names, Object.keys(recordOf(options.callers)), options.project);
+  if (owners) issues.push(...principalAccountIssues(options.principals, owners));
   const specs: FunctionSpec[] = [];
   for (const name of names) {
     const at = (...rest: PropertyKey[]) => formatPath(["functions", name, ...rest]);
@@ -143,7 +152,11 @@ export function parseTopology(raw: unknown, options: ParseOptions = {}): Topolog
     const lists = parsed.success ? parsed.data : wellTypedParts(declarations[name]);
     issues.push(...referenceIssues(name, lists, names, at));
     issues.push(...memberIssues(lists, principalNames, at));
-    issues.push(...ownAccountIssues(name, lists, names, options.project, at));
+    if (owners)
+      (lists.invokers ?? []).forEach((member, i) => {
+        const problem = ownAccountProblem(member, owners, name);
+        if (problem) issues.push({ path: at("invokers", i), message: problem });
+      });
     issues.push(...sourceIssues(name, declarations[name], options, at));
     // Runtime settings and secrets, from whatever of them is well typed (the schema reports the rest).
     const raw = recordOf(declarations[name]);
@@ -366,43 +379,65 @@ function memberIssues(
 }
 
 /**
- * An invoker that is an account this program creates in the same project: a declared function's own account is an
- * edge written backwards (it grants the same thing, and hides it from every reader of `calls`: the graph shows an
- * edge no `calls` declares, and `check` advises removing a `calls` entry that does not exist); the build account
- * must never invoke (invariant 1: it only builds).
+ * The accounts this program creates in `project`, by lower-case IAM member: each declared function's and caller's
+ * own, and the build account. An invoker that is one of them is a mistake: a function's or a caller's own account
+ * is an edge written backwards (it grants the same thing, and hides it from every reader of `calls`: the graph
+ * shows an edge no `calls` declares, and `check` advises removing a `calls` entry that does not exist); the build
+ * account must never invoke (invariant 1: it only builds).
  */
-function ownAccountIssues(
-  name: string,
-  decl: Pick<FunctionDeclaration, "invokers">,
-  names: readonly string[],
-  project: string | undefined,
-  at: (...rest: PropertyKey[]) => string,
+function ownAccounts(
+  functionNames: readonly string[],
+  callerNames: readonly string[],
+  project: string,
+): Map<string, OwnAccount> {
+  const owners = new Map<string, OwnAccount>();
+  const add = (email: string, owner: OwnAccount) =>
+    owners.set(`serviceAccount:${email}`.toLowerCase(), owner);
+  const valid = (names: readonly string[]) => names.filter((n) => FUNCTION_NAME_PATTERN.test(n));
+  for (const name of valid(functionNames))
+    add(serviceAccountEmail(name, project), { kind: "function", name });
+  for (const name of valid(callerNames)) add(callerAccountEmail(name, project), { kind: "caller", name });
+  add(buildServiceAccountEmail(project), { kind: "build", name: BUILD_SERVICE_ACCOUNT_ID });
+  return owners;
+}
+
+/** Whose an account of {@link ownAccounts} is. */
+interface OwnAccount {
+  readonly kind: "function" | "caller" | "build";
+  readonly name: string;
+}
+
+/** Why `member`, granted invoke on `target` (a function's name, or a principal's users), may not be, if it may not. */
+function ownAccountProblem(
+  member: string,
+  owners: ReadonlyMap<string, OwnAccount>,
+  target: string | undefined,
+): string | undefined {
+  const owner = owners.get(member.toLowerCase());
+  if (!owner) return undefined;
+  const quoted = JSON.stringify(member);
+  if (owner.kind === "build")
+    return `${quoted} is the build account, which builds functions and never invokes one: remove it`;
+  if (owner.kind === "function" && owner.name === target)
+    return `${quoted} is ${target}'s own account: a function needs no grant to run its own code`;
+  const section = owner.kind === "function" ? "functions" : "callers";
+  return `${quoted} is ${owner.kind === "caller" ? "the caller " : ""}${owner.name}'s own account: declare the edge where it is read, ${section}.${owner.name}.calls${target ? `: [${target}]` : ""}, instead`;
+}
+
+/** A principal's member that is one of the program's own accounts: each function naming the principal would grant it. */
+function principalAccountIssues(
+  principals: unknown,
+  owners: ReadonlyMap<string, OwnAccount>,
 ): TopologyIssue[] {
-  if (project === undefined) return [];
-  const email = (id: string) => `serviceAccount:${id}@${project}.iam.gserviceaccount.com`.toLowerCase();
-  const owners = new Map(
-    names.filter((n) => FUNCTION_NAME_PATTERN.test(n)).map((n) => [email(serviceAccountId(n)), n]),
-  );
-  const issues: TopologyIssue[] = [];
-  (decl.invokers ?? []).forEach((member, i) => {
-    const lower = member.toLowerCase();
-    const owner = owners.get(lower);
-    if (owner !== undefined)
-      issues.push({
-        path: at("invokers", i),
-        message:
-          owner === name
-            ? `${JSON.stringify(member)} is ${name}'s own account: a function needs no grant to run its own code`
-            : `${JSON.stringify(member)} is ${owner}'s own account: declare the edge where it is read, ` +
-              `functions.${owner}.calls: [${name}], instead`,
-      });
-    else if (lower === email(BUILD_SERVICE_ACCOUNT_ID))
-      issues.push({
-        path: at("invokers", i),
-        message: `${JSON.stringify(member)} is the build account, which builds functions and never invokes one: remove it`,
-      });
+  return Object.entries(recordOf(principals)).flatMap(([principal, value]) => {
+    // One member may be written alone, as parsePrincipals takes it.
+    const members: unknown[] = typeof value === "string" ? [value] : Array.isArray(value) ? value : [];
+    return members.flatMap((member, i) => {
+      const problem = typeof member === "string" ? ownAccountProblem(member, owners, undefined) : undefined;
+      const path = typeof value === "string" ? principalPath(principal) : principalPath(principal, i);
+      return problem ? [{ path, message: problem }] : [];
+    });
   });
-  return issues;
 }
 
 /**

@@ -168,7 +168,7 @@ export function principalWarnings(topology: {
 }
 
 /** `callgraph:principals.developers[0]`, bracketing a name that is not a plain word. */
-function principalPath(name: string, ...rest: PropertyKey[]): string {
+export function principalPath(name: string, ...rest: PropertyKey[]): string {
   const tail = formatPath([name, ...rest]);
   return tail.startsWith("[") ? `${PRINCIPALS_KEY}${tail}` : `${PRINCIPALS_KEY}.${tail}`;
 }

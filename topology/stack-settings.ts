@@ -1,7 +1,23 @@
 import type { TopologyIssue } from "./errors";
 import { describeValue } from "./errors";
 import { DECLARATION_CONFIG_KEYS } from "./stack-declaration";
+import { distance } from "fastest-levenshtein";
 import { suggestion } from "./suggestion";
+
+const NAMESPACE = "callgraph:";
+
+/**
+ * The key `key` is a typo of, if any: a letter or two from one (another case counts as none), compared without the
+ * namespace they share, so that `callgraph:owner` or `callgraph:region`, a project's own keys, are not taken for
+ * `callgraph:callers` or `callgraph:runtime`.
+ */
+function nearMiss(key: string): string | undefined {
+  const name = key.slice(NAMESPACE.length).toLowerCase();
+  const allowed = name.length >= 6 ? 2 : 1;
+  return CALLGRAPH_CONFIG_KEYS.find(
+    (known) => distance(name, known.slice(NAMESPACE.length).toLowerCase()) <= allowed,
+  );
+}
 
 /**
  * Every `callgraph:` key callgraph reads: the declaration's, the project number (`CallGraph`) and the stack's policy
@@ -14,7 +30,7 @@ export const CALLGRAPH_CONFIG_KEYS: readonly string[] = [
 ];
 
 /**
- * The stack's `callgraph:` keys callgraph does not read. One a letter or two from a key it reads is a typo, and an
+ * The stack's `callgraph:` keys callgraph does not read. One a letter or two from a key it reads ({@link nearMiss}) is a typo, and an
  * error: `callgraph:generaton: 1` would otherwise deploy every function as the default generation, silently. Any
  * other is a warning only: in a Pulumi project named `callgraph` (this repository), `pulumi config set KEY` writes a
  * project key of the user's own under `callgraph:`.
@@ -26,12 +42,12 @@ export function unknownStackKeys(keys: readonly string[]): {
   const issues: TopologyIssue[] = [];
   const warnings: TopologyIssue[] = [];
   for (const key of keys) {
-    if (!key.startsWith("callgraph:") || CALLGRAPH_CONFIG_KEYS.includes(key)) continue;
-    const near = suggestion(key, CALLGRAPH_CONFIG_KEYS);
+    if (!key.startsWith(NAMESPACE) || CALLGRAPH_CONFIG_KEYS.includes(key)) continue;
+    const near = nearMiss(key);
     if (near)
       issues.push({
         path: key,
-        message: `unknown key${near}: callgraph reads ${CALLGRAPH_CONFIG_KEYS.join(", ")}`,
+        message: `unknown key (did you mean ${JSON.stringify(near)}?): callgraph reads ${CALLGRAPH_CONFIG_KEYS.join(", ")}`,
       });
     else
       warnings.push({
@@ -45,11 +61,17 @@ export function unknownStackKeys(keys: readonly string[]): {
 /**
  * A project id as Google allows it: "6 to 30 characters", "lowercase letters, numbers, and hyphens", starting "with a
  * letter" and not ending "with a hyphen" (https://cloud.google.com/resource-manager/docs/creating-managing-projects,
- * "Before you begin"), or a legacy domain-scoped one, `example.com:my-project`
- * (https://cloud.google.com/resource-manager/docs/creating-managing-projects#identifying_projects).
+ * "Before you begin").
  */
-const PROJECT_ID =
-  /^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+:)?[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
+const PROJECT_ID = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
+
+/**
+ * A legacy domain-scoped project id, `example.com:my-project`
+ * (https://cloud.google.com/resource-manager/docs/creating-managing-projects#identifying_projects): refused, since
+ * its service accounts' emails are not `ID@PROJECT.iam.gserviceaccount.com`, the form every grant here is written in
+ * (topology/names.ts) before anything is deployed.
+ */
+const DOMAIN_SCOPED = /^[a-z0-9.-]+\.[a-z]{2,}:[a-z][a-z0-9-]*$/;
 
 /**
  * A region's shape: a continent or area, a direction and a number, hyphenated (`us-central1`, `europe-west4`,
@@ -125,6 +147,11 @@ export function deploymentTargetIssues(target: {
     issues.push({
       path: "gcp:project",
       message: "is not set: set it (pulumi config set gcp:project PROJECT_ID) or pass project to CallGraph",
+    });
+  else if (typeof project === "string" && DOMAIN_SCOPED.test(project))
+    issues.push({
+      path: "gcp:project",
+      message: `${describeValue(project)} is a domain-scoped project id, which callgraph does not support: its service accounts' emails are not ID@PROJECT.iam.gserviceaccount.com, the form every grant is declared in. Deploy into a project with a plain id`,
     });
   else if (typeof project !== "string" || !PROJECT_ID.test(project))
     issues.push({

@@ -54,14 +54,18 @@ export async function evaluateRevisions(
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
 
-  /** What `commit` lacks of the program and the stack, if anything: such a side deploys nothing of the stack. */
+  /**
+   * What `commit` lacks, if it has no Pulumi project there or no such stack: such a side deploys nothing of the
+   * stack. Only those two decide it: a project whose program file is missing or elsewhere (Pulumi.yaml's `main`,
+   * package.json's) is evaluated like any other, and fails if it cannot run, never compared as empty.
+   */
   const absentAt = (commit: string): string | undefined => {
     const inRepo = (file: string) => [programPath, file].filter(Boolean).join("/");
     const stackFile = inRepo(`Pulumi.${options.stack}.yaml`);
-    const present = filesAt(repo, commit, [inRepo("Pulumi.yaml"), inRepo("index.ts"), stackFile]);
-    const missing = ["Pulumi.yaml", "index.ts"].map(inRepo).find((file) => !present.has(file));
-    if (missing)
-      return `no Pulumi program in ${programPath || "the repository root"} (${missing} is missing)`;
+    const project = inRepo("Pulumi.yaml");
+    const present = filesAt(repo, commit, [project, stackFile]);
+    if (!present.has(project))
+      return `no Pulumi program in ${programPath || "the repository root"} (${project} is missing)`;
     if (!present.has(stackFile)) return `no ${stackFile} (stack ${options.stack} does not exist there)`;
     return undefined;
   };

@@ -224,6 +224,27 @@ describe("a side without the program or the stack: everything on the other side 
     expect(result.failures).toEqual([expect.stringMatching(/^public: allUsers → status/)]);
   });
 
+  test("a project whose program is not index.ts is evaluated, never taken for an absent one", async () => {
+    repo.git("checkout", "--quiet", "public");
+    try {
+      fs.renameSync(path.join(repo.dir, "index.ts"), path.join(repo.dir, "main.ts"));
+      repo
+        .write(
+          "Pulumi.yaml",
+          repo
+            .read("Pulumi.yaml")
+            .replace(/^main: .*$/m, "")
+            .concat("main: main.ts\n"),
+        )
+        .commit("moved");
+      const result = await diffCommand({ base: "base", head: "moved", dir: repo.dir, failOn: ["public"] });
+      expect(result.revisions.head.absent).toBeUndefined();
+      expect(result.failures).toEqual([expect.stringMatching(/^public: allUsers → status/)]);
+    } finally {
+      repo.git("checkout", "--quiet", "main");
+    }
+  });
+
   test("a new stack, against a base revision without its file", async () => {
     const staging = (base: string, head: string) =>
       diffCommand({ base, head, dir: repo.dir, stack: "staging" });

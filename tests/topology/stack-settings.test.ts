@@ -34,10 +34,38 @@ describe("unknownStackKeys", () => {
   });
 });
 
+test("a project's own keys under callgraph: are no typos of callgraph's, however much of the namespace they share", () => {
+  const own = [
+    "owner",
+    "region",
+    "project",
+    "name",
+    "memory",
+    "labels",
+    "version",
+    "domain",
+    "projectId",
+  ].map((k) => `callgraph:${k}`);
+  expect(unknownStackKeys(own)).toEqual({
+    issues: [],
+    warnings: own.map((path) => ({ path, message: expect.stringMatching(/^not a key callgraph reads/) })),
+  });
+  // Another case is a typo too.
+  expect(unknownStackKeys(["callgraph:projectnumber"]).issues[0].message).toMatch(
+    /^unknown key \(did you mean "callgraph:projectNumber"\?\)/,
+  );
+});
+
 describe("deploymentTargetIssues", () => {
-  test("a valid target has none; legacy domain-scoped ids and any well-shaped region pass", () => {
+  test("a valid target has none; any well-shaped region passes", () => {
     expect(problems({})).toEqual([]);
-    expect(problems({ project: "example.com:my-project", region: "europe-west12" })).toEqual([]);
+    expect(problems({ region: "europe-west12" })).toEqual([]);
+    // A domain-scoped id is refused, saying why: its accounts' emails are another form than every grant's here.
+    expect(problems({ project: "example.com:my-project" })).toEqual([
+      expect.stringMatching(
+        /^gcp:project: "example\.com:my-project" is a domain-scoped project id, which callgraph does not support/,
+      ),
+    ]);
     // A region Google adds later has the same shape and is not refused.
     expect(problems({ region: "antarctica-south9" })).toEqual([]);
   });

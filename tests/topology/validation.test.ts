@@ -683,6 +683,31 @@ describe("an invoker that is an account the program creates in the same project"
     );
   });
 
+  test("through a principal, and a caller's own account, alike", () => {
+    const rejected = rejection(withFunction("login", { invokers: ["ops"] }), {
+      project: "callgraph-test",
+      principals: { ops: ["group:ops@example.com", account("fn-search")] },
+      callers: { nightly: { scheduler: { schedule: "0 3 * * *" }, calls: ["login"] } },
+    });
+    expect(rejected.issues).toEqual([
+      issue(
+        "callgraph:principals.ops[1]",
+        '"serviceAccount:fn-search@callgraph-test.iam.gserviceaccount.com" is search\'s own account: declare the edge where it is read, functions.search.calls, instead',
+      ),
+    ]);
+    expect(
+      rejection(withFunction("login", { invokers: [account("src-nightly")] }), {
+        project: "callgraph-test",
+        callers: { nightly: { scheduler: { schedule: "0 3 * * *" }, calls: ["profiles"] } },
+      }).issues,
+    ).toEqual([
+      issue(
+        "functions.login.invokers[0]",
+        '"serviceAccount:src-nightly@callgraph-test.iam.gserviceaccount.com" is the caller nightly\'s own account: declare the edge where it is read, callers.nightly.calls: [login], instead',
+      ),
+    ]);
+  });
+
   test("the same ids in another project are other accounts (a function of another stack may call)", () => {
     const declaration = withFunction("login", { invokers: [account("fn-search", "other-project")] });
     expect(parseTopology(declaration, { project: "callgraph-test" }).functions).toHaveLength(3);
