@@ -19,12 +19,13 @@ export function calleeValues(checker: ts.TypeChecker, expression: ts.Expression)
 }
 
 function valuesOf(checker: ts.TypeChecker, node: ts.Expression, depth: number): string[] | undefined {
-  // The value at run time is the wrapped one's, and so is its type: `"billing" as any` is "billing", and
-  // `name as "billing"` is whatever `name` is (a cast proves nothing about the value).
-  const inner = skipWrappers(node);
-  const fromType = literalStrings(checker, checker.getTypeAtLocation(inner), false);
+  // A cast proves nothing about the value: its type is the one under the cast (`"billing" as any` is "billing",
+  // `name as "billing"` is whatever `name` is). A non-null assertion and `satisfies` keep theirs: `maybe!` of a
+  // `"a" | undefined` is "a".
+  const fromType = literalStrings(checker, checker.getTypeAtLocation(withoutCasts(node)), false);
   if (fromType) return fromType;
   if (depth >= MAX_DEPTH) return undefined;
+  const inner = skipWrappers(node);
   if (ts.isTemplateExpression(inner)) return templateValues(checker, inner, depth);
   if (ts.isIdentifier(inner)) {
     const initializer = constInitializer(checker, inner);
@@ -79,6 +80,13 @@ function literalStrings(checker: ts.TypeChecker, type: ts.Type, inTemplate: bool
     else return undefined;
   }
   return values.length > 0 ? values : undefined;
+}
+
+/** `(x)`, `x as T`, `<T>x` -> `x`: what a cast's value really is. */
+function withoutCasts(node: ts.Expression): ts.Expression {
+  while (ts.isParenthesizedExpression(node) || ts.isAsExpression(node) || ts.isTypeAssertionExpression(node))
+    node = node.expression;
+  return node;
 }
 
 /** `(x)`, `x as T`, `<T>x`, `x!`, `x satisfies T` -> `x`: the value at run time is the inner one. */

@@ -17,6 +17,8 @@ export interface CallSiteFinding {
   readonly function: string;
   /** The callee, for `undeclared-call` and `unused-edge`. */
   readonly callee?: string;
+  /** For `undeclared-call`: no function of the stack has the callee's name (renamed, removed, a typo). */
+  readonly unknownCallee?: boolean;
   /** Config path, as validation reports it (`functions.search`). */
   readonly path: string;
   /** What is wrong and how to fix it, without the path. */
@@ -104,6 +106,7 @@ export function compareCallSites(
         severity: "error",
         function: name,
         callee,
+        ...(known ? {} : { unknownCallee: true }),
         path,
         message: known
           ? `${where}${JSON.stringify(callee)} is not in ${path}.calls. Add it to ${path}.calls in the ` +

@@ -171,12 +171,13 @@ export const MAX_EXPANDED_BYTES = 4 * MAX_STACK_FILE_BYTES;
  */
 function expandedSize(value: unknown, sized: Map<object, number>): number {
   if (typeof value === "string") return value.length + 2;
-  if (value === null || typeof value !== "object") return 8;
+  if (value === null || typeof value !== "object") return String(value).length;
   const known = sized.get(value);
   if (known !== undefined) return known;
   sized.set(value, 0); // an alias of its own ancestor adds nothing more than once
   let size = 2;
-  for (const [key, entry] of Object.entries(value)) size += key.length + 4 + expandedSize(entry, sized);
+  if (Array.isArray(value)) for (const item of value) size += expandedSize(item, sized) + 1;
+  else for (const [key, entry] of Object.entries(value)) size += key.length + 4 + expandedSize(entry, sized);
   sized.set(value, size);
   return size;
 }

@@ -111,7 +111,11 @@ export function callSiteVerdicts(resources: readonly StackResource[]): CallSiteV
     }),
   );
   const urnOf = new Map(decided.map((r) => [r.function, r.urn]));
-  const findings = compareCallSites(declared, decided).map((f) => ({ ...f, urn: urnOf.get(f.function)! }));
+  // Every function's name, so that a call of a name none has says so.
+  const findings = compareCallSites(declared, decided, [...new Set(nameOf.values())]).map((f) => ({
+    ...f,
+    urn: urnOf.get(f.function)!,
+  }));
   return { findings, undecided: undecidedFindings };
 }
 

@@ -44,7 +44,9 @@ async function invoke(
   // --to picks which callee a caller that is not a function delivers to; a function is its own target.
   if (flags.to !== undefined)
     throw new UsageError(
-      `invoke ${fn} --to ${flags.to}: --to is for a caller that is not a function (with --local), naming which of its functions it delivers to; ${fn} is called directly. Drop --to, or run invoke ${flags.to}`,
+      flags.local
+        ? `invoke ${fn} --to ${flags.to}: --to is for a caller that is not a function, naming which of its functions it delivers to; ${fn} is a function of the local stack, called directly. Drop --to, or run invoke ${flags.to}`
+        : `invoke ${fn} --to ${flags.to}: --to needs --local: callers that are not functions are delivered by the local stack only, and a function is called directly. Add --local, or drop --to`,
     );
   // The flags are checked first; the sample is read only once the stack and the function are known to exist.
   const given = hasRequest(flags) ? invokeRequest(fn, flags) : undefined;

@@ -13,13 +13,15 @@ export interface RefusedCall {
   /** As the program wrote it: relative to the project root it resolved `source` against. */
   readonly file: string;
   readonly line: number;
+  /** No function of the stack has the callee's name: declaring the edge cannot fix it. */
+  readonly unknownCallee?: boolean;
 }
 
 // callsites/findings.ts `compareCallSites`, as the program throws it (components/call-sites.ts, a TopologyError line
 // per function and callee): `functions.alpha: code calls "beta" (fns/alpha/index.ts:12, fns/alpha/other.ts:3), but`,
 // led by the stack file's position of the function when the declaration is that file's (`Pulumi.dev.yaml:7:5: `).
 const REFUSED_LINE =
-  /^\s*(?:.+?:\d+:\d+: )?functions\.([a-z][a-z0-9-]*): code calls ("(?:[^"\\]|\\.)*") \((.+?)\), but /;
+  /^\s*(?:.+?:\d+:\d+: )?functions\.([a-z][a-z0-9-]*): code calls ("(?:[^"\\]|\\.)*") \((.+?)\), but (no function is named )?/;
 const SITE = /^(.+):(\d+)$/;
 
 /**
@@ -40,7 +42,14 @@ export function refusedCalls(message: string): RefusedCall[] {
     }
     for (const site of match[3].split(", ")) {
       const at = SITE.exec(site);
-      if (at) calls.push({ function: match[1], callee, file: at[1], line: Number(at[2]) });
+      if (at)
+        calls.push({
+          function: match[1],
+          callee,
+          file: at[1],
+          line: Number(at[2]),
+          ...(match[4] ? { unknownCallee: true } : {}),
+        });
     }
   }
   return calls;
@@ -65,7 +74,9 @@ export function refusedCallFindings(calls: readonly RefusedCall[], programDir: s
       why:
         `${call.function}'s code calls "${call.callee}" (${call.file}:${call.line}), which is not in ` +
         `functions.${call.function}.calls: the program refuses the declaration, so nothing deploys`,
-      fix: `add "${call.callee}" to functions.${call.function}.calls in the declaration, or remove the call`,
+      fix: call.unknownCallee
+        ? `no function is named "${call.callee}": call a declared function, or remove the call`
+        : `add "${call.callee}" to functions.${call.function}.calls in the declaration, or remove the call`,
       urn: "",
       resource: `function "${call.function}"`,
       location: {

@@ -22,7 +22,7 @@ export const functionCallsDeclared = stackRule<Record<string, never>>({
         .map((f) =>
           asViolation(
             f,
-            `declare the edge (${f.path}.calls), or remove the call; until then the call is ` +
+            `${f.unknownCallee ? "call a declared function (declaring the edge in " : "declare the edge ("}${f.path}.calls), or remove the call; until then the call is ` +
               "refused with 403 (or UndeclaredCalleeError) in production.",
           ),
         ),

@@ -41,7 +41,7 @@ test.each([
   ["aliased-client", ["audit@index.ts:26:23", "profiles@index.ts:25:36"], []],
   ["no-calls", [], []],
   // A cast proves nothing: the literal under `as any` is a call of it, a string cast to a literal is dynamic.
-  ["cast-callee", ["profiles@index.ts:6:39"], ['name as "search"@index.ts:8:40']],
+  ["cast-callee", ["archive@index.ts:10:39", "profiles@index.ts:6:39"], ['name as "search"@index.ts:8:40']],
   ["escaped-method", [], ["client.call.bind(client)@index.ts:7:10"]],
   ["env-callees", ["profiles@index.ts:5:42"], ["env.callees@index.ts:6:30"]],
   // Dropped by the bundler but present in the source (see the next test for why it counts).

@@ -174,7 +174,7 @@ const CASES: ReadonlyArray<readonly [string, readonly string[], number, RegExp]>
     "--to with a function, which is its own target (ignored before)",
     ["invoke", FN, "--to", "other", "--dir", "STALE"],
     EXIT.usage,
-    /--to is for a caller that is not a function \(with --local\), naming which of its functions it delivers to; .* is called directly\. Drop --to, or run invoke other$/,
+    /--to needs --local: callers that are not functions are delivered by the local stack only, and a function is called directly\. Add --local, or drop --to$/,
   ],
   [
     "--stack nosuch with --local (ignored before)",

@@ -139,6 +139,9 @@ test("aliases are sized as they expand, not as written: a value shared a hundred
     `config:\n  a:pad: &p "${value}"\n  a:more: [${Array(99).fill("*p").join(", ")}]\n`,
   );
   expect(refusal().reason).toMatch(/^its aliases expand it past 4 MiB of values/);
+  // A large file without aliases is sized as what it is: 300,000 list items of about 590 KiB.
+  fs.writeFileSync(stackFile(), `config:\n  a:x: [${Array(300_000).fill("1").join(",")}]\n`);
+  expect(readStackConfig(dir, "dev").config["a:x"]).toHaveLength(300_000);
   // The same aliases of a small value are fine.
   fs.writeFileSync(stackFile(), `config:\n  a:pad: &p "x"\n  a:more: [${Array(99).fill("*p").join(", ")}]\n`);
   expect(readStackConfig(dir, "dev").config["a:more"]).toHaveLength(99);
