@@ -10,10 +10,11 @@
 // Only the CLI shell around `run` is left out: cmd/run/index.js parses the engine's flags and connects to the
 // engine as soon as it is loaded, so `run.js`, which imports it for one exit-code constant, gets that constant
 // here, and Pulumi's mocks stand in for the engine. No config is given (PULUMI_CONFIG={}), so the program stops
-// at its first required key: what is timed is loading and compiling the program, and nothing is registered but
-// the stack's root resource, with the mocks.
+// at its first missing key (a `require` of it, or CallGraph's refusal, which names every key it lacks before it
+// registers anything): what is timed is loading and compiling the program, and nothing is registered but the
+// stack's root resource, with the mocks.
 //
-// Prints one JSON line: { ms, cpuMs, maxRssMb, stoppedAt } (stoppedAt: the config key the program asked for
+// Prints one JSON line: { ms, cpuMs, maxRssMb, stoppedAt } (stoppedAt: the config key the program missed
 // first). cpuMs is this process's CPU time over the same span: on a shared machine it moves with the neighbours'
 // load much less than wall time does.
 "use strict";
@@ -78,6 +79,10 @@ run(
   (error) => {
     // ConfigMissingError is not exported by the SDK: known by its name and the key it carries.
     if (error?.constructor?.name === "ConfigMissingError" && typeof error.key === "string") finish(error.key);
+    // A program that reads its config with `get` (the reference one) stops at CallGraph's refusal instead, which
+    // names every missing key at once, before anything is registered: the first it names is where it stopped.
+    else if (error?.name === "TopologyError" && typeof error.issues?.[0]?.path === "string")
+      finish(error.issues[0].path);
     else fail(`loading the program failed: ${error?.stack ?? error}`);
   },
 );

@@ -63,8 +63,8 @@ export function pulumiLoadSection(cost: PulumiLoadCost): Section {
       "ts-node with its `tsutils`, registers ts-node and requires the program), in a fresh `node` per load " +
       "(bench/pulumi-load-child.cjs) with the environment the nodejs language host sets from Pulumi.yaml " +
       "(`PULUMI_NODEJS_TYPESCRIPT`, `PULUMI_NODEJS_TSCONFIG_PATH`) and an empty ts-node cache folder. Pulumi's mocks " +
-      "stand in for the engine and no config is given, so the program stops at its first required key " +
-      `(\`${cost.stoppedAt}\`): what is timed, from the call of \`run\`, is loading TypeScript and compiling the ` +
+      "stand in for the engine and no config is given, so the program stops at its first missing key (a required " +
+      `read, or CallGraph's refusal naming every key it lacks before it registers anything: \`${cost.stoppedAt}\`): what is timed, from the call of \`run\`, is loading TypeScript and compiling the ` +
       "program, and nothing is registered but the stack's root resource, with the mocks. " +
       `${cost.rounds} rounds of one load per side, the side that goes first rotating; medians, ratios the median of ` +
       "the per-round ratios (the child's CPU time beside them).",
