@@ -76,8 +76,9 @@ export interface ParseOptions {
    */
   readonly workflowDocument?: (file: string) => WorkflowDocument;
   /**
-   * The project the stack deploys into, when known: an invoker that is one of its own accounts callgraph creates (a
-   * declared function's, the build account) is then refused, naming what to declare instead. Omit it to skip that.
+   * The project the stack deploys into, when known: an invoker that is one of the accounts the program creates there
+   * (a declared function's or caller's own, the build account), in `invokers` or through a principal, is then
+   * refused, naming what to declare instead. Omit it to skip that.
    */
   readonly project?: string;
 }
