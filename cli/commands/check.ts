@@ -108,6 +108,7 @@ function renderSarif(result: CheckResult, evaluation: Evaluation, programDir: st
     project: readStackConfig(programDir, result.stack).project,
     resources: evaluation.resources,
     graph: evaluation.graph,
+    programFiles: evaluation.programFiles,
   });
   const running = new Set(
     result.policies.filter((p) => p.enforcementLevel !== "disabled").map((p) => p.name),

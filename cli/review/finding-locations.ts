@@ -37,6 +37,11 @@ export class FindingLocator {
       readonly project: string;
       readonly resources: readonly RegisteredResource[];
       readonly graph: EffectiveGraph;
+      /**
+       * The program's own files (`Evaluation.programFiles`): where a declaration written in code is looked for, when
+       * the stack file declares no such function. Defaults to index.ts alone.
+       */
+      readonly programFiles?: readonly string[];
     },
   ) {
     this.stackFile = stackFileOf(options.programDir, options.stack);
@@ -50,6 +55,11 @@ export class FindingLocator {
     if (origin?.kind === "function") {
       const declared = this.declaration.byFunction.get(origin.function);
       if (declared) return this.at(this.stackFile, declared, `function "${origin.function}"`);
+      // A declaration in code: the function's key in the program's files, the entry first.
+      for (const file of this.codeFiles()) {
+        const key = keyPosition(readIfThere(file), origin.function);
+        if (key) return this.at(file, key, `function "${origin.function}" (declared in code)`);
+      }
     }
     if (origin?.kind === "program") {
       const written = constructionPosition(this.programText, origin.name, origin.type);
@@ -66,6 +76,11 @@ export class FindingLocator {
       this.declaration.functions ?? { line: 1, column: 1 },
       "the declared call graph",
     );
+  }
+
+  /** index.ts, then the program's other files, each once. */
+  private codeFiles(): string[] {
+    return [...new Set([this.programFile, ...(this.options.programFiles ?? [])])];
   }
 
   private at(file: string, position: TextPosition, what: string): SourceLocation {
@@ -91,6 +106,15 @@ export function constructionPosition(text: string, name: string, type: string): 
     if (match) return positionOf(text, match.index);
   }
   return undefined;
+}
+
+/**
+ * Where `text` writes `name` as an object key (`orders: {`, `"orders": {`), as a declaration in code names a function;
+ * 1-based, at the key. Undefined when it writes none.
+ */
+export function keyPosition(text: string, name: string): TextPosition | undefined {
+  const match = new RegExp(`(^|[\\s{,])((["'])${escape(name)}\\3|${escape(name)})\\s*:`, "m").exec(text);
+  return match ? positionOf(text, match.index + match[1].length) : undefined;
 }
 
 function positionOf(text: string, offset: number): TextPosition {

@@ -3,7 +3,7 @@ import * as path from "node:path";
 import { runCheck } from "../../cli/commands/check";
 import { CheckFailed } from "../../cli/errors";
 import { declarationLines } from "../../cli/review/declaration-lines";
-import { constructionPosition, repositoryPath } from "../../cli/review/finding-locations";
+import { constructionPosition, keyPosition, repositoryPath } from "../../cli/review/finding-locations";
 import { fn, PROJECT, ProgramRepo } from "./support/program-repo";
 
 /** A program that runs the declared graph, then grants `user:mallory` on `worker` by hand (two lines apart). */
@@ -143,6 +143,43 @@ describe("callgraph check --format sarif", () => {
     expect(log.runs[0].results.length).toBeGreaterThan(0);
     expect(new Set(log.runs[0].results.map((r) => r.level))).toEqual(new Set(["warning"]));
   });
+});
+
+describe("a declaration in code", () => {
+  let inCode: ProgramRepo;
+  afterAll(() => inCode?.dispose());
+
+  test("a finding about a function is at its key in the program's code, not at the stack file", async () => {
+    inCode = ProgramRepo.create();
+    inCode.write(
+      "Pulumi.dev.yaml",
+      `config:\n  gcp:project: ${PROJECT}\n  gcp:region: europe-west1\n  callgraph:policy:\n    function-no-public-invoker:\n      forbidPublic: true\n`,
+    );
+    inCode.declareInCode(
+      JSON.stringify(
+        { functions: { worker: fn({ code: "hello" }), front: fn({ invokers: ["allUsers"] }) } },
+        null,
+        2,
+      ),
+    );
+    inCode.settle().commit("in-code");
+    let out = "";
+    await runCheck({ dir: inCode.dir, format: "sarif" }, (text) => (out += text)).catch(() => undefined);
+    const log = JSON.parse(out) as SarifLog;
+    const [result] = log.runs[0].results.filter((r) => r.ruleId === "function-no-public-invoker");
+    const { artifactLocation, region } = result.locations[0].physicalLocation;
+    expect(artifactLocation.uri).toBe("index.ts");
+    expect(inCode.read("index.ts").split("\n")[region.startLine - 1].trim()).toMatch(/^"front": \{/);
+    expect(result.locations[0].message.text).toBe('function "front" (declared in code)');
+  }, 120_000);
+});
+
+test("keyPosition: a function's key in code, quoted or not, never a string of a list", () => {
+  const text =
+    'const d = {\n  functions: {\n    orders: { calls: ["billing"] },\n    "billing": {},\n  },\n};\n';
+  expect(keyPosition(text, "orders")).toEqual({ line: 3, column: 5 });
+  expect(keyPosition(text, "billing")).toEqual({ line: 4, column: 5 });
+  expect(keyPosition(text, "order")).toBeUndefined();
 });
 
 describe("check --format json carries a schemaVersion", () => {
