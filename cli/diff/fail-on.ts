@@ -127,6 +127,12 @@ export function parseFailOn(values: readonly string[]): FailOnClass[] {
     .flatMap((v) => v.split(","))
     .map((v) => v.trim())
     .filter(Boolean);
+  // `--fail-on "$CLASSES"` with the variable unset would turn the gate off without a word: an empty value is a mistake.
+  if (values.length > 0 && names.length === 0)
+    throw new UsageError(
+      `diff: --fail-on: no class given (the value is empty). Use one or more of ${FAIL_ON_NAMES.join(", ")} ` +
+        "(comma-separated), or leave --fail-on out",
+    );
   const unknown = [...new Set(names.filter((n) => !FAIL_ON_NAMES.includes(n)))];
   if (unknown.length > 0)
     throw new UsageError(

@@ -449,6 +449,22 @@ describe("--fail-on", () => {
       /^diff: --fail-on: unknown class "everything"\. Use one or more of high, medium, low, public, external, undeclared, /,
     );
   });
+
+  test("an empty value (a CI variable left unset) is a user error too, never a gate turned off", async () => {
+    for (const value of ["", " , "]) {
+      const { error } = await run(registerDiff, [
+        "diff",
+        "--dir",
+        repo.dir,
+        "--base",
+        "base",
+        "--fail-on",
+        value,
+      ]);
+      expect(error).toBeInstanceOf(UsageError);
+      expect((error as Error).message).toMatch(/^diff: --fail-on: no class given \(the value is empty\)\. /);
+    }
+  });
 });
 
 describe("callgraph graph on a program with a hand-written grant", () => {
