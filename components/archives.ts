@@ -17,6 +17,17 @@ export function buildArchives(
   projectRoot: string,
   outDir?: string,
 ): Record<string, FunctionArchive> {
+  const { archives, issues } = buildEveryArchive(topology, projectRoot, outDir);
+  if (issues.length > 0) throw new TopologyError(issues);
+  return archives;
+}
+
+/** {@link buildArchives} without the throw: the archives that built, and every function's problem beside them. */
+export function buildEveryArchive(
+  topology: Topology,
+  projectRoot: string,
+  outDir?: string,
+): { archives: Record<string, FunctionArchive>; issues: TopologyIssue[] } {
   const archives: Record<string, FunctionArchive> = {};
   const issues: TopologyIssue[] = [];
   // Functions that share a source folder and a target share one archive: it is built (or its cached copy checked
@@ -49,6 +60,5 @@ export function buildArchives(
     }
     archives[spec.name] = archive;
   }
-  if (issues.length > 0) throw new TopologyError(issues);
-  return archives;
+  return { archives, issues };
 }

@@ -4,8 +4,9 @@ import * as pulumi from "@pulumi/pulumi";
 import {
   DECLARATION_CONFIG_KEYS,
   deploymentTargetIssues,
+  formatPath,
+  checkStackDeclaration,
   keysOfDeclarationInCode,
-  parseStackDeclaration,
   principalWarnings,
   runtimeWarnings,
   sourceFolderChecks,
@@ -14,7 +15,7 @@ import {
   type Topology,
   type TopologyIssue,
 } from "../topology";
-import { buildArchives } from "./archives";
+import { buildEveryArchive } from "./archives";
 import { workflowDocuments } from "./workflow-documents";
 import { checkCallSites, type RecordedCallSites } from "./call-sites";
 import type { FunctionArchive } from "./function-archive";
@@ -91,45 +92,64 @@ export function resolveInputs(args: CallGraphInputs): ResolvedInputs {
   const project = args.project ?? gcpConfig.get("project");
   const region = args.region ?? gcpConfig.get("region");
   const projectNumber = args.projectNumber ?? config.get("projectNumber");
-  let topology: Topology | undefined = args.topology;
-  const issues: TopologyIssue[] = [];
-  let declaredIn: string | undefined;
-  if (!topology)
+  const declared = args.topology
+    ? { topology: args.topology, issues: [], declaredIn: undefined, names: undefined }
+    : declaredTopology(args.declaration, config, root, today, project);
+  const { topology, declaredIn } = declared;
+  const issues: TopologyIssue[] = [...declared.issues];
+  issues.push(...deploymentTargetIssues({ project, region, projectNumber }), ...stackKeys.issues);
+  // The code of every function whose own declaration is well formed, checked even while the rest is refused: its
+  // bundle (the entry point it exports) and its calls, so their problems come with the declaration's.
+  const archived = args.archives
+    ? { archives: args.archives, issues: [] }
+    : buildEveryArchive(checkable(topology, issues), root);
+  issues.push(...archived.issues);
+  let callSites = args.callSites;
+  if (!callSites) {
+    const built = checkable(topology, issues).functions.filter((f) => archived.archives[f.name]);
     try {
-      topology = declaredTopology(args.declaration, config, root, today, project);
+      const checked = checkCallSites({ ...topology, functions: built }, root, undefined, declared.names);
+      if (issues.length === 0) for (const warning of checked.warnings) void pulumi.log.warn(warning);
+      callSites = checked.byFunction;
     } catch (error) {
       if (!(error instanceof TopologyError)) throw error;
       issues.push(...error.issues);
-      declaredIn = error.declaredIn;
     }
-  issues.push(...deploymentTargetIssues({ project, region, projectNumber }), ...stackKeys.issues);
-  if (issues.length > 0 || !topology) throw new TopologyError(issues, declaredIn);
+  }
+  if (issues.length > 0) throw new TopologyError(issues, declaredIn);
   if (!args.topology)
     for (const warning of [...runtimeWarnings(topology, today), ...principalWarnings(topology)])
       void pulumi.log.warn(`${warning.path}: ${warning.message}`);
   // Checked above: each is set and well formed.
-  return resolveWithTarget(args, topology, root, {
+  return resolveWithTarget(args, topology, root, archived.archives, callSites!, {
     project: project!,
     region: region!,
     projectNumber: projectNumber!,
   });
 }
 
-/** The rest of {@link resolveInputs}, once the declaration and where it deploys are valid. */
+/**
+ * The functions of `topology` whose code can be bundled and checked: all of them, but those with a problem at what
+ * the bundle is made from (a source folder missing or outside the project, a runtime no target exists for) or
+ * checked against (an entry point that is no export name): each of those is reported once, already.
+ */
+function checkable(topology: Topology, issues: readonly TopologyIssue[]): Topology {
+  const paths = new Set(issues.map((i) => i.path));
+  const bundles = (name: string) =>
+    ["source", "runtime", "entryPoint"].every((key) => !paths.has(formatPath(["functions", name, key])));
+  return { ...topology, functions: topology.functions.filter((f) => bundles(f.name)) };
+}
+
+/** The rest of {@link resolveInputs}, once the declaration, its code and where it deploys are valid. */
 function resolveWithTarget(
   args: CallGraphInputs,
   topology: Topology,
   root: string,
+  archives: Readonly<Record<string, FunctionArchive>>,
+  callSites: Readonly<Record<string, RecordedCallSites>>,
   target: { project: string; region: string; projectNumber: string },
 ): ResolvedInputs {
   const { project, region, projectNumber } = target;
-  const archives = args.archives ?? buildArchives(topology, root);
-  let callSites = args.callSites;
-  if (!callSites) {
-    const checked = checkCallSites(topology, root);
-    for (const warning of checked.warnings) void pulumi.log.warn(warning);
-    callSites = checked.byFunction;
-  }
   const workflowSources = Object.fromEntries(
     (topology.callers ?? []).flatMap((c) =>
       c.kind === "workflow" ? [[c.name, readWorkflowSource(root, c.source, c.name)]] : [],
@@ -152,34 +172,40 @@ function readWorkflowSource(root: string, source: string, caller: string): strin
   }
 }
 
+/**
+ * The declaration, read from the code or the stack's config and checked (never thrown): its problems, where it was
+ * read for the error's first line, the topology of what is well formed, and every function name it declares.
+ */
 function declaredTopology(
   declaration: CallGraphDeclaration | undefined,
   config: pulumi.Config,
   root: string,
   today: Date,
   project: string | undefined,
-): Topology {
+): { topology: Topology; issues: TopologyIssue[]; declaredIn: string | undefined; names: string[] } {
   const { keys, issues, warnings } = declaration
     ? keysOfDeclarationInCode(declaration, stackKeys(config))
     : { keys: stackKeys(config), issues: [], warnings: [] };
   for (const warning of warnings) void pulumi.log.warn(`${warning.path}: ${warning.message}`);
-  let topology: Topology;
-  try {
-    // Sources resolve against the project root and must stay inside it (a symlink out is refused like `..`).
-    topology = parseStackDeclaration(keys, {
-      today,
-      ...(project ? { project } : {}),
-      ...sourceFolderChecks(root, fs),
-      workflowDocument: workflowDocuments(root),
-    });
-  } catch (error) {
-    // Every problem at once: the stack's own ones with the declaration's, said to be where they are.
-    if (error instanceof TopologyError && declaration)
-      throw new TopologyError([...issues, ...error.issues], IN_CODE);
-    throw error;
-  }
-  if (issues.length > 0) throw new TopologyError(issues, IN_CODE);
-  return topology;
+  // Sources resolve against the project root and must stay inside it (a symlink out is refused like `..`).
+  const checked = checkStackDeclaration(keys, {
+    today,
+    ...(project ? { project } : {}),
+    ...sourceFolderChecks(root, fs),
+    workflowDocument: workflowDocuments(root),
+  });
+  const functions = keys[DECLARATION_CONFIG_KEYS.functions];
+  const names =
+    functions !== null && typeof functions === "object" && !Array.isArray(functions)
+      ? Object.keys(functions)
+      : [];
+  // Every problem at once: the stack's own ones with the declaration's, said to be where they are.
+  return {
+    topology: checked.topology,
+    issues: [...issues, ...checked.issues],
+    declaredIn: declaration ? IN_CODE : undefined,
+    names,
+  };
 }
 
 /** Where a declaration in code is read, for the first line of its error (its paths are the declaration's own). */

@@ -43,8 +43,16 @@ export interface CheckedCallSites {
  *
  * @param projectRoot the folder `source` paths are relative to (the program's).
  * @param cacheDir where answers are kept; defaults to `<projectRoot>/.callgraph/callsites`.
+ * @param functionNames every function the stack declares, when `topology` holds only some of them (those whose code
+ *   can be checked while the rest of the declaration is refused): a call of one of the others is not said to call a
+ *   function that does not exist.
  */
-export function checkCallSites(topology: Topology, projectRoot: string, cacheDir?: string): CheckedCallSites {
+export function checkCallSites(
+  topology: Topology,
+  projectRoot: string,
+  cacheDir?: string,
+  functionNames: readonly string[] = topology.functions.map((f) => f.name),
+): CheckedCallSites {
   let reports;
   try {
     reports = extractCallSites({
@@ -58,7 +66,7 @@ export function checkCallSites(topology: Topology, projectRoot: string, cacheDir
     throw new TopologyError([{ path: CONFIG_KEY, message: `call-site extraction: ${error.message}` }]);
   }
   const declared = Object.fromEntries(topology.functions.map((f) => [f.name, f.calls]));
-  const findings = compareCallSites(declared, reports, Object.keys(declared));
+  const findings = compareCallSites(declared, reports, functionNames);
   const errors = findings.filter((f) => f.severity === "error");
   if (errors.length > 0) throw new TopologyError(errors.map(issueOf));
   return {

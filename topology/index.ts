@@ -19,7 +19,7 @@ export {
 export { CALLERS_KEY, parseCallers, type CallerContext, type WorkflowDocument } from "./callers";
 export { CALLER_HTTP_METHODS, CALLER_KINDS, type CallerHttpMethod, type CallerKind } from "./caller-schema";
 export { workflowHttpSteps, workflowUrlVariable, type WorkflowHttpStep } from "./workflow-steps";
-export { TopologyError, type TopologyIssue } from "./errors";
+export { formatPath, TopologyError, type TopologyIssue } from "./errors";
 export { CALLGRAPH_CONFIG_KEYS, deploymentTargetIssues, unknownStackKeys } from "./stack-settings";
 export {
   callersOf,
@@ -59,7 +59,7 @@ export {
   buildServiceAccountEmail,
   type GcpTarget,
 } from "./names";
-export { CONFIG_KEY, parseTopology, type ParseOptions } from "./parse";
+export { checkTopology, CONFIG_KEY, parseTopology, type ParseOptions } from "./parse";
 export {
   isPrincipalReference,
   parsePrincipals,
@@ -70,10 +70,12 @@ export {
   type Principals,
 } from "./principals";
 export {
+  checkStackDeclaration,
   DECLARATION_CONFIG_KEYS,
   keysOfDeclarationInCode,
   parseStackDeclaration,
   type DeclarationInCode,
+  type StackDeclarationOptions,
 } from "./stack-declaration";
 export {
   sourceFolderChecks,

@@ -90,23 +90,37 @@ const JS_IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
  * together as one `TopologyError`, before the caller has registered anything.
  */
 export function parseTopology(raw: unknown, options: ParseOptions = {}): Topology {
-  if (raw === undefined || raw === null) {
-    throw new TopologyError([
-      {
-        path: CONFIG_KEY,
-        message:
-          "missing: declare each function and what it calls, e.g. `pulumi config set --path 'callgraph:functions.NAME.calls[0]' CALLEE`",
-      },
-    ]);
-  }
-  if (typeof raw !== "object" || Array.isArray(raw)) {
-    throw new TopologyError([
-      { path: CONFIG_KEY, message: `expected a map of function name -> settings, got ${describeValue(raw)}` },
-    ]);
-  }
-  if (Object.keys(raw).length === 0) {
-    throw new TopologyError([{ path: CONFIG_KEY, message: "declares no function: declare at least one" }]);
-  }
+  const { topology, issues } = checkTopology(raw, options);
+  if (issues.length > 0) throw new TopologyError(issues);
+  return topology;
+}
+
+/**
+ * {@link parseTopology} without the throw: every problem, and the topology of what is well formed (each function whose
+ * own declaration parsed, whatever else is wrong), so the program can check those functions' code in the same run and
+ * report its problems with the declaration's. Nothing in it may be deployed while `issues` is not empty.
+ */
+export function checkTopology(
+  raw: unknown,
+  options: ParseOptions = {},
+): { topology: Topology; issues: TopologyIssue[] } {
+  const refused = (issue: TopologyIssue) => ({
+    topology: { functions: [], principals: {} },
+    issues: [issue],
+  });
+  if (raw === undefined || raw === null)
+    return refused({
+      path: CONFIG_KEY,
+      message:
+        "missing: declare each function and what it calls, e.g. `pulumi config set --path 'callgraph:functions.NAME.calls[0]' CALLEE`",
+    });
+  if (typeof raw !== "object" || Array.isArray(raw))
+    return refused({
+      path: CONFIG_KEY,
+      message: `expected a map of function name -> settings, got ${describeValue(raw)}`,
+    });
+  if (Object.keys(raw).length === 0)
+    return refused({ path: CONFIG_KEY, message: "declares no function: declare at least one" });
 
   const issues: TopologyIssue[] = [];
   const generation = generationSchema.safeParse(options.defaultGeneration ?? DEFAULTS.generation);
@@ -197,12 +211,14 @@ export function parseTopology(raw: unknown, options: ParseOptions = {}): Topolog
     ),
   );
 
-  if (issues.length > 0) throw new TopologyError(issues);
   specs.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   return {
-    functions: specs,
-    principals: principals.principals,
-    ...(callers.callers.length > 0 ? { callers: callers.callers } : {}),
+    topology: {
+      functions: specs,
+      principals: principals.principals,
+      ...(callers.callers.length > 0 ? { callers: callers.callers } : {}),
+    },
+    issues,
   };
 }
 

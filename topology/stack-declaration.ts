@@ -1,4 +1,4 @@
-import { CONFIG_KEY, parseTopology, type ParseOptions } from "./parse";
+import { checkTopology, CONFIG_KEY, parseTopology, type ParseOptions } from "./parse";
 import type { Topology } from "./model";
 import { isDeepStrictEqual } from "node:util";
 import type { TopologyIssue } from "./errors";
@@ -21,15 +21,36 @@ export const DECLARATION_CONFIG_KEYS = {
  */
 export function parseStackDeclaration(
   config: Readonly<Record<string, unknown>>,
-  options: Omit<ParseOptions, "defaultGeneration" | "defaultRuntime" | "principals" | "callers"> = {},
+  options: StackDeclarationOptions = {},
 ): Topology {
-  return parseTopology(config[DECLARATION_CONFIG_KEYS.functions], {
+  return parseTopology(config[DECLARATION_CONFIG_KEYS.functions], parseOptionsOf(config, options));
+}
+
+/** What {@link parseStackDeclaration} takes besides the stack's keys. */
+export type StackDeclarationOptions = Omit<
+  ParseOptions,
+  "defaultGeneration" | "defaultRuntime" | "principals" | "callers"
+>;
+
+/** {@link parseStackDeclaration} without the throw, as {@link checkTopology} is to `parseTopology`. */
+export function checkStackDeclaration(
+  config: Readonly<Record<string, unknown>>,
+  options: StackDeclarationOptions = {},
+): { topology: Topology; issues: TopologyIssue[] } {
+  return checkTopology(config[DECLARATION_CONFIG_KEYS.functions], parseOptionsOf(config, options));
+}
+
+function parseOptionsOf(
+  config: Readonly<Record<string, unknown>>,
+  options: StackDeclarationOptions,
+): ParseOptions {
+  return {
     ...options,
     defaultGeneration: config[DECLARATION_CONFIG_KEYS.generation],
     defaultRuntime: config[DECLARATION_CONFIG_KEYS.runtime],
     principals: config[DECLARATION_CONFIG_KEYS.principals],
     callers: config[DECLARATION_CONFIG_KEYS.callers],
-  });
+  };
 }
 
 /** A declaration written in code, as a program passes it (`CallGraph`'s `declaration`): unvalidated values. */

@@ -119,6 +119,35 @@ describe("a bad topology registers nothing", () => {
       expect.stringMatching(
         /^ {2}callgraph:generaton: unknown key \(did you mean "callgraph:generation"\?\)/,
       ),
+      // alpha's code calls beta, which its (mistyped) calls do not name: checked in the same run.
+      expect.stringMatching(
+        /^ {2}functions\.alpha: code calls "beta" \(.*alpha\/index\.ts:\d+\), but "beta" is not in functions\.alpha\.calls/,
+      ),
+    ]);
+  });
+
+  test("the code of every well-formed function is checked while the declaration is refused: its calls and exports", async () => {
+    const lines = problemLines(
+      await refusal({
+        ...project,
+        "callgraph:functions": {
+          // Malformed elsewhere; its code calls beta, which it does not declare.
+          alpha: { ...A, invokers: ["user:bob"] },
+          beta: { ...B, entryPoint: "nosuch" },
+          // No folder: nothing to bundle, reported once.
+          gamma: { source: "tests/fixtures/functions/nosuch" },
+        },
+      }),
+    );
+    expect(lines).toEqual([
+      '  functions.alpha.invokers[0]: invalid member "user:bob": "bob" is not an email address',
+      expect.stringMatching(/^ {2}functions\.gamma\.source: source folder ".*nosuch" does not exist$/),
+      expect.stringMatching(
+        /^ {2}functions\.beta\.entryPoint: the bundle of .*beta exports no "nosuch" \(it exports: beta\)$/,
+      ),
+      expect.stringMatching(
+        /^ {2}functions\.alpha: code calls "beta" \(.*\), but "beta" is not in functions\.alpha\.calls/,
+      ),
     ]);
   });
 
