@@ -1,4 +1,4 @@
-export { buildArchives } from "./archives";
+export { buildArchives, buildEveryArchive } from "./archives";
 export { checkCallSites, type CheckedCallSites, type RecordedCallSites } from "./call-sites";
 export { type CallGraphDeclaration, type CallGraphInputs } from "./call-graph-inputs";
 export {
@@ -28,3 +28,15 @@ export {
 } from "./function-archive";
 export { ServiceFunction, type ServiceFunctionArgs } from "./service-function";
 export { MIN_PULUMI_CLI_VERSION, requireCliVersion, type RequirePulumiVersion } from "./cli-version";
+// The topology parser and its errors, as a program that parses a declaration itself (CallGraph's `topology`) uses them.
+export {
+  checkStackDeclaration,
+  checkTopology,
+  parseStackDeclaration,
+  parseTopology,
+  TopologyError,
+  type FunctionSpec,
+  type ParseOptions,
+  type Topology,
+  type TopologyIssue,
+} from "../topology";
