@@ -106,7 +106,8 @@ export function resolveInputs(args: CallGraphInputs): ResolvedInputs {
   issues.push(...archived.issues);
   let callSites = args.callSites;
   if (!callSites) {
-    const built = checkable(topology, issues).functions.filter((f) => archived.archives[f.name]);
+    // Each function whose bundle built: the one reading of its code (the archives' inputs) the calls are found in.
+    const built = topology.functions.filter((f) => archived.archives[f.name]);
     try {
       const checked = checkCallSites({ ...topology, functions: built }, root, undefined, declared.names);
       if (issues.length === 0) for (const warning of checked.warnings) void pulumi.log.warn(warning);

@@ -53,3 +53,16 @@ function readPackage(dir: string): { exports?: unknown; main?: unknown } | undef
     return undefined; // npm reports a broken package.json; the program is then index.ts
   }
 }
+
+/**
+ * The folders a function's `source` may be relative to, the likeliest first: the real folder of the program's entry
+ * (a program that passes `root: __dirname`, as the reference one does; through a linked entry, its target's
+ * folder), then the project's folder (CallGraph's default root, where `pulumi up` runs the program).
+ *
+ * @param main Pulumi.yaml's `main`, when it has one.
+ */
+export function sourceRoots(programDir: string, main?: unknown): string[] {
+  const { file } = programEntry(programDir, main);
+  const real = fs.existsSync(file) ? [path.dirname(fs.realpathSync(file))] : [];
+  return [...new Set([...real, path.resolve(programDir)])];
+}

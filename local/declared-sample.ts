@@ -2,6 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Evaluation } from "../engine";
 import { registeredDeclarations } from "../engine/registered-declarations";
+import { sourceRoots } from "../engine/program-entry";
 import { readSample, SAMPLE_FILE, type Sample } from "./samples";
 
 /**
@@ -40,6 +41,5 @@ function inside(file: string, folder: string): boolean {
 }
 
 function projectRoot(programDir: string): string {
-  const index = path.join(programDir, "index.ts");
-  return fs.existsSync(index) ? path.dirname(fs.realpathSync(index)) : path.resolve(programDir);
+  return sourceRoots(programDir)[0];
 }

@@ -2,8 +2,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Evaluation, GraphFunction } from "../engine";
 import { readStackConfig, stackFileOf, StackConfigError } from "../engine/stack-config";
-import { CONFIG_KEY } from "../topology";
-import { defaultSource } from "../topology/parse";
+import { checkStackDeclaration } from "../topology";
+import { sourceRoots } from "../engine/program-entry";
 import { bundleInputs } from "./bundle-inputs";
 import type { LocalStack } from "./stack";
 import { withStackFileLines } from "../engine/stack-file-lines";
@@ -17,28 +17,22 @@ import { withStackFileLines } from "../engine/stack-file-lines";
  */
 function awaitedSourceFolders(programDir: string, stackName: string): Set<string> {
   const folders = new Set<string>();
-  let declared: unknown;
+  let stackConfig: ReturnType<typeof readStackConfig>;
   try {
-    declared = readStackConfig(programDir, stackName).config[CONFIG_KEY];
+    stackConfig = readStackConfig(programDir, stackName);
   } catch {
     return folders;
   }
-  if (declared === null || typeof declared !== "object" || Array.isArray(declared)) return folders;
-  const entry = path.join(programDir, "index.ts");
-  const roots = new Set([
-    programDir,
-    ...(fs.existsSync(entry) ? [path.dirname(fs.realpathSync(entry))] : []),
-  ]);
-  for (const [name, spec] of Object.entries(declared as Record<string, unknown>)) {
-    const given = (spec as { source?: unknown } | null)?.source;
-    const source = typeof given === "string" && given !== "" ? given : defaultSource(name);
-    for (const root of roots) {
+  // The declaration's one reading: every function whose own declaration is well formed, with its source resolved
+  // (its default folder included) whatever else is wrong.
+  const { functions } = checkStackDeclaration(stackConfig.config).topology;
+  for (const root of sourceRoots(programDir, stackConfig.main))
+    for (const { source } of functions) {
       let folder = path.resolve(root, source);
       if (!folder.startsWith(`${root}${path.sep}`)) continue;
       while (!fs.existsSync(folder) && folder !== root) folder = path.dirname(folder);
       folders.add(folder);
     }
-  }
   return folders;
 }
 

@@ -2,6 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { SarifFinding } from "../render/check-sarif";
 import { repositoryPath } from "./finding-locations";
+import { sourceRoots } from "../../engine/program-entry";
 
 /** The policy whose finding an undeclared call is (policy/rules/function-calls-declared.ts). */
 export const UNDECLARED_CALL_POLICY = "function-calls-declared";
@@ -57,13 +58,11 @@ export function refusedCalls(message: string): RefusedCall[] {
 
 /**
  * Each refused call as a SARIF finding at its line (the file relative to the repository root, as code scanning
- * wants it). A site's file is relative to the folder the program resolved sources against: the program's folder,
- * or the real folder of its `index.ts` when that is a link; the first where the file exists.
+ * wants it). A site's file is relative to the folder the program resolved sources against (`sourceRoots`: the real
+ * folder of its entry, or the program's folder); the first where the file exists.
  */
 export function refusedCallFindings(calls: readonly RefusedCall[], programDir: string): SarifFinding[] {
-  const roots = [programDir];
-  const entry = path.join(programDir, "index.ts");
-  if (fs.existsSync(entry)) roots.push(path.dirname(fs.realpathSync(entry)));
+  const roots = sourceRoots(programDir);
   return calls.map((call) => {
     const file =
       roots.map((root) => path.resolve(root, call.file)).find((f) => fs.existsSync(f)) ??
