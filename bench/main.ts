@@ -271,8 +271,9 @@ async function authCostSection(): Promise<Section> {
       `The chain keeps ${chain.throughputRatio.toFixed(2)}x of its throughput with authentication on: login's scrypt (tens ` +
         "of ms of CPU per request) dwarfs the verification. The single hop shows what verification itself costs " +
         `(${hop.throughputRatio.toFixed(2)}x): each authenticated hop checks the token twice, at the local IAM ` +
-        "front end (in the process that also drives the load) and in `verifyCaller` in profiles. Measured apart while " +
-        "writing this (CPU per request of each process, 10 rounds of 4,000 requests per side, not by this run): with " +
+        "front end (in the process that also drives the load) and in `verifyCaller` in profiles. Measured apart when " +
+        "this hop was last changed (CPU per request of each process, 10 rounds of 4,000 requests per side; not by this " +
+        "run, and before the front end counted request bodies for the platform's limit): with " +
         "authentication on, 25-31 µs more in the load's process and about 28 µs more in profiles', against 330-340 µs " +
         "for a whole unauthenticated hop; the same open hop carrying two dummy headers the size of the token's cost 11-18 " +
         "and 10 µs of those, so a third to a half is carrying the bytes through two HTTP hops, the rest reading and " +

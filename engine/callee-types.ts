@@ -73,7 +73,7 @@ export async function calleeTypesOf(programDir: string): Promise<CalleeTypesFunc
       failures.flatMap((failure) =>
         failure instanceof TopologyError
           ? failure.issues
-          : [{ path: failure.message.slice(0, -failure.reason.length - 2), message: failure.reason }],
+          : [{ path: failure.where, message: failure.reason }],
       ),
       "in the stack files",
     );

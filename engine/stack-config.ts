@@ -66,6 +66,11 @@ export class StackConfigError extends Error {
     super(`${file}${position ? `:${position.line}:${position.column}` : ""}: ${reason}`, options);
     this.name = "StackConfigError";
   }
+
+  /** `file:line:column`, or the file alone when no position is known: where the reason applies. */
+  get where(): string {
+    return this.position ? `${this.file}:${this.position.line}:${this.position.column}` : this.file;
+  }
 }
 
 /** `<programDir>/Pulumi.<stack>.yaml`. */
