@@ -1,5 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { readProject } from "./stack-config";
 
 /**
  * The file Pulumi's Node.js runtime runs as the program of `programDir`, found as it finds it (@pulumi/pulumi
@@ -59,9 +60,16 @@ function readPackage(dir: string): { exports?: unknown; main?: unknown } | undef
  * (a program that passes `root: __dirname`, as the reference one does; through a linked entry, its target's
  * folder), then the project's folder (CallGraph's default root, where `pulumi up` runs the program).
  *
- * @param main Pulumi.yaml's `main`, when it has one.
+ * The entry is the one Pulumi runs ({@link programEntry}, Pulumi.yaml's `main` first: this repository's package.json
+ * names the package's entry, which is not the program).
  */
-export function sourceRoots(programDir: string, main?: unknown): string[] {
+export function sourceRoots(programDir: string): string[] {
+  let main: string | undefined;
+  try {
+    main = readProject(programDir).main;
+  } catch {
+    main = undefined; // no project file there: the folder's own entry, if any
+  }
   const { file } = programEntry(programDir, main);
   const real = fs.existsSync(file) ? [path.dirname(fs.realpathSync(file))] : [];
   return [...new Set([...real, path.resolve(programDir)])];

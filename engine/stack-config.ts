@@ -19,17 +19,7 @@ export interface StackConfig {
  * is given in full by the caller (tests, benchmarks); keys without a namespace get the project's, as in Pulumi.
  */
 export function readStackConfig(programDir: string, stack: string): StackConfig {
-  const projectFile = path.join(programDir, "Pulumi.yaml");
-  if (!fs.existsSync(projectFile)) {
-    throw new StackConfigError(
-      projectFile,
-      "no such file: this folder holds no Pulumi program. Run from the project root, or pass its folder",
-    );
-  }
-  const projectYaml = readYaml(projectFile) as { name?: unknown; main?: unknown } | null;
-  const project = projectYaml?.name;
-  if (typeof project !== "string" || !project)
-    throw new StackConfigError(projectFile, `missing "name". Add the project's name, e.g. name: callgraph`);
+  const { project, main } = readProject(programDir);
 
   const stackFile = stackFileOf(programDir, stack);
   const raw = fs.existsSync(stackFile) ? (readYaml(stackFile) as { config?: unknown } | null) : null;
@@ -41,8 +31,24 @@ export function readStackConfig(programDir: string, stack: string): StackConfig 
   const config: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(declared))
     config[key.includes(":") ? key : `${project}:${key}`] = value;
-  const main = typeof projectYaml?.main === "string" ? projectYaml.main : undefined;
   return { project, ...(main === undefined ? {} : { main }), stack, config };
+}
+
+/** `Pulumi.yaml` of `programDir`: the project's name, and its `main` when it names one. */
+export function readProject(programDir: string): { project: string; main?: string } {
+  const projectFile = path.join(programDir, "Pulumi.yaml");
+  if (!fs.existsSync(projectFile)) {
+    throw new StackConfigError(
+      projectFile,
+      "no such file: this folder holds no Pulumi program. Run from the project root, or pass its folder",
+    );
+  }
+  const projectYaml = readYaml(projectFile) as { name?: unknown; main?: unknown } | null;
+  const project = projectYaml?.name;
+  if (typeof project !== "string" || !project)
+    throw new StackConfigError(projectFile, `missing "name". Add the project's name, e.g. name: callgraph`);
+  const main = typeof projectYaml?.main === "string" ? projectYaml.main : undefined;
+  return { project, ...(main === undefined ? {} : { main }) };
 }
 
 /** Config values as the Pulumi language host hands them to a program: strings, structured values as JSON. */

@@ -26,7 +26,7 @@ function awaitedSourceFolders(programDir: string, stackName: string): Set<string
   // The declaration's one reading: every function whose own declaration is well formed, with its source resolved
   // (its default folder included) whatever else is wrong.
   const { functions } = checkStackDeclaration(stackConfig.config).topology;
-  for (const root of sourceRoots(programDir, stackConfig.main))
+  for (const root of sourceRoots(programDir))
     for (const { source } of functions) {
       let folder = path.resolve(root, source);
       if (!folder.startsWith(`${root}${path.sep}`)) continue;
